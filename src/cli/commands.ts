@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import type { App } from './app.js';
+import { registerStack } from './stack.js';
+
+/**
+ * Every command group registers itself here. Register functions only declare options and
+ * import their core modules lazily inside the action, to keep start-up fast.
+ */
+export function registerCommands(program: Command, app: App): void {
+  registerStack(program, app);
+}

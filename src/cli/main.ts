@@ -1,0 +1,85 @@
+import { Command, CommanderError } from 'commander';
+import { BaasError, ExitCode, messageOf } from '../errors.js';
+import { App, type GlobalOptions } from './app.js';
+import { processIo, type Io } from './io.js';
+import { registerCommands } from './commands.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+
+export interface MainOptions {
+  runtime?: ContainerRuntime;
+}
+
+/** Runs one baas invocation and returns its exit code. Never calls process.exit. */
+export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
+  const program = new Command('baas');
+  const app = new App(io, () => program.opts<GlobalOptions>(), options.runtime ? { runtime: options.runtime } : {});
+  program
+    .description('Self-hosted backend platform: Postgres, Redis Sentinel and MongoDB on Docker, with migrations, RLS, branches and planners.')
+    .version('0.1.0', '-V, --version')
+    .option('-c, --config <file>', 'path to platform.config.yaml (default: ./platform.config.yaml, or built-in defaults)')
+    .option('-v, --verbose', 'also write log lines to stderr')
+    .showHelpAfterError('(run with --help for usage and examples)')
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(s),
+    })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ baas up                     start the stack described by platform.config.yaml
+  $ baas health --json          per-service health for scripts (exit 6 when unhealthy)
+  $ baas env                    connection URLs for your app's .env
+  $ baas down --volumes         remove the stack and its data
+
+Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unavailable,
+5 conflict (port taken, name exists), 6 unhealthy / check failed, 7 a server refused,
+8 timed out, 130 interrupted.`,
+  );
+  registerCommands(program, app);
+  for (const cmd of allCommands(program)) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.ok;
+  } catch (e) {
+    return report(e, io, app);
+  }
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+async function report(e: unknown, io: Io, app: App): Promise<number> {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
+    // commander already printed its message (and the help hint) through configureOutput.
+    if (e.exitCode === 0) return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (e instanceof BaasError) {
+    io.stderr(`error: ${e.message}\n`);
+    for (const d of e.details) io.stderr(`  ${d}\n`);
+    if (e.hint) io.stderr(`hint: ${e.hint}\n`);
+    try {
+      (await app.logger()).warn({ err: { name: e.name, message: e.message }, exitCode: e.exitCode }, 'command failed');
+    } catch {
+      /* logging is best effort */
+    }
+    return e.exitCode;
+  }
+  io.stderr(`error: baas hit an unexpected problem: ${messageOf(e)}\n`);
+  io.stderr('hint: Run again with --verbose, and report it with the log in .baas/logs/baas.log.\n');
+  try {
+    (await app.logger()).error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }, 'unexpected error');
+  } catch {
+    /* logging is best effort */
+  }
+  return ExitCode.internal;
+}

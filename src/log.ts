@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import pino from 'pino';
+
+/** The narrow logger core code takes. Context goes in fields, never secrets. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, msg: string): void;
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+  error(fields: Record<string, unknown>, msg: string): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+/** Keys whose values are replaced by [redacted] wherever they appear (two levels deep). */
+export const REDACT_PATHS = [
+  'password',
+  'pass',
+  'secret',
+  'secrets',
+  'token',
+  'url',
+  'uri',
+  'connectionString',
+  'env',
+  '*.password',
+  '*.pass',
+  '*.secret',
+  '*.secrets',
+  '*.token',
+  '*.url',
+  '*.uri',
+  '*.connectionString',
+  '*.env',
+  '*.*.password',
+  '*.*.url',
+  '*.*.env',
+];
+
+export interface LoggerOptions {
+  /** Directory that receives baas.log (the project's `.baas/logs`). */
+  dir?: string;
+  /** Also write log lines to stderr. */
+  verbose?: boolean;
+  runId?: string;
+}
+
+export function createLogger(options: LoggerOptions = {}): { logger: Logger; runId: string } {
+  const runId = options.runId ?? randomUUID().slice(0, 8);
+  const streams: pino.StreamEntry[] = [];
+  if (options.dir) {
+    try {
+      mkdirSync(options.dir, { recursive: true });
+      streams.push({ level: 'debug', stream: pino.destination({ dest: path.join(options.dir, 'baas.log'), sync: true, mkdir: true }) });
+    } catch {
+      // A read-only working directory must not stop the command; logging is best effort.
+    }
+  }
+  if (options.verbose) streams.push({ level: 'debug', stream: pino.destination({ dest: 2, sync: true }) });
+  if (streams.length === 0) return { logger: silentLogger, runId };
+  const base = pino(
+    { level: 'debug', base: { runId }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    pino.multistream(streams),
+  );
+  return { logger: base as unknown as Logger, runId };
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+/** Removes the password from a connection URL so it can be shown or logged. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}

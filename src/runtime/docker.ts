@@ -1,0 +1,334 @@
+import { PassThrough, type Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { DockerUnavailableError, ExternalError, UserError, ExitCode, messageOf } from '../errors.js';
+import type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  EngineInfo,
+  ExecResult,
+  NetworkInfo,
+  NetworkSpec,
+  VolumeInfo,
+} from './types.js';
+
+const labelFilter = (labels: Record<string, string>): string[] => Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+
+/** Translates what dockerode throws into errors that say what happened in the user's terms. */
+export function translateDockerError(e: unknown, doing: string): Error {
+  const err = e as { code?: string; statusCode?: number; json?: { message?: string }; message?: string; address?: string };
+  const code = err?.code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET') {
+    const where = err.address ?? process.env['DOCKER_HOST'] ?? '/var/run/docker.sock';
+    const why = code === 'EACCES' ? 'permission was denied on' : code === 'ENOENT' ? 'there is no Docker socket at' : 'nothing answers at';
+    return new DockerUnavailableError(`Docker is not reachable: ${why} ${where}.`, {
+      ...(code === 'EACCES' ? { hint: 'Run baas as root, or add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again).' } : {}),
+      cause: e,
+    });
+  }
+  const message = err?.json?.message ?? messageOf(e);
+  const port = /(?:Bind for [^ ]*:(\d+) failed: port is already allocated|listen tcp4? [^ ]*:(\d+): bind: address already in use)/.exec(message);
+  if (port) {
+    const p = port[1] ?? port[2];
+    return new UserError(`Port ${p} is already in use, so Docker could not publish it while ${doing}.`, {
+      exitCode: ExitCode.conflict,
+      hint: `Stop whatever holds port ${p} (\`baas doctor\` shows it) or set a different port (or 'auto') in platform.config.yaml.`,
+      cause: e,
+    });
+  }
+  return new ExternalError(`Docker refused ${doing}: ${message.trim()}`, { cause: e });
+}
+
+function toState(s: string | undefined): ContainerState {
+  const v = (s ?? 'exited').toLowerCase();
+  return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'].includes(v) ? v : 'exited') as ContainerState;
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw translateDockerError(e, doing);
+    }
+  }
+
+  async ping(): Promise<EngineInfo> {
+    return this.call('a version query', async () => {
+      const v = await this.docker.version();
+      const info = (await this.docker.info()) as { DockerRootDir?: string };
+      return { version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}`, rootDir: info.DockerRootDir ?? '' };
+    });
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    return this.call('listing containers', async () => {
+      const list = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        state: toState(c.State),
+        status: c.Status,
+        labels: c.Labels ?? {},
+        ports: (c.Ports ?? [])
+          .filter((p) => p.PublicPort)
+          .map((p) => ({ container: p.PrivatePort, host: p.PublicPort, hostIp: p.IP ?? '' })),
+      }));
+    });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    return this.call(`creating container ${spec.name}`, async () => {
+      const exposed: Record<string, object> = {};
+      const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+      for (const p of spec.ports) {
+        exposed[`${p.container}/tcp`] = {};
+        bindings[`${p.container}/tcp`] = [{ HostIp: p.hostIp, HostPort: String(p.host) }];
+      }
+      const c = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Entrypoint: [],
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        Hostname: spec.hostname,
+        ExposedPorts: exposed,
+        ...(spec.user ? { User: spec.user } : {}),
+        ...(spec.stopTimeoutSeconds ? { StopTimeout: spec.stopTimeoutSeconds } : {}),
+        HostConfig: {
+          PortBindings: bindings,
+          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })),
+          RestartPolicy: { Name: spec.restartPolicy },
+          ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+          ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
+          Init: true,
+        },
+        NetworkingConfig: {
+          EndpointsConfig: {
+            [spec.network]: { IPAMConfig: { IPv4Address: spec.ipv4 }, Aliases: [spec.hostname] },
+          },
+        },
+      });
+      return c.id;
+    });
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call('starting a container', async () => {
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 304) return; // already running
+        throw e;
+      }
+    });
+  }
+
+  async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {
+    await this.call('stopping a container', async () => {
+      try {
+        await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+      } catch (e) {
+        const s = (e as { statusCode?: number }).statusCode;
+        if (s === 304 || s === 404) return;
+        throw e;
+      }
+    });
+  }
+
+  async killContainer(id: string): Promise<void> {
+    await this.call('killing a container', async () => {
+      await this.docker.getContainer(id).kill();
+    });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.call('removing a container', async () => {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: false });
+      } catch (e) {
+        const s = (e as { statusCode?: number }).statusCode;
+        if (s === 404) return;
+        // 409: removal already in progress; treat as done.
+        if (s === 409 && /already in progress/.test(messageOf(e))) return;
+        throw e;
+      }
+    });
+  }
+
+  async listNetworks(labels?: Record<string, string>): Promise<NetworkInfo[]> {
+    return this.call('listing networks', async () => {
+      const list = await this.docker.listNetworks(labels ? { filters: { label: labelFilter(labels) } } : {});
+      return list.map((n) => ({
+        id: n.Id,
+        name: n.Name,
+        labels: n.Labels ?? {},
+        subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter(Boolean),
+      }));
+    });
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<void> {
+    await this.call(`creating network ${spec.name}`, async () => {
+      await this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: spec.labels,
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
+      });
+    });
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.call(`removing network ${name}`, async () => {
+      try {
+        await this.docker.getNetwork(name).remove();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return;
+        throw e;
+      }
+    });
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    return this.call('listing volumes', async () => {
+      const res = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+      return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    });
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.call(`creating volume ${name}`, async () => {
+      await this.docker.createVolume({ Name: name, Labels: labels });
+    });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call(`removing volume ${name}`, async () => {
+      try {
+        await this.docker.getVolume(name).remove();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return;
+        throw e;
+      }
+    });
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return this.call(`looking up image ${ref}`, async () => {
+      try {
+        await this.docker.getImage(ref).inspect();
+        return true;
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return false;
+        throw e;
+      }
+    });
+  }
+
+  async pullImage(ref: string, onProgress?: (status: string) => void): Promise<void> {
+    await this.call(`pulling image ${ref}`, async () => {
+      const stream = await this.docker.pull(ref);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null) => (err ? reject(err) : resolve()),
+          (ev: { status?: string; error?: string }) => {
+            if (ev.error) reject(new Error(ev.error));
+            else if (ev.status && onProgress) onProgress(ev.status);
+          },
+        );
+      });
+    });
+  }
+
+  async importImage(tar: Readable, ref: string, changes: string[]): Promise<void> {
+    const [repo, tag] = splitRef(ref);
+    await this.call(`importing image ${ref}`, async () => {
+      const stream = await this.docker.importImage(tar, { repo, tag, changes } as unknown as object);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream as Readable, (err: Error | null) => (err ? reject(err) : resolve()));
+      });
+    });
+  }
+
+  async logs(id: string, options: { tail?: number; follow?: boolean; since?: number }): Promise<Readable> {
+    return this.call('reading logs', async () => {
+      const container = this.docker.getContainer(id);
+      const out = new PassThrough();
+      const base = { stdout: true, stderr: true, tail: options.tail ?? 200, ...(options.since ? { since: options.since } : {}) };
+      if (options.follow) {
+        const stream = await container.logs({ ...base, follow: true });
+        this.docker.modem.demuxStream(stream, out, out);
+        stream.on('end', () => out.end());
+        stream.on('error', (e: Error) => out.destroy(e));
+        out.on('close', () => (stream as unknown as { destroy?: () => void }).destroy?.());
+      } else {
+        const buf = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
+        out.end(demuxBuffer(buf));
+      }
+      return out;
+    });
+  }
+
+  async exec(id: string, cmd: string[], options: { user?: string; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    return this.call(`running ${cmd[0]} in a container`, async () => {
+      const container = this.docker.getContainer(id);
+      const exec = await container.exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        ...(options.user ? { User: options.user } : {}),
+        ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      const outChunks: Buffer[] = [];
+      const errChunks: Buffer[] = [];
+      stdout.on('data', (c: Buffer) => outChunks.push(c));
+      stderr.on('data', (c: Buffer) => errChunks.push(c));
+      this.docker.modem.demuxStream(stream, stdout, stderr);
+      await new Promise<void>((resolve, reject) => {
+        stream.on('end', () => resolve());
+        stream.on('close', () => resolve());
+        stream.on('error', reject);
+      });
+      const info = await exec.inspect();
+      return {
+        exitCode: info.ExitCode ?? 0,
+        stdout: Buffer.concat(outChunks).toString('utf8'),
+        stderr: Buffer.concat(errChunks).toString('utf8'),
+      };
+    });
+  }
+}
+
+export function splitRef(ref: string): [string, string] {
+  const at = ref.lastIndexOf(':');
+  if (at > ref.lastIndexOf('/')) return [ref.slice(0, at), ref.slice(at + 1)];
+  return [ref, 'latest'];
+}
+
+/** Docker multiplexes stdout/stderr in 8-byte-header frames when the container has no TTY. */
+export function demuxBuffer(buf: Buffer): Buffer {
+  if (buf.length < 8 || buf[0]! > 2 || buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) return buf;
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(parts);
+}

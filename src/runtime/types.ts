@@ -1,0 +1,101 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The small interface baas needs from a container engine. The dockerode implementation lives
+ * in docker.ts; unit tests pass a fake. Everything is found by label: there is no state file.
+ */
+
+export interface PortBinding {
+  container: number;
+  host: number;
+  hostIp: string;
+}
+
+export interface MountSpec {
+  type: 'volume' | 'bind';
+  source: string;
+  target: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  network: string;
+  ipv4: string;
+  hostname: string;
+  ports: PortBinding[];
+  mounts: MountSpec[];
+  memoryBytes?: number;
+  nanoCpus?: number;
+  restartPolicy: 'no' | 'unless-stopped' | 'always';
+  stopTimeoutSeconds?: number;
+  user?: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  status: string;
+  labels: Record<string, string>;
+  ports: PortBinding[];
+}
+
+export interface NetworkSpec {
+  name: string;
+  subnet: string;
+  gateway: string;
+  labels: Record<string, string>;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  subnets: string[];
+  labels: Record<string, string>;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface EngineInfo {
+  version: string;
+  apiVersion: string;
+  os: string;
+  rootDir: string;
+}
+
+export interface ContainerRuntime {
+  ping(): Promise<EngineInfo>;
+  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  killContainer(id: string): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  listNetworks(labels?: Record<string, string>): Promise<NetworkInfo[]>;
+  createNetwork(spec: NetworkSpec): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  imageExists(ref: string): Promise<boolean>;
+  pullImage(ref: string, onProgress?: (status: string) => void): Promise<void>;
+  importImage(tar: Readable, ref: string, changes: string[]): Promise<void>;
+  logs(id: string, options: { tail?: number; follow?: boolean; since?: number }): Promise<Readable>;
+  exec(id: string, cmd: string[], options?: { user?: string; env?: Record<string, string> }): Promise<ExecResult>;
+}
