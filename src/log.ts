@@ -50,7 +50,8 @@ export function createLogger(options: LoggerOptions = {}): { logger: Logger; run
   const streams: pino.StreamEntry[] = [];
   if (options.dir) {
     try {
-      mkdirSync(options.dir, { recursive: true });
+      mkdirSync(path.dirname(options.dir), { recursive: true, mode: 0o700 });
+      mkdirSync(options.dir, { recursive: true, mode: 0o700 });
       streams.push({ level: 'debug', stream: pino.destination({ dest: path.join(options.dir, 'baas.log'), sync: true, mkdir: true }) });
     } catch {
       // A read-only working directory must not stop the command; logging is best effort.

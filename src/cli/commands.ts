@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { App } from './app.js';
 import { registerStack } from './stack.js';
+import { registerImages } from './images.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -8,4 +9,5 @@ import { registerStack } from './stack.js';
  */
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
+  registerImages(program, app);
 }

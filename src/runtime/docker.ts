@@ -8,6 +8,7 @@ import type {
   ContainerState,
   EngineInfo,
   ExecResult,
+  ImageInfo,
   NetworkInfo,
   NetworkSpec,
   VolumeInfo,
@@ -259,6 +260,25 @@ export class DockerRuntime implements ContainerRuntime {
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream as Readable, (err: Error | null) => (err ? reject(err) : resolve()));
       });
+    });
+  }
+
+  async tagImage(ref: string, newRef: string): Promise<void> {
+    const [repo, tag] = splitRef(newRef);
+    await this.call(`tagging image ${ref} as ${newRef}`, async () => {
+      await this.docker.getImage(ref).tag({ repo, tag });
+    });
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    return this.call(`inspecting image ${ref}`, async () => {
+      try {
+        const i = await this.docker.getImage(ref).inspect();
+        return { id: i.Id, sizeBytes: i.Size, created: i.Created };
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+        throw e;
+      }
     });
   }
 

@@ -72,6 +72,12 @@ export interface ExecResult {
   stderr: string;
 }
 
+export interface ImageInfo {
+  id: string;
+  sizeBytes: number;
+  created: string;
+}
+
 export interface EngineInfo {
   version: string;
   apiVersion: string;
@@ -96,6 +102,10 @@ export interface ContainerRuntime {
   imageExists(ref: string): Promise<boolean>;
   pullImage(ref: string, onProgress?: (status: string) => void): Promise<void>;
   importImage(tar: Readable, ref: string, changes: string[]): Promise<void>;
+  /** Gives the image `ref` a second name `newRef` (no copy). */
+  tagImage(ref: string, newRef: string): Promise<void>;
+  /** A local image's id, size and creation time; undefined when it is not present. */
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
   logs(id: string, options: { tail?: number; follow?: boolean; since?: number }): Promise<Readable>;
   exec(id: string, cmd: string[], options?: { user?: string; env?: Record<string, string> }): Promise<ExecResult>;
 }

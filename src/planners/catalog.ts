@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { closest } from './suggest.js';
+import { METRICS } from './usage.js';
+import { parseYamlWith } from './yaml-file.js';
+
+/** Where the catalog lives; resolves from src/planners (vitest) and dist/planners (built) alike. */
+export const CATALOG_URL = new URL('../../templates/catalog/platforms.yaml', import.meta.url);
+
+const capability = z.union([z.boolean(), z.literal('partial')]);
+export type Capability = z.infer<typeof capability>;
+
+export const CAPABILITIES = [
+  'auth',
+  'storage',
+  'functions',
+  'edge',
+  'hosting',
+  'containers',
+  'realtime',
+  'offline_sync',
+  'vector_search',
+  'branching',
+  'scale_to_zero',
+  'cache',
+  'cache_ha',
+  'enterprise_sso',
+  'organizations',
+] as const;
+export type CapabilityName = (typeof CAPABILITIES)[number];
+
+const asOf = z
+  .string()
+  .regex(/^(\d{4}-\d{2}(-\d{2})?|commit [0-9a-f]{7,40})$/, 'must be a date (YYYY-MM or YYYY-MM-DD) or "commit <sha>"');
+
+const source = z
+  .object({ title: z.string().min(1), as_of: asOf, date_kind: z.enum(['published', 'retrieved']).default('published') })
+  .strict();
+
+const included = z.union([z.number().nonnegative(), z.literal('unlimited'), z.literal('unknown')]);
+export type Included = z.infer<typeof included>;
+
+const tier = z.object({ up_to: z.number().positive(), price: z.number().nonnegative() }).strict();
+
+const priceFields = {
+  price: z.number().nonnegative().optional(),
+  per: z.number().positive().default(1),
+  tiers: z.array(tier).min(1).optional(),
+  source: z.string(),
+};
+
+const meter = z
+  .object({
+    metric: z.union([z.enum(METRICS), z.array(z.enum(METRICS)).min(1)]),
+    unit: z.string(),
+    factor: z.number().positive().default(1),
+    assumption: z.string().optional(),
+    note: z.string().optional(),
+    ...priceFields,
+  })
+  .strict();
+export type Meter = z.infer<typeof meter>;
+
+const RESTRICTIONS = ['non_commercial', 'pauses_when_idle'] as const;
+export type Restriction = (typeof RESTRICTIONS)[number];
+
+const plan = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    name: z.string(),
+    base: z.union([z.number().nonnegative(), z.literal('unknown')]),
+    base_per: z.enum(['month', 'seat']).default('month'),
+    source: z.string(),
+    overage: z.boolean(),
+    /** The plan stops (rather than bills) once usage exceeds its credit. */
+    spend_cap: z.boolean().default(false),
+    restrictions: z.array(z.enum(RESTRICTIONS)).default([]),
+    features: z.array(z.string()).default([]),
+    addons: z.record(z.string(), z.object({ label: z.string(), price: z.number().nonnegative().optional(), source: z.string() }).strict()).default({}),
+    included: z.record(z.string(), included).default({}),
+    credit: z
+      .object({ usd: z.number().nonnegative(), applies_to: z.union([z.literal('all'), z.array(z.string())]), label: z.string() })
+      .strict()
+      .optional(),
+    prices: z.record(z.string(), z.object(priceFields).strict()).default({}),
+    notes: z.array(z.string()).default([]),
+  })
+  .strict();
+export type Plan = z.infer<typeof plan>;
+
+const complianceEntry = z.object({ plan: z.string().optional(), note: z.string().optional() }).strict();
+export const COMPLIANCE = ['soc2', 'hipaa', 'gdpr'] as const;
+export type Compliance = (typeof COMPLIANCE)[number];
+
+const platform = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    name: z.string(),
+    summary: z.string(),
+    provides: z
+      .object({
+        database: z.object({ engine: z.string(), model: z.enum(['relational', 'document', 'mixed']) }).strict().nullable(),
+        ...(Object.fromEntries(CAPABILITIES.map((c) => [c, capability])) as Record<CapabilityName, typeof capability>),
+        api: z.array(z.enum(['rest', 'graphql', 'sql', 'rpc', 'sdk'])),
+      })
+      .strict(),
+    notes: z.record(z.string(), z.string()).default({}),
+    self_hosting: z
+      .object({ available: z.union([z.boolean(), z.literal('partial'), z.literal('only')]), licence: z.string(), note: z.string().optional() })
+      .strict(),
+    single_node: z.boolean().default(false),
+    compliance: z.object(Object.fromEntries(COMPLIANCE.map((c) => [c, complianceEntry.optional()])) as Record<Compliance, z.ZodOptional<typeof complianceEntry>>).strict(),
+    regions: z.object({ confirmed: z.array(z.string()).optional(), note: z.string().optional() }).strict(),
+    lock_in: z.enum(['low', 'medium', 'high']),
+    ecosystems: z.array(z.string()),
+    sources: z.record(z.string(), source),
+    meters: z.record(z.string(), meter),
+    plans: z.array(plan),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const needSource = (s: string, path: PropertyKey[]): void => {
+      if (!p.sources[s]) ctx.addIssue({ code: 'custom', path, message: `source "${s}" is not declared under sources` });
+    };
+    for (const [id, m] of Object.entries(p.meters)) {
+      needSource(m.source, ['meters', id, 'source']);
+      if (m.price !== undefined && m.tiers) ctx.addIssue({ code: 'custom', path: ['meters', id], message: 'give price or tiers, not both' });
+    }
+    p.plans.forEach((pl, i) => {
+      needSource(pl.source, ['plans', i, 'source']);
+      for (const k of Object.keys(pl.included)) {
+        if (!p.meters[k]) ctx.addIssue({ code: 'custom', path: ['plans', i, 'included', k], message: `no meter "${k}" on ${p.id}` });
+      }
+      for (const [k, pr] of Object.entries(pl.prices)) {
+        if (!p.meters[k]) ctx.addIssue({ code: 'custom', path: ['plans', i, 'prices', k], message: `no meter "${k}" on ${p.id}` });
+        needSource(pr.source, ['plans', i, 'prices', k, 'source']);
+      }
+      for (const [k, a] of Object.entries(pl.addons)) needSource(a.source, ['plans', i, 'addons', k, 'source']);
+      if (pl.credit && pl.credit.applies_to !== 'all') {
+        for (const k of pl.credit.applies_to) {
+          if (!p.meters[k]) ctx.addIssue({ code: 'custom', path: ['plans', i, 'credit'], message: `no meter "${k}" on ${p.id}` });
+        }
+      }
+    });
+    if (p.self_hosting.available !== 'only' && p.plans.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['plans'], message: 'a hosted platform needs at least one plan' });
+    }
+  });
+export type Platform = z.infer<typeof platform>;
+
+export const catalogSchema = z
+  .object({
+    version: z.literal(1),
+    assumptions: z
+      .object({
+        self_hosted_vm: z.object({ label: z.string(), price: z.number().nonnegative(), per: z.string(), source: z.string(), as_of: asOf }).strict(),
+        month_hours: z.number().positive(),
+        days_per_month: z.number().positive(),
+      })
+      .strict(),
+    platforms: z.array(platform).min(1),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.platforms.forEach((p, i) => {
+      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'id'], message: `duplicate platform id ${p.id}` });
+      seen.add(p.id);
+    });
+  });
+export type Catalog = z.infer<typeof catalogSchema>;
+
+const cache = new Map<string, Catalog>();
+
+/** Reads and validates the catalog once per file. */
+export function loadCatalog(url: URL = CATALOG_URL): Catalog {
+  const file = fileURLToPath(url);
+  const hit = cache.get(file);
+  if (hit) return hit;
+  const catalog = parseCatalogText(readFileSync(file, 'utf8'), file);
+  cache.set(file, catalog);
+  return catalog;
+}
+
+export function parseCatalogText(text: string, file?: string): Catalog {
+  return parseYamlWith(catalogSchema, text, file);
+}
+
+/** Looks a platform up by id or name; an unknown one is a usage error with a "did you mean". */
+export function findPlatform(catalog: Catalog, name: string, flag = 'platform'): Platform {
+  const key = name.trim().toLowerCase();
+  const hit = catalog.platforms.find((p) => p.id === key || p.name.toLowerCase() === key);
+  if (hit) return hit;
+  const ids = catalog.platforms.map((p) => p.id);
+  const guess = closest(key, ids);
+  throw new UserError(`Unknown ${flag} "${name}"${guess ? ` (did you mean ${guess}?)` : ''}.`, {
+    hint: `Known platforms: ${ids.join(', ')}.`,
+  });
+}
+
+export function isSelfHostable(p: Platform): boolean {
+  return p.self_hosting.available === true || p.self_hosting.available === 'only';
+}
+
+export function isSelfHostedOnly(p: Platform): boolean {
+  return p.self_hosting.available === 'only';
+}
+
+export interface PriceRecord {
+  platform: string;
+  what: string;
+  usd: number | 'unknown';
+  source: string;
+  as_of: string;
+  date_kind: 'published' | 'retrieved' | 'assumption';
+}
+
+/** Every price in the catalog with its resolved source and date (what `baas cost --sources` shows). */
+export function priceRecords(catalog: Catalog): PriceRecord[] {
+  const out: PriceRecord[] = [];
+  const vm = catalog.assumptions.self_hosted_vm;
+  out.push({ platform: 'self-hosted', what: `server (${vm.per})`, usd: vm.price, source: vm.source, as_of: vm.as_of, date_kind: 'assumption' });
+  for (const p of catalog.platforms) {
+    const rec = (what: string, usd: number | 'unknown', s: string): void => {
+      const src = p.sources[s];
+      out.push({ platform: p.id, what, usd, source: src?.title ?? '', as_of: src?.as_of ?? '', date_kind: src?.date_kind ?? 'published' });
+    };
+    for (const [id, m] of Object.entries(p.meters)) {
+      if (m.price !== undefined) rec(`meter ${id}`, m.price, m.source);
+      for (const t of m.tiers ?? []) rec(`meter ${id} up to ${t.up_to}`, t.price, m.source);
+    }
+    for (const pl of p.plans) {
+      rec(`plan ${pl.id} base`, pl.base, pl.source);
+      for (const [k, pr] of Object.entries(pl.prices)) {
+        if (pr.price !== undefined) rec(`plan ${pl.id} ${k}`, pr.price, pr.source);
+        for (const t of pr.tiers ?? []) rec(`plan ${pl.id} ${k} up to ${t.up_to}`, t.price, pr.source);
+      }
+      for (const [k, a] of Object.entries(pl.addons)) rec(`plan ${pl.id} add-on ${k}`, a.price ?? 'unknown', a.source);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { parseSize } from '../config/schema.js';
+import type { MountSpec } from '../runtime/types.js';
+import { containerName, serviceLabels, volumeName } from '../stack/labels.js';
+import type { ContainerKind, ServiceDef, StackContext } from './types.js';
+import type { ServiceKind } from '../config/schema.js';
+
+export const OFFICIAL_IMAGES = {
+  postgres: (major: number) => `postgres:${major}`,
+  redis: () => 'redis:7.4',
+  mongo: () => 'mongo:7',
+} as const;
+
+export const LOCAL_IMAGES = {
+  postgres: (major: number) => `baas-local/postgres:${major}`,
+  redis: () => 'baas-local/redis:7',
+  mongo: () => undefined as string | undefined,
+} as const;
+
+export function imageFor(ctx: StackContext, group: ServiceKind): string {
+  const svc = ctx.config.services[group];
+  if (svc.image) return svc.image;
+  const major = ctx.config.services.postgres.version;
+  if (ctx.config.images === 'local') {
+    const local = LOCAL_IMAGES[group](major);
+    // No MongoDB server can be built from Debian packages; fall back to the official image.
+    if (local) return local;
+  }
+  return OFFICIAL_IMAGES[group](major);
+}
+
+export function dataMount(ctx: StackContext, group: ServiceKind, service: string, target: string): { mount: MountSpec; volume?: string } {
+  const data = ctx.config.services[group].data;
+  if (data === 'volume') {
+    const name = volumeName(ctx.project, service);
+    return { mount: { type: 'volume', source: name, target }, volume: name };
+  }
+  // Several containers of one group (the Redis nodes) each get their own subdirectory.
+  const base = path.resolve(ctx.configDir, data);
+  const source = group === 'redis' ? path.join(base, service) : base;
+  return { mount: { type: 'bind', source, target } };
+}
+
+export function limits(ctx: StackContext, group: ServiceKind): { memoryBytes?: number; nanoCpus?: number } {
+  const svc = ctx.config.services[group];
+  return {
+    ...(svc.memory ? { memoryBytes: parseSize(svc.memory) } : {}),
+    ...(svc.cpus ? { nanoCpus: Math.round(svc.cpus * 1e9) } : {}),
+  };
+}
+
+export function baseDef(
+  ctx: StackContext,
+  args: { name: string; kind: ContainerKind; group: ServiceKind; ip: string; port: number; hostPort: number },
+): Pick<ServiceDef, 'name' | 'kind' | 'group' | 'internal' | 'hostPort'> & { labels: Record<string, string>; containerName: string } {
+  return {
+    name: args.name,
+    kind: args.kind,
+    group: args.group,
+    internal: { ip: args.ip, port: args.port },
+    hostPort: args.hostPort,
+    labels: serviceLabels(ctx.project, args.name, args.kind, args.group, ctx.extraLabels),
+    containerName: containerName(ctx.project, args.name),
+  };
+}
+
+export const restartPolicy = (ctx: StackContext): 'unless-stopped' | 'always' => (ctx.config.profile === 'server' ? 'always' : 'unless-stopped');

@@ -1,0 +1,300 @@
+import type { Redis as RedisClient } from 'ioredis';
+import { HOST_OCTET, addressIn } from '../stack/network.js';
+import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import type { HealthReport, ServiceDef, StackContext } from './types.js';
+
+/**
+ * Redis nodes write their config at every start (so config changes apply), as the redis user.
+ * BAAS_REPLICAOF is the master at creation time; after a failover Sentinel reconfigures nodes.
+ */
+export const REDIS_START = `set -eu
+mkdir -p /data /etc/baas
+chown redis:redis /data
+{
+  echo "bind 0.0.0.0"
+  echo "port 6379"
+  echo "protected-mode no"
+  echo "dir /data"
+  echo "appendonly yes"
+  echo "requirepass \\"$REDIS_PASSWORD\\""
+  echo "masterauth \\"$REDIS_PASSWORD\\""
+  echo "maxmemory $REDIS_MAXMEMORY"
+  echo "maxmemory-policy $REDIS_MAXMEMORY_POLICY"
+  echo "latency-monitor-threshold 25"
+  echo "repl-diskless-sync-delay 0"
+  echo "replica-announce-ip $BAAS_IP"
+  if [ -n "\${BAAS_REPLICAOF:-}" ]; then echo "replicaof $BAAS_REPLICAOF 6379"; fi
+} > /etc/baas/redis.conf
+chown -R redis:redis /etc/baas
+chmod 600 /etc/baas/redis.conf
+unset REDIS_PASSWORD
+exec setpriv --reuid=redis --regid=redis --init-groups redis-server /etc/baas/redis.conf`;
+
+/** Sentinel rewrites its own file, so it is written only once per container: restarts keep what it learned. */
+export const SENTINEL_START = `set -eu
+mkdir -p /var/lib/baas-sentinel
+F=/var/lib/baas-sentinel/sentinel.conf
+if [ ! -f "$F" ]; then
+  {
+    echo "port 26379"
+    echo "bind 0.0.0.0"
+    echo "protected-mode no"
+    echo "dir /var/lib/baas-sentinel"
+    echo "sentinel resolve-hostnames no"
+    echo "sentinel announce-ip $BAAS_IP"
+    echo "requirepass \\"$REDIS_PASSWORD\\""
+    echo "sentinel monitor $SENTINEL_MASTER $BAAS_MONITOR_IP 6379 $SENTINEL_QUORUM"
+    echo "sentinel auth-pass $SENTINEL_MASTER \\"$REDIS_PASSWORD\\""
+    echo "sentinel down-after-milliseconds $SENTINEL_MASTER $SENTINEL_DOWN_AFTER"
+    echo "sentinel failover-timeout $SENTINEL_MASTER $SENTINEL_FAILOVER_TIMEOUT"
+    echo "sentinel parallel-syncs $SENTINEL_MASTER 1"
+  } > "$F"
+fi
+chown -R redis:redis /var/lib/baas-sentinel
+chmod 600 "$F"
+unset REDIS_PASSWORD
+exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
+
+export const redisIp = (subnet: string, i: number): string => addressIn(subnet, HOST_OCTET.redisBase + i);
+export const sentinelIp = (subnet: string, i: number): string => addressIn(subnet, HOST_OCTET.sentinelBase + i);
+
+export interface RedisPorts {
+  nodes: number[];
+  sentinels: number[];
+}
+
+/**
+ * One master (redis-1 at first), the configured replicas and sentinels. `currentMasterIp` is
+ * who is master now (after a failover it may not be redis-1); it is kept out of the config hash.
+ */
+export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?: string): ServiceDef[] {
+  const cfg = ctx.config.services.redis;
+  const image = imageFor(ctx, 'redis');
+  const nodeCount = 1 + cfg.replicas;
+  const masterIp = currentMasterIp ?? redisIp(ctx.subnet, 1);
+  const defs: ServiceDef[] = [];
+  for (let i = 1; i <= nodeCount; i++) {
+    const name = `redis-${i}`;
+    const ip = redisIp(ctx.subnet, i);
+    const hostPort = ports.nodes[i - 1]!;
+    const b = baseDef(ctx, { name, kind: 'redis', group: 'redis', ip, port: 6379, hostPort });
+    const data = dataMount(ctx, 'redis', name, '/data');
+    const env = {
+      REDIS_PASSWORD: ctx.secrets.redis.password,
+      REDIS_MAXMEMORY: cfg.maxmemory,
+      REDIS_MAXMEMORY_POLICY: cfg.maxmemoryPolicy,
+      BAAS_IP: ip,
+    };
+    const spec = {
+      name: b.containerName,
+      image,
+      cmd: ['sh', '-c', REDIS_START],
+      env: { ...env, BAAS_REPLICAOF: ip === masterIp ? '' : masterIp },
+      labels: b.labels,
+      network: ctx.network,
+      ipv4: ip,
+      hostname: name,
+      ports: [{ container: 6379, host: hostPort, hostIp: ctx.bindAddress }],
+      mounts: [data.mount],
+      restartPolicy: restartPolicy(ctx),
+      ...limits(ctx, 'redis'),
+    };
+    // The initial role is part of the identity only through the topology, not the live master.
+    const { env: _dynamic, ...stable } = spec;
+    defs.push({
+      ...b,
+      spec,
+      hashInput: { ...stable, env, initialMaster: redisIp(ctx.subnet, 1) },
+      dependsOn: [],
+      ...(data.volume ? { volume: data.volume } : {}),
+    });
+  }
+  const nodeNames = defs.map((d) => d.name);
+  for (let i = 1; i <= cfg.sentinels; i++) {
+    const name = `sentinel-${i}`;
+    const ip = sentinelIp(ctx.subnet, i);
+    const hostPort = ports.sentinels[i - 1]!;
+    const b = baseDef(ctx, { name, kind: 'sentinel', group: 'redis', ip, port: 26379, hostPort });
+    const env = {
+      REDIS_PASSWORD: ctx.secrets.redis.password,
+      SENTINEL_MASTER: cfg.masterName,
+      SENTINEL_QUORUM: String(cfg.quorum),
+      SENTINEL_DOWN_AFTER: String(cfg.downAfterMilliseconds),
+      SENTINEL_FAILOVER_TIMEOUT: String(cfg.failoverTimeout),
+      BAAS_IP: ip,
+    };
+    const spec = {
+      name: b.containerName,
+      image,
+      cmd: ['sh', '-c', SENTINEL_START],
+      env: { ...env, BAAS_MONITOR_IP: masterIp },
+      labels: b.labels,
+      network: ctx.network,
+      ipv4: ip,
+      hostname: name,
+      ports: [{ container: 26379, host: hostPort, hostIp: ctx.bindAddress }],
+      mounts: [],
+      restartPolicy: restartPolicy(ctx),
+      memoryBytes: 64 * 1024 * 1024,
+    };
+    const { env: _dynamic, ...stable } = spec;
+    defs.push({ ...b, spec, hashInput: { ...stable, env }, dependsOn: nodeNames });
+  }
+  return defs;
+}
+
+/** Maps container addresses to published host ports, for clients outside the Docker network (ioredis natMap). */
+export function natMap(defs: ServiceDef[], host: string): Record<string, { host: string; port: number }> {
+  const map: Record<string, { host: string; port: number }> = {};
+  for (const d of defs) if (d.kind === 'redis' || d.kind === 'sentinel') map[`${d.internal.ip}:${d.internal.port}`] = { host, port: d.hostPort };
+  return map;
+}
+
+// ---- pure evaluation of what the servers answer (unit-tested) ----
+
+export interface RoleReply {
+  role: 'master' | 'slave' | 'sentinel';
+  offset?: number;
+  replicas?: { ip: string; port: number; offset: number }[];
+  masterIp?: string;
+  linkState?: string;
+}
+
+export function parseRole(reply: unknown[]): RoleReply {
+  const role = String(reply[0]) as RoleReply['role'];
+  if (role === 'master') {
+    const replicas = ((reply[2] as unknown[][]) ?? []).map((r) => ({ ip: String(r[0]), port: Number(r[1]), offset: Number(r[2]) }));
+    return { role, offset: Number(reply[1]), replicas };
+  }
+  if (role === 'slave') return { role, masterIp: String(reply[1]), linkState: String(reply[3]), offset: Number(reply[4]) };
+  return { role };
+}
+
+export function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+/** A master is ready when every expected replica is attached and online. */
+export function evaluateMaster(info: Record<string, string>, expectedReplicas: number): { ok: boolean; detail: string; replicas: { ip: string; state: string; lagBytes: number }[] } {
+  const replicas: { ip: string; state: string; lagBytes: number }[] = [];
+  const masterOffset = Number(info['master_repl_offset'] ?? 0);
+  for (const [k, v] of Object.entries(info)) {
+    if (!/^slave\d+$/.test(k)) continue;
+    const f = Object.fromEntries(v.split(',').map((kv) => kv.split('=') as [string, string]));
+    replicas.push({ ip: f['ip'] ?? '?', state: f['state'] ?? '?', lagBytes: Math.max(0, masterOffset - Number(f['offset'] ?? 0)) });
+  }
+  const online = replicas.filter((r) => r.state === 'online').length;
+  const ok = info['role'] === 'master' && online >= expectedReplicas;
+  return { ok, detail: `master with ${online}/${expectedReplicas} replica(s) online`, replicas };
+}
+
+export function evaluateReplica(info: Record<string, string>): { ok: boolean; detail: string } {
+  if (info['role'] === 'master') return { ok: true, detail: 'master (promoted by Sentinel)' };
+  const link = info['master_link_status'];
+  const syncing = info['master_sync_in_progress'] === '1';
+  return {
+    ok: link === 'up' && !syncing,
+    detail: `replica of ${info['master_host'] ?? '?'}, link ${link ?? '?'}${syncing ? ', syncing' : ''}`,
+  };
+}
+
+export function evaluateSentinel(
+  ckquorum: string | Error,
+  master: Record<string, string>,
+  expectedSentinels: number,
+  expectedReplicas: number,
+): { ok: boolean; detail: string } {
+  if (ckquorum instanceof Error) return { ok: false, detail: `quorum not reachable: ${ckquorum.message}` };
+  const others = Number(master['num-other-sentinels'] ?? 0);
+  const replicas = Number(master['num-slaves'] ?? 0);
+  const flags = master['flags'] ?? '';
+  const ok = /^OK/.test(ckquorum) && others >= expectedSentinels - 1 && replicas >= expectedReplicas && !/o?_?down/.test(flags);
+  return { ok, detail: `master ${master['ip']}:${master['port']}, sees ${others + 1}/${expectedSentinels} sentinels and ${replicas}/${expectedReplicas} replicas` };
+}
+
+export function pairsToObject(reply: unknown[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) o[String(reply[i])] = String(reply[i + 1]);
+  return o;
+}
+
+// ---- live probes ----
+
+export async function redisClient(host: string, port: number, password: string): Promise<RedisClient> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ host, port, password, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+export async function redisHealth(ctx: StackContext, def: ServiceDef, host: string): Promise<HealthReport> {
+  const cfg = ctx.config.services.redis;
+  const started = Date.now();
+  let client: RedisClient | undefined;
+  try {
+    client = await redisClient(host, def.hostPort, ctx.secrets.redis.password);
+    if (def.kind === 'sentinel') {
+      const ck = await client.call('SENTINEL', 'CKQUORUM', cfg.masterName).then(String, (e: Error) => e);
+      const master = pairsToObject((await client.call('SENTINEL', 'MASTER', cfg.masterName)) as unknown[]);
+      const ev = evaluateSentinel(ck, master, cfg.sentinels, cfg.replicas);
+      return {
+        service: def.name,
+        kind: 'sentinel',
+        status: ev.ok ? 'healthy' : 'starting',
+        latencyMs: Date.now() - started,
+        role: 'sentinel',
+        detail: ev.detail,
+        details: { master: `${master['ip']}:${master['port']}`, quorum: typeof ck === 'string' ? ck : ck.message, sentinels: Number(master['num-other-sentinels'] ?? 0) + 1, replicas: Number(master['num-slaves'] ?? 0), flags: master['flags'] },
+      };
+    }
+    await client.ping();
+    const info = parseInfo(await client.info('replication'));
+    if (info['role'] === 'master') {
+      const ev = evaluateMaster(info, cfg.replicas);
+      return { service: def.name, kind: 'redis', status: ev.ok ? 'healthy' : 'starting', latencyMs: Date.now() - started, role: 'master', detail: ev.detail, details: { replicas: ev.replicas, offset: Number(info['master_repl_offset'] ?? 0) } };
+    }
+    const ev = evaluateReplica(info);
+    return { service: def.name, kind: 'redis', status: ev.ok ? 'healthy' : 'starting', latencyMs: Date.now() - started, role: 'replica', detail: ev.detail, details: { master: info['master_host'], link: info['master_link_status'], lastIoSecondsAgo: Number(info['master_last_io_seconds_ago'] ?? -1) } };
+  } catch (e) {
+    return { service: def.name, kind: def.kind, status: 'unhealthy', detail: e instanceof Error ? e.message : String(e) };
+  } finally {
+    client?.disconnect();
+  }
+}
+
+/** Asks the sentinels (then the nodes) who the master is now; undefined when nothing answers. */
+export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host: string): Promise<string | undefined> {
+  const cfg = ctx.config.services.redis;
+  for (const d of defs.filter((x) => x.kind === 'sentinel')) {
+    let c: RedisClient | undefined;
+    try {
+      c = await redisClient(host, d.hostPort, ctx.secrets.redis.password);
+      const r = (await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', cfg.masterName)) as string[] | null;
+      if (r?.[0]) return r[0];
+    } catch {
+      /* try the next one */
+    } finally {
+      c?.disconnect();
+    }
+  }
+  for (const d of defs.filter((x) => x.kind === 'redis')) {
+    let c: RedisClient | undefined;
+    try {
+      c = await redisClient(host, d.hostPort, ctx.secrets.redis.password);
+      const info = parseInfo(await c.info('replication'));
+      if (info['role'] === 'master' && Number(info['connected_slaves'] ?? 0) > 0) return d.internal.ip;
+    } catch {
+      /* not running */
+    } finally {
+      c?.disconnect();
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+import type { Config } from '../config/schema.js';
+import type { ContainerInfo } from '../runtime/types.js';
+import { mongoDefs } from '../services/mongo.js';
+import { postgresDefs } from '../services/postgres.js';
+import { redisDefs } from '../services/redis.js';
+import type { ServiceDef, StackContext } from '../services/types.js';
+import { UserError } from '../errors.js';
+import { LABEL } from './labels.js';
+
+export interface PortChoice {
+  service: string;
+  /** The configured port, or 'auto'. */
+  configured: number | 'auto';
+  /** For fixed ports: base port plus this offset. */
+  offset: number;
+}
+
+/** Every service name the config produces, in start order, with how its host port is chosen. */
+export function servicePorts(config: Config): PortChoice[] {
+  const s = config.services;
+  const out: PortChoice[] = [];
+  if (s.postgres.enabled) out.push({ service: 'postgres', configured: s.postgres.port, offset: 0 });
+  if (s.redis.enabled) {
+    for (let i = 1; i <= 1 + s.redis.replicas; i++) out.push({ service: `redis-${i}`, configured: s.redis.port, offset: i - 1 });
+    for (let i = 1; i <= s.redis.sentinels; i++) out.push({ service: `sentinel-${i}`, configured: s.redis.sentinelPort, offset: i - 1 });
+  }
+  if (s.mongo.enabled) out.push({ service: 'mongo', configured: s.mongo.port, offset: 0 });
+  return out;
+}
+
+/** Host port of a service: fixed from config, or (auto) the one its existing container already has. */
+export function resolvePorts(config: Config, actual: ContainerInfo[], allocate: (service: string) => number): Map<string, number> {
+  const ports = new Map<string, number>();
+  for (const p of servicePorts(config)) {
+    if (p.configured !== 'auto') {
+      ports.set(p.service, p.configured + p.offset);
+      continue;
+    }
+    const existing = actual.find((c) => c.labels[LABEL.service] === p.service)?.ports[0]?.host;
+    ports.set(p.service, existing ?? allocate(p.service));
+  }
+  return ports;
+}
+
+export function desiredServices(ctx: StackContext, ports: Map<string, number>, currentMasterIp?: string): ServiceDef[] {
+  const s = ctx.config.services;
+  const port = (name: string): number => {
+    const p = ports.get(name);
+    if (p === undefined) throw new Error(`no port resolved for ${name}`);
+    return p;
+  };
+  const defs: ServiceDef[] = [];
+  if (s.postgres.enabled) defs.push(...postgresDefs(ctx, port('postgres')));
+  if (s.redis.enabled) {
+    const nodes = Array.from({ length: 1 + s.redis.replicas }, (_, i) => port(`redis-${i + 1}`));
+    const sentinels = Array.from({ length: s.redis.sentinels }, (_, i) => port(`sentinel-${i + 1}`));
+    defs.push(...redisDefs(ctx, { nodes, sentinels }, currentMasterIp));
+  }
+  if (s.mongo.enabled) defs.push(...mongoDefs(ctx, port('mongo')));
+  return defs;
+}
+
+/**
+ * Resolves the names given on the command line (`baas up redis postgres`, `baas logs redis-2`):
+ * a config section selects all its containers. Unknown names are a usage error listing the valid ones.
+ */
+export function selectServices(defs: ServiceDef[], names: string[], config: Config): ServiceDef[] {
+  if (names.length === 0) return defs;
+  const selected = new Set<ServiceDef>();
+  for (const n of names) {
+    const byGroup = defs.filter((d) => d.group === n);
+    const byName = defs.filter((d) => d.name === n);
+    const hits = byGroup.length > 0 ? byGroup : byName;
+    if (hits.length === 0) {
+      if (n === 'postgres' || n === 'redis' || n === 'mongo') {
+        if (!config.services[n].enabled) {
+          throw new UserError(`The service '${n}' is disabled in the configuration.`, { hint: `Set services.${n}.enabled: true in platform.config.yaml.` });
+        }
+      }
+      const valid = ['postgres', 'redis', 'mongo'].filter((g) => defs.some((d) => d.group === g)).concat(defs.map((d) => d.name));
+      throw new UserError(`Unknown service '${n}'.`, { hint: `Valid names: ${[...new Set(valid)].join(', ')}.` });
+    }
+    for (const h of hits) selected.add(h);
+  }
+  // A sentinel needs the Redis nodes it monitors.
+  for (const d of [...selected]) for (const dep of d.dependsOn) {
+    const def = defs.find((x) => x.name === dep);
+    if (def) selected.add(def);
+  }
+  return defs.filter((d) => selected.has(d));
+}

@@ -1,0 +1,308 @@
+import type { LoadedConfig } from '../config/load.js';
+import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaasError, messageOf } from '../errors.js';
+import type { ContainerInfo } from '../runtime/types.js';
+import { initMongo } from '../services/mongo.js';
+import { bootstrapPostgres } from '../services/postgres.js';
+import { currentMaster } from '../services/redis.js';
+import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
+import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
+import { desiredServices, resolvePorts, selectServices } from './desired.js';
+import { lastLogLines, probeService } from './health.js';
+import { LABEL, projectLabels } from './labels.js';
+import { gatewayOf } from './network.js';
+import { configHash, planReconcile, waves, type Action } from './reconcile.js';
+import { loadOrCreateSecrets } from './secrets.js';
+import { realClock, waitFor, type Clock } from './wait.js';
+
+export type UpPhase = 'plan' | 'pull' | 'build' | 'create' | 'recreate' | 'start' | 'unchanged' | 'waiting' | 'healthy' | 'failed' | 'remove';
+
+export interface UpEvent {
+  service: string;
+  phase: UpPhase;
+  /** Milliseconds since `up` started. */
+  elapsedMs: number;
+  detail?: string;
+}
+
+export interface UpOptions {
+  services?: string[];
+  timeoutMs?: number;
+  onEvent?: (e: UpEvent) => void;
+  clock?: Clock;
+  /** Builds the local images when the config selects them and they are missing. */
+  buildImages?: (refs: string[]) => Promise<void>;
+}
+
+export interface UpResult {
+  project: string;
+  network: string;
+  subnet: string;
+  secretsCreated: boolean;
+  durationMs: number;
+  services: { service: string; action: Action['type']; health: HealthReport }[];
+  removed: string[];
+  changed: boolean;
+}
+
+/**
+ * Converges Docker to the configuration: creates what is missing, recreates what changed,
+ * starts what stopped, leaves the rest, then waits until every selected service answers its
+ * own client. Safe to run again after an interruption: everything is found by label.
+ */
+export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string, options: UpOptions = {}): Promise<UpResult> {
+  const clock = options.clock ?? realClock;
+  const t0 = clock.now();
+  const emit = (service: string, phase: UpPhase, detail?: string): void =>
+    options.onEvent?.({ service, phase, elapsedMs: clock.now() - t0, ...(detail ? { detail } : {}) });
+  const { runtime, logger } = deps;
+  const project = loaded.config.project;
+  const log = logger.child({ project });
+
+  await runtime.ping();
+  const { secrets, created: secretsCreated } = loadOrCreateSecrets(stateDir);
+  if (secretsCreated) log.info({ stateDir }, 'generated new credentials');
+
+  const existingNet = await projectNetwork(runtime, project);
+  const subnet = await chooseSubnet(runtime, loaded, existingNet);
+  const ctx = makeContext(loaded, subnet, secrets, deps.env);
+  const actual = await projectContainers(runtime, project);
+
+  const allocated = new Set<number>();
+  const autoPorts = new Map<string, number>();
+  for (const [service, port] of resolvePorts(loaded.config, actual, () => 0)) {
+    if (port === 0) {
+      const p = await freePort(ctx.bindAddress === '0.0.0.0' ? '0.0.0.0' : ctx.bindAddress, allocated);
+      allocated.add(p);
+      autoPorts.set(service, p);
+    }
+  }
+  const ports = resolvePorts(loaded.config, actual, (s) => autoPorts.get(s) ?? 0);
+
+  // After a failover the master is no longer redis-1: new nodes and sentinels must follow the live one.
+  const redisRunning = actual.some((c) => c.labels[LABEL.kind] === 'sentinel' && c.state === 'running');
+  const provisional = desiredServices(ctx, ports);
+  const master = redisRunning ? await currentMaster(ctx, provisional, ctx.probeHost) : undefined;
+  const all = desiredServices(ctx, ports, master);
+  const selected = selectServices(all, options.services ?? [], loaded.config);
+  const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0 });
+  log.info({ plan: plan.map((a) => `${a.type}:${'def' in a ? a.def.name : a.container.name}`) }, 'reconcile plan');
+
+  if (!existingNet) {
+    await runtime.createNetwork({ name: ctx.network, subnet, gateway: gatewayOf(subnet), labels: projectLabels(project, ctx.extraLabels) });
+    log.info({ network: ctx.network, subnet }, 'created network');
+  }
+
+  // Leftovers first, so their ports and addresses are free for what replaces them.
+  const removed: string[] = [];
+  for (const a of plan) {
+    if (a.type !== 'remove') continue;
+    emit(a.container.labels[LABEL.service] ?? a.container.name, 'remove', a.reason);
+    await runtime.removeContainer(a.container.id);
+    removed.push(a.container.name);
+  }
+
+  await ensureImages(deps, plan, options, emit);
+  await checkPorts(deps, ctx, plan, actual);
+
+  const volumes = new Set((await runtime.listVolumes({ [LABEL.project]: project })).map((v) => v.name));
+  for (const def of selected) {
+    if (def.volume && !volumes.has(def.volume)) {
+      await runtime.createVolume(def.volume, { ...projectLabels(project, ctx.extraLabels), [LABEL.service]: def.name });
+    }
+  }
+
+  const results = new Map<string, { action: Action['type']; health: HealthReport }>();
+  const failures: { def: ServiceDef; error: string; logs: string[] }[] = [];
+  const timeoutMs = options.timeoutMs ?? 90_000;
+
+  for (const wave of waves(selected)) {
+    await Promise.all(
+      wave.map(async (def) => {
+        const action = plan.find((a) => 'def' in a && a.def.name === def.name) as Exclude<Action, { type: 'remove' }>;
+        try {
+          const id = await apply(deps, ctx, action, emit);
+          emit(def.name, 'waiting');
+          const health = await becomeReady(deps, ctx, def, id, { timeoutMs, clock });
+          results.set(def.name, { action: action.type, health });
+          emit(def.name, 'healthy', health.detail);
+        } catch (e) {
+          const id = 'container' in action ? action.container.id : undefined;
+          const cid = id ?? (await projectContainers(runtime, project)).find((c) => c.labels[LABEL.service] === def.name)?.id;
+          const logs = cid ? await lastLogLines(runtime, cid) : [];
+          const error = messageOf(e);
+          failures.push({ def, error, logs });
+          emit(def.name, 'failed', error);
+          log.error({ service: def.name, error }, 'service did not become healthy');
+          if (isBaasError(e) && e.exitCode !== ExitCode.timeout && e.exitCode !== ExitCode.unhealthy && e.exitCode !== ExitCode.external) throw e;
+        }
+      }),
+    );
+    if (failures.length > 0) break;
+  }
+
+  if (failures.length > 0) {
+    const names = failures.map((f) => f.def.name).join(', ');
+    throw new UnhealthyError(`${names} did not become healthy; the other services were left running.`, {
+      details: failures.flatMap((f) => [`${f.def.name}: ${f.error}`, ...(f.logs.length ? [`last log lines of ${f.def.name}:`, ...f.logs.map((l) => `  ${l}`)] : [])]),
+      hint: `Read the full log with \`baas logs ${failures[0]!.def.name}\`, fix the cause, and run \`baas up\` again.`,
+    });
+  }
+
+  const services = selected.map((d) => ({ service: d.name, ...results.get(d.name)! }));
+  return {
+    project,
+    network: ctx.network,
+    subnet,
+    secretsCreated,
+    durationMs: clock.now() - t0,
+    services,
+    removed,
+    changed: removed.length > 0 || services.some((s) => s.action !== 'keep'),
+  };
+}
+
+async function apply(
+  deps: StackDeps,
+  ctx: StackContext,
+  action: Exclude<Action, { type: 'remove' }>,
+  emit: (service: string, phase: UpPhase, detail?: string) => void,
+): Promise<string> {
+  const { runtime } = deps;
+  const def = action.def;
+  const labels = { ...def.spec.labels, [LABEL.configHash]: configHash(def) };
+  switch (action.type) {
+    case 'keep':
+      emit(def.name, 'unchanged');
+      return action.container.id;
+    case 'start':
+      emit(def.name, 'start');
+      await runtime.startContainer(action.container.id);
+      return action.container.id;
+    case 'recreate':
+      emit(def.name, 'recreate', action.reason);
+      await runtime.stopContainer(action.container.id, def.spec.stopTimeoutSeconds ?? 10);
+      await runtime.removeContainer(action.container.id);
+      break;
+    case 'create':
+      emit(def.name, 'create');
+      break;
+  }
+  const id = await runtime.createContainer({ ...def.spec, labels });
+  emit(def.name, 'start');
+  await runtime.startContainer(id);
+  return id;
+}
+
+/** Waits for the service's own readiness, doing its one-time set-up (roles, replica set) on the way. */
+async function becomeReady(
+  deps: StackDeps,
+  ctx: StackContext,
+  def: ServiceDef,
+  containerId: string,
+  options: { timeoutMs: number; clock: Clock },
+): Promise<HealthReport> {
+  const { runtime } = deps;
+  let lastStateCheck = 0;
+  const assertRunning = async (): Promise<void> => {
+    const now = options.clock.now();
+    if (now - lastStateCheck < 2000) return;
+    lastStateCheck = now;
+    const c = (await runtime.listContainers({ [LABEL.project]: ctx.project, [LABEL.service]: def.name }))[0];
+    if (c && c.state === 'exited') throw new UnhealthyError(`${def.name} exited during start-up (${c.status}).`);
+  };
+  const wait = { timeoutMs: options.timeoutMs, intervalMs: 200, clock: options.clock };
+  const check = async <T>(what: string, fn: () => Promise<{ ok: boolean; detail: string; value?: T }>) =>
+    waitFor(what, async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        await assertRunning();
+        throw e;
+      }
+    }, wait);
+
+  const started = options.clock.now();
+  if (def.kind === 'postgres') {
+    await check(`${def.name} set-up`, async () => {
+      await bootstrapPostgres(ctx, ctx.probeHost, def.hostPort);
+      return { ok: true, detail: 'roles ready' };
+    });
+  }
+  if (def.kind === 'mongo') {
+    await check(`${def.name} replica set`, async () => {
+      const state = await initMongo(runtime, containerId, ctx, def);
+      return { ok: state !== 'unknown', detail: state };
+    });
+  }
+  const remaining = Math.max(1000, options.timeoutMs - (options.clock.now() - started));
+  const out = await waitFor(
+    def.name,
+    async () => {
+      const h = await probeService(ctx, def);
+      if (h.status !== 'healthy') await assertRunning();
+      return { ok: h.status === 'healthy', detail: h.detail, value: h };
+    },
+    { ...wait, timeoutMs: remaining },
+  ).catch((e: unknown) => {
+    if (e instanceof TimeoutError) throw new UnhealthyError(e.message);
+    throw e;
+  });
+  return out.value!;
+}
+
+async function ensureImages(
+  deps: StackDeps,
+  plan: Action[],
+  options: UpOptions,
+  emit: (service: string, phase: UpPhase, detail?: string) => void,
+): Promise<void> {
+  const needed = new Map<string, string[]>();
+  for (const a of plan) if (a.type === 'create' || a.type === 'recreate') needed.set(a.def.spec.image, [...(needed.get(a.def.spec.image) ?? []), a.def.name]);
+  const missing: string[] = [];
+  for (const image of needed.keys()) if (!(await deps.runtime.imageExists(image))) missing.push(image);
+  if (missing.length === 0) return;
+  const local = missing.filter((m) => m.startsWith('baas-local/'));
+  if (local.length > 0) {
+    if (!options.buildImages) {
+      throw new UserError(`The local image ${local.join(', ')} has not been built.`, { hint: 'Run `baas images build` first.' });
+    }
+    for (const img of local) emit(needed.get(img)![0]!, 'build', img);
+    await options.buildImages(local);
+  }
+  for (const image of missing.filter((m) => !m.startsWith('baas-local/'))) {
+    const services = needed.get(image)!;
+    emit(services[0]!, 'pull', image);
+    try {
+      await deps.runtime.pullImage(image);
+    } catch (e) {
+      const group = services[0]!.replace(/-\d+$/, '').replace('sentinel', 'redis');
+      throw new ExternalError(`Pulling the image ${image} failed: ${messageOf(e).replace(/^Docker refused pulling image [^:]+:[^:]*: /, '')}`, {
+        hint: `Without registry access, run \`baas images build\` and set \`images: local\` in platform.config.yaml (or services.${group}.image to an image you have).`,
+        cause: e,
+      });
+    }
+  }
+}
+
+/** Refuses early, with names, when a host port is held by something other than the container being replaced. */
+async function checkPorts(deps: StackDeps, ctx: StackContext, plan: Action[], actual: ContainerInfo[]): Promise<void> {
+  const all = await deps.runtime.listContainers({});
+  for (const a of plan) {
+    if (a.type !== 'create' && a.type !== 'recreate' && a.type !== 'start') continue;
+    for (const p of a.def.spec.ports) {
+      const own = actual.find((c) => c.labels[LABEL.service] === a.def.name);
+      if (own && own.ports.some((x) => x.host === p.host) && own.state === 'running') continue;
+      const holder = all.find((c) => c.id !== own?.id && c.state === 'running' && c.ports.some((x) => x.host === p.host));
+      const busy = holder ? true : await portInUse(p.hostIp, p.host);
+      if (!busy) continue;
+      const who = holder ? `container ${holder.name}${holder.labels[LABEL.project] ? ` (baas project ${holder.labels[LABEL.project]})` : ''}` : 'another process';
+      const key = a.def.group === 'redis' ? (a.def.kind === 'sentinel' ? 'services.redis.sentinelPort' : 'services.redis.port') : `services.${a.def.group}.port`;
+      throw new UserError(`Port ${p.host} for ${a.def.name} is already in use by ${who}.`, {
+        exitCode: ExitCode.conflict,
+        hint: holder?.labels[LABEL.project]
+          ? `Stop that stack (\`baas down\` in its directory) or set ${key} to another port (or 'auto') in platform.config.yaml.`
+          : `Stop whatever listens on ${p.host} or set ${key} to another port (or 'auto') in platform.config.yaml.`,
+      });
+    }
+  }
+}
