@@ -8,6 +8,7 @@ export default defineConfig({
     // Integration tests start real containers; running files in parallel on a 2-core
     // machine makes them slower, not faster, and makes readiness timeouts flaky.
     fileParallelism: false,
+    globalSetup: ['test/global-setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.baas-test-results.json' },
   },

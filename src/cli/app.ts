@@ -58,7 +58,7 @@ export class App {
   async runtime(): Promise<ContainerRuntime> {
     if (!this.rt) {
       const { DockerRuntime } = await import('../runtime/docker.js');
-      this.rt = new DockerRuntime();
+      this.rt = new DockerRuntime({ env: this.io.env });
     }
     return this.rt;
   }

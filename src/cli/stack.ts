@@ -47,10 +47,9 @@ Running it again changes nothing unless the configuration changed (then only wha
           onEvent: (e) => progress.event(e),
           buildImages: async () => {
             const { buildLocalImages } = await import('../images/build.js');
-            const { execaRunner } = await import('../images/build.js').then((m) => m as unknown as { execaRunner?: unknown });
-            void execaRunner;
-            await (buildLocalImages as unknown as (deps: unknown, opts: unknown) => Promise<unknown>)(
-              { runtime: d.runtime, logger: d.logger, onProgress: (e: { step?: string; detail?: string }) => progress.event({ service: 'images', phase: 'build', elapsedMs: 0, ...(e.step ? { detail: e.step } : {}) }) },
+            const { execaExec } = await import('../images/host.js');
+            await buildLocalImages(
+              { runtime: d.runtime, exec: execaExec, logger: d.logger, onProgress: (e) => progress.event({ service: 'images', phase: 'build', elapsedMs: e.elapsedMs ?? 0, detail: e.message }) },
               {},
             );
           },

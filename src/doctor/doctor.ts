@@ -8,7 +8,6 @@ import { bindAddressOf, portInUse, type StackDeps } from '../stack/context.js';
 import { LABEL } from '../stack/labels.js';
 import { probeReflink } from './reflink.js';
 import { imageFor } from '../services/common.js';
-import type { StackContext } from '../services/types.js';
 
 export interface Check {
   name: string;
@@ -98,7 +97,7 @@ export async function doctor(deps: StackDeps, loaded: LoadedConfig): Promise<Doc
   }
 
   if (dockerOk) {
-    const ctx = { config: cfg } as StackContext;
+    const ctx = { config: cfg };
     for (const group of ['postgres', 'redis', 'mongo'] as const) {
       if (!cfg.services[group].enabled) continue;
       const image = imageFor(ctx, group);

@@ -111,6 +111,8 @@ const platform = z
       .object({ available: z.union([z.boolean(), z.literal('partial'), z.literal('only')]), licence: z.string(), note: z.string().optional() })
       .strict(),
     single_node: z.boolean().default(false),
+    /** Roles that only work together with the platform's own database (Nhost auth needs Nhost's Postgres). */
+    bundled: z.array(z.enum(['auth', 'storage'])).default([]),
     compliance: z.object(Object.fromEntries(COMPLIANCE.map((c) => [c, complianceEntry.optional()])) as Record<Compliance, z.ZodOptional<typeof complianceEntry>>).strict(),
     regions: z.object({ confirmed: z.array(z.string()).optional(), note: z.string().optional() }).strict(),
     lock_in: z.enum(['low', 'medium', 'high']),

@@ -38,7 +38,7 @@ export const METRIC_INFO: Record<Metric, { label: string; unit: string; max: num
   db_writes: { label: 'database writes', unit: '/month', max: 1e15 },
   cpu_ms: { label: 'edge CPU time', unit: 'ms/month', max: 1e16 },
   db_io_gb: { label: 'database I/O', unit: 'GB/month', max: 1e9 },
-  action_gb_hours: { label: 'action compute', unit: 'GB-h/month', max: 1e8 },
+  action_gb_hours: { label: 'function compute', unit: 'GB-hours/month', max: 1e8 },
   branches: { label: 'extra database branches', unit: 'branch-months', max: 1e5 },
   seats: { label: 'developer seats', unit: 'seats', max: 1e5 },
   servers: { label: 'self-hosted servers', unit: 'servers', max: 1e4 },

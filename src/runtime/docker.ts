@@ -49,8 +49,9 @@ function toState(s: string | undefined): ContainerState {
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
 
-  constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+  constructor(docker?: Docker | { env?: NodeJS.ProcessEnv }) {
+    if (docker instanceof Docker) this.docker = docker;
+    else this.docker = new Docker(dockerOptionsFromEnv(docker?.env ?? process.env));
   }
 
   private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
@@ -332,6 +333,16 @@ export class DockerRuntime implements ContainerRuntime {
       };
     });
   }
+}
+
+/** DOCKER_HOST as the docker CLI reads it: unix:///path or tcp://host:port. */
+export function dockerOptionsFromEnv(env: NodeJS.ProcessEnv): Docker.DockerOptions {
+  const host = env['DOCKER_HOST'];
+  if (!host) return { socketPath: '/var/run/docker.sock' };
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const m = /^(?:tcp|http):\/\/([^:/]+)(?::(\d+))?/.exec(host);
+  if (m) return { host: m[1]!, port: Number(m[2] ?? 2375), protocol: 'http' };
+  return { socketPath: host };
 }
 
 export function splitRef(ref: string): [string, string] {

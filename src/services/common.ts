@@ -4,29 +4,11 @@ import type { MountSpec } from '../runtime/types.js';
 import { containerName, serviceLabels, volumeName } from '../stack/labels.js';
 import type { ContainerKind, ServiceDef, StackContext } from './types.js';
 import type { ServiceKind } from '../config/schema.js';
+import { selectImage } from '../images/refs.js';
 
-export const OFFICIAL_IMAGES = {
-  postgres: (major: number) => `postgres:${major}`,
-  redis: () => 'redis:7.4',
-  mongo: () => 'mongo:7',
-} as const;
-
-export const LOCAL_IMAGES = {
-  postgres: (major: number) => `baas-local/postgres:${major}`,
-  redis: () => 'baas-local/redis:7',
-  mongo: () => undefined as string | undefined,
-} as const;
-
-export function imageFor(ctx: StackContext, group: ServiceKind): string {
-  const svc = ctx.config.services[group];
-  if (svc.image) return svc.image;
-  const major = ctx.config.services.postgres.version;
-  if (ctx.config.images === 'local') {
-    const local = LOCAL_IMAGES[group](major);
-    // No MongoDB server can be built from Debian packages; fall back to the official image.
-    if (local) return local;
-  }
-  return OFFICIAL_IMAGES[group](major);
+/** The image for a service: explicit `image:`, else the local or official one (see images/refs.ts). */
+export function imageFor(ctx: Pick<StackContext, 'config'>, group: ServiceKind): string {
+  return selectImage(ctx.config, group).ref;
 }
 
 export function dataMount(ctx: StackContext, group: ServiceKind, service: string, target: string): { mount: MountSpec; volume?: string } {

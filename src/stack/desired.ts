@@ -36,7 +36,9 @@ export function resolvePorts(config: Config, actual: ContainerInfo[], allocate: 
       ports.set(p.service, p.configured + p.offset);
       continue;
     }
-    const existing = actual.find((c) => c.labels[LABEL.service] === p.service)?.ports[0]?.host;
+    const c = actual.find((x) => x.labels[LABEL.service] === p.service);
+    const label = Number(c?.labels[LABEL.hostPort]);
+    const existing = Number.isInteger(label) && label > 0 ? label : c?.ports[0]?.host;
     ports.set(p.service, existing ?? allocate(p.service));
   }
   return ports;
@@ -88,4 +90,17 @@ export function selectServices(defs: ServiceDef[], names: string[], config: Conf
     if (def) selected.add(def);
   }
   return defs.filter((d) => selected.has(d));
+}
+
+/** Checks service names against the config alone, before anything touches Docker. */
+export function validateServiceNames(config: Config, names: string[]): void {
+  const containers = servicePorts(config).map((p) => p.service);
+  const groups = (['postgres', 'redis', 'mongo'] as const).filter((g) => config.services[g].enabled);
+  for (const n of names) {
+    if ((groups as string[]).includes(n) || containers.includes(n)) continue;
+    if (n === 'postgres' || n === 'redis' || n === 'mongo') {
+      throw new UserError(`The service '${n}' is disabled in the configuration.`, { hint: `Set services.${n}.enabled: true in platform.config.yaml.` });
+    }
+    throw new UserError(`Unknown service '${n}'.`, { hint: `Valid names: ${[...groups, ...containers].join(', ')}.` });
+  }
 }

@@ -5,6 +5,8 @@ export const LABEL = {
   kind: 'baas.kind',
   group: 'baas.group',
   configHash: 'baas.config-hash',
+  /** The published host port, readable even while the container is stopped (Docker lists ports of running containers only). */
+  hostPort: 'baas.host-port',
   version: 'baas.version',
   composeProject: 'com.docker.compose.project',
   composeService: 'com.docker.compose.service',

@@ -6,7 +6,7 @@ import { bootstrapPostgres } from '../services/postgres.js';
 import { currentMaster } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
 import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
-import { desiredServices, resolvePorts, selectServices } from './desired.js';
+import { desiredServices, resolvePorts, selectServices, validateServiceNames } from './desired.js';
 import { lastLogLines, probeService } from './health.js';
 import { LABEL, projectLabels } from './labels.js';
 import { gatewayOf } from './network.js';
@@ -58,6 +58,7 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const project = loaded.config.project;
   const log = logger.child({ project });
 
+  validateServiceNames(loaded.config, options.services ?? []);
   await runtime.ping();
   const { secrets, created: secretsCreated } = loadOrCreateSecrets(stateDir);
   if (secretsCreated) log.info({ stateDir }, 'generated new credentials');
@@ -67,7 +68,10 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const ctx = makeContext(loaded, subnet, secrets, deps.env);
   const actual = await projectContainers(runtime, project);
 
-  const allocated = new Set<number>();
+  // Ports recorded on any baas container (even stopped or restarting ones) are not free to hand out.
+  const allocated = new Set<number>(
+    (await runtime.listContainers({})).flatMap((c) => [Number(c.labels[LABEL.hostPort] ?? 0), ...c.ports.map((p) => p.host)]).filter((n) => n > 0),
+  );
   const autoPorts = new Map<string, number>();
   for (const [service, port] of resolvePorts(loaded.config, actual, () => 0)) {
     if (port === 0) {
@@ -129,6 +133,8 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
           const id = 'container' in action ? action.container.id : undefined;
           const cid = id ?? (await projectContainers(runtime, project)).find((c) => c.labels[LABEL.service] === def.name)?.id;
           const logs = cid ? await lastLogLines(runtime, cid) : [];
+          // A crash-looping container only churns the host (and its published port): stop it, keep it for `baas logs`.
+          if (cid) await runtime.stopContainer(cid, 5).catch(() => {});
           const error = messageOf(e);
           failures.push({ def, error, logs });
           emit(def.name, 'failed', error);
@@ -142,7 +148,7 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
 
   if (failures.length > 0) {
     const names = failures.map((f) => f.def.name).join(', ');
-    throw new UnhealthyError(`${names} did not become healthy; the other services were left running.`, {
+    throw new UnhealthyError(`${names} did not become healthy and ${failures.length === 1 ? 'was' : 'were'} stopped; the other services were left running.`, {
       details: failures.flatMap((f) => [`${f.def.name}: ${f.error}`, ...(f.logs.length ? [`last log lines of ${f.def.name}:`, ...f.logs.map((l) => `  ${l}`)] : [])]),
       hint: `Read the full log with \`baas logs ${failures[0]!.def.name}\`, fix the cause, and run \`baas up\` again.`,
     });
@@ -169,7 +175,7 @@ async function apply(
 ): Promise<string> {
   const { runtime } = deps;
   const def = action.def;
-  const labels = { ...def.spec.labels, [LABEL.configHash]: configHash(def) };
+  const labels = { ...def.spec.labels, [LABEL.configHash]: configHash(def), [LABEL.hostPort]: String(def.hostPort) };
   switch (action.type) {
     case 'keep':
       emit(def.name, 'unchanged');
@@ -208,7 +214,9 @@ async function becomeReady(
     if (now - lastStateCheck < 2000) return;
     lastStateCheck = now;
     const c = (await runtime.listContainers({ [LABEL.project]: ctx.project, [LABEL.service]: def.name }))[0];
-    if (c && c.state === 'exited') throw new UnhealthyError(`${def.name} exited during start-up (${c.status}).`);
+    if (c && (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting')) {
+      throw new UnhealthyError(`${def.name} keeps exiting during start-up (${c.status})`);
+    }
   };
   const wait = { timeoutMs: options.timeoutMs, intervalMs: 200, clock: options.clock };
   const check = async <T>(what: string, fn: () => Promise<{ ok: boolean; detail: string; value?: T }>) =>

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../errors.js';
+import { TimeoutError, isBaasError } from '../errors.js';
 
 export interface Clock {
   now(): number;
@@ -32,6 +32,8 @@ export async function waitFor<T>(
     try {
       last = await probe();
     } catch (e) {
+      // A typed baas error means the probe knows waiting is pointless (the container died).
+      if (isBaasError(e)) throw e;
       last = { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
     if (last.ok) return last;

@@ -1,0 +1,413 @@
+import type { Catalog, Meter, Plan, Platform } from './catalog.js';
+import { scaleUsage, type Metric, type Usage } from './usage.js';
+
+/**
+ * The cost engine: pure functions from (catalog, usage) to Infracost-style breakdowns.
+ * A platform's cost is the cheapest plan that fits the usage: base fee + overage lines -
+ * credits. A price the catalog does not know is an `unknown` line, left out of the total.
+ */
+
+export interface CostOptions {
+  /** Exclude plans that forbid commercial use (Vercel Hobby). */
+  commercial?: boolean;
+  /** Exclude plans that pause idle projects (Supabase Free). */
+  alwaysOn?: boolean;
+  /** Plan features required, e.g. compliance: soc2, hipaa, gdpr. */
+  features?: string[];
+  /** Overrides the catalog's self-hosted server price assumption. */
+  vmPrice?: number;
+}
+
+export interface CostLine {
+  /** Meter id, or `base`, `credit`, `add-on:<id>`, `servers`. */
+  component: string;
+  label: string;
+  quantity: number | null;
+  unit: string;
+  included: number | 'unlimited' | 'unknown' | null;
+  billable: number | null;
+  /** Price per `per` units, or a tier table in words. */
+  price: string | null;
+  /** Known monthly USD; when `unknown` is set this is only the known part. */
+  monthly: number;
+  unknown?: string;
+  usageBased: boolean;
+  source?: string;
+  as_of?: string;
+  assumption?: string;
+}
+
+export interface PlatformCost {
+  platform: string;
+  name: string;
+  mode: 'cloud' | 'self-hosted';
+  plan: { id: string; name: string } | null;
+  lines: CostLine[];
+  /** Sum of known amounts. */
+  knownTotal: number;
+  /** True when some line is unknown: the real total is at least knownTotal. */
+  hasUnknown: boolean;
+  notes: string[];
+  rejected: { plan: string; reason: string }[];
+  /** Set when no plan fits at all. */
+  noFit?: string;
+}
+
+interface Evaluated {
+  plan: Plan;
+  lines: CostLine[];
+  knownTotal: number;
+  unknownCount: number;
+  rejectReason?: string;
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+function meterQuantity(m: Meter, usage: Usage): number {
+  const metrics: Metric[] = Array.isArray(m.metric) ? m.metric : [m.metric];
+  return metrics.reduce((s, k) => s + usage[k], 0) * m.factor;
+}
+
+function priceText(p: { price?: number | undefined; per: number; tiers?: { up_to: number; price: number }[] | undefined }, unit: string): string | null {
+  const per = (n: number): string => (p.per === 1 ? `$${n}/${unit}` : `$${n}/${fmtQty(p.per)} ${unit}`);
+  if (p.price !== undefined) return per(p.price);
+  if (p.tiers) return p.tiers.map((t) => `${per(t.price)} to ${fmtQty(t.up_to)}`).join(', ');
+  return null;
+}
+
+export function fmtQty(n: number): string {
+  if (n >= 1e9 && n % 1e9 === 0) return `${n / 1e9}B`;
+  if (n >= 1e6 && n % 1e6 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 1e3 === 0) return `${n / 1e3}k`;
+  return String(Math.round(n * 1000) / 1000);
+}
+
+/**
+ * Charges quantity `qty` of which the first `incl` units are free, through tier buckets that
+ * count total quantity (as vendors publish them: "$0.02/MRU 50,001-100k"). Units past the last
+ * tier's bound have no known price.
+ */
+function charge(qty: number, incl: number, p: { price?: number | undefined; per: number; tiers?: { up_to: number; price: number }[] | undefined }): { usd: number; unknownUnits: number } {
+  const billable = Math.max(0, qty - incl);
+  if (billable === 0) return { usd: 0, unknownUnits: 0 };
+  if (p.price !== undefined) return { usd: (billable * p.price) / p.per, unknownUnits: 0 };
+  if (!p.tiers) return { usd: 0, unknownUnits: billable };
+  let usd = 0;
+  let from = 0;
+  for (const t of p.tiers) {
+    const lo = Math.max(from, incl);
+    const hi = Math.min(t.up_to, qty);
+    if (hi > lo) usd += ((hi - lo) * t.price) / p.per;
+    from = t.up_to;
+  }
+  const last = p.tiers[p.tiers.length - 1]?.up_to ?? 0;
+  return { usd, unknownUnits: Math.max(0, qty - Math.max(last, incl)) };
+}
+
+function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOptions): Evaluated {
+  const lines: CostLine[] = [];
+  const src = (id: string): { source?: string; as_of?: string } => {
+    const s = platform.sources[id];
+    return s ? { source: s.title, as_of: s.as_of } : {};
+  };
+  const reject = (reason: string): Evaluated => ({ plan, lines, knownTotal: 0, unknownCount: 0, rejectReason: reason });
+
+  if (opts.commercial && plan.restrictions.includes('non_commercial')) return reject('non-commercial use only');
+  if (opts.alwaysOn && plan.restrictions.includes('pauses_when_idle')) return reject('pauses idle projects');
+  const addonFeatures: string[] = [];
+  for (const f of opts.features ?? []) {
+    if (plan.features.includes(f)) {
+      if (plan.addons[f]) addonFeatures.push(f);
+      continue;
+    }
+    return reject(`no ${f.toUpperCase()} on this plan`);
+  }
+
+  // Base fee.
+  const seats = plan.base_per === 'seat' ? Math.max(1, usage.seats) : 1;
+  if (plan.base === 'unknown') {
+    lines.push({ component: 'base', label: `${plan.name} plan`, quantity: 1, unit: 'month', included: null, billable: null, price: null, monthly: 0, unknown: 'plan price not confirmed', usageBased: false, ...src(plan.source) });
+  } else {
+    lines.push({
+      component: 'base',
+      label: `${plan.name} plan${plan.base_per === 'seat' ? ` (${seats} seat${seats === 1 ? '' : 's'})` : ''}`,
+      quantity: seats,
+      unit: plan.base_per === 'seat' ? 'seat-months' : 'month',
+      included: null,
+      billable: seats,
+      price: `$${plan.base}/${plan.base_per === 'seat' ? 'seat' : 'month'}`,
+      monthly: plan.base * seats,
+      usageBased: false,
+      ...src(plan.source),
+    });
+  }
+  for (const f of addonFeatures) {
+    const a = plan.addons[f];
+    if (!a) continue;
+    lines.push({
+      component: `add-on:${f}`,
+      label: a.label,
+      quantity: 1,
+      unit: 'month',
+      included: null,
+      billable: 1,
+      price: a.price === undefined ? null : `$${a.price}/month`,
+      monthly: a.price ?? 0,
+      ...(a.price === undefined ? { unknown: 'add-on price not confirmed' } : {}),
+      usageBased: false,
+      ...src(a.source),
+    });
+  }
+
+  // Usage lines.
+  for (const [id, m] of Object.entries(platform.meters)) {
+    const qty = meterQuantity(m, usage);
+    if (qty <= 0) continue;
+    const incl = plan.included[id] ?? 0;
+    const p = plan.prices[id] ?? m;
+    const base: CostLine = {
+      component: id,
+      label: m.unit,
+      quantity: qty,
+      unit: m.unit,
+      included: incl,
+      billable: null,
+      price: priceText(p, m.unit.split(' ')[0] ?? m.unit),
+      monthly: 0,
+      usageBased: true,
+      ...src(p.source),
+      ...(m.assumption ? { assumption: m.assumption } : {}),
+    };
+    if (incl === 'unlimited') {
+      lines.push({ ...base, billable: 0 });
+      continue;
+    }
+    if (incl === 'unknown') {
+      lines.push({ ...base, unknown: plan.overage ? `allowance on ${plan.name} not confirmed` : `whether ${plan.name} includes this is not confirmed` });
+      continue;
+    }
+    const billable = Math.max(0, qty - incl);
+    if (!plan.overage && billable > 0) return reject(`${m.unit}: ${fmtQty(qty)} exceeds the limit of ${fmtQty(incl)}`);
+    const c = charge(qty, incl, p);
+    lines.push({
+      ...base,
+      billable,
+      monthly: c.usd,
+      ...(c.unknownUnits > 0 ? { unknown: p.price === undefined && !p.tiers ? 'price not confirmed' : `price beyond ${fmtQty(qty - c.unknownUnits)} not confirmed` } : {}),
+      ...(m.note ? { assumption: [m.assumption, m.note].filter(Boolean).join('; ') } : {}),
+    });
+  }
+
+  // Credits offset the usage lines they apply to, never the base fee.
+  if (plan.credit) {
+    const credit = plan.credit;
+    const applicable = lines
+      .filter((l) => l.usageBased && (credit.applies_to === 'all' || credit.applies_to.includes(l.component)))
+      .reduce((s, l) => s + l.monthly, 0);
+    if (plan.spend_cap && applicable > credit.usd + 1e-9) return reject(`usage ($${round(applicable)}) is beyond the $${credit.usd} ${credit.label}`);
+    const used = Math.min(credit.usd, applicable);
+    if (used > 0) {
+      lines.push({ component: 'credit', label: credit.label, quantity: null, unit: 'USD', included: null, billable: null, price: `-$${credit.usd}/month`, monthly: -used, usageBased: false, ...src(plan.source) });
+    }
+  }
+  const knownTotal = lines.reduce((s, l) => s + l.monthly, 0);
+  return { plan, lines, knownTotal, unknownCount: lines.filter((l) => l.unknown).length };
+}
+
+/** The vm price in force: an explicit override, else the catalog's labelled assumption. */
+export function vmPrice(catalog: Catalog, opts: CostOptions): number {
+  return opts.vmPrice ?? catalog.assumptions.self_hosted_vm.price;
+}
+
+export function selfHostedCost(catalog: Catalog, platforms: Platform[], usage: Usage, opts: CostOptions): PlatformCost {
+  const vm = catalog.assumptions.self_hosted_vm;
+  const price = vmPrice(catalog, opts);
+  const servers = Math.max(1, usage.servers);
+  const names = platforms.map((p) => p.name).join(' + ');
+  return {
+    platform: platforms.map((p) => p.id).join('+'),
+    name: `${names} (self-hosted)`,
+    mode: 'self-hosted',
+    plan: { id: 'self-hosted', name: 'your servers' },
+    lines: [
+      {
+        component: 'servers',
+        label: 'servers you run',
+        quantity: servers,
+        unit: 'server-months',
+        included: null,
+        billable: servers,
+        price: `$${price}/server-month`,
+        monthly: servers * price,
+        usageBased: true,
+        source: opts.vmPrice === undefined ? vm.source : '--vm-price',
+        as_of: vm.as_of,
+        assumption: opts.vmPrice === undefined ? vm.label : `server price $${price}/month given with --vm-price`,
+      },
+    ],
+    knownTotal: servers * price,
+    hasUnknown: false,
+    notes: ['Licences are free; egress, backups, monitoring and your team\'s time are not included.'],
+    rejected: [],
+  };
+}
+
+/** Monthly cost of one platform: the cheapest plan that fits, with its breakdown. */
+export function costPlatform(catalog: Catalog, platform: Platform, usage: Usage, opts: CostOptions = {}): PlatformCost {
+  if (platform.plans.length === 0) return selfHostedCost(catalog, [platform], usage, opts);
+  const evaluated = platform.plans.map((pl) => evaluatePlan(platform, pl, usage, opts));
+  const fitting = evaluated.filter((e) => !e.rejectReason);
+  const rejected = evaluated.filter((e) => e.rejectReason).map((e) => ({ plan: e.plan.id, reason: e.rejectReason ?? '' }));
+  const order = new Map(platform.plans.map((p, i) => [p.id, i]));
+  // Cheapest known total first: keeps cost monotone in usage (a growing load only removes
+  // plans, and each plan's cost only grows). Ties go to fewer unknowns, then the smaller plan.
+  fitting.sort((a, b) => round(a.knownTotal) - round(b.knownTotal) || a.unknownCount - b.unknownCount || (order.get(a.plan.id) ?? 0) - (order.get(b.plan.id) ?? 0));
+  const best = fitting[0];
+  if (!best) {
+    return {
+      platform: platform.id,
+      name: platform.name,
+      mode: 'cloud',
+      plan: null,
+      lines: [],
+      knownTotal: 0,
+      hasUnknown: true,
+      notes: [],
+      rejected,
+      noFit: `no ${platform.name} plan fits: ${rejected.map((r) => `${r.plan}: ${r.reason}`).join('; ')}`,
+    };
+  }
+  const lines = best.lines.map((l) => ({ ...l, monthly: round(l.monthly) }));
+  return {
+    platform: platform.id,
+    name: platform.name,
+    mode: 'cloud',
+    plan: { id: best.plan.id, name: best.plan.name },
+    lines,
+    knownTotal: round(best.knownTotal),
+    hasUnknown: best.unknownCount > 0,
+    notes: [...best.plan.notes, ...best.plan.restrictions.map((r) => (r === 'non_commercial' ? 'non-commercial use only' : 'pauses after a week idle'))],
+    rejected,
+  };
+}
+
+// ---------------------------------------------------------------- stacks
+
+export type Role = 'database' | 'auth' | 'compute' | 'storage' | 'cache';
+
+export interface StackMember {
+  platform: Platform;
+  roles: Role[];
+  mode: 'cloud' | 'self-hosted';
+}
+
+const ROLE_METRICS: Record<Role, Metric[]> = {
+  auth: ['mau', 'sso_mau'],
+  database: ['db_gb', 'db_reads', 'db_writes', 'db_io_gb', 'branches', 'realtime_messages'],
+  storage: ['storage_gb'],
+  compute: ['function_invocations', 'compute_hours', 'cpu_ms', 'action_gb_hours', 'egress_gb'],
+  cache: [],
+};
+/** When a stack has no member in a role, that role's usage lands on the next one in line. */
+const FALLBACK: Record<Role, Role[]> = {
+  auth: ['database', 'compute'],
+  database: ['compute', 'auth'],
+  storage: ['database', 'compute'],
+  compute: ['database', 'auth'],
+  cache: [],
+};
+
+export interface StackCost {
+  members: PlatformCost[];
+  knownTotal: number;
+  hasUnknown: boolean;
+  warnings: string[];
+}
+
+/** Splits the usage between the members by role, then costs each; self-hosted members share servers. */
+export function costStack(catalog: Catalog, members: StackMember[], usage: Usage, opts: CostOptions = {}): StackCost {
+  const routed = new Map<StackMember, Usage>();
+  const zero = Object.fromEntries(Object.keys(usage).map((k) => [k, 0])) as Usage;
+  for (const m of members) routed.set(m, { ...zero, seats: usage.seats, servers: usage.servers });
+  const holder = (role: Role): StackMember | undefined => {
+    for (const r of [role, ...FALLBACK[role]]) {
+      const m = members.find((x) => x.roles.includes(r));
+      if (m) return m;
+    }
+    return members[0];
+  };
+  for (const role of Object.keys(ROLE_METRICS) as Role[]) {
+    const m = holder(role);
+    if (!m) continue;
+    const u = routed.get(m);
+    if (!u) continue;
+    for (const k of ROLE_METRICS[role]) u[k] = usage[k];
+  }
+  // Every request reaches the host and, for per-call databases (Convex, Firestore, D1), the
+  // database; the database's own compute (Neon CU-hours, Supabase instances) runs as long as the app's.
+  for (const role of ['compute', 'database'] as Role[]) {
+    const m = holder(role);
+    const u = m ? routed.get(m) : undefined;
+    if (u) {
+      u.requests = usage.requests;
+      u.compute_hours = usage.compute_hours;
+    }
+  }
+
+  const results: PlatformCost[] = [];
+  const self = members.filter((m) => m.mode === 'self-hosted');
+  for (const m of members) {
+    if (m.mode === 'self-hosted') continue;
+    results.push(costPlatform(catalog, m.platform, routed.get(m) ?? zero, opts));
+  }
+  if (self.length > 0) results.push(selfHostedCost(catalog, self.map((m) => m.platform), usage, opts));
+  const warnings = results.flatMap((r) => {
+    const w: string[] = [];
+    if (r.noFit) w.push(r.noFit);
+    for (const l of r.lines) if (l.unknown) w.push(`${r.name} ${l.label}: ${l.unknown}; left out of the total`);
+    return w;
+  });
+  return {
+    members: results,
+    knownTotal: round(results.reduce((s, r) => s + r.knownTotal, 0)),
+    hasUnknown: results.some((r) => r.hasUnknown),
+    warnings,
+  };
+}
+
+// ---------------------------------------------------------------- projection
+
+export interface ProjectionMonth {
+  month: number;
+  usage: Usage;
+  plans: Record<string, string | null>;
+  knownTotal: number;
+  hasUnknown: boolean;
+}
+
+export interface Projection {
+  growthPerMonth: number;
+  months: ProjectionMonth[];
+  planChanges: { month: number; platform: string; from: string | null; to: string | null }[];
+  knownTotal: number;
+}
+
+/** Month-by-month cost with usage compounding by `growth` (0.15 = 15%/month); month 1 is today's usage. */
+export function project(months: number, growth: number, usage: Usage, costOf: (u: Usage) => StackCost): Projection {
+  const out: ProjectionMonth[] = [];
+  const changes: Projection['planChanges'] = [];
+  let prev: Record<string, string | null> | undefined;
+  for (let i = 1; i <= months; i++) {
+    const u = scaleUsage(usage, (1 + growth) ** (i - 1));
+    const c = costOf(u);
+    const plans = Object.fromEntries(c.members.map((m) => [m.platform, m.plan?.id ?? null]));
+    if (prev) {
+      for (const [p, plan] of Object.entries(plans)) {
+        if (prev[p] !== plan) changes.push({ month: i, platform: p, from: prev[p] ?? null, to: plan });
+      }
+    }
+    prev = plans;
+    out.push({ month: i, usage: u, plans, knownTotal: c.knownTotal, hasUnknown: c.hasUnknown });
+  }
+  return { growthPerMonth: growth, months: out, planChanges: changes, knownTotal: round(out.reduce((s, m) => s + m.knownTotal, 0)) };
+}

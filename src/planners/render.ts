@@ -1,0 +1,198 @@
+import { table } from '../cli/format.js';
+import type { Advice, RankedStack } from './advise.js';
+import type { PlatformCost, Projection, StackCost } from './cost.js';
+import type { MigrationPlan } from './migration.js';
+
+/**
+ * Text and Markdown renderings of planner results. Pure string builders (no printing), kept
+ * next to the planners so the CLI layer stays a thin parse-call-print.
+ */
+
+const usd = (n: number): string => `$${n.toLocaleString('en-US', { minimumFractionDigits: n % 1 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+const money = (n: number, unknown: boolean): string => (unknown ? `${usd(n)} + unknown` : usd(n));
+const qty = (n: number | null): string => (n === null ? '' : n >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Math.round(n * 1000) / 1000));
+const pct = (n: number): string => `${Math.round(n * 100)}%`;
+
+function requirementLine(a: Advice): string {
+  const r = a.requirements;
+  const f = Object.entries(r.features)
+    .filter(([k, v]) => v === true && k !== 'api_style')
+    .map(([k]) => k.replace(/_/g, ' '));
+  if (r.features.api_style !== 'any') f.push(`${r.features.api_style} API`);
+  const c = r.constraints;
+  const parts = [
+    `${r.stage}, team ${r.team_size}`,
+    `${r.app.kind}/${r.app.frontend}`,
+    r.data.model === 'none' ? 'no database' : `${r.data.model} ${r.data.size_gb} GB`,
+    ...(f.length ? [f.join(', ')] : []),
+    r.auth.needed ? `auth ${r.auth.mau.toLocaleString('en-US')} MAU${r.auth.enterprise_sso ? ' + SSO' : ''}${r.auth.organizations ? ' + orgs' : ''}` : 'no auth',
+    ...(c.self_hosting !== 'any' ? [`self-hosting ${c.self_hosting}`] : []),
+    ...(c.budget_monthly !== undefined ? [`budget ${usd(c.budget_monthly)}/month`] : []),
+    ...(c.compliance.length ? [c.compliance.map((x) => x.toUpperCase()).join('+')] : []),
+    ...(c.regions.length ? [`regions ${c.regions.join(',')}`] : []),
+  ];
+  return parts.join('; ');
+}
+
+function stackRow(s: RankedStack): (string | number)[] {
+  return [
+    s.rank,
+    s.name,
+    s.score.toFixed(1),
+    money(s.cost.monthly, s.cost.hasUnknown),
+    s.roles.database ?? '-',
+    s.roles.auth ?? '-',
+    s.roles.compute ?? '-',
+    s.violations.length === 0 ? 'ok' : `${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}`,
+  ];
+}
+
+function why(s: RankedStack): string[] {
+  const out: string[] = [];
+  for (const v of s.violations) out.push(`  ✗ ${v.text} [${v.requirement}]`);
+  for (const c of s.criteria) {
+    for (const r of c.reasons) out.push(`  ${r.effect === 'pro' ? '+' : r.effect === 'con' ? '-' : '·'} ${r.text} [${r.requirement}]`);
+  }
+  return out;
+}
+
+export function adviceText(a: Advice): string {
+  const lines: string[] = [];
+  lines.push(`Requirements: ${requirementLine(a)}`);
+  lines.push(`Considered ${a.considered} stacks.`, '');
+  if (!a.satisfiable) {
+    lines.push('No stack meets every hard constraint.');
+    for (const c of a.conflicts) lines.push(`  ! ${c.text}`);
+    lines.push('The closest stacks are shown; relax one of the constraints above to get a clean pick.', '');
+  }
+  lines.push(table(['#', 'Stack', 'Score', '$/month', 'Database', 'Auth', 'Compute', 'Constraints'], a.stacks.map(stackRow), { alignRight: [0, 2, 3] }).trimEnd());
+  const top = a.stacks[0];
+  if (top) {
+    lines.push('', `Why #1 ${top.name}:`);
+    lines.push(...why(top));
+    lines.push('', `Score: ${top.criteria.filter((c) => c.weight > 0).map((c) => `${c.label} ${pct(c.score)} (x${c.weight})`).join(', ')}`);
+    lines.push(`Cost: ${top.cost.plans.map((p) => `${p.platform} ${p.plan ?? 'no plan fits'} ${money(p.monthly, p.hasUnknown)}`).join(', ')} (run \`baas cost --stack ${top.key.replace(/\+/g, ',')}\` for the breakdown)`);
+    if (top.cost.warnings.length) {
+      lines.push('Warnings:');
+      for (const w of top.cost.warnings) lines.push(`  ! ${w}`);
+    }
+  }
+  for (const s of a.stacks.slice(1)) {
+    const cons = s.violations.map((v) => v.text);
+    if (cons.length) lines.push(`#${s.rank} ${s.name}: ${cons.join('; ')}`);
+  }
+  lines.push('', 'Assumptions:');
+  for (const x of a.assumptions) lines.push(`  · ${x}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function adviceMarkdown(a: Advice): string {
+  const lines: string[] = [];
+  lines.push(`# Stack advice${a.requirements.name ? `: ${a.requirements.name}` : ''}`, '', `**Requirements:** ${requirementLine(a)}`, '');
+  if (!a.satisfiable) {
+    lines.push('> **No stack meets every hard constraint.**');
+    for (const c of a.conflicts) lines.push(`> - ${c.text}`);
+    lines.push('');
+  }
+  lines.push('| # | Stack | Score | $/month | Database | Auth | Compute | Constraints |', '|---|---|---:|---:|---|---|---|---|');
+  for (const s of a.stacks) lines.push(`| ${stackRow(s).join(' | ')} |`);
+  for (const s of a.stacks) {
+    lines.push('', `## ${s.rank}. ${s.name} (${s.score.toFixed(1)})`, '');
+    lines.push('| Criterion | Weight | Score |', '|---|---:|---:|');
+    for (const c of s.criteria.filter((x) => x.weight > 0)) lines.push(`| ${c.label} | ${c.weight} | ${pct(c.score)} |`);
+    lines.push('');
+    for (const l of why(s)) lines.push(`- ${l.trim()}`);
+    lines.push(`- Cost: ${s.cost.plans.map((p) => `${p.platform} ${p.plan ?? 'no plan fits'} ${money(p.monthly, p.hasUnknown)}`).join(', ')}`);
+  }
+  lines.push('', '## Assumptions', '', ...a.assumptions.map((x) => `- ${x}`));
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- cost
+
+export function platformCostText(c: PlatformCost): string {
+  const head = `${c.name}${c.plan ? ` — ${c.plan.name}` : ''}`;
+  if (c.noFit) return `${head}\n  ${c.noFit}\n`;
+  const rows = c.lines.map((l) => [
+    l.label,
+    qty(l.quantity),
+    l.included === null ? '' : typeof l.included === 'number' ? qty(l.included) : l.included,
+    l.unit,
+    l.price ?? 'unknown',
+    l.unknown ? (l.monthly > 0 ? `${usd(l.monthly)} + unknown` : 'unknown') : usd(l.monthly),
+  ]);
+  rows.push(['Total', '', '', '', '', money(c.knownTotal, c.hasUnknown)]);
+  const body = table(['Component', 'Monthly qty', 'Included', 'Unit', 'Price', 'Monthly cost'], rows, { alignRight: [1, 2, 5] });
+  const notes = [...c.notes, ...c.lines.filter((l) => l.assumption).map((l) => `${l.label}: ${l.assumption}`)];
+  return `${head}\n${body.replace(/^/gm, '  ')}${notes.map((n) => `  · ${n}\n`).join('')}`;
+}
+
+export function costSummaryText(costs: PlatformCost[]): string {
+  const rows = costs.map((c) => [c.name, c.plan?.name ?? 'no plan fits', c.noFit ? 'n/a' : money(c.knownTotal, c.hasUnknown)]);
+  return table(['Platform', 'Plan', 'Monthly cost'], rows, { alignRight: [2] });
+}
+
+export function stackCostText(s: StackCost): string {
+  const parts = s.members.map(platformCostText);
+  parts.push(`Stack total: ${money(s.knownTotal, s.hasUnknown)}/month\n`);
+  return parts.join('\n');
+}
+
+export function projectionText(p: Projection): string {
+  const names = Object.keys(p.months[0]?.plans ?? {});
+  const rows = p.months.map((m) => [m.month, ...names.map((n) => m.plans[n] ?? '-'), money(m.knownTotal, m.hasUnknown)]);
+  const lines = [
+    `Projection: ${p.months.length} months, usage growing ${Math.round(p.growthPerMonth * 1000) / 10}% a month`,
+    table(['Month', ...names, 'Monthly cost'], rows, { alignRight: [0, names.length + 1] }).trimEnd(),
+    `Total over ${p.months.length} months: ${usd(p.knownTotal)}${p.months.some((m) => m.hasUnknown) ? ' + unknown' : ''}`,
+  ];
+  if (p.planChanges.length) {
+    lines.push('Plan changes:');
+    for (const c of p.planChanges) lines.push(`  month ${c.month}: ${c.platform} ${c.from ?? 'none'} → ${c.to ?? 'no plan fits'}`);
+  } else lines.push('No plan change in this period.');
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- migration
+
+export function migrationText(m: MigrationPlan): string {
+  const lines: string[] = [];
+  lines.push(`Migration plan: ${m.from.name} → ${m.to.name}`);
+  for (const s of m.summary) lines.push(s);
+  if (m.inspection) {
+    const i = m.inspection;
+    lines.push('', `Inspected ${i.url}: Postgres ${i.serverVersion}, ${(i.sizeBytes / 1024 ** 2).toFixed(1)} MB, ${i.tables.length} tables, extensions: ${i.extensions.map((e) => e.name).join(', ') || 'none'}, RLS on ${i.tables.filter((t) => t.rls).length} tables (${i.policies.length} policies), ${i.roles.length} roles${i.pooled ? ', POOLED connection' : ''}`);
+    const top = i.tables.slice(0, 10).map((t) => [`${t.schema}.${t.name}`, t.rowEstimate === null ? 'unknown' : qty(t.rowEstimate), `${Math.max(1, Math.round(t.bytes / 1024))} kB`, t.rls ? 'yes' : '']);
+    if (top.length) lines.push(table(['Table', 'Rows (est.)', 'Size', 'RLS'], top, { alignRight: [1, 2] }).trimEnd());
+  }
+  lines.push('', `Effort: ${m.effort.days.low}-${m.effort.days.high} working days (${m.effort.drivers.join('; ')})`, '');
+  for (const p of m.phases) {
+    lines.push(`${p.name} (${p.days.low}-${p.days.high} days)`);
+    for (const a of p.activities) lines.push(`  - ${a}`);
+  }
+  lines.push('', 'Risks:');
+  lines.push(table(['Risk', 'Likelihood', 'Impact'], m.risks.map((r) => [r.title, r.likelihood, r.impact])).trimEnd());
+  for (const r of m.risks) lines.push(`  ${r.title}\n    because ${r.because}\n    mitigation: ${r.mitigation}`);
+  lines.push('', 'Rollback:', ...m.rollback.map((r) => `  - ${r}`));
+  lines.push('', 'Checklist:', ...m.checklist.map((c) => `  [ ] ${c}`));
+  if (m.assumptions.length) lines.push('', 'Assumptions:', ...m.assumptions.map((a) => `  · ${a}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export function migrationMarkdown(m: MigrationPlan): string {
+  const lines: string[] = [];
+  lines.push(`# Migration plan: ${m.from.name} → ${m.to.name}`, '', ...m.summary, '');
+  if (m.inspection) {
+    const i = m.inspection;
+    lines.push('## What the source holds', '', `- Server: Postgres ${i.serverVersion} at \`${i.url}\``, `- Size: ${(i.sizeBytes / 1024 ** 2).toFixed(1)} MB in ${i.tables.length} tables`);
+    lines.push(`- Extensions: ${i.extensions.map((e) => `${e.name} ${e.version}`).join(', ') || 'none'}`, `- RLS: ${i.tables.filter((t) => t.rls).length} tables, ${i.policies.length} policies`, `- Roles: ${i.roles.map((r) => r.name).join(', ')}`, '');
+  }
+  lines.push(`## Phases (${m.effort.days.low}-${m.effort.days.high} working days)`, '');
+  for (const p of m.phases) {
+    lines.push(`### ${p.name} (${p.days.low}-${p.days.high} days)`, '', ...p.activities.map((a) => `- ${a}`), '');
+  }
+  lines.push('## Risks', '', '| Risk | Likelihood | Impact | Mitigation |', '|---|---|---|---|');
+  for (const r of m.risks) lines.push(`| ${r.title} (${r.because}) | ${r.likelihood} | ${r.impact} | ${r.mitigation} |`);
+  lines.push('', '## Rollback', '', ...m.rollback.map((r) => `1. ${r}`), '', '## Checklist', '', ...m.checklist.map((c) => `- [ ] ${c}`));
+  return `${lines.join('\n')}\n`;
+}

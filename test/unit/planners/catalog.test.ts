@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UserError } from '../../../src/errors.js';
+import { findPlatform, loadCatalog, parseCatalogText, priceRecords } from '../../../src/planners/catalog.js';
+
+describe('platform catalog', () => {
+  const catalog = loadCatalog();
+
+  it('covers the platforms the planners promise', () => {
+    const ids = catalog.platforms.map((p) => p.id);
+    for (const id of ['supabase', 'neon', 'firebase', 'convex', 'vercel', 'clerk', 'auth0', 'railway', 'cloudflare', 'appwrite', 'pocketbase', 'nhost', 'baas']) {
+      expect(ids).toContain(id);
+    }
+  });
+
+  it('gives every price a source and an as_of date', () => {
+    const records = priceRecords(catalog);
+    expect(records.length).toBeGreaterThan(40);
+    for (const r of records) {
+      expect(r.source, `${r.platform} ${r.what}`).not.toBe('');
+      expect(r.as_of, `${r.platform} ${r.what}`).toMatch(/^(\d{4}-\d{2}(-\d{2})?|commit [0-9a-f]{7,40})$/);
+    }
+  });
+
+  it('keeps the seed documents\' placeholder prices out', () => {
+    const supabase = findPlatform(catalog, 'supabase');
+    expect(supabase.meters.mau?.price).toBe(0.00325);
+    expect(findPlatform(catalog, 'neon').meters.db_gb?.price).toBe(0.35);
+    // Auth0 per-MAU overage is not confirmed: no price at all rather than the seed's $0.001.
+    const auth0 = findPlatform(catalog, 'auth0');
+    expect(auth0.meters.mau?.price).toBeUndefined();
+    expect(auth0.meters.mau?.tiers).toBeUndefined();
+  });
+
+  it('suggests the closest platform for a typo', () => {
+    expect(() => findPlatform(catalog, 'supabse')).toThrow(/did you mean supabase\?/);
+    expect(() => findPlatform(catalog, 'xyzzyplatform')).toThrow(UserError);
+  });
+
+  it('rejects a price whose source is not declared, with its path and line', () => {
+    const text = [
+      'version: 1',
+      'assumptions:',
+      '  self_hosted_vm: { label: x, price: 40, per: server-month, source: a, as_of: "2026-01-01" }',
+      '  month_hours: 730',
+      '  days_per_month: 30',
+      'platforms:',
+      '  - id: p',
+      '    name: P',
+      '    summary: s',
+      '    provides: { database: null, auth: true, storage: false, functions: false, edge: false, hosting: false, containers: false, realtime: false, offline_sync: false, vector_search: false, branching: false, scale_to_zero: false, cache: false, cache_ha: false, enterprise_sso: false, organizations: false, api: [rest] }',
+      '    self_hosting: { available: false, licence: x }',
+      '    compliance: {}',
+      '    regions: {}',
+      '    lock_in: low',
+      '    ecosystems: []',
+      '    sources: { s: { title: t, as_of: "2026-01" } }',
+      '    meters: { mau: { metric: mau, unit: MAU, price: 1, source: nope } }',
+      '    plans: [{ id: free, name: Free, base: 0, source: s, overage: false }]',
+    ].join('\n');
+    try {
+      parseCatalogText(text, 'cat.yaml');
+      expect.fail('should throw');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const issue = (e as ConfigError).issues[0];
+      expect(issue?.path).toBe('platforms.0.meters.mau.source');
+      expect(issue?.line).toBe(17);
+    }
+  });
+});
