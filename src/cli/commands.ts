@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { App } from './app.js';
 import { registerStack } from './stack.js';
 import { registerImages } from './images.js';
+import { registerPlanners } from './planners.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -10,4 +11,5 @@ import { registerImages } from './images.js';
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
   registerImages(program, app);
+  registerPlanners(program, app);
 }

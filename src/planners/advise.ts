@@ -201,7 +201,7 @@ export function stackKey(members: StackMember[]): string {
 }
 
 function stackName(members: StackMember[]): string {
-  const names = members.map((m) => `${m.platform.name}${m.mode === 'self-hosted' && m.platform.self_hosting.available !== 'only' ? ' (self-hosted)' : ''}`);
+  const names = members.map((m) => `${m.platform.name}${m.mode === 'self-hosted' && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
   return names.length === 1 ? `${names[0]} only` : names.join(' + ');
 }
 
@@ -390,8 +390,10 @@ function scoreStack(r: Requirements, members: StackMember[], cost: StackCost, wa
       let pen = t <= 1 ? 0.5 : t <= 4 ? 0.35 : t <= 15 ? 0.2 : t <= 40 ? 0.1 : 0;
       if (r.stage === 'mvp') pen += 0.1;
       if (wants) pen /= 2;
+      // Every self-hosted service is one more thing to upgrade and watch.
+      pen *= 1 + 0.5 * (selfHosted.length - 1);
       score -= pen;
-      if (pen > 0) reasons.push({ requirement: 'team_size', effect: 'con', text: `a team of ${t} runs the servers (upgrades, backups, on-call)` });
+      if (pen > 0) reasons.push({ requirement: 'team_size', effect: 'con', text: `a team of ${t} runs ${selfHosted.length === 1 ? 'the servers' : `${selfHosted.length} self-hosted services`} (upgrades, backups, on-call)` });
       else reasons.push({ requirement: 'team_size', effect: 'pro', text: `a team of ${t} can carry its own servers` });
     }
     for (const m of members) {

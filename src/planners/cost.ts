@@ -172,7 +172,7 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
       unit: m.unit,
       included: incl,
       billable: null,
-      price: priceText(p, m.unit.split(' ')[0] ?? m.unit),
+      price: priceText(p, m.unit),
       monthly: 0,
       usageBased: true,
       ...src(p.source),
@@ -223,7 +223,7 @@ export function selfHostedCost(catalog: Catalog, platforms: Platform[], usage: U
   const vm = catalog.assumptions.self_hosted_vm;
   const price = vmPrice(catalog, opts);
   const servers = Math.max(1, usage.servers);
-  const names = platforms.map((p) => p.name).join(' + ');
+  const names = platforms.map((p) => p.name.replace(/ \(self-hosted\)$/, '')).join(' + ');
   return {
     platform: platforms.map((p) => p.id).join('+'),
     name: `${names} (self-hosted)`,
@@ -261,7 +261,9 @@ export function costPlatform(catalog: Catalog, platform: Platform, usage: Usage,
   const order = new Map(platform.plans.map((p, i) => [p.id, i]));
   // Cheapest known total first: keeps cost monotone in usage (a growing load only removes
   // plans, and each plan's cost only grows). Ties go to fewer unknowns, then the smaller plan.
-  fitting.sort((a, b) => round(a.knownTotal) - round(b.knownTotal) || a.unknownCount - b.unknownCount || (order.get(a.plan.id) ?? 0) - (order.get(b.plan.id) ?? 0));
+  // A plan without a published price ("contact sales") is a last resort, never "cheapest".
+  const unpriced = (e: Evaluated): number => (e.plan.base === 'unknown' ? 1 : 0);
+  fitting.sort((a, b) => unpriced(a) - unpriced(b) || round(a.knownTotal) - round(b.knownTotal) || a.unknownCount - b.unknownCount || (order.get(a.plan.id) ?? 0) - (order.get(b.plan.id) ?? 0));
   const best = fitting[0];
   if (!best) {
     return {
@@ -286,7 +288,7 @@ export function costPlatform(catalog: Catalog, platform: Platform, usage: Usage,
     lines,
     knownTotal: round(best.knownTotal),
     hasUnknown: best.unknownCount > 0,
-    notes: [...best.plan.notes, ...best.plan.restrictions.map((r) => (r === 'non_commercial' ? 'non-commercial use only' : 'pauses after a week idle'))],
+    notes: [...new Set([...best.plan.notes, ...best.plan.restrictions.map((r) => (r === 'non_commercial' ? 'non-commercial use only' : 'paused after 1 week idle'))])],
     rejected,
   };
 }
@@ -410,4 +412,39 @@ export function project(months: number, growth: number, usage: Usage, costOf: (u
     out.push({ month: i, usage: u, plans, knownTotal: c.knownTotal, hasUnknown: c.hasUnknown });
   }
   return { growthPerMonth: growth, months: out, planChanges: changes, knownTotal: round(out.reduce((s, m) => s + m.knownTotal, 0)) };
+}
+
+/**
+ * Gives each platform of a user-named stack (`--stack neon,clerk,vercel`) its roles: the first
+ * database, the auth-only service over a database's bundled auth, a host over a database's
+ * functions, the first cache.
+ */
+export function assignRoles(parts: { platform: Platform; mode: 'cloud' | 'self-hosted' }[]): StackMember[] {
+  const members: StackMember[] = parts.map((p) => ({ ...p, roles: [] }));
+  const pick = (role: Role, ranks: ((m: StackMember) => boolean)[]): void => {
+    for (const ok of ranks) {
+      const m = members.find(ok);
+      if (m) {
+        m.roles.push(role);
+        return;
+      }
+    }
+  };
+  const c = (m: StackMember): Platform['provides'] => m.platform.provides;
+  pick('database', [(m) => c(m).database !== null]);
+  const db = members.find((m) => m.roles.includes('database'));
+  pick('auth', [
+    (m) => c(m).auth === true && c(m).database === null,
+    (m) => c(m).auth === true && (!m.platform.bundled.includes('auth') || m === db),
+    (m) => c(m).auth === 'partial' && (!m.platform.bundled.includes('auth') || m === db),
+  ]);
+  pick('compute', [
+    (m) => c(m).hosting === true && c(m).database === null,
+    (m) => c(m).hosting === true,
+    (m) => c(m).containers === true || c(m).functions === true || c(m).edge === true,
+    (m) => c(m).hosting === 'partial' || c(m).functions === 'partial',
+  ]);
+  pick('cache', [(m) => c(m).cache === true]);
+  pick('storage', [(m) => c(m).storage === true && m.roles.length > 0, (m) => c(m).storage !== false]);
+  return members;
 }

@@ -292,7 +292,7 @@ export function planMigration(input: MigrationInput): MigrationPlan {
     if (custom.length > 0) {
       risks.push({
         id: 'roles',
-        title: `${custom.length} role${custom.length === 1 ? '' : 's'} are not part of pg_dump`,
+        title: `${custom.length} role${custom.length === 1 ? ' is' : 's are'} not part of pg_dump`,
         likelihood: 'high',
         impact: 'medium',
         mitigation: `Re-create roles on the target first (pg_dumpall --roles-only, then edit: managed targets refuse SUPERUSER/REPLICATION)${custom.some((r) => r.superuser) ? '; superusers on the source become ordinary roles' : ''}; restore with --no-owner and re-grant.`,
@@ -332,7 +332,7 @@ export function planMigration(input: MigrationInput): MigrationPlan {
       name: 'Assessment',
       days: days(2, 5, Math.sqrt(effort)),
       activities: [
-        inspection ? `Review the inspection: ${inspection.tables.length} tables, ${fmtGb(dataGb ?? 0)}, ${inspection.extensions.length} extensions, ${inspection.roles.length} roles` : `Inventory what ${src.name} holds: data size, users, files, functions`,
+        inspection ? `Review the inspection: ${inspection.tables.length} table${inspection.tables.length === 1 ? '' : 's'}, ${fmtGb(dataGb ?? 0)}, ${inspection.extensions.length} extensions, ${inspection.roles.length} roles` : `Inventory what ${src.name} holds: data size, users, files, functions`,
         'Record a baseline: row counts per table, p95 latency, error rate',
         'List every client and job that connects, and where its credentials live',
         ...risks.filter((r) => r.likelihood === 'high').map((r) => `Decide how to handle: ${r.title.toLowerCase()}`),

@@ -123,8 +123,8 @@ export function platformCostText(c: PlatformCost): string {
   ]);
   rows.push(['Total', '', '', '', '', money(c.knownTotal, c.hasUnknown)]);
   const body = table(['Component', 'Monthly qty', 'Included', 'Unit', 'Price', 'Monthly cost'], rows, { alignRight: [1, 2, 5] });
-  const notes = [...c.notes, ...c.lines.filter((l) => l.assumption).map((l) => `${l.label}: ${l.assumption}`)];
-  return `${head}\n${body.replace(/^/gm, '  ')}${notes.map((n) => `  · ${n}\n`).join('')}`;
+  const notes = [...new Set([...c.notes, ...c.lines.filter((l) => l.assumption).map((l) => `${l.label}: ${l.assumption}`)])];
+  return `${head}\n${body.trimEnd().replace(/^/gm, '  ')}\n${notes.map((n) => `  · ${n}\n`).join('')}`;
 }
 
 export function costSummaryText(costs: PlatformCost[]): string {
@@ -161,7 +161,7 @@ export function migrationText(m: MigrationPlan): string {
   for (const s of m.summary) lines.push(s);
   if (m.inspection) {
     const i = m.inspection;
-    lines.push('', `Inspected ${i.url}: Postgres ${i.serverVersion}, ${(i.sizeBytes / 1024 ** 2).toFixed(1)} MB, ${i.tables.length} tables, extensions: ${i.extensions.map((e) => e.name).join(', ') || 'none'}, RLS on ${i.tables.filter((t) => t.rls).length} tables (${i.policies.length} policies), ${i.roles.length} roles${i.pooled ? ', POOLED connection' : ''}`);
+    lines.push('', `Inspected ${i.url}: Postgres ${i.serverVersion}, ${(i.sizeBytes / 1024 ** 2).toFixed(1)} MB, ${i.tables.length} table${i.tables.length === 1 ? '' : 's'}, extensions: ${i.extensions.map((e) => e.name).join(', ') || 'none'}, RLS on ${i.tables.filter((t) => t.rls).length} tables (${i.policies.length} policies), ${i.roles.length} roles${i.pooled ? ', POOLED connection' : ''}`);
     const top = i.tables.slice(0, 10).map((t) => [`${t.schema}.${t.name}`, t.rowEstimate === null ? 'unknown' : qty(t.rowEstimate), `${Math.max(1, Math.round(t.bytes / 1024))} kB`, t.rls ? 'yes' : '']);
     if (top.length) lines.push(table(['Table', 'Rows (est.)', 'Size', 'RLS'], top, { alignRight: [1, 2] }).trimEnd());
   }

@@ -299,7 +299,8 @@ async function checkPorts(deps: StackDeps, ctx: StackContext, plan: Action[], ac
     if (a.type !== 'create' && a.type !== 'recreate' && a.type !== 'start') continue;
     for (const p of a.def.spec.ports) {
       const own = actual.find((c) => c.labels[LABEL.service] === a.def.name);
-      if (own && own.ports.some((x) => x.host === p.host) && own.state === 'running') continue;
+      // The service's own container holds (or will hold, once started) its port; a recreate frees it first.
+      if (own && (own.ports.some((x) => x.host === p.host) || own.labels[LABEL.hostPort] === String(p.host))) continue;
       const holder = all.find((c) => c.id !== own?.id && c.state === 'running' && c.ports.some((x) => x.host === p.host));
       const busy = holder ? true : await portInUse(p.hostIp, p.host);
       if (!busy) continue;

@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { captureIo } from '../../../src/cli/io.js';
+
+const run = async (argv: string[]) => {
+  const io = captureIo({ env: { ...process.env, BAAS_LOG_DIR: '' } });
+  const code = await main(argv, io);
+  return { code, out: io.out(), err: io.err() };
+};
+const scenario = (name: string): string => path.resolve('test/fixtures/scenarios', name);
+
+describe('baas advise (CLI)', () => {
+  it('ranks stacks from a requirements file as JSON', async () => {
+    const r = await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--json']);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out);
+    expect(data.stacks[0].key).toBe('supabase+vercel');
+    expect(data.stacks[0].criteria.length).toBeGreaterThan(4);
+    expect(data.satisfiable).toBe(true);
+  });
+
+  it('prints a table with reasons in a terminal, and Markdown on request', async () => {
+    const t = await run(['advise', '--file', scenario('mobile-offline-google.yaml')]);
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/#\s+Stack\s+Score/);
+    expect(t.out).toContain('Why #1 Firebase only');
+    expect(t.out).toContain('[features.offline_sync]');
+    const md = await run(['advise', '--file', scenario('mobile-offline-google.yaml'), '--markdown']);
+    expect(md.out).toMatch(/^# Stack advice/);
+    expect(md.out).toContain('| # | Stack |');
+  });
+
+  it('lets flags override the file', async () => {
+    const r = await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--self-host', 'required', '--json']);
+    const data = JSON.parse(r.out);
+    expect(data.requirements.constraints.self_hosting).toBe('required');
+    for (const p of data.stacks[0].cost.plans) expect(p.plan).toBe('self-hosted');
+  });
+
+  it('says which constraints conflict', async () => {
+    const r = await run(['advise', '--file', scenario('selfhost-offline-contradiction.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('No stack meets every hard constraint.');
+    expect(r.out).toMatch(/Offline sync .* self-hosting constraint cannot both be met/);
+  });
+
+  it('rejects a malformed requirements file with path and line (exit 3)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'baas-req-'));
+    const f = path.join(dir, 'req.yaml');
+    writeFileSync(f, 'stage: mvp\nauth:\n  mau: lots\n');
+    const r = await run(['advise', '--file', f]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('auth.mau (line 3)');
+  });
+
+  it('rejects a missing file, a bad enum (with a suggestion) and a negative number (exit 2)', async () => {
+    expect((await run(['advise', '--file', '/nope/req.yaml'])).code).toBe(2);
+    const stage = await run(['advise', '--stage', 'grwoth']);
+    expect(stage.code).toBe(2);
+    expect(stage.err).toContain('did you mean growth?');
+    const neg = await run(['advise', '--mau', '-5']);
+    expect(neg.code).toBe(2);
+    expect(neg.err).toContain('--mau cannot be negative');
+  });
+
+  it('has help with examples', async () => {
+    const r = await run(['advise', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Examples:');
+  });
+});
+
+describe('baas cost (CLI)', () => {
+  it('costs every platform by default, with unknowns flagged', async () => {
+    const r = await run(['cost', '--mau', '20000', '--db-gb', '5', '--json']);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out);
+    expect(data.platforms.length).toBeGreaterThanOrEqual(13);
+    expect(data.warnings.some((w: string) => /left out of the total/.test(w))).toBe(true);
+  });
+
+  it('breaks a stack down by component', async () => {
+    const r = await run(['cost', '--stack', 'neon,clerk,vercel', '--mau', '60000', '--db-gb', '20', '--compute-hours', '730']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Clerk — Pro');
+    expect(r.out).toMatch(/MRU\s+60,000\s+50,000/);
+    expect(r.out).toContain('Stack total: $251.35/month');
+  });
+
+  it('projects month by month and shows the plan change', async () => {
+    const r = await run(['cost', '--platform', 'supabase', '--mau', '30000', '--db-gb', '0.3', '--months', '12', '--growth', '15%', '--json']);
+    const data = JSON.parse(r.out);
+    expect(data.projections[0].projection.planChanges).toEqual([{ month: 5, platform: 'supabase', from: 'free', to: 'pro' }]);
+  });
+
+  it('suggests the closest platform name', async () => {
+    const r = await run(['cost', '--platform', 'supabse']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('did you mean supabase?');
+    expect((await run(['cost', '--stack', 'neon,clerkk'])).err).toContain('did you mean clerk?');
+  });
+
+  it('rejects negative, non-numeric and absurd usage (exit 2)', async () => {
+    expect((await run(['cost', '--db-gb', '-1'])).code).toBe(2);
+    expect((await run(['cost', '--mau', 'many'])).code).toBe(2);
+    const absurd = await run(['cost', '--db-gb', '1e12']);
+    expect(absurd.code).toBe(2);
+    expect(absurd.err).toContain('beyond any plausible');
+    expect((await run(['cost', '--growth', 'fast'])).code).toBe(2);
+  });
+
+  it('lists every price with its source and date', async () => {
+    const r = await run(['cost', '--sources', '--json']);
+    const recs = JSON.parse(r.out) as { source: string; as_of: string }[];
+    expect(recs.every((x) => x.source && x.as_of)).toBe(true);
+  });
+});
+
+describe('baas plan migration (CLI)', () => {
+  it('plans a platform-to-platform move as JSON and Markdown', async () => {
+    const r = await run(['plan', 'migration', '--from', 'firebase', '--to', 'supabase', '--data-gb', '12', '--json']);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out);
+    expect(data.phases).toHaveLength(5);
+    const md = await run(['plan', 'migration', '--from', 'firebase', '--to', 'supabase', '--markdown']);
+    expect(md.out).toMatch(/^# Migration plan: Firebase → Supabase/);
+  });
+
+  it('rejects unknown platforms and non-Postgres URLs', async () => {
+    const r = await run(['plan', 'migration', '--from', 'firebas', '--to', 'supabase']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('did you mean firebase?');
+    expect((await run(['plan', 'migration', '--from', 'mysql://u:p@h/db', '--to', 'neon'])).code).toBe(2);
+    expect((await run(['plan', 'migration', '--from', 'neon', '--to', 'postgres://u:p@h/db'])).code).toBe(2);
+  });
+
+  it('reports an unreachable database without printing its password (exit 7)', async () => {
+    const r = await run(['plan', 'migration', '--from', 'postgres://app:hunter2@127.0.0.1:1/app', '--to', 'neon']);
+    expect(r.code).toBe(7);
+    expect(r.err).toContain('app:***@127.0.0.1:1');
+    expect(r.err).not.toContain('hunter2');
+  });
+});
