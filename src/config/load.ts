@@ -50,16 +50,22 @@ export function parseConfigText(text: string, options: { file?: string; env?: No
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const issues: ConfigIssue[] = [];
   for (const err of doc.errors) {
-    const pos = err.linePos?.[0];
-    issues.push({ path: '', message: `YAML syntax error: ${err.message.split('\n')[0]}`, ...(pos ? { line: pos.line } : {}) });
+    const line = err.linePos?.[0]?.line ?? (err.pos ? lineCounter.linePos(err.pos[0]).line : undefined);
+    issues.push({ path: '', message: `YAML syntax error: ${err.message.split('\n')[0]}`, ...(line ? { line } : {}) });
   }
   if (issues.length > 0) throw new ConfigError(options.file, issues);
 
   const lineOf = (p: PropertyKey[]): number | undefined => {
+    // The line of the key itself (where the user looks), else of the value, else of the nearest ancestor.
+    const parent = p.length === 0 ? doc.contents : (doc.getIn(p.slice(0, -1) as unknown[], true) as Node | undefined);
+    if (p.length > 0 && parent && isMap(parent)) {
+      const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p[p.length - 1]));
+      const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
+      if (keyRange) return lineCounter.linePos(keyRange[0]).line;
+    }
     const node = doc.getIn(p as unknown[], true) as Node | undefined;
     const range = node && (isScalar(node) || isMap(node) || isSeq(node)) ? node.range : undefined;
     if (range) return lineCounter.linePos(range[0]).line;
-    // Fall back to the nearest ancestor that exists, so a missing key still points somewhere.
     if (p.length > 1) return lineOf(p.slice(0, -1));
     return undefined;
   };

@@ -1,4 +1,5 @@
 import type { Redis as RedisClient } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { HOST_OCTET, addressIn } from '../stack/network.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { HealthReport, ServiceDef, StackContext } from './types.js';
@@ -48,6 +49,8 @@ if [ ! -f "$F" ]; then
     echo "sentinel down-after-milliseconds $SENTINEL_MASTER $SENTINEL_DOWN_AFTER"
     echo "sentinel failover-timeout $SENTINEL_MASTER $SENTINEL_FAILOVER_TIMEOUT"
     echo "sentinel parallel-syncs $SENTINEL_MASTER 1"
+    echo "sentinel myid $SENTINEL_MYID"
+    printf '%s\n' "$BAAS_SENTINEL_KNOWN"
   } > "$F"
 fi
 chown -R redis:redis /var/lib/baas-sentinel
@@ -110,6 +113,10 @@ export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?
     });
   }
   const nodeNames = defs.map((d) => d.name);
+  // Sentinels are told about each other and the replicas up front (fixed ids, fixed addresses),
+  // so quorum is there at once instead of after rounds of hello messages.
+  const myid = (i: number): string => createHash('sha1').update(`${ctx.project}/sentinel-${i}`).digest('hex');
+  const replicaIps = defs.map((d) => d.internal.ip).filter((ip) => ip !== masterIp);
   for (let i = 1; i <= cfg.sentinels; i++) {
     const name = `sentinel-${i}`;
     const ip = sentinelIp(ctx.subnet, i);
@@ -127,7 +134,17 @@ export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?
       name: b.containerName,
       image,
       cmd: ['sh', '-c', SENTINEL_START],
-      env: { ...env, BAAS_MONITOR_IP: masterIp },
+      env: {
+        ...env,
+        SENTINEL_MYID: myid(i),
+        BAAS_MONITOR_IP: masterIp,
+        BAAS_SENTINEL_KNOWN: [
+          ...Array.from({ length: cfg.sentinels }, (_, k) => k + 1)
+            .filter((k) => k !== i)
+            .map((k) => `sentinel known-sentinel ${cfg.masterName} ${sentinelIp(ctx.subnet, k)} 26379 ${myid(k)}`),
+          ...replicaIps.map((r) => `sentinel known-replica ${cfg.masterName} ${r} 6379`),
+        ].join('\n'),
+      },
       labels: b.labels,
       network: ctx.network,
       ipv4: ip,
@@ -138,7 +155,7 @@ export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?
       memoryBytes: 64 * 1024 * 1024,
     };
     const { env: _dynamic, ...stable } = spec;
-    defs.push({ ...b, spec, hashInput: { ...stable, env }, dependsOn: nodeNames });
+    defs.push({ ...b, spec, hashInput: { ...stable, env: { ...env, SENTINEL_MYID: myid(i) } }, dependsOn: nodeNames });
   }
   return defs;
 }

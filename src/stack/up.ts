@@ -116,35 +116,40 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   }
 
   const results = new Map<string, { action: Action['type']; health: HealthReport }>();
-  const failures: { def: ServiceDef; error: string; logs: string[] }[] = [];
+  const failures: { def: ServiceDef; error: string; logs: string[]; fatal?: Error }[] = [];
   const timeoutMs = options.timeoutMs ?? 90_000;
 
-  for (const wave of waves(selected)) {
-    await Promise.all(
-      wave.map(async (def) => {
-        const action = plan.find((a) => 'def' in a && a.def.name === def.name) as Exclude<Action, { type: 'remove' }>;
-        try {
-          const id = await apply(deps, ctx, action, emit);
-          emit(def.name, 'waiting');
-          const health = await becomeReady(deps, ctx, def, id, { timeoutMs, clock });
-          results.set(def.name, { action: action.type, health });
-          emit(def.name, 'healthy', health.detail);
-        } catch (e) {
-          const id = 'container' in action ? action.container.id : undefined;
-          const cid = id ?? (await projectContainers(runtime, project)).find((c) => c.labels[LABEL.service] === def.name)?.id;
-          const logs = cid ? await lastLogLines(runtime, cid) : [];
-          // A crash-looping container only churns the host (and its published port): stop it, keep it for `baas logs`.
-          if (cid) await runtime.stopContainer(cid, 5).catch(() => {});
-          const error = messageOf(e);
-          failures.push({ def, error, logs });
-          emit(def.name, 'failed', error);
-          log.error({ service: def.name, error }, 'service did not become healthy');
-          if (isBaasError(e) && e.exitCode !== ExitCode.timeout && e.exitCode !== ExitCode.unhealthy && e.exitCode !== ExitCode.external) throw e;
-        }
-      }),
-    );
-    if (failures.length > 0) break;
-  }
+  // Each service starts as soon as the services it depends on are healthy (not a whole wave later).
+  const ready = new Map<string, Promise<boolean>>();
+  const startService = async (def: ServiceDef): Promise<boolean> => {
+    const deps_ = await Promise.all(def.dependsOn.map((n) => ready.get(n) ?? Promise.resolve(true)));
+    if (deps_.some((ok) => !ok)) return false;
+    const action = plan.find((a) => 'def' in a && a.def.name === def.name) as Exclude<Action, { type: 'remove' }>;
+    try {
+      const id = await apply(deps, ctx, action, emit);
+      emit(def.name, 'waiting');
+      const health = await becomeReady(deps, ctx, def, id, { timeoutMs, clock });
+      results.set(def.name, { action: action.type, health });
+      emit(def.name, 'healthy', health.detail);
+      return true;
+    } catch (e) {
+      const id = 'container' in action ? action.container.id : undefined;
+      const cid = id ?? (await projectContainers(runtime, project)).find((c) => c.labels[LABEL.service] === def.name)?.id;
+      const logs = cid ? await lastLogLines(runtime, cid) : [];
+      // A crash-looping container only churns the host (and its published port): stop it, keep it for `baas logs`.
+      if (cid) await runtime.stopContainer(cid, 5).catch(() => {});
+      const error = messageOf(e);
+      failures.push({ def, error, logs, fatal: isBaasError(e) && e.exitCode !== ExitCode.timeout && e.exitCode !== ExitCode.unhealthy && e.exitCode !== ExitCode.external ? e : undefined });
+      emit(def.name, 'failed', error);
+      log.error({ service: def.name, error }, 'service did not become healthy');
+      return false;
+    }
+  };
+  // waves() orders dependencies first, so every dependency's promise exists before it is awaited.
+  for (const def of waves(selected).flat()) ready.set(def.name, startService(def));
+  await Promise.all(ready.values());
+  const fatal = failures.find((f) => f.fatal)?.fatal;
+  if (fatal) throw fatal;
 
   if (failures.length > 0) {
     const names = failures.map((f) => f.def.name).join(', ');

@@ -3,27 +3,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { captureIo } from '../../../src/cli/io.js';
 
+import { testProject, type TestProject } from '../../helpers/harness.js';
+
 /**
- * `baas plan migration --from <postgres url>` against a real server. The stack harness sets
- * BAAS_TEST_PG_URL to a superuser URL (Postgres 18 in CI). Without it the test fails in CI
- * (process.env.CI) and is skipped, with this reason, on a developer machine.
+ * `baas plan migration --from <postgres url>` against a real Postgres 18 that the test starts
+ * through `baas up` (a Postgres-only stack), so it runs everywhere Docker does.
  */
-const url = process.env.BAAS_TEST_PG_URL;
-const missing = !url;
+let url = '';
 
 describe('plan migration from a live Postgres', () => {
-  it.runIf(missing && Boolean(process.env.CI))('needs BAAS_TEST_PG_URL in CI', () => {
-    expect.fail('BAAS_TEST_PG_URL is not set: the CI stack harness must provide a superuser Postgres URL for this test.');
+  let stack: TestProject | undefined;
+  beforeAll(async () => {
+    stack = testProject('plan', `images: local
+services:
+  postgres:
+    port: auto
+  redis:
+    enabled: false
+  mongo:
+    enabled: false
+`);
+    const up = await stack.run(['up', '--quiet']);
+    if (up.code !== 0) throw new Error(`baas up failed: ${up.err}`);
+    const info = await stack.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets']);
+    url = info.env['DATABASE_ADMIN_URL']!;
+  });
+  afterAll(async () => {
+    await stack?.cleanup();
   });
 
-  // Skipped locally when BAAS_TEST_PG_URL is unset: set it to a superuser URL to run this test.
   const schema = `baas_plan_${process.pid}`;
   const role = `baas_plan_role_${process.pid}`;
   let client: pg.Client | undefined;
   let extension: string | undefined;
 
   beforeAll(async () => {
-    if (missing) return;
     client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`create schema ${schema}`);
@@ -51,9 +65,9 @@ describe('plan migration from a live Postgres', () => {
     await client.end();
   });
 
-  it.skipIf(missing)(`finds the tables, row estimates, RLS, extensions, roles and version, and never prints the password${missing ? ' [skipped: BAAS_TEST_PG_URL is not set]' : ''}`, async () => {
+  it(`finds the tables, row estimates, RLS, extensions, roles and version, and never prints the password`, async () => {
     const io = captureIo();
-    const code = await main(['plan', 'migration', '--from', url ?? '', '--to', 'supabase', '--json'], io);
+    const code = await main(['plan', 'migration', '--from', url, '--to', 'supabase', '--json'], io);
     expect(io.err()).toBe('');
     expect(code).toBe(0);
     const plan = JSON.parse(io.out());
@@ -71,7 +85,7 @@ describe('plan migration from a live Postgres', () => {
     expect(i.sizeBytes).toBeGreaterThan(0);
     expect(plan.risks.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(['rls-policies', 'roles', 'version-mismatch']));
 
-    const password = new URL(url ?? '').password;
+    const password = new URL(url).password;
     if (password) expect(io.out()).not.toContain(`:${password}@`);
   });
 });
