@@ -142,7 +142,7 @@ Exit code 6 when any selected service is not healthy, so scripts can gate on it.
       }
       if (!healthy) {
         const bad = reports.filter((r) => r.status !== 'healthy').map((r) => r.service);
-        throw new UnhealthyError(`${bad.length} service(s) not healthy: ${bad.join(', ')}.`, { hint: bad.some((b) => reports.find((r) => r.service === b)?.status === 'missing') ? 'Run `baas up` to create what is missing.' : `See \`baas logs ${bad[0]}\`.` });
+        throw new UnhealthyError(`${bad.length} service(s) not healthy: ${bad.join(', ')}.`, { hint: bad.some((b) => ['missing', 'stopped'].includes(reports.find((r) => r.service === b)?.status ?? '')) ? 'Run `baas up` to create or start what is missing or stopped.' : `See \`baas logs ${bad[0]}\`.` });
       }
     });
 

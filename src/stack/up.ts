@@ -3,7 +3,7 @@ import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaa
 import type { ContainerInfo } from '../runtime/types.js';
 import { initMongo } from '../services/mongo.js';
 import { bootstrapPostgres } from '../services/postgres.js';
-import { currentMaster } from '../services/redis.js';
+import { currentMaster, redisClient } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
 import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
 import { desiredServices, resolvePorts, selectServices, validateServiceNames } from './desired.js';
@@ -128,7 +128,7 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
     try {
       const id = await apply(deps, ctx, action, emit);
       emit(def.name, 'waiting');
-      const health = await becomeReady(deps, ctx, def, id, { timeoutMs, clock });
+      const health = await becomeReady(deps, ctx, def, id, { timeoutMs, clock, ...(master ? { liveMasterIp: master } : {}) });
       results.set(def.name, { action: action.type, health });
       emit(def.name, 'healthy', health.detail);
       return true;
@@ -210,7 +210,7 @@ async function becomeReady(
   ctx: StackContext,
   def: ServiceDef,
   containerId: string,
-  options: { timeoutMs: number; clock: Clock },
+  options: { timeoutMs: number; clock: Clock; liveMasterIp?: string },
 ): Promise<HealthReport> {
   const { runtime } = deps;
   let lastStateCheck = 0;
@@ -252,6 +252,13 @@ async function becomeReady(
     def.name,
     async () => {
       const h = await probeService(ctx, def);
+      // A node that was down during a failover comes back as a master (or following the old one); point it at the live one
+      // now instead of waiting for Sentinel's next round (up to 10 s).
+      const follows = h.role === 'replica' ? String(h.details?.['master'] ?? '') : undefined;
+      if (def.kind === 'redis' && options.liveMasterIp && options.liveMasterIp !== def.internal.ip && (h.role === 'master' || (follows !== undefined && follows !== options.liveMasterIp))) {
+        await rejoinAsReplica(ctx, def, options.liveMasterIp);
+        return { ok: false, detail: `re-pointed at the live master ${options.liveMasterIp}` };
+      }
       if (h.status !== 'healthy') await assertRunning();
       return { ok: h.status === 'healthy', detail: h.detail, value: h };
     },
@@ -261,6 +268,15 @@ async function becomeReady(
     throw e;
   });
   return out.value!;
+}
+
+async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, masterIp: string): Promise<void> {
+  const client = await redisClient(ctx.probeHost, def.hostPort, ctx.secrets.redis.password);
+  try {
+    await client.call('REPLICAOF', masterIp, '6379');
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function ensureImages(

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerRuntime } from '../../../src/runtime/docker.js';
+import { testProject, type TestProject } from '../../helpers/harness.js';
+
+interface HealthJson {
+  healthy: boolean;
+  services: { service: string; status: string; role?: string; details?: Record<string, unknown> }[];
+}
+
+describe('a failover while the stack runs', () => {
+  let p: TestProject;
+  beforeAll(async () => {
+    p = testProject('fo');
+    const r = await p.run(['up', '--quiet']);
+    expect(r.code, r.err).toBe(0);
+  });
+  afterAll(async () => {
+    await p.cleanup();
+  });
+
+  it('lets the sentinels promote a replica, and the next up brings the old master back as a replica without recreating anything', async () => {
+    const rt = new DockerRuntime();
+    const [master] = await rt.listContainers({ 'baas.project': p.name, 'baas.service': 'redis-1' });
+    await rt.killContainer(master!.id);
+
+    // Sentinels (down-after 1000 ms in test stacks) elect a new master within a few seconds.
+    let health: HealthJson | undefined;
+    for (let i = 0; i < 60; i++) {
+      health = JSON.parse((await p.run(['health', '--json'])).out) as HealthJson;
+      const s1 = health.services.find((s) => s.service === 'sentinel-1');
+      if (s1?.details?.['master'] && !String(s1.details['master']).endsWith('.21:6379')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const newMaster = String(health!.services.find((s) => s.service === 'sentinel-1')!.details!['master']);
+    expect(newMaster).not.toMatch(/\.21:6379$/);
+    expect(health!.services.find((s) => s.service === 'redis-1')?.status).toBe('stopped');
+
+    const up = await p.runJson<{ services: { service: string; action: string; health: { role?: string; status: string } }[] }>(['up']);
+    const byName = Object.fromEntries(up.services.map((s) => [s.service, s]));
+    expect(byName['redis-1']).toMatchObject({ action: 'start', health: { role: 'replica', status: 'healthy' } });
+    expect(up.services.filter((s) => s.action === 'recreate' || s.action === 'create')).toEqual([]);
+
+    const after = await p.runJson<HealthJson>(['health']);
+    expect(after.healthy).toBe(true);
+    const masters = after.services.filter((s) => s.role === 'master').map((s) => s.service);
+    expect(masters).toHaveLength(1);
+    expect(masters[0]).not.toBe('redis-1');
+  });
+});
