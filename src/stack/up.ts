@@ -91,6 +91,9 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0 });
   log.info({ plan: plan.map((a) => `${a.type}:${'def' in a ? a.def.name : a.container.name}`) }, 'reconcile plan');
 
+  // Images first: a pull that fails must not leave a half-made stack behind.
+  await ensureImages(deps, plan, options, emit);
+
   if (!existingNet) {
     await runtime.createNetwork({ name: ctx.network, subnet, gateway: gatewayOf(subnet), labels: projectLabels(project, ctx.extraLabels) });
     log.info({ network: ctx.network, subnet }, 'created network');
@@ -105,7 +108,6 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
     removed.push(a.container.name);
   }
 
-  await ensureImages(deps, plan, options, emit);
   await checkPorts(deps, ctx, plan, actual);
 
   const volumes = new Set((await runtime.listVolumes({ [LABEL.project]: project })).map((v) => v.name));

@@ -147,3 +147,22 @@ services:
     expect(containers.every((c) => c.state === 'running')).toBe(true);
   });
 });
+
+describe('images', () => {
+  it('says a pull failed and names baas images build and the config key, leaving nothing behind, exit 7', async () => {
+    const p = project('pull', `services:
+  postgres:
+    image: baas-test/does-not-exist:0
+    port: auto
+  redis:
+    enabled: false
+  mongo:
+    enabled: false
+`);
+    const r = await p.run(['up']);
+    expect(r.code).toBe(7);
+    expect(r.err).toMatch(/error: Pulling the image baas-test\/does-not-exist:0 failed/);
+    expect(r.err).toMatch(/hint: .*baas images build.*images: local.*services\.postgres\.image/);
+    expect(await countLabelled(`baas.project=${p.name}`)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
