@@ -3,6 +3,7 @@ import type { App } from './app.js';
 import { registerStack } from './stack.js';
 import { registerImages } from './images.js';
 import { registerPlanners } from './planners.js';
+import { registerDb } from './db.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -12,4 +13,5 @@ export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
   registerImages(program, app);
   registerPlanners(program, app);
+  registerDb(program, app);
 }
