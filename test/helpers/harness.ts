@@ -91,3 +91,15 @@ export async function countLabelled(label: string): Promise<{ containers: number
     volumes: (await rt.listVolumes(filter)).length,
   };
 }
+
+/** A Postgres-only stack (Redis and Mongo off): the quickest real stack for tests that need just a database. */
+export function postgresOnlyConfig(postgres: { port?: number | 'auto'; image?: string; extra?: string } = {}): string {
+  return `${postgres.image ? '' : 'images: local\n'}services:
+  postgres:
+    port: ${postgres.port ?? 'auto'}
+${postgres.image ? `    image: ${postgres.image}\n` : ''}${postgres.extra ?? ''}  redis:
+    enabled: false
+  mongo:
+    enabled: false
+`;
+}

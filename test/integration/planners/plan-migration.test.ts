@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { captureIo } from '../../../src/cli/io.js';
 
-import { testProject, type TestProject } from '../../helpers/harness.js';
+import { postgresOnlyConfig, testProject, type TestProject } from '../../helpers/harness.js';
 
 /**
  * `baas plan migration --from <postgres url>` against a real Postgres 18 that the test starts
@@ -14,15 +14,7 @@ let url = '';
 describe('plan migration from a live Postgres', () => {
   let stack: TestProject | undefined;
   beforeAll(async () => {
-    stack = testProject('plan', `images: local
-services:
-  postgres:
-    port: auto
-  redis:
-    enabled: false
-  mongo:
-    enabled: false
-`);
+    stack = testProject('plan', postgresOnlyConfig());
     const up = await stack.run(['up', '--quiet']);
     if (up.code !== 0) throw new Error(`baas up failed: ${up.err}`);
     const info = await stack.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets']);

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countLabelled, testProject, type TestProject } from '../../helpers/harness.js';
+import { countLabelled, postgresOnlyConfig, testProject, type TestProject } from '../../helpers/harness.js';
 import { DockerRuntime } from '../../../src/runtime/docker.js';
 
 const projects: TestProject[] = [];
@@ -32,15 +32,7 @@ describe('bad input and faults', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const p = project('port', `images: local
-services:
-  postgres:
-    port: ${port}
-  redis:
-    enabled: false
-  mongo:
-    enabled: false
-`);
+      const p = project('port', postgresOnlyConfig({ port }));
       const r = await p.run(['up']);
       expect(r.code).toBe(5);
       expect(r.err).toContain(`Port ${port} for postgres is already in use by another process`);
@@ -52,28 +44,12 @@ services:
   });
 
   it('reports another baas stack holding a port by its container and project', async () => {
-    const a = project('holda', `images: local
-services:
-  redis:
-    enabled: false
-  mongo:
-    enabled: false
-  postgres:
-    port: auto
-`);
+    const a = project('holda', postgresOnlyConfig());
     const ra = await a.run(['up']);
     expect(ra.code, ra.err).toBe(0);
     const held = (await a.runJson<{ services: { ports: string[] }[] }>(['status'])).services[0]!.ports[0]!;
     const port = Number(/:(\d+)->/.exec(held)![1]);
-    const b = project('holdb', `images: local
-services:
-  postgres:
-    port: ${port}
-  redis:
-    enabled: false
-  mongo:
-    enabled: false
-`);
+    const b = project('holdb', postgresOnlyConfig({ port }));
     const r = await b.run(['up']);
     expect(r.code).toBe(5);
     expect(r.err).toContain(`container baas-${a.name}-postgres (baas project ${a.name})`);
@@ -150,15 +126,7 @@ services:
 
 describe('images', () => {
   it('says a pull failed and names baas images build and the config key, leaving nothing behind, exit 7', async () => {
-    const p = project('pull', `services:
-  postgres:
-    image: baas-test/does-not-exist:0
-    port: auto
-  redis:
-    enabled: false
-  mongo:
-    enabled: false
-`);
+    const p = project('pull', postgresOnlyConfig({ image: 'baas-test/does-not-exist:0' }));
     const r = await p.run(['up']);
     expect(r.code).toBe(7);
     expect(r.err).toMatch(/error: Pulling the image baas-test\/does-not-exist:0 failed/);
