@@ -4,6 +4,7 @@ import { registerStack } from './stack.js';
 import { registerImages } from './images.js';
 import { registerPlanners } from './planners.js';
 import { registerDb } from './db.js';
+import { registerDashboard } from './dashboard.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -14,4 +15,5 @@ export function registerCommands(program: Command, app: App): void {
   registerImages(program, app);
   registerPlanners(program, app);
   registerDb(program, app);
+  registerDashboard(program, app);
 }

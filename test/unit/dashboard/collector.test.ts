@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAlertLog } from '../../../src/dashboard/alerts.js';
+import { Collector } from '../../../src/dashboard/collector.js';
+import { FakeConnector, FakeServer, sentinelServer, topology } from './fakes.js';
+
+const thresholds = { hitRateBelow: 0.8, memoryAbove: 0.9, replicationLagAboveBytes: 1_048_576, rejectedConnections: 1 };
+
+function stack(opts: { replicas?: number; sentinels?: number; version?: string; policy?: string } = {}) {
+  const topo = topology(opts.replicas ?? 2, opts.sentinels ?? 3);
+  const conn = new FakeConnector();
+  let masterIp = '10.0.0.21';
+  const nodes = topo.nodes.map((n, i) =>
+    conn.add(n.host, new FakeServer({ run_id: `run-${i}`, role: i === 0 ? 'master' : 'slave', redis_version: opts.version ?? '7.0.15', maxmemory_policy: opts.policy ?? 'allkeys-lru', master_repl_offset: 100, ...(i === 0 ? { connected_slaves: topo.nodes.length - 1 } : { master_link_status: 'up', master_last_io_seconds_ago: 0 }) })),
+  );
+  topo.sentinels.forEach((s) => conn.add(s.host, sentinelServer(() => masterIp)));
+  let t = 1_000_000;
+  const log = new MemoryAlertLog();
+  const collector = new Collector({ connector: conn, topology: topo, thresholds, alertLog: log, now: () => t }, { hotkeys: 'off', intervalMs: 1000 });
+  return { topo, conn, nodes, collector, log, advance: (ms: number) => void (t += ms), setMaster: (ip: string) => void (masterIp = ip) };
+}
+
+describe('Collector', () => {
+  it('reports ops/s without its own INFO calls and the hit rate of the interval', async () => {
+    const { nodes, collector, advance } = stack();
+    await collector.start();
+    const m = nodes[0]!;
+    await collector.tick();
+    // Between two INFOs the server counted: our previous INFO + LATENCY + SLOWLOG (3) + 500 of the app's.
+    m.info.total_commands_processed = Number(m.info.total_commands_processed) + 3 + 500;
+    m.info.keyspace_hits = 400;
+    m.info.keyspace_misses = 100;
+    advance(1000);
+    const s = await collector.tick();
+    expect(s.master?.name).toBe('redis-1');
+    expect(s.overview?.opsPerSec).toBe(500);
+    expect(s.overview?.hitRate).toBeCloseTo(0.8);
+    expect(s.sentinel).toMatchObject({ quorumOk: true, sentinelsReachable: 3, sentinelsSeen: 3, replicasSeen: 2 });
+    expect(s.replication.replicas.map((r) => r.name)).toEqual(['redis-2', 'redis-3']);
+    expect(s.notes).toEqual([]);
+  });
+
+  it('follows +switch-master to the new master and records the failover once, though three sentinels report it', async () => {
+    const { conn, nodes, collector, log, advance, setMaster } = stack();
+    await collector.start();
+    await collector.tick();
+    nodes[0]!.down = true;
+    advance(1000);
+    const down = await collector.tick();
+    expect(down.master).toMatchObject({ name: 'redis-1', reachable: false });
+    expect(down.alerts.active.map((a) => a.kind)).toContain('masterDown');
+
+    conn.publish('+odown', 'master baas 10.0.0.21 6379 #quorum 2/2');
+    nodes[2]!.info.role = 'master';
+    conn.publish('+switch-master', 'baas 10.0.0.21 6379 10.0.0.23 6379');
+    setMaster('10.0.0.23');
+    advance(1000);
+    const after = await collector.tick();
+    expect(after.master).toMatchObject({ name: 'redis-3', reachable: true });
+    expect(after.failover.count).toBe(1);
+    expect(after.failover.last).toMatchObject({ from: 'redis-1', to: 'redis-3' });
+    expect(after.sentinel.events.find((e) => e.type === '+switch-master')?.sentinels).toBe(3);
+    expect(after.alerts.active.map((a) => a.kind)).not.toContain('masterDown');
+    expect(log.records.map((r) => `${r.kind}:${r.state}`)).toEqual(['masterDown:fired', 'masterDown:resolved', 'failover:event']);
+  });
+
+  it('uses server-side HOTKEYS when INFO says Redis 8.6', async () => {
+    const { topo, conn, nodes } = stack({ version: '8.6.1' });
+    nodes[0]!.on('HOTKEYS START', () => 'OK').on('HOTKEYS GET', () => ['tracking-active', 1, 'by-cpu-time-us', ['hot', 9]]);
+    const c = new Collector({ connector: conn, topology: topo, thresholds, alertLog: new MemoryAlertLog() }, { hotkeys: 'auto' });
+    await c.start();
+    const s = await c.tick();
+    expect(s.hotKeys.method).toBe('hotkeys');
+    expect(s.hotKeys.keys).toEqual([{ key: 'hot', score: 9 }]);
+    await c.stop();
+  });
+
+  it('offers the LFU switch when it has to fall back to MONITOR', async () => {
+    const { topo, conn } = stack({ policy: 'allkeys-lru' });
+    const c = new Collector({ connector: conn, topology: topo, thresholds, alertLog: new MemoryAlertLog() }, { hotkeys: 'auto' });
+    await c.start();
+    const s = await c.tick();
+    expect(s.hotKeys.method).toBe('monitor');
+    expect(s.hotKeys.advice).toContain('CONFIG SET maxmemory-policy allkeys-lfu');
+    await c.stop();
+  });
+
+  it('works without replicas and sentinels, and says so', async () => {
+    const { collector } = stack({ replicas: 0, sentinels: 0 });
+    await collector.start();
+    const s = await collector.tick();
+    expect(s.master?.name).toBe('redis-1');
+    expect(s.sentinel.enabled).toBe(false);
+    expect(s.alerts.active).toEqual([]);
+    expect(s.notes.join(' ')).toMatch(/No sentinels configured.*No replicas configured/);
+  });
+
+  it('keeps running when a sentinel and a replica stop answering', async () => {
+    const { conn, topo, nodes, collector, advance } = stack();
+    await collector.start();
+    await collector.tick();
+    nodes[1]!.down = true;
+    for (const s of topo.sentinels) conn.servers.get(`${s.host.host}:${s.host.port}`)!.down = true;
+    advance(1000);
+    const s = await collector.tick();
+    expect(s.master?.reachable).toBe(true);
+    expect(s.replication.replicas[0]).toMatchObject({ name: 'redis-2', reachable: false });
+    expect(s.alerts.active.map((a) => a.kind)).toContain('quorumLost');
+    expect(s.notes.join(' ')).toContain('redis-2 does not answer');
+  });
+});
