@@ -5,6 +5,7 @@ import { registerImages } from './images.js';
 import { registerPlanners } from './planners.js';
 import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
+import { registerBranch } from './branch.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -16,4 +17,5 @@ export function registerCommands(program: Command, app: App): void {
   registerPlanners(program, app);
   registerDb(program, app);
   registerDashboard(program, app);
+  registerBranch(program, app);
 }

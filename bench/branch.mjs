@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// Branch creation time through the CLI (`node bin/baas.js branch create …`, wall clock) against
+// database size, for each copy method, plus pg_dump | pg_restore on Debian's Postgres 15 for the
+// same data. Needs root (loop mount), `npm run build`, the local images, and postgresql-15.
+// Prints figures and ratios; it is not a test. Usage: node bench/branch.mjs [--sizes 10,100,1024] [--runs 3]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, existsSync, chownSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(repo, 'bin', 'baas.js');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const sizesMb = opt('sizes', '10,100,1024').split(',').map(Number);
+const runs = Number(opt('runs', '3'));
+const id = randomBytes(3).toString('hex');
+const work = `/tmp/baas-bench-branch-${id}`;
+const img = `${work}.img`;
+const mnt = `${work}-mnt`;
+const pg15 = { bin: '/usr/lib/postgresql/15/bin', dir: `${mnt}/pg15`, port: 54000 + Math.floor(Math.random() * 900), sock: `${work}-sock` };
+
+const sh = (cmd, argv, o = {}) => execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...o }).toString();
+const baas = (...argv) => {
+  const r = spawnSync(process.execPath, [cli, ...argv], { cwd: work, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`baas ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+};
+const timeBaas = (...argv) => {
+  const t = performance.now();
+  const out = baas(...argv, '--json');
+  const wall = (performance.now() - t) / 1000;
+  return { wall, inCommand: JSON.parse(out).durationMs / 1000 };
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (s) => (s === undefined ? '-' : s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
+
+async function withPg(url, fn) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Grows table `bench` with dense rows (full pages: WAL_LOG's full-page images cannot skip page
+ * holes, as they could with a low fillfactor) until the database has `mb` MB.
+ */
+async function growTo(url, mb) {
+  await withPg(url, async (c) => {
+    await c.query('create table if not exists bench (id bigint primary key, pad text)');
+    for (;;) {
+      const size = Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s);
+      if (size >= mb * 1024 * 1024) return size;
+      const rows = Math.max(1000, Math.ceil(((mb * 1024 * 1024 - size) / 8192) * 50));
+      const start = Number((await c.query('select coalesce(max(id), 0) as m from bench')).rows[0].m);
+      await c.query(`insert into bench select g, md5(g::text) || repeat('x', 68) from generate_series(${start + 1}, ${start + rows}) g`);
+    }
+  });
+  await withPg(url, (c) => c.query('checkpoint'));
+  return withPg(url, async (c) => Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s));
+}
+
+const cleanup = [];
+async function main() {
+  if (!existsSync(path.join(repo, 'dist', 'cli', 'branch.js'))) throw new Error('run `npm run build` first');
+  mkdirSync(work, { recursive: true });
+  sh('truncate', ['-s', '8G', img]);
+  cleanup.push(() => rmSync(img, { force: true }));
+  sh('mkfs.xfs', ['-q', '-m', 'reflink=1', img]);
+  mkdirSync(mnt, { recursive: true });
+  sh('mount', ['-o', 'loop', img, mnt]);
+  cleanup.push(() => {
+    for (let i = 0; i < 20; i++) {
+      try {
+        sh('umount', [mnt]);
+        break;
+      } catch {
+        spawnSync('sleep', ['0.5']);
+      }
+    }
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  mkdirSync(`${mnt}/pgdata`);
+  writeFileSync(
+    path.join(work, 'platform.config.yaml'),
+    `project: bench-br-${id}\nimages: local\nservices:\n  postgres:\n    port: auto\n    data: ${mnt}/pgdata\n  redis:\n    enabled: false\n  mongo:\n    enabled: false\n`,
+  );
+  cleanup.unshift(() => {
+    spawnSync(process.execPath, [cli, 'down', '--volumes'], { cwd: work });
+    rmSync(work, { recursive: true, force: true });
+  });
+  baas('up', '--quiet');
+  const admin = baas('branch', 'connstr', 'main', '--admin').trim();
+
+  // Postgres 15 on the host, same filesystem, for pg_dump | pg_restore with matching tools.
+  mkdirSync(pg15.dir);
+  mkdirSync(pg15.sock);
+  cleanup.push(() => rmSync(pg15.sock, { recursive: true, force: true }));
+  chownSync(pg15.dir, 101, 104);
+  chownSync(pg15.sock, 101, 104);
+  sh('runuser', ['-u', 'postgres', '--', `${pg15.bin}/initdb`, '-D', pg15.dir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  sh('runuser', ['-u', 'postgres', '--', `${pg15.bin}/pg_ctl`, '-D', pg15.dir, '-w', '-l', `${pg15.dir}/log`, '-o', `-p ${pg15.port} -k ${pg15.sock} -c listen_addresses=''`, 'start']);
+  cleanup.unshift(() => spawnSync('runuser', ['-u', 'postgres', '--', `${pg15.bin}/pg_ctl`, '-D', pg15.dir, '-m', 'immediate', 'stop']));
+  const pg15url = (db) => `postgres://postgres@/${db}?host=${encodeURIComponent(pg15.sock)}&port=${pg15.port}`;
+  await withPg(pg15url('postgres'), (c) => c.query('create database app'));
+
+  const rows = [];
+  for (const mb of sizesMb) {
+    const size = await growTo(admin, mb);
+    await growTo(pg15url('app'), mb);
+    const row = { mb, size };
+    for (const strategy of ['clone', 'file_copy', 'wal_log']) {
+      const n = strategy === 'clone' ? runs : mb >= 1024 ? Math.min(runs, 2) : runs;
+      const times = [];
+      const inside = [];
+      for (let i = 0; i < n; i++) {
+        await withPg(admin, (c) => c.query('checkpoint'));
+        const r = timeBaas('branch', 'create', `b-${strategy.replace('_', '-')}`, '--strategy', strategy);
+        times.push(r.wall);
+        inside.push(r.inCommand);
+        baas('branch', 'delete', `b-${strategy.replace('_', '-')}`);
+      }
+      row[strategy] = median(times);
+      row[`${strategy}In`] = median(inside);
+      process.stderr.write(`  ${mb} MB ${strategy}: ${times.map(fmt).join(', ')} (inside the command: ${inside.map(fmt).join(', ')})\n`);
+    }
+    // The same clone as plain SQL from an open session: what the CLI adds on top.
+    const sqlTimes = [];
+    for (let i = 0; i < runs; i++) {
+      await withPg(admin.replace(/\/[^/?]*$/, '/postgres'), async (c) => {
+        await c.query('checkpoint');
+        const t = performance.now();
+        await c.query('set file_copy_method = clone');
+        await c.query('create database sqlclone template app strategy file_copy');
+        sqlTimes.push((performance.now() - t) / 1000);
+        await c.query('drop database sqlclone');
+      });
+    }
+    row.sqlClone = median(sqlTimes);
+    const t = performance.now();
+    sh('runuser', ['-u', 'postgres', '--', `${pg15.bin}/createdb`, '-h', pg15.sock, '-p', String(pg15.port), 'restored']);
+    sh('bash', ['-c', `set -o pipefail; runuser -u postgres -- ${pg15.bin}/pg_dump -Fc -h ${pg15.sock} -p ${pg15.port} app | runuser -u postgres -- ${pg15.bin}/pg_restore -h ${pg15.sock} -p ${pg15.port} -d restored`]);
+    row.dump = (performance.now() - t) / 1000;
+    sh('runuser', ['-u', 'postgres', '--', `${pg15.bin}/dropdb`, '-h', pg15.sock, '-p', String(pg15.port), 'restored']);
+    process.stderr.write(`  ${mb} MB sql clone ${fmt(row.sqlClone)}, pg_dump|pg_restore (PG 15) ${fmt(row.dump)}\n`);
+    rows.push(row);
+  }
+
+  const head = ['database', 'clone (baas)', 'clone in-command', 'clone (SQL)', 'file_copy (baas)', 'wal_log (baas)', 'dump|restore (PG15)', 'wal_log/clone', 'file_copy/clone', 'dump/clone'];
+  const body = rows.map((r) => [
+    `${Math.round(r.size / 1024 / 1024)} MB`,
+    fmt(r.clone),
+    fmt(r.cloneIn),
+    fmt(r.sqlClone),
+    fmt(r.file_copy),
+    fmt(r.wal_log),
+    fmt(r.dump),
+    `${(r.wal_log / r.clone).toFixed(1)}x`,
+    `${(r.file_copy / r.clone).toFixed(1)}x`,
+    `${(r.dump / r.clone).toFixed(1)}x`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  console.log(`\nbaas branch create, end to end (node bin/baas.js, wall clock, median of ${runs}; 1 GB full copies: median of ${Math.min(runs, 2)})`);
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  console.log(`\nclone ${Math.round(last.size / 1048576)} MB vs ${Math.round(first.size / 1048576)} MB: ${(last.clone / first.clone).toFixed(2)}x (target: within 2x)`);
+  console.log(`clone ${Math.round(last.size / 1048576)} MB through the CLI: ${fmt(last.clone)} (target: under 0.5 s); ${(last.wal_log / last.clone).toFixed(0)}x faster than WAL_LOG (target: at least 50x)`);
+  console.log(`CLI start-up (wall minus in-command) at ${Math.round(last.size / 1048576)} MB: ${fmt(last.clone - last.cloneIn)}: node, config, Docker lookup of the port, pg driver`);
+  console.log(`in-command clone (checks, pause, copy, register) vs the bare SQL clone: ${fmt(last.cloneIn)} vs ${fmt(last.sqlClone)}; WAL_LOG in-command ${fmt(last.wal_logIn)} = ${(last.wal_logIn / last.cloneIn).toFixed(0)}x the in-command clone`);
+}
+
+try {
+  await main();
+} finally {
+  for (const f of cleanup) {
+    try {
+      f();
+    } catch (e) {
+      process.stderr.write(`cleanup: ${e.message}\n`);
+    }
+  }
+}
