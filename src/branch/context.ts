@@ -42,8 +42,8 @@ export async function stackCloneSupport(loaded: LoadedConfig, runtime: () => Pro
   } else {
     dir = path.resolve(loaded.dir, pg.data);
   }
-  const { probeCloneSync } = await import('./clone-probe.js');
-  const probe = probeCloneSync(dir);
+  const { probeReflink } = await import('../doctor/reflink.js');
+  const probe = probeReflink(dir);
   const where = pg.data === 'volume' ? `the named volume (under ${dir})` : `services.postgres.data (${dir})`;
   return { reflink: probe.reflink, detail: probe.reflink ? `${where} is on ${probe.filesystem} with reflink` : `${where}: ${probe.detail}` };
 }

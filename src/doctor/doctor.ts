@@ -84,7 +84,7 @@ export async function doctor(deps: StackDeps, loaded: LoadedConfig): Promise<Doc
   const pg = cfg.services.postgres;
   if (pg.enabled) {
     const dataDir = pg.data === 'volume' ? path.join(dockerRoot, 'volumes') : path.resolve(loaded.dir, pg.data);
-    const probe = await probeReflink(pg.data === 'volume' ? dataDir : path.dirname(dataDir) === dataDir ? dataDir : existsOrParent(dataDir));
+    const probe = probeReflink(pg.data === 'volume' ? dataDir : path.dirname(dataDir) === dataDir ? dataDir : existsOrParent(dataDir));
     const clone = probe.reflink && pg.version >= 18;
     checks.push({
       name: 'postgres branches',

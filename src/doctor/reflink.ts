@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const FS_NAMES: Record<number, string> = {
@@ -27,10 +27,12 @@ export interface ReflinkProbe {
 }
 
 /**
- * Tries a real copy-on-write clone (cp --reflink=always) in `dir`. Only a working clone counts:
- * Postgres' file_copy_method=clone silently falls back to a full copy elsewhere.
+ * Does a real copy-on-write clone work in `dir`? Answered in-process with the FICLONE ioctl
+ * (copyFile with COPYFILE_FICLONE_FORCE, ~1 ms) rather than by spawning `cp --reflink=always`.
+ * Only a working clone counts: Postgres' file_copy_method=clone silently falls back to a full
+ * copy elsewhere.
  */
-export async function probeReflink(dir: string): Promise<ReflinkProbe> {
+export function probeReflink(dir: string): ReflinkProbe {
   const filesystem = filesystemOf(dir);
   if (!existsSync(dir)) return { path: dir, filesystem, reflink: false, detail: `${dir} does not exist yet` };
   let tmp: string | undefined;
@@ -38,17 +40,17 @@ export async function probeReflink(dir: string): Promise<ReflinkProbe> {
     tmp = mkdtempSync(path.join(dir, '.baas-reflink-'));
     const src = path.join(tmp, 'a');
     writeFileSync(src, Buffer.alloc(64 * 1024, 1));
-    const { execa } = await import('execa');
-    const r = await execa('cp', ['--reflink=always', src, path.join(tmp, 'b')], { reject: false });
-    const ok = r.exitCode === 0;
-    return {
-      path: dir,
-      filesystem,
-      reflink: ok,
-      detail: ok ? `${filesystem} supports reflink clones` : `${filesystem} cannot clone files (${(r.stderr || '').split('\n')[0]?.replace(/^cp: /, '') || 'cp failed'})`,
-    };
+    copyFileSync(src, path.join(tmp, 'b'), constants.COPYFILE_FICLONE_FORCE);
+    return { path: dir, filesystem, reflink: true, detail: `${filesystem} supports reflink clones` };
   } catch (e) {
-    return { path: dir, filesystem, reflink: false, detail: `could not test: ${e instanceof Error ? e.message : String(e)}` };
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? `cannot write a test file in ${dir} (${code})`
+        : code === 'EOPNOTSUPP' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EXDEV' || code === 'EINVAL'
+          ? `${filesystem} cannot clone files`
+          : `could not test: ${(e as Error).message}`;
+    return { path: dir, filesystem, reflink: false, detail: why };
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import http from 'node:http';
 import { DockerUnavailableError, ExternalError, UserError, ExitCode, messageOf } from '../errors.js';
 import type {
   ContainerInfo,
@@ -47,11 +48,69 @@ function toState(s: string | undefined): ContainerState {
 }
 
 export class DockerRuntime implements ContainerRuntime {
-  readonly docker: Docker;
+  private dockerClient: Promise<Docker> | undefined;
+  private readonly options: Docker.DockerOptions;
 
+  /**
+   * dockerode (with its ssh and grpc dependencies) costs ~110 ms to load, so it is loaded only
+   * for operations that need it; the read-only queries every command makes (version, lists,
+   * image lookups) go straight to the Engine API over the socket.
+   */
   constructor(docker?: Docker | { env?: NodeJS.ProcessEnv }) {
-    if (docker instanceof Docker) this.docker = docker;
-    else this.docker = new Docker(dockerOptionsFromEnv(docker?.env ?? process.env));
+    if (docker && 'modem' in docker) {
+      this.dockerClient = Promise.resolve(docker);
+      this.options = {};
+    } else {
+      this.options = dockerOptionsFromEnv((docker as { env?: NodeJS.ProcessEnv } | undefined)?.env ?? process.env);
+    }
+  }
+
+  private client(): Promise<Docker> {
+    this.dockerClient ??= import('dockerode').then(({ default: D }) => new D(this.options));
+    return this.dockerClient;
+  }
+
+  /** GET on the Engine API; resolves undefined on 404. */
+  private get<T>(pathAndQuery: string): Promise<T | undefined> {
+    const o = this.options;
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          method: 'GET',
+          path: pathAndQuery,
+          ...(o.socketPath ? { socketPath: o.socketPath } : { host: o.host, port: Number(o.port ?? 2375) }),
+          headers: { Accept: 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode === 404) return resolve(undefined);
+            if ((res.statusCode ?? 500) >= 400) {
+              let message = text;
+              try {
+                message = (JSON.parse(text) as { message?: string }).message ?? text;
+              } catch {
+                /* not JSON */
+              }
+              return reject(Object.assign(new Error(message), { statusCode: res.statusCode, json: { message } }));
+            }
+            try {
+              resolve(JSON.parse(text) as T);
+            } catch (e) {
+              reject(e);
+            }
+          });
+        },
+      );
+      req.on('error', (e: NodeJS.ErrnoException) => reject(Object.assign(e, { address: (e as { address?: string }).address ?? o.socketPath })));
+      req.end();
+    });
+  }
+
+  private static filters(labels: Record<string, string>): string {
+    return encodeURIComponent(JSON.stringify({ label: labelFilter(labels) }));
   }
 
   private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
@@ -64,15 +123,17 @@ export class DockerRuntime implements ContainerRuntime {
 
   async ping(): Promise<EngineInfo> {
     return this.call('a version query', async () => {
-      const v = await this.docker.version();
-      const info = (await this.docker.info()) as { DockerRootDir?: string };
-      return { version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}`, rootDir: info.DockerRootDir ?? '' };
+      const [v, info] = await Promise.all([
+        this.get<{ Version: string; ApiVersion: string; Os: string; Arch: string }>('/version'),
+        this.get<{ DockerRootDir?: string }>('/info'),
+      ]);
+      return { version: v?.Version ?? '?', apiVersion: v?.ApiVersion ?? '?', os: `${v?.Os}/${v?.Arch}`, rootDir: info?.DockerRootDir ?? '' };
     });
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
     return this.call('listing containers', async () => {
-      const list = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
+      const list = (await this.get<Docker.ContainerInfo[]>(`/containers/json?all=1&filters=${DockerRuntime.filters(labels)}`)) ?? [];
       return list.map((c) => ({
         id: c.Id,
         name: (c.Names[0] ?? '').replace(/^\//, ''),
@@ -89,13 +150,14 @@ export class DockerRuntime implements ContainerRuntime {
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     return this.call(`creating container ${spec.name}`, async () => {
+      const docker = await this.client();
       const exposed: Record<string, object> = {};
       const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
       for (const p of spec.ports) {
         exposed[`${p.container}/tcp`] = {};
         bindings[`${p.container}/tcp`] = [{ HostIp: p.hostIp, HostPort: String(p.host) }];
       }
-      const c = await this.docker.createContainer({
+      const c = await docker.createContainer({
         name: spec.name,
         Image: spec.image,
         Cmd: spec.cmd,
@@ -126,8 +188,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async startContainer(id: string): Promise<void> {
     await this.call('starting a container', async () => {
+      const docker = await this.client();
       try {
-        await this.docker.getContainer(id).start();
+        await docker.getContainer(id).start();
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 304) return; // already running
         throw e;
@@ -137,8 +200,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {
     await this.call('stopping a container', async () => {
+      const docker = await this.client();
       try {
-        await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+        await docker.getContainer(id).stop({ t: timeoutSeconds });
       } catch (e) {
         const s = (e as { statusCode?: number }).statusCode;
         if (s === 304 || s === 404) return;
@@ -149,14 +213,16 @@ export class DockerRuntime implements ContainerRuntime {
 
   async killContainer(id: string): Promise<void> {
     await this.call('killing a container', async () => {
-      await this.docker.getContainer(id).kill();
+      const docker = await this.client();
+      await docker.getContainer(id).kill();
     });
   }
 
   async removeContainer(id: string): Promise<void> {
     await this.call('removing a container', async () => {
+      const docker = await this.client();
       try {
-        await this.docker.getContainer(id).remove({ force: true, v: false });
+        await docker.getContainer(id).remove({ force: true, v: false });
       } catch (e) {
         const s = (e as { statusCode?: number }).statusCode;
         if (s === 404) return;
@@ -169,7 +235,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async listNetworks(labels?: Record<string, string>): Promise<NetworkInfo[]> {
     return this.call('listing networks', async () => {
-      const list = await this.docker.listNetworks(labels ? { filters: { label: labelFilter(labels) } } : {});
+      const list = (await this.get<Docker.NetworkInspectInfo[]>(`/networks${labels ? `?filters=${DockerRuntime.filters(labels)}` : ''}`)) ?? [];
       return list.map((n) => ({
         id: n.Id,
         name: n.Name,
@@ -181,7 +247,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async createNetwork(spec: NetworkSpec): Promise<void> {
     await this.call(`creating network ${spec.name}`, async () => {
-      await this.docker.createNetwork({
+      const docker = await this.client();
+      await docker.createNetwork({
         Name: spec.name,
         Driver: 'bridge',
         CheckDuplicate: true,
@@ -193,8 +260,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async removeNetwork(name: string): Promise<void> {
     await this.call(`removing network ${name}`, async () => {
+      const docker = await this.client();
       try {
-        await this.docker.getNetwork(name).remove();
+        await docker.getNetwork(name).remove();
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return;
         throw e;
@@ -204,21 +272,23 @@ export class DockerRuntime implements ContainerRuntime {
 
   async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
     return this.call('listing volumes', async () => {
-      const res = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+      const res = (await this.get<{ Volumes?: Docker.VolumeInspectInfo[] }>(`/volumes?filters=${DockerRuntime.filters(labels)}`)) ?? {};
       return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
     });
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
     await this.call(`creating volume ${name}`, async () => {
-      await this.docker.createVolume({ Name: name, Labels: labels });
+      const docker = await this.client();
+      await docker.createVolume({ Name: name, Labels: labels });
     });
   }
 
   async removeVolume(name: string): Promise<void> {
     await this.call(`removing volume ${name}`, async () => {
+      const docker = await this.client();
       try {
-        await this.docker.getVolume(name).remove();
+        await docker.getVolume(name).remove();
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return;
         throw e;
@@ -228,21 +298,16 @@ export class DockerRuntime implements ContainerRuntime {
 
   async imageExists(ref: string): Promise<boolean> {
     return this.call(`looking up image ${ref}`, async () => {
-      try {
-        await this.docker.getImage(ref).inspect();
-        return true;
-      } catch (e) {
-        if ((e as { statusCode?: number }).statusCode === 404) return false;
-        throw e;
-      }
+      return (await this.get<object>(`/images/${encodeURIComponent(ref)}/json`)) !== undefined;
     });
   }
 
   async pullImage(ref: string, onProgress?: (status: string) => void): Promise<void> {
     await this.call(`pulling image ${ref}`, async () => {
-      const stream = await this.docker.pull(ref);
+      const docker = await this.client();
+      const stream = await docker.pull(ref);
       await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
+        docker.modem.followProgress(
           stream,
           (err: Error | null) => (err ? reject(err) : resolve()),
           (ev: { status?: string; error?: string }) => {
@@ -257,9 +322,10 @@ export class DockerRuntime implements ContainerRuntime {
   async importImage(tar: Readable, ref: string, changes: string[]): Promise<void> {
     const [repo, tag] = splitRef(ref);
     await this.call(`importing image ${ref}`, async () => {
-      const stream = await this.docker.importImage(tar, { repo, tag, changes } as unknown as object);
+      const docker = await this.client();
+      const stream = await docker.importImage(tar, { repo, tag, changes } as unknown as object);
       await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(stream as Readable, (err: Error | null) => (err ? reject(err) : resolve()));
+        docker.modem.followProgress(stream as Readable, (err: Error | null) => (err ? reject(err) : resolve()));
       });
     });
   }
@@ -267,14 +333,16 @@ export class DockerRuntime implements ContainerRuntime {
   async tagImage(ref: string, newRef: string): Promise<void> {
     const [repo, tag] = splitRef(newRef);
     await this.call(`tagging image ${ref} as ${newRef}`, async () => {
-      await this.docker.getImage(ref).tag({ repo, tag });
+      const docker = await this.client();
+      await docker.getImage(ref).tag({ repo, tag });
     });
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     return this.call(`inspecting image ${ref}`, async () => {
+      const docker = await this.client();
       try {
-        const i = await this.docker.getImage(ref).inspect();
+        const i = await docker.getImage(ref).inspect();
         return { id: i.Id, sizeBytes: i.Size, created: i.Created };
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return undefined;
@@ -285,12 +353,13 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logs(id: string, options: { tail?: number; follow?: boolean; since?: number }): Promise<Readable> {
     return this.call('reading logs', async () => {
-      const container = this.docker.getContainer(id);
+      const docker = await this.client();
+      const container = docker.getContainer(id);
       const out = new PassThrough();
       const base = { stdout: true, stderr: true, tail: options.tail ?? 200, ...(options.since ? { since: options.since } : {}) };
       if (options.follow) {
         const stream = await container.logs({ ...base, follow: true });
-        this.docker.modem.demuxStream(stream, out, out);
+        docker.modem.demuxStream(stream, out, out);
         stream.on('end', () => out.end());
         stream.on('error', (e: Error) => out.destroy(e));
         out.on('close', () => (stream as unknown as { destroy?: () => void }).destroy?.());
@@ -304,7 +373,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async exec(id: string, cmd: string[], options: { user?: string; env?: Record<string, string> } = {}): Promise<ExecResult> {
     return this.call(`running ${cmd[0]} in a container`, async () => {
-      const container = this.docker.getContainer(id);
+      const docker = await this.client();
+      const container = docker.getContainer(id);
       const exec = await container.exec({
         Cmd: cmd,
         AttachStdout: true,
@@ -319,7 +389,7 @@ export class DockerRuntime implements ContainerRuntime {
       const errChunks: Buffer[] = [];
       stdout.on('data', (c: Buffer) => outChunks.push(c));
       stderr.on('data', (c: Buffer) => errChunks.push(c));
-      this.docker.modem.demuxStream(stream, stdout, stderr);
+      docker.modem.demuxStream(stream, stdout, stderr);
       await new Promise<void>((resolve, reject) => {
         stream.on('end', () => resolve());
         stream.on('close', () => resolve());

@@ -14,19 +14,29 @@ export const PG_DATA_DIR = `${PG_DATA_MOUNT}/pgdata`;
 export const POSTGRES_START = `set -eu
 PGBIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 D="${PG_DATA_DIR}"
-mkdir -p "$D"
-chown postgres:postgres "${PG_DATA_MOUNT}" "$D"
-chmod 700 "$D"
+mkdir -p "${PG_DATA_MOUNT}"
+chown postgres:postgres "${PG_DATA_MOUNT}"
 if [ ! -s "$D/PG_VERSION" ]; then
+  # initdb into a scratch directory and rename it into place, so a start that is killed
+  # half-way never leaves a data directory that looks initialised but is not.
+  rm -rf "$D.init"
+  mkdir -p "$D.init"
+  chown postgres:postgres "$D.init"
+  chmod 700 "$D.init"
   umask 077
   printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/.pwfile
   chown postgres /tmp/.pwfile
-  setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/initdb" -D "$D" -U postgres --pwfile=/tmp/.pwfile \\
+  setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/initdb" -D "$D.init" -U postgres --pwfile=/tmp/.pwfile \\
     --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/tmp/initdb.log 2>&1 || { cat /tmp/initdb.log; exit 1; }
   rm -f /tmp/.pwfile
-  printf 'host all all 0.0.0.0/0 scram-sha-256\\nhost all all ::/0 scram-sha-256\\n' >> "$D/pg_hba.conf"
+  rm -rf "$D"
+  mv "$D.init" "$D"
   echo "baas: initialised a new Postgres data directory"
 fi
+chown postgres:postgres "$D"
+chmod 700 "$D"
+# Network peers use password auth; checked at every start so the rule is there whatever happened before.
+grep -q '^host all all 0.0.0.0/0 scram-sha-256' "$D/pg_hba.conf" || printf 'host all all 0.0.0.0/0 scram-sha-256\\nhost all all ::/0 scram-sha-256\\n' >> "$D/pg_hba.conf"
 unset POSTGRES_PASSWORD
 exec setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$D" "$@"`;
 

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaasError, messageOf } from '../errors.js';
 import type { ContainerInfo } from '../runtime/types.js';
@@ -109,6 +110,9 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   }
 
   await checkPorts(deps, ctx, plan, actual);
+
+  // Docker does not create a missing bind-mount source (unlike `docker run -v`): make data paths here.
+  for (const def of selected) for (const m of def.spec.mounts) if (m.type === 'bind') mkdirSync(m.source, { recursive: true });
 
   const volumes = new Set((await runtime.listVolumes({ [LABEL.project]: project })).map((v) => v.name));
   for (const def of selected) {
