@@ -66,7 +66,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private client(): Promise<Docker> {
-    this.dockerClient ??= import('dockerode').then(({ default: D }) => new D(this.options));
+    // Without keep-alive, like the direct reads: pooled idle sockets would hold the process open.
+    this.dockerClient ??= import('dockerode').then(({ default: D }) => new D({ ...this.options, agent: new http.Agent({ keepAlive: false }) } as Docker.DockerOptions));
     return this.dockerClient;
   }
 
@@ -80,6 +81,8 @@ export class DockerRuntime implements ContainerRuntime {
           path: pathAndQuery,
           ...(o.socketPath ? { socketPath: o.socketPath } : { host: o.host, port: Number(o.port ?? 2375) }),
           headers: { Accept: 'application/json' },
+          // No keep-alive: an idle pooled socket would keep the process alive for seconds after the command is done.
+          agent: false,
         },
         (res) => {
           const chunks: Buffer[] = [];

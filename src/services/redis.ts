@@ -243,11 +243,29 @@ export function pairsToObject(reply: unknown[]): Record<string, string> {
 
 // ---- live probes ----
 
+/**
+ * Closes a client at once. ioredis' disconnect() only half-closes the socket, and through
+ * docker-proxy the other half can take seconds, keeping the process alive after its work is done.
+ */
+export function closeRedis(client: RedisClient | undefined): void {
+  if (!client) return;
+  client.disconnect();
+  // While still connecting, the socket lives on the connector, not yet on the client.
+  const c = client as unknown as { stream?: { destroy(): void }; connector?: { stream?: { destroy(): void } } };
+  c.stream?.destroy();
+  c.connector?.stream?.destroy();
+}
+
 export async function redisClient(host: string, port: number, password: string): Promise<RedisClient> {
   const { Redis } = await import('ioredis');
   const client = new Redis({ host, port, password, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   client.on('error', () => {});
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (e) {
+    closeRedis(client); // a failed connect can leave its socket open
+    throw e;
+  }
   return client;
 }
 
@@ -282,7 +300,7 @@ export async function redisHealth(ctx: StackContext, def: ServiceDef, host: stri
   } catch (e) {
     return { service: def.name, kind: def.kind, status: 'unhealthy', detail: e instanceof Error ? e.message : String(e) };
   } finally {
-    client?.disconnect();
+    closeRedis(client);
   }
 }
 
@@ -298,7 +316,7 @@ export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host:
     } catch {
       /* try the next one */
     } finally {
-      c?.disconnect();
+      closeRedis(c);
     }
   }
   for (const d of defs.filter((x) => x.kind === 'redis')) {
@@ -310,7 +328,7 @@ export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host:
     } catch {
       /* not running */
     } finally {
-      c?.disconnect();
+      closeRedis(c);
     }
   }
   return undefined;

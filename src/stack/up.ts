@@ -4,7 +4,7 @@ import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaa
 import type { ContainerInfo } from '../runtime/types.js';
 import { initMongo } from '../services/mongo.js';
 import { bootstrapPostgres } from '../services/postgres.js';
-import { currentMaster, redisClient } from '../services/redis.js';
+import { closeRedis, currentMaster, redisClient } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
 import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
 import { desiredServices, resolvePorts, selectServices, validateServiceNames } from './desired.js';
@@ -281,7 +281,7 @@ async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, masterIp: str
   try {
     await client.call('REPLICAOF', masterIp, '6379');
   } finally {
-    client.disconnect();
+    closeRedis(client);
   }
 }
 

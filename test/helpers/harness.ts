@@ -103,3 +103,21 @@ ${postgres.image ? `    image: ${postgres.image}\n` : ''}${postgres.extra ?? ''}
     enabled: false
 `;
 }
+
+/** The sample multi-tenant app's migrations, shipped in templates/. */
+export const SAMPLE_APP_MIGRATIONS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../templates/sample-app/migrations');
+
+/**
+ * A project whose migrations dir holds the sample app, with its Postgres up; returns the admin
+ * and app URLs. Migrations are not applied: the tests decide when.
+ */
+export async function sampleAppStack(slug: string): Promise<{ p: TestProject; adminUrl: string; appUrl: string }> {
+  const { cpSync } = await import('node:fs');
+  const p = testProject(slug);
+  p.writeConfig(`${defaultTestConfig()}migrations:\n  dir: db/migrations\n`);
+  cpSync(SAMPLE_APP_MIGRATIONS, path.join(p.dir, 'db/migrations'), { recursive: true });
+  const up = await p.run(['up', 'postgres']);
+  if (up.code !== 0) throw new Error(`baas up failed (${up.code}): ${up.err}`);
+  const info = await p.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets']);
+  return { p, adminUrl: info.env['DATABASE_ADMIN_URL']!, appUrl: info.env['DATABASE_URL']! };
+}

@@ -3,10 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultTestConfig, testProject, type TestProject } from '../../helpers/harness.js';
+import { SAMPLE_APP_MIGRATIONS as SAMPLE, sampleAppStack, testProject, type TestProject } from '../../helpers/harness.js';
 import { migrateUp } from '../../../src/migrate/run.js';
-
-const SAMPLE = path.resolve(__dirname, '../../../templates/sample-app/migrations');
 
 describe('baas migrate against a real Postgres', () => {
   let p: TestProject;
@@ -45,13 +43,7 @@ describe('baas migrate against a real Postgres', () => {
     (await sql<{ k: string }>(url, "select source || ':' || version || '_' || name as k from baas_platform.schema_migrations order by source desc, version")).map((r) => r.k);
 
   beforeAll(async () => {
-    p = testProject('migrate');
-    p.writeConfig(`${defaultTestConfig()}migrations:\n  dir: db/migrations\n`);
-    cpSync(SAMPLE, path.join(p.dir, 'db/migrations'), { recursive: true });
-    const up = await p.run(['up', 'postgres']);
-    expect(up.code, up.err).toBe(0);
-    const info = await p.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets']);
-    adminUrl = info.env['DATABASE_ADMIN_URL']!;
+    ({ p, adminUrl } = await sampleAppStack('migrate'));
   });
   afterAll(async () => {
     await p?.cleanup();

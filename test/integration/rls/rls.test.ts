@@ -1,11 +1,7 @@
-import { cpSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultTestConfig, testProject, type TestProject } from '../../helpers/harness.js';
+import { sampleAppStack, type TestProject } from '../../helpers/harness.js';
 import type { RlsCheckResult } from '../../../src/rls/check.js';
-
-const SAMPLE = path.resolve(__dirname, '../../../templates/sample-app/migrations');
 
 describe('tenant RLS on the sample schema, proven against a real Postgres', () => {
   let p: TestProject;
@@ -27,14 +23,7 @@ describe('tenant RLS on the sample schema, proven against a real Postgres', () =
   };
 
   beforeAll(async () => {
-    p = testProject('rls');
-    p.writeConfig(`${defaultTestConfig()}migrations:\n  dir: db/migrations\n`);
-    cpSync(SAMPLE, path.join(p.dir, 'db/migrations'), { recursive: true });
-    const up = await p.run(['up', 'postgres']);
-    expect(up.code, up.err).toBe(0);
-    const info = await p.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets']);
-    adminUrl = info.env['DATABASE_ADMIN_URL']!;
-    appUrl = info.env['DATABASE_URL']!;
+    ({ p, adminUrl, appUrl } = await sampleAppStack('rls'));
     const m = await p.run(['migrate', 'up']);
     expect(m.code, m.err).toBe(0);
   });

@@ -2,7 +2,7 @@ import type { Sql } from '../../../src/branch/sql.js';
 import type { BranchDeps } from '../../../src/branch/types.js';
 import { CommentBranchStore } from '../../../src/branch/store.js';
 import type { Session } from '../../../src/branch/catalog.js';
-import type { Logger } from '../../../src/log.js';
+import { silentLogger } from '../../../src/log.js';
 
 interface Db {
   allow: boolean;
@@ -141,12 +141,4 @@ export class FakeServer {
   }
 }
 
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child() {
-    return silentLogger;
-  },
-};
+export { silentLogger };

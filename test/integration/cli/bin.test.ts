@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The real executable (built by `npm test`): exit codes and output as a shell sees them. */
+const BIN = path.resolve('bin/baas.js');
+const run = (args: string[], input?: string) => spawnSync('sh', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.join(' ')}${input ?? ''}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+
+describe('bin/baas.js', () => {
+  it('writes large output completely through a pipe before exiting', () => {
+    const r = run(['cost', '--mau', '100000', '--months', '24', '--growth', '10%', '--json'], ' | cat');
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(100_000);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+
+  it('hands the documented exit code to the shell', () => {
+    expect(run(['upp']).status).toBe(2);
+    expect(run(['--config', '/nonexistent.yaml', 'status']).status).toBe(3);
+  });
+
+  it('treats a reader that stops early (| head) as normal', () => {
+    const r = run(['cost', '--json'], ' | head -c 10; exit ${PIPESTATUS:-0}');
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+});
