@@ -35,7 +35,7 @@ function expiry(iso: string | null, now: Date): string {
  * Opens the branch context, runs `fn`, closes it. Ctrl-C / SIGTERM abort the signal: a copy in
  * flight is cancelled and its parent re-opened before the command ends (exit 130).
  */
-async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) => Promise<T>, interruptible = false): Promise<T> {
+async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) => Promise<T>, interruptible = false, mutates = interruptible): Promise<T> {
   // Load the Docker client, the config and the branch code side by side: start-up is most of a clone's time.
   const runtime = opts.databaseUrl ? undefined : app.runtime();
   const [loaded, { openBranchContext }] = await Promise.all([app.config(), import('../branch/context.js'), runtime]);
@@ -56,7 +56,13 @@ async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) 
       signal: controller.signal,
     });
     try {
-      return await fn(ctx);
+      const result = await fn(ctx);
+      if (mutates) {
+        // The registry copy must not fail a command whose real work is done: warn instead.
+        const { syncRegistry } = await import('../branch/registry.js');
+        await syncRegistry(ctx.deps).catch((e: unknown) => app.io.stderr(`warning: baas_platform.databases was not updated: ${e instanceof Error ? e.message : String(e)}\n`));
+      }
+      return result;
     } finally {
       await ctx.close();
     }
@@ -125,7 +131,7 @@ Exit codes: 2 bad name or unknown parent, 5 name exists / parent busy with --no-
           disrupt: opts.disrupt,
           force: Boolean(opts.force),
           explain: Boolean(opts.explain),
-        }), true);
+        }), true, !opts.explain);
       note(r.repaired);
       if (opts.json) return io.stdout(json(r));
       const now = new Date();
@@ -203,7 +209,7 @@ Examples:
 Exit codes: 2 unknown branch or main, 5 protected / has children / in use with --no-disrupt.`)
     .action(async (name: string, opts: Common & { disrupt: boolean }) => {
       const { deleteBranch } = await import('../branch/lifecycle.js');
-      const r = await withBranches(app, opts, ({ deps }) => deleteBranch(deps, { name, disrupt: opts.disrupt }));
+      const r = await withBranches(app, opts, ({ deps }) => deleteBranch(deps, { name, disrupt: opts.disrupt }), false, true);
       if (opts.json) return io.stdout(json(r));
       io.stdout(`Deleted branch '${r.branch}' (database ${r.database})${r.endedSessions ? `; ended ${r.endedSessions} session(s)` : ''}.\n`);
     });
@@ -302,7 +308,7 @@ Examples:
 Run it from cron or CI; it also removes copies left by interrupted branch commands.`)
     .action(async (opts: Common & { dryRun?: boolean }) => {
       const { gcBranches } = await import('../branch/lifecycle.js');
-      const r = await withBranches(app, opts, ({ deps }) => gcBranches(deps, { dryRun: Boolean(opts.dryRun) }));
+      const r = await withBranches(app, opts, ({ deps }) => gcBranches(deps, { dryRun: Boolean(opts.dryRun) }), false, !opts.dryRun);
       note(r.repaired);
       if (opts.json) return io.stdout(json(r));
       if (r.deleted.length === 0) io.stdout('No expired branches to delete.\n');
@@ -324,7 +330,7 @@ Examples:
   $ baas branch rename feature-x feature-login`)
     .action(async (from: string, to: string, opts: Common & { disrupt: boolean }) => {
       const { renameBranch } = await import('../branch/lifecycle.js');
-      const r = await withBranches(app, opts, ({ deps }) => renameBranch(deps, { from, to, disrupt: opts.disrupt }));
+      const r = await withBranches(app, opts, ({ deps }) => renameBranch(deps, { from, to, disrupt: opts.disrupt }), false, true);
       if (opts.json) return io.stdout(json(r));
       io.stdout(`Renamed branch '${r.from}' to '${r.to}' (database ${r.database})${r.endedSessions ? `; ended ${r.endedSessions} session(s)` : ''}${r.children.length ? `; ${r.children.length} child branch(es) now name it as parent` : ''}.\n`);
     });
@@ -342,7 +348,7 @@ Examples:
   $ baas branch ${cmd} ${value ? 'main' : 'feature-x'}`)
       .action(async (name: string, opts: Common) => {
         const { setProtected } = await import('../branch/lifecycle.js');
-        const r = await withBranches(app, opts, ({ deps }) => setProtected(deps, name, value));
+        const r = await withBranches(app, opts, ({ deps }) => setProtected(deps, name, value), false, true);
         if (opts.json) return io.stdout(json(r));
         io.stdout(`'${r.branch}' is ${r.changed ? 'now' : 'already'} ${value ? 'protected' : 'unprotected'}.\n`);
       });

@@ -235,6 +235,27 @@ describe('baas branch on XFS with reflink (copy-on-write)', () => {
     expect(await databases()).not.toContain('br_old');
     expect(await databases()).toContain('br_old-kept');
   });
+
+  it('keeps the platform database registry (baas_platform.databases) in step once migrations have run', async () => {
+    const m = await p.run(['migrate', 'up']);
+    expect(m.code, m.err).toBe(0);
+    expect((await p.run(['branch', 'create', 'reg-a', '--ttl', '2d'])).code).toBe(0);
+    expect((await p.run(['branch', 'create', 'reg-b', '--from', 'reg-a', '--protect'])).code).toBe(0);
+    const rows = async () =>
+      q<{ name: string; parent: string | null; protected: boolean; expires: boolean }>(
+        'app',
+        "select name, parent, protected, expires_at is not null as expires from baas_platform.databases where name like 'br_reg%' order by name",
+      );
+    expect(await rows()).toEqual([
+      { name: 'br_reg-a', parent: 'app', protected: false, expires: true },
+      { name: 'br_reg-b', parent: 'br_reg-a', protected: true, expires: false },
+    ]);
+    expect((await p.run(['branch', 'unprotect', 'reg-b'])).code).toBe(0);
+    expect((await p.run(['branch', 'delete', 'reg-b'])).code).toBe(0);
+    expect((await rows()).map((r) => r.name)).toEqual(['br_reg-a']);
+    expect((await p.run(['branch', 'delete', 'reg-a'])).code).toBe(0);
+    expect(await rows()).toEqual([]);
+  });
 });
 
 describe('a parent in use', () => {
