@@ -102,7 +102,7 @@ The dashboard follows Sentinel failovers; alert history is kept in .baas/alerts.
         try {
           const instance = render(
             createElement(DashboardApp, { source: collector, initial, initialIntervalMs: intervalMs, thresholds: loaded.config.alerts }),
-            { stdin: io.stdin, exitOnCtrlC: true, patchConsole: false, maxFps: 10, incrementalRendering: true },
+            { stdin: io.stdin, exitOnCtrlC: true, patchConsole: false, maxFps: 10 },
           );
           await instance.waitUntilExit();
         } finally {
