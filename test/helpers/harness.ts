@@ -121,3 +121,15 @@ export async function sampleAppStack(slug: string): Promise<{ p: TestProject; ad
   const info = await p.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets']);
   return { p, adminUrl: info.env['DATABASE_ADMIN_URL']!, appUrl: info.env['DATABASE_URL']! };
 }
+
+/** One query on a fresh connection (tests only: simple, and never leaves a session open). */
+export async function pgQuery<T extends object = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T & pg.QueryResultRow>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}

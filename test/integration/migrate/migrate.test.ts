@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_APP_MIGRATIONS as SAMPLE, sampleAppStack, testProject, type TestProject } from '../../helpers/harness.js';
+import { SAMPLE_APP_MIGRATIONS as SAMPLE, pgQuery, sampleAppStack, testProject, type TestProject } from '../../helpers/harness.js';
 import { migrateUp } from '../../../src/migrate/run.js';
 
 describe('baas migrate against a real Postgres', () => {
@@ -17,15 +17,7 @@ describe('baas migrate against a real Postgres', () => {
     u.pathname = `/${db}`;
     return u.toString();
   };
-  const sql = async <T extends Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<T>(text, params)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const sql = pgQuery;
   /** A fresh database and a config whose migrations.dir holds the given files. */
   const scenario = async (files: Record<string, string>): Promise<{ cfg: string; dir: string; url: string; db: string }> => {
     const db = `mig_${++dbCount}`;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleAppStack, type TestProject } from '../../helpers/harness.js';
+import { pgQuery, sampleAppStack, type TestProject } from '../../helpers/harness.js';
 import type { RlsCheckResult } from '../../../src/rls/check.js';
 
 describe('tenant RLS on the sample schema, proven against a real Postgres', () => {
@@ -8,15 +8,7 @@ describe('tenant RLS on the sample schema, proven against a real Postgres', () =
   let adminUrl: string;
   let appUrl: string;
 
-  const sql = async <T extends Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<T>(text, params)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const sql = pgQuery;
   const check = async (): Promise<{ code: number; result: RlsCheckResult; err: string }> => {
     const r = await p.run(['rls', 'check', '--json']);
     return { code: r.code, result: JSON.parse(r.out) as RlsCheckResult, err: r.err };
