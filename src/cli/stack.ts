@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { ExitCode, UnhealthyError, UserError } from '../errors.js';
+import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
-import { bytes, json, ms, table } from './format.js';
+import { json, ms, table } from './format.js';
 
 interface JsonOpt {
   json?: boolean;
@@ -266,6 +266,4 @@ Exit code 6 when a check fails (warnings do not fail).`)
       const loaded = await app.config();
       io.stdout(`${loaded.file ?? 'built-in defaults'}: valid (project '${loaded.config.project}', profile ${loaded.config.profile}).\n`);
     });
-  void bytes;
-  void ExitCode;
 }

@@ -3,7 +3,7 @@ import { ExitCode, ExternalError, TimeoutError, UserError, messageOf } from '../
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { connectPostgres, isPgError, type SqlClient } from './db.js';
-import { loadMigrationSet, versionNumber, type MigrationFile, type MigrationSet, type MigrationSource } from './files.js';
+import { loadMigrationSet, versionNumber, type MigrationFile, type MigrationSource } from './files.js';
 import { pendingOrThrow, planStatus, type AppliedMigration, type MigrationStatus } from './plan.js';
 import { positionToLineColumn, splitStatements } from './sql-text.js';
 
