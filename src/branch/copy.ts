@@ -1,8 +1,9 @@
 import { ExitCode, ExternalError, InterruptedError, TimeoutError, UserError, messageOf } from '../errors.js';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent } from '../pg/escape.js';
 import { databases, lock, preparedTransactions, sessionsOn, setAllowConnections, tryLock, unlock, type Session } from './catalog.js';
 import { BRANCH_DB_PREFIX, MAIN, branchOfDatabase, isTempDatabase } from './names.js';
-import { SQLSTATE, serverError, sqlState, type Sql } from './sql.js';
+import { serverError } from '../pg/errors.js';
+import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import { createDatabaseSql, type Strategy } from './strategy.js';
 import type { BranchDeps } from './types.js';
 

@@ -28,10 +28,10 @@ export async function adminUrl(app: App, opts: DbOpts): Promise<string> {
   return url;
 }
 
-export async function withAdmin<T>(app: App, opts: DbOpts, fn: (c: import('../migrate/db.js').SqlClient) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(app: App, opts: DbOpts, fn: (c: import('../pg/sql.js').Sql) => Promise<T>): Promise<T> {
   const url = await adminUrl(app, opts);
-  const { withPostgres } = await import('../migrate/db.js');
-  return withPostgres(url, fn, { applicationName: 'baas' });
+  const { withPg } = await import('../pg/client.js');
+  return withPg(url, fn, { applicationName: 'baas' });
 }
 
 /** Who applied a migration, for the tracking table: OS user and host (the server adds its role). */

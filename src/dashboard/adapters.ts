@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { Redis as IoRedis, RedisOptions } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UserError } from '../errors.js';
+import type { Sql } from '../pg/sql.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { mongoUrl } from '../services/mongo.js';
 import { postgresUrls } from '../services/postgres.js';
@@ -16,7 +17,7 @@ import { describeStack } from '../stack/context.js';
 import { LABEL } from '../stack/labels.js';
 import type { Secrets } from '../stack/secrets.js';
 import { parseMonitorLine } from './hotkeys.js';
-import type { Address, MongoLike, MonitorLike, PgLike, RedisConnector, RedisLike, SubscriberLike, Topology } from './types.js';
+import type { Address, MongoLike, MonitorLike, RedisConnector, RedisLike, SubscriberLike, Topology } from './types.js';
 
 export function ioredisConnector(password: string, timeoutMs = 1500): RedisConnector {
   const base = (addr: Address): RedisOptions => ({
@@ -91,15 +92,9 @@ function wrap(c: IoRedis): RedisLike {
   };
 }
 
-export async function openPostgres(url: string): Promise<PgLike> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, statement_timeout: 2000, application_name: 'baas-dashboard' });
-  client.on('error', () => {});
-  await client.connect();
-  return {
-    query: async (sql) => (await client.query(sql)).rows as Record<string, unknown>[],
-    close: () => client.end(),
-  };
+export async function openPostgres(url: string): Promise<Sql> {
+  const { connectPg } = await import('../pg/client.js');
+  return connectPg(url, { connectTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'baas-dashboard' });
 }
 
 export async function openMongo(url: string): Promise<MongoLike> {

@@ -6,6 +6,7 @@
  */
 import { diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
 import { chooseHotKeyMethod, LfuSampler, MonitorSampler, ServerHotkeysSampler, type HotKeyChoice, type HotKeySampler, type MethodDecision } from './hotkeys.js';
+import type { Sql } from '../pg/sql.js';
 import { overviewOf, pairs, parseInfo, parseLatencyLatest, parseSlowlog, pushHistory, replicationRows, type NodeSample } from './metrics.js';
 import type {
   Alert,
@@ -16,7 +17,6 @@ import type {
   LatencyView,
   MongoLike,
   NodeTarget,
-  PgLike,
   PostgresLine,
   RedisConnector,
   RedisLike,
@@ -64,7 +64,7 @@ export interface CollectorDeps {
   topology: Topology;
   thresholds: AlertThresholds;
   alertLog: AlertLog;
-  postgres?: { open(): Promise<PgLike> } | undefined;
+  postgres?: { open(): Promise<Sql> } | undefined;
   mongo?: { open(): Promise<MongoLike> } | undefined;
   now?: () => number;
 }
@@ -133,7 +133,7 @@ export class Collector {
   private decidedFor: string | undefined;
   private latency: LatencyView = { latest: [], slowlog: [] };
   private sentinelView: SentinelView;
-  private pg: { client: PgLike | undefined; line: PostgresLine; last: number } = { client: undefined, line: { enabled: false, reachable: null, detail: 'disabled' }, last: -Infinity };
+  private pg: { client: Sql | undefined; line: PostgresLine; last: number } = { client: undefined, line: { enabled: false, reachable: null, detail: 'disabled' }, last: -Infinity };
   private mongo: { client: MongoLike | undefined; line: ServiceLine; last: number } = { client: undefined, line: { enabled: false, reachable: null, detail: 'disabled' }, last: -Infinity };
   private stopped = false;
 
@@ -431,7 +431,7 @@ export class Collector {
         (async () => {
           try {
             this.pg.client ??= await pgDep.open();
-            const rows = await this.pg.client.query(
+            const rows = await this.pg.client.query<Record<string, unknown>>(
               `select (select count(*) from pg_stat_activity where backend_type = 'client backend')::int as connections,
                       current_setting('max_connections')::int as max_connections,
                       (select count(*) from pg_database where not datistemplate and datname <> 'postgres')::int as databases,
@@ -451,7 +451,7 @@ export class Collector {
               detail: `${r['connections']}/${r['max_connections']} connections, ${databases} database(s) (${branches} branch${branches === 1 ? '' : 'es'})`,
             };
           } catch (e) {
-            await this.pg.client?.close().catch(() => {});
+            await this.pg.client?.end().catch(() => {});
             this.pg.client = undefined;
             this.pg.line = { enabled: true, reachable: false, detail: `unreachable: ${msg(e)}` };
           }
@@ -567,7 +567,7 @@ export class Collector {
       s.client?.close();
       s.sub?.close();
     }
-    await this.pg.client?.close().catch(() => {});
+    await this.pg.client?.end().catch(() => {});
     await this.mongo.client?.close().catch(() => {});
   }
 }

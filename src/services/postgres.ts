@@ -1,4 +1,6 @@
-import type pg from 'pg';
+import { withPg } from '../pg/client.js';
+import { quoteIdent, quoteLiteral } from '../pg/escape.js';
+import type { Sql } from '../pg/sql.js';
 import { HOST_OCTET, addressIn } from '../stack/network.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { HealthReport, ServiceDef, StackContext } from './types.js';
@@ -94,9 +96,6 @@ export function postgresUrls(ctx: StackContext, host: string, port: number): PgU
   };
 }
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
-
 /**
  * Idempotent: the application database and a login role that owns no tables, with default
  * privileges so tables created by the admin role are usable by the app (and RLS applies to it).
@@ -123,16 +122,8 @@ export function bootstrapSql(database: string, user: string, password: string): 
   };
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>, timeoutMs = 3000): Promise<T> {
-  const { default: pgmod } = await import('pg');
-  const client = new pgmod.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, statement_timeout: 10_000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
+function withClient<T>(url: string, fn: (c: Sql) => Promise<T>): Promise<T> {
+  return withPg(url, fn, { connectTimeoutMs: 3000, statementTimeoutMs: 10_000 });
 }
 
 /** Creates the app database and role once the server accepts the superuser. */
@@ -142,7 +133,7 @@ export async function bootstrapPostgres(ctx: StackContext, host: string, port: n
   const adminUrl = postgresUrls(ctx, host, port).superuser.replace(new RegExp(`/${cfg.database}$`), '/postgres');
   await withClient(adminUrl, async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
-    if (exists.rowCount === 0) await c.query(`CREATE DATABASE ${quoteIdent(cfg.database)}`);
+    if (exists.length === 0) await c.query(`CREATE DATABASE ${quoteIdent(cfg.database)}`);
     for (const s of sql.onServer) await c.query(s);
   });
   await withClient(postgresUrls(ctx, host, port).superuser, async (c) => {
@@ -159,7 +150,7 @@ export async function postgresHealth(ctx: StackContext, def: ServiceDef, host: s
       const r = await c.query<{ version: string; conns: string; recovery: boolean }>(
         "select current_setting('server_version') as version, (select count(*) from pg_stat_activity where backend_type = 'client backend') as conns, pg_is_in_recovery() as recovery",
       );
-      const row = r.rows[0]!;
+      const row = r[0]!;
       return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database };
     });
     return {

@@ -32,8 +32,9 @@ export async function waitFor<T>(
     try {
       last = await probe();
     } catch (e) {
-      // A typed baas error means the probe knows waiting is pointless (the container died).
-      if (isBaasError(e)) throw e;
+      // A typed baas error means the probe knows waiting is pointless (the container died),
+      // unless it says the same call may pass later (a server that still refuses connections).
+      if (isBaasError(e) && !e.retryable) throw e;
       last = { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
     if (last.ok) return last;

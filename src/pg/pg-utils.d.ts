@@ -1,0 +1,7 @@
+declare module 'pg/lib/utils.js' {
+  const utils: {
+    escapeIdentifier(str: string): string;
+    escapeLiteral(str: string): string;
+  };
+  export default utils;
+}
