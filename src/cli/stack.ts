@@ -163,7 +163,7 @@ Examples:
       const { describeStack } = await import('../stack/context.js');
       const { selectServices } = await import('../stack/desired.js');
       const { generateSecrets } = await import('../stack/secrets.js');
-      const { LABEL } = await import('../stack/labels.js');
+      const { LABEL } = await import('../model/labels.js');
       const d = await deps(app);
       await d.runtime.ping();
       const { defs, actual } = await describeStack(d.runtime, loaded, generateSecrets(), d.env);

@@ -14,8 +14,8 @@ import type { ContainerRuntime } from '../runtime/types.js';
 import { mongoUrl } from '../services/mongo.js';
 import { postgresUrls } from '../services/postgres.js';
 import { describeStack } from '../stack/context.js';
-import { LABEL } from '../stack/labels.js';
-import type { Secrets } from '../stack/secrets.js';
+import { LABEL } from '../model/labels.js';
+import type { Secrets } from '../model/secrets.js';
 import { parseMonitorLine } from './hotkeys.js';
 import type { Address, MongoLike, MonitorLike, RedisConnector, RedisLike, SubscriberLike, Topology } from './types.js';
 

@@ -5,7 +5,7 @@ import { isBaasError, messageOf } from '../errors.js';
 import type { ContainerInfo } from '../runtime/types.js';
 import { servicePorts } from '../stack/desired.js';
 import { bindAddressOf, portInUse, type StackDeps } from '../stack/context.js';
-import { LABEL } from '../stack/labels.js';
+import { LABEL } from '../model/labels.js';
 import { probeReflink } from './reflink.js';
 import { imageFor } from '../services/common.js';
 

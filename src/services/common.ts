@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseSize } from '../config/schema.js';
 import type { MountSpec } from '../runtime/types.js';
-import { containerName, serviceLabels, volumeName } from '../stack/labels.js';
+import { containerName, serviceLabels, volumeName } from '../model/labels.js';
 import type { ContainerKind, ServiceDef, StackContext } from './types.js';
 import type { ServiceKind } from '../config/schema.js';
 import { selectImage } from '../images/refs.js';

@@ -1,4 +1,4 @@
-import { HOST_OCTET, addressIn } from '../stack/network.js';
+import { mongoIp } from '../model/addresses.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { HealthReport, ServiceDef, StackContext } from './types.js';
@@ -18,7 +18,7 @@ exec setpriv --reuid=mongodb --regid=mongodb --init-groups mongod --replSet "$MO
 
 export function mongoDefs(ctx: StackContext, hostPort: number): ServiceDef[] {
   const cfg = ctx.config.services.mongo;
-  const ip = addressIn(ctx.subnet, HOST_OCTET.mongo);
+  const ip = mongoIp(ctx.subnet);
   const b = baseDef(ctx, { name: 'mongo', kind: 'mongo', group: 'mongo', ip, port: 27017, hostPort });
   const data = dataMount(ctx, 'mongo', 'mongo', '/data/db');
   const spec = {

@@ -1,7 +1,7 @@
 import { withPg } from '../pg/client.js';
 import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import type { Sql } from '../pg/sql.js';
-import { HOST_OCTET, addressIn } from '../stack/network.js';
+import { postgresIp } from '../model/addresses.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { HealthReport, ServiceDef, StackContext } from './types.js';
 
@@ -53,7 +53,7 @@ export function postgresSettings(ctx: StackContext): string[] {
 
 export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] {
   const cfg = ctx.config.services.postgres;
-  const ip = addressIn(ctx.subnet, HOST_OCTET.postgres);
+  const ip = postgresIp(ctx.subnet);
   const b = baseDef(ctx, { name: 'postgres', kind: 'postgres', group: 'postgres', ip, port: 5432, hostPort });
   const data = dataMount(ctx, 'postgres', 'postgres', PG_DATA_MOUNT);
   const spec = {

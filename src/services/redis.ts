@@ -1,6 +1,6 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { createHash } from 'node:crypto';
-import { HOST_OCTET, addressIn } from '../stack/network.js';
+import { redisIp, sentinelIp } from '../model/addresses.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { HealthReport, ServiceDef, StackContext } from './types.js';
 
@@ -58,8 +58,7 @@ chmod 600 "$F"
 unset REDIS_PASSWORD
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
 
-export const redisIp = (subnet: string, i: number): string => addressIn(subnet, HOST_OCTET.redisBase + i);
-export const sentinelIp = (subnet: string, i: number): string => addressIn(subnet, HOST_OCTET.sentinelBase + i);
+export { redisIp, sentinelIp };
 
 export interface RedisPorts {
   nodes: number[];

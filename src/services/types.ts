@@ -1,6 +1,6 @@
 import type { Config, ServiceKind } from '../config/schema.js';
 import type { ContainerRuntime, ContainerSpec } from '../runtime/types.js';
-import type { Secrets } from '../stack/secrets.js';
+import type { Secrets } from '../model/secrets.js';
 
 export type ContainerKind = 'postgres' | 'redis' | 'sentinel' | 'mongo';
 

@@ -4,7 +4,7 @@ import { mongoUrl } from '../services/mongo.js';
 import { postgresUrls } from '../services/postgres.js';
 import { natMap } from '../services/redis.js';
 import { describeStack, type StackDeps } from './context.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 import { requireSecrets } from './secrets.js';
 
 export interface ConnectionInfo {

@@ -5,7 +5,7 @@ import { postgresDefs } from '../services/postgres.js';
 import { redisDefs } from '../services/redis.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import { UserError } from '../errors.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 
 export interface PortChoice {
   service: string;

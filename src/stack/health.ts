@@ -3,7 +3,7 @@ import { mongoHealth } from '../services/mongo.js';
 import { postgresHealth } from '../services/postgres.js';
 import { redisHealth } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 
 /** One service's health, asked with its own engine's client. */
 export async function probeService(ctx: StackContext, def: ServiceDef): Promise<HealthReport> {

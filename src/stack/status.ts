@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { HealthReport } from '../services/types.js';
 import { describeStack, type StackDeps } from './context.js';
 import { stackHealth } from './health.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 import { readSecrets, generateSecrets } from './secrets.js';
 
 export interface ServiceStatus {

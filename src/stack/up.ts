@@ -9,8 +9,8 @@ import type { HealthReport, ServiceDef, StackContext } from '../services/types.j
 import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
 import { desiredServices, resolvePorts, selectServices, validateServiceNames } from './desired.js';
 import { lastLogLines, probeService } from './health.js';
-import { LABEL, projectLabels } from './labels.js';
-import { gatewayOf } from './network.js';
+import { gatewayOf } from '../model/addresses.js';
+import { LABEL, projectLabels } from '../model/labels.js';
 import { configHash, planReconcile, waves, type Action } from './reconcile.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { realClock, waitFor, type Clock } from './wait.js';
