@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
+import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
 
 export interface DbOpts {
@@ -46,9 +47,9 @@ function whoAmI(): string {
 }
 
 const parseSeconds = (flag: string) => (v: string): number => {
-  const n = Number(v.replace(/s$/, ''));
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} must be a number of seconds, not '${v}'.`, { hint: `For example ${flag} 30.` });
-  return n * 1000;
+  const n = parseDuration(v, { defaultUnit: 's', units: ['s', 'm'] });
+  if (n === undefined) throw new UserError(`${flag} must be a number of seconds, not '${v}'.`, { hint: `For example ${flag} 30.` });
+  return n;
 };
 
 async function target(app: App, opts: DbOpts) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
+import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
 
 interface JsonOpt {
@@ -12,9 +13,9 @@ async function deps(app: App) {
 }
 
 const parseTimeout = (v: string): number => {
-  const n = Number(v.replace(/s$/, ''));
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--timeout must be a number of seconds, not '${v}'.`, { hint: 'For example --timeout 120.' });
-  return n * 1000;
+  const n = parseDuration(v, { defaultUnit: 's', units: ['s', 'm'] });
+  if (n === undefined || n <= 0) throw new UserError(`--timeout must be a number of seconds, not '${v}'.`, { hint: 'For example --timeout 120.' });
+  return n;
 };
 
 export function registerStack(program: Command, app: App): void {
