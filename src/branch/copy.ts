@@ -207,7 +207,7 @@ export async function dropDatabase(sql: Sql, database: string): Promise<void> {
  * interrupted between dropping the old branch and renaming its new copy is finished instead.
  * Returns one sentence per repair.
  */
-export async function repairLeftovers(deps: BranchDeps): Promise<string[]> {
+export async function repairLeftovers(deps: Pick<BranchDeps, 'sql' | 'store' | 'mainDatabase' | 'logger'>): Promise<string[]> {
   const { sql, store } = deps;
   const notes: string[] = [];
   const dbs = await databases(sql);

@@ -135,7 +135,7 @@ Exit code 6 when any selected service is not healthy, so scripts can gate on it.
       const secrets = readSecrets(await app.stateDir()) ?? generateSecrets();
       const { ctx, defs, actual } = await describeStack(d.runtime, loaded, secrets, d.env);
       const selected = selectServices(defs, services, loaded.config);
-      const reports = await stackHealth(ctx, selected, actual);
+      const reports = await stackHealth(ctx, selected, actual, { runtime: d.runtime });
       const healthy = reports.every((r) => r.status === 'healthy');
       if (opts.json) io.stdout(json({ project: loaded.config.project, healthy, services: reports }));
       else {
@@ -204,10 +204,7 @@ Examples:
       const infos = (await connectionInfo(await deps(app), loaded, await app.stateDir())).filter((i) => !service || i.service === service);
       if (service && infos.length === 0) throw new UserError(`The service '${service}' is disabled in the configuration.`, { hint: `Set services.${service}.enabled: true.` });
       const view = infos.map((i) => ({ service: i.service, env: opts.showSecrets ? i.env : maskSecrets(i), notes: i.notes }));
-      if (opts.url) {
-        const key = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mongo: 'MONGO_URL' }[service as 'postgres'];
-        return io.stdout(`${view[0]!.env[key]}\n`);
-      }
+      if (opts.url) return io.stdout(`${view[0]!.env[infos[0]!.urlKey]}\n`);
       if (opts.json) return io.stdout(json(single ? view[0] : view));
       for (const v of view) {
         io.stdout(`# ${v.service}\n`);

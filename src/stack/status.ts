@@ -31,7 +31,7 @@ export async function status(deps: StackDeps, loaded: LoadedConfig, stateDir: st
   await deps.runtime.ping();
   const secrets = readSecrets(stateDir) ?? generateSecrets();
   const { ctx, defs, actual, network } = await describeStack(deps.runtime, loaded, secrets, deps.env);
-  const health = options.health ? await stackHealth(ctx, defs, actual) : [];
+  const health = options.health ? await stackHealth(ctx, defs, actual, { runtime: deps.runtime }) : [];
   const services = defs.map((d): ServiceStatus => {
     const c = actual.find((x) => x.labels[LABEL.service] === d.name);
     const h = health.find((x) => x.service === d.name);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { candidateSubnets, pickSubnet, subnetsOverlap } from '../../../src/stack/network.js';
 import { loadOrCreateSecrets, readSecrets } from '../../../src/stack/secrets.js';
-import { waitFor, type Clock } from '../../../src/stack/wait.js';
+import { waitFor, type Clock } from '../../../src/wait.js';
 import { extraLabelsFromEnv } from '../../../src/model/labels.js';
 import { UnhealthyError, TimeoutError, ExitCode } from '../../../src/errors.js';
 import { translateDockerError, demuxBuffer, dockerOptionsFromEnv } from '../../../src/runtime/docker.js';
