@@ -116,7 +116,7 @@ Examples:
 
   program
     .command('health')
-    .description("ask every service with its own client: latency, role, replication and quorum (exit 6 when anything is unhealthy)")
+    .description("ask every service with its own client: latency, role, replication, quorum and disk headroom (exit 6 when anything is unhealthy)")
     .argument('[services...]', 'only these services')
     .option('--json', 'print as JSON')
     .addHelpText('after', `

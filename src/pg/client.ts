@@ -4,10 +4,9 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
-import { redactUrl } from '../log.js';
 import { translateConnectError, translateQueryError } from './errors.js';
 import type { Sql, SqlConnector } from './sql.js';
-import { describeServer, withDatabase } from './url.js';
+import { describeServer, redactUrl, withDatabase } from './url.js';
 
 /**
  * TLS for the session, passed to node-postgres as its `ssl` option: `false` (the default) sends

@@ -1,5 +1,16 @@
 /** Connection URLs: swap the database, read it, and name the server without credentials. */
 
+/** The URL with its password replaced by *** (for messages and logs). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
 /** `url` with its database (the path) replaced. Nothing else of the URL changes. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

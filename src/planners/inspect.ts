@@ -1,6 +1,6 @@
 import { ExternalError, isBaasError, messageOf } from '../errors.js';
-import { redactUrl } from '../log.js';
 import type { Sql } from '../pg/sql.js';
+import { redactUrl } from '../pg/url.js';
 
 /** What `plan migration` learns from a live Postgres. */
 export interface PgInspection {

@@ -55,11 +55,11 @@ describe('a failover while the stack runs', () => {
       // The peers flag it s_down after down-after-milliseconds (1000 ms in test stacks).
       let s1: HealthJson['services'][number] & { detail?: string } = { service: 'sentinel-1', status: '?' };
       for (let i = 0; i < 40; i++) {
-        s1 = (JSON.parse((await p.run(['health', 'sentinel-1', '--json'])).out) as HealthJson).services[0]!;
+        s1 = (JSON.parse((await p.run(['health', 'sentinel-1', '--json'])).out) as HealthJson).services.find((x) => x.service === 'sentinel-1')!;
         if (s1.details?.['sentinels'] === 2) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      expect(s1.details?.['sentinels']).toBe(2);
+      expect(s1.details?.['sentinels'], JSON.stringify(s1)).toBe(2);
       expect(s1.status).not.toBe('healthy');
       expect(s1.detail).toMatch(/sees 2\/3 sentinels/);
     } finally {
