@@ -1,7 +1,7 @@
 import { mongoIp } from '../model/addresses.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { poll, sequence } from '../wait.js';
-import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 /**
@@ -120,14 +120,7 @@ export const mongoDriver: EngineDriver = {
   ports: (config) => (config.services.mongo.enabled ? [{ service: 'mongo', configured: config.services.mongo.port, offset: 0, key: 'services.mongo.port' }] : []),
   defs: (ctx, port) => mongoDefs(ctx, port('mongo')),
   readiness(def, env) {
-    const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (e) {
-        await env.assertRunning();
-        throw e;
-      }
-    };
+    const guarded = <T>(fn: () => Promise<T>): Promise<T> => checkingContainer(env, fn);
     return sequence<HealthReport>(def.name, [
       poll(`${def.name} replica set`, () => guarded(async () => {
         const state = await initMongo(env.runtime, env.containerId, env.ctx, def);

@@ -7,7 +7,7 @@ import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import { withDatabase } from '../pg/url.js';
 import { poll, sequence } from '../wait.js';
-import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 export const PG_DATA_MOUNT = '/var/lib/postgresql/data';
@@ -235,14 +235,7 @@ export const postgresDriver: EngineDriver = {
   defs: (ctx, port) => postgresDefs(ctx, port('postgres')),
   readiness(def, env) {
     const { ctx } = env;
-    const guarded = async <T>(fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (e) {
-        await env.assertRunning();
-        throw e;
-      }
-    };
+    const guarded = <T>(fn: () => Promise<T>): Promise<T> => checkingContainer(env, fn);
     let repaired: string[] = [];
     return sequence<HealthReport>(def.name, [
       poll(`${def.name} set-up`, () => guarded(async () => {
