@@ -52,8 +52,22 @@ export const redisSchema = z
     sentinels: z.number().int().min(0).max(7).default(3),
     quorum: z.number().int().min(1).default(2),
     masterName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('baas'),
+    /** Sentinel's down-after-milliseconds (default 5000 in both profiles). */
     downAfterMilliseconds: z.number().int().min(100).max(600_000).default(5000),
-    failoverTimeout: z.number().int().min(1000).default(60_000),
+    /** Sentinel's failover-timeout (default 60000 locally, 30000 in the server profile). */
+    failoverTimeout: z.number().int().min(1000).optional(),
+    /** Replicas reconfigured at once after a failover (Sentinel parallel-syncs). */
+    parallelSyncs: z.number().int().min(1).max(5).default(1),
+    /**
+     * The master refuses writes unless this many replicas acknowledged within minReplicasMaxLag
+     * seconds: it bounds what a master cut off from its replicas accepts (and later loses).
+     * Default 1 when there are replicas, else 0.
+     */
+    minReplicasToWrite: z.number().int().min(0).max(5).optional(),
+    /** Seconds (default 10 locally, 5 in the server profile). */
+    minReplicasMaxLag: z.number().int().min(1).max(60).optional(),
+    /** AOF fsync policy (default everysec; `always` trades write speed for no loss on a crash). */
+    appendfsync: z.enum(['always', 'everysec', 'no']).default('everysec'),
     maxmemory: sizeSchema.default('256mb'),
     maxmemoryPolicy: z
       .enum(['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'])
@@ -64,6 +78,9 @@ export const redisSchema = z
     if (r.enabled && r.sentinels > 0 && r.quorum > r.sentinels) {
       ctx.addIssue({ code: 'custom', path: ['quorum'], message: `must not exceed the number of sentinels (${r.sentinels})` });
     }
+    if (r.minReplicasToWrite !== undefined && r.minReplicasToWrite > r.replicas) {
+      ctx.addIssue({ code: 'custom', path: ['minReplicasToWrite'], message: `must not exceed the number of replicas (${r.replicas}), or the master refuses every write` });
+    }
   });
 
 export const mongoSchema = z
@@ -71,6 +88,48 @@ export const mongoSchema = z
     ...common,
     port: portSchema.default(27017),
     replicaSet: z.string().regex(/^[A-Za-z0-9_-]+$/).default('rs0'),
+  })
+  .strict();
+
+const pathSchema = z.string().min(1);
+
+/**
+ * TLS on every link. `tls: true` / `false` is short for `{ enabled: ... }`; unset, it is on in
+ * the server profile and off locally. Without files baas keeps its own CA under .baas/tls/;
+ * with caFile + certFile + keyFile it uses those for every service (checked at load time).
+ */
+export const tlsSchema = z.preprocess(
+  (v) => (typeof v === 'boolean' ? { enabled: v } : v),
+  z
+    .object({
+      enabled: z.boolean().optional(),
+      /** Names and addresses clients use to reach the stack (added to the certificates). */
+      hosts: z.array(z.string().min(1).regex(/^[A-Za-z0-9.*:-]+$/, 'must be a DNS name or an IP address')).default([]),
+      caFile: pathSchema.optional(),
+      certFile: pathSchema.optional(),
+      keyFile: pathSchema.optional(),
+      /** Days the certificates baas makes are valid (the CA: ten times as long). */
+      days: z.number().int().min(1).max(3650).default(365),
+    })
+    .strict()
+    .superRefine((t, ctx) => {
+      const given = (['caFile', 'certFile', 'keyFile'] as const).filter((k) => t[k] !== undefined);
+      if (given.length > 0 && given.length < 3) {
+        for (const k of (['caFile', 'certFile', 'keyFile'] as const).filter((x) => t[x] === undefined)) {
+          ctx.addIssue({ code: 'custom', path: [k], message: `is needed too: bring caFile, certFile and keyFile together (${given.join(', ')} given)` });
+        }
+      }
+    }),
+);
+
+export const securitySchema = z
+  .object({
+    /**
+     * Tenant isolation: 'session' trusts the app to set app.org_id (the default); 'signed'
+     * accepts the active organisation only from a claim signed by the auth layer (HMAC checked
+     * in the database with a key the app role cannot read).
+     */
+    tenantClaims: z.enum(['session', 'signed']).default('session'),
   })
   .strict();
 
@@ -83,7 +142,7 @@ export const alertsSchema = z
   })
   .strict();
 
-export const configSchema = z
+const configObject = z
   .object({
     project: z.string().regex(PROJECT_NAME, 'must be 2-40 characters of lowercase letters, digits and -, starting with a letter').default('baas'),
     profile: z.enum(['local', 'server']).default('local'),
@@ -112,10 +171,40 @@ export const configSchema = z
       .strict()
       .prefault({}),
     alerts: alertsSchema.prefault({}),
+    tls: tlsSchema.prefault({}),
+    security: securitySchema.prefault({}),
   })
   .strict();
 
-export type Config = z.infer<typeof configSchema>;
+type ParsedConfig = z.output<typeof configObject>;
+
+/**
+ * Defaults that depend on the profile or on other keys, filled in one place so `config show`
+ * prints what is in force: TLS on in the server profile, tighter Sentinel and replication
+ * bounds there, and a master that needs one replica's acknowledgement when it has replicas.
+ */
+function withProfileDefaults(c: ParsedConfig) {
+  const server = c.profile === 'server';
+  const r = c.services.redis;
+  return {
+    ...c,
+    tls: { ...c.tls, enabled: c.tls.enabled ?? server },
+    services: {
+      ...c.services,
+      redis: {
+        ...r,
+        failoverTimeout: r.failoverTimeout ?? (server ? 30_000 : 60_000),
+        minReplicasToWrite: r.minReplicasToWrite ?? (r.replicas > 0 ? 1 : 0),
+        minReplicasMaxLag: r.minReplicasMaxLag ?? (server ? 5 : 10),
+      },
+    },
+  };
+}
+
+export const configSchema = configObject.transform(withProfileDefaults);
+
+export type Config = z.output<typeof configSchema>;
+export type TlsConfig = Config['tls'];
 export type PostgresConfig = Config['services']['postgres'];
 export type RedisConfig = Config['services']['redis'];
 export type MongoConfig = Config['services']['mongo'];

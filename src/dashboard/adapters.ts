@@ -6,6 +6,8 @@
  * timeout (a killed master behind a NAT may never answer) and no ready-check INFO per connect.
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import { redisAccess, type RedisAccess } from '../services/redis.js';
 import type { Redis as IoRedis, RedisOptions } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -17,11 +19,13 @@ import { describeStack } from '../stack/context.js';
 import { parseMonitorLine } from './hotkeys.js';
 import type { Address, MongoLike, MonitorLike, RedisConnector, RedisLike, SubscriberLike, Topology } from './types.js';
 
-export function ioredisConnector(password: string, timeoutMs = 1500): RedisConnector {
+export function ioredisConnector(access: RedisAccess, timeoutMs = 1500): RedisConnector {
   const base = (addr: Address): RedisOptions => ({
     host: addr.host,
     port: addr.port,
-    password,
+    username: access.username,
+    password: access.password,
+    ...(access.tls ? { tls: access.tls } : {}),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -50,7 +54,7 @@ export function ioredisConnector(password: string, timeoutMs = 1500): RedisConne
       }
       return wrap(c);
     },
-    monitor: (addr) => rawMonitor(addr, password, timeoutMs),
+    monitor: (addr) => rawMonitor(addr, access, timeoutMs),
     subscribe(addr, pattern) {
       let client: IoRedis | undefined;
       const handlers: ((channel: string, message: string) => void)[] = [];
@@ -107,6 +111,8 @@ export async function openMongo(url: string): Promise<MongoLike> {
 
 export interface StackTargets {
   topology: Topology;
+  /** The dashboard's Redis user (monitor: read-only introspection) and TLS settings. */
+  redis: RedisAccess;
   postgresUrl: string | undefined;
   mongoUrl: string | undefined;
 }
@@ -141,7 +147,9 @@ export async function stackTargets(runtime: ContainerRuntime, loaded: LoadedConf
   };
   return {
     topology,
-    postgresUrl: setting('postgres', 'DATABASE_ADMIN_URL'),
+    redis: redisAccess(ctx, 'monitor'),
+    // pg_monitor, not the superuser: the dashboard only reads statistics.
+    postgresUrl: setting('postgres', 'DATABASE_MONITOR_URL'),
     mongoUrl: setting('mongo', 'MONGO_URL'),
   };
 }
@@ -153,9 +161,11 @@ const resp = (...args: string[]): string => `*${args.length}\r\n${args.map((a) =
  * so under load the first monitored lines arrive too early and it throws a queue error.
  * The stream is simple: +OK (AUTH), +OK (MONITOR), then one status line per command.
  */
-function rawMonitor(addr: Address, password: string, timeoutMs: number): Promise<MonitorLike> {
+function rawMonitor(addr: Address, access: RedisAccess, timeoutMs: number): Promise<MonitorLike> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: addr.host, port: addr.port });
+    const socket = access.tls
+      ? tls.connect({ host: addr.host, port: addr.port, ...access.tls, ...(net.isIP(addr.host) ? {} : { servername: addr.host }) })
+      : net.connect({ host: addr.host, port: addr.port });
     const handlers: ((args: string[], source: string) => void)[] = [];
     let buf = '';
     let oks = 0;
@@ -170,7 +180,7 @@ function rawMonitor(addr: Address, password: string, timeoutMs: number): Promise
     const timer = setTimeout(() => fail(new Error(`MONITOR on ${addr.host}:${addr.port} did not start within ${timeoutMs} ms`)), timeoutMs);
     socket.setEncoding('utf8');
     socket.on('error', (e) => fail(e));
-    socket.on('connect', () => socket.write(resp('AUTH', password) + resp('MONITOR')));
+    socket.on(access.tls ? 'secureConnect' : 'connect', () => socket.write(resp('AUTH', access.username, access.password) + resp('MONITOR')));
     socket.on('data', (chunk: string) => {
       buf += chunk;
       let i: number;

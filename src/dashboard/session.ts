@@ -24,7 +24,7 @@ export async function openCollector(deps: SessionDeps, options: Partial<Collecto
   const targets = await stackTargets(deps.runtime, deps.loaded, secrets, deps.env);
   const collector = new Collector(
     {
-      connector: ioredisConnector(secrets.redis.password, Math.min(1500, Math.max(500, options.intervalMs ?? 1000))),
+      connector: ioredisConnector(targets.redis, Math.min(1500, Math.max(500, options.intervalMs ?? 1000))),
       topology: targets.topology,
       thresholds: deps.loaded.config.alerts,
       alertLog: FileAlertLog.inStateDir(deps.stateDir),

@@ -174,7 +174,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.stopTimeoutSeconds ? { StopTimeout: spec.stopTimeoutSeconds } : {}),
         HostConfig: {
           PortBindings: bindings,
-          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })),
+          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ...(m.readOnly ? { ReadOnly: true } : {}) })),
           RestartPolicy: { Name: spec.restartPolicy },
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),

@@ -15,6 +15,8 @@ export interface MountSpec {
   type: 'volume' | 'bind';
   source: string;
   target: string;
+  /** Mounted read-only (secrets). */
+  readOnly?: boolean;
 }
 
 export interface ContainerSpec {

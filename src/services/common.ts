@@ -5,6 +5,7 @@ import { containerName, serviceLabels, volumeName } from '../model/labels.js';
 import type { ContainerKind, ReadyEnv, ServiceDef, StackContext } from './types.js';
 import type { ServiceKind } from '../config/schema.js';
 import { selectImage } from '../images/refs.js';
+import { SECRETS_MOUNT, serviceSecretsDir } from '../security/files.js';
 
 /** The image for a service: explicit `image:`, else the local or official one (see images/refs.ts). */
 export function imageFor(ctx: Pick<StackContext, 'config'>, group: ServiceKind): string {
@@ -56,4 +57,9 @@ export async function checkingContainer<T>(env: Pick<ReadyEnv, 'assertRunning'>,
     await env.assertRunning();
     throw e;
   }
+}
+
+/** The service's own secrets directory, read-only at /run/secrets (see security/files.ts). */
+export function secretsMount(ctx: StackContext, service: string): MountSpec {
+  return { type: 'bind', source: serviceSecretsDir(ctx.stateDir, service), target: SECRETS_MOUNT, readOnly: true };
 }

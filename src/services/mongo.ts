@@ -1,21 +1,26 @@
 import { mongoIp } from '../model/addresses.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { poll, sequence } from '../wait.js';
-import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy, secretsMount } from './common.js';
+import { SECRETS_DIR, SECRETS_MOUNT, syncSecretsScript } from '../security/files.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 /**
  * mongod as a single-node replica set with auth through a keyfile (the official image's user
- * `mongodb`, uid 999). Initiation and the root user are done by `initMongo` through the
- * localhost exception, exactly once.
+ * `mongodb`, uid 999). The keyfile and the root password reach the container as files under
+ * /run/secrets (read-only), like the official image's MONGO_INITDB_ROOT_PASSWORD_FILE; the
+ * keyfile is copied for the mongodb user (mongod wants it 0400 and its own). Initiation and the
+ * root user are done by `initMongo` through the localhost exception, exactly once.
  */
 export const MONGO_START = `set -eu
-mkdir -p /data/db /etc/baas
-printf '%s' "$MONGO_KEYFILE" > /etc/baas/mongo.key
-chown -R mongodb:mongodb /data/db /etc/baas
-chmod 400 /etc/baas/mongo.key
-unset MONGO_KEYFILE MONGO_ROOT_PASSWORD
-exec setpriv --reuid=mongodb --regid=mongodb --init-groups mongod --replSet "$MONGO_REPLSET" --bind_ip_all --port 27017 --keyFile /etc/baas/mongo.key --dbpath /data/db`;
+${syncSecretsScript('mongodb')}
+mkdir -p /data/db
+chown -R mongodb:mongodb /data/db
+TLS=""
+if [ -f ${SECRETS_DIR}/server.pem ]; then
+  TLS="--tlsMode requireTLS --tlsCertificateKeyFile ${SECRETS_DIR}/server.pem --tlsCAFile ${SECRETS_DIR}/ca.crt --tlsAllowConnectionsWithoutCertificates"
+fi
+exec setpriv --reuid=mongodb --regid=mongodb --init-groups mongod --replSet "$MONGO_REPLSET" --bind_ip_all --port 27017 --keyFile ${SECRETS_DIR}/mongo.key --dbpath /data/db $TLS`;
 
 export function mongoDefs(ctx: StackContext, hostPort: number): ServiceDef[] {
   const cfg = ctx.config.services.mongo;
@@ -26,24 +31,33 @@ export function mongoDefs(ctx: StackContext, hostPort: number): ServiceDef[] {
     name: b.containerName,
     image: imageFor(ctx, 'mongo'),
     cmd: ['sh', '-c', MONGO_START],
-    env: { MONGO_KEYFILE: ctx.secrets.mongo.keyfile, MONGO_REPLSET: cfg.replicaSet },
+    env: { MONGO_REPLSET: cfg.replicaSet },
     labels: b.labels,
     network: ctx.network,
     ipv4: ip,
     hostname: 'mongo',
     ports: [{ container: 27017, host: hostPort, hostIp: ctx.bindAddress }],
-    mounts: [data.mount],
+    mounts: [data.mount, secretsMount(ctx, 'mongo')],
     restartPolicy: restartPolicy(ctx),
     stopTimeoutSeconds: 30,
     ...limits(ctx, 'mongo'),
   };
-  return [{ ...b, spec, hashInput: spec, dependsOn: [], ...(data.volume ? { volume: data.volume } : {}) }];
+  return [{
+    ...b,
+    spec,
+    hashInput: { ...spec, tls: ctx.tls.enabled },
+    dependsOn: [],
+    secretFiles: { 'mongo.key': ctx.secrets.mongo.keyfile, 'mongo-root-password': ctx.secrets.mongo.rootPassword },
+    runAs: 'mongodb',
+    ...(data.volume ? { volume: data.volume } : {}),
+  }];
 }
 
 /**
  * The mongosh script run inside the container: initiate the replica set with the container's
  * fixed address, wait for a primary, then create the root user if none exists (localhost exception).
- * Reads the password from the environment of the exec, never from the command line.
+ * Reads the password from the secret file (root in the container can read it), never from the
+ * environment or the command line.
  */
 export function mongoInitScript(replicaSet: string, memberHost: string): string {
   return `
@@ -58,7 +72,7 @@ if (state !== 'auth-required') {
   for (let i = 0; i < 120 && !db.hello().isWritablePrimary; i++) sleep(250);
   const admin = db.getSiblingDB('admin');
   if (admin.getUsers().users.length === 0) {
-    admin.createUser({ user: 'root', pwd: process.env.MONGO_ROOT_PASSWORD, roles: [{ role: 'root', db: 'admin' }] });
+    admin.createUser({ user: 'root', pwd: fs.readFileSync(${JSON.stringify(`${SECRETS_MOUNT}/mongo-root-password`)}, 'utf8'), roles: [{ role: 'root', db: 'admin' }] });
   }
 }
 print('baas-mongo-init:' + state);
@@ -67,15 +81,15 @@ print('baas-mongo-init:' + state);
 
 export async function initMongo(runtime: ContainerRuntime, containerId: string, ctx: StackContext, def: ServiceDef): Promise<string> {
   const script = mongoInitScript(ctx.config.services.mongo.replicaSet, `${def.internal.ip}:27017`);
-  const res = await runtime.exec(containerId, ['mongosh', '--quiet', '--norc', '--eval', script], {
-    env: { MONGO_ROOT_PASSWORD: ctx.secrets.mongo.rootPassword },
-  });
+  const tls = ctx.tls.enabled ? ['--tls', '--tlsCAFile', `${SECRETS_DIR}/ca.crt`, '--host', 'localhost'] : [];
+  const res = await runtime.exec(containerId, ['mongosh', '--quiet', '--norc', ...tls, '--eval', script]);
   if (res.exitCode !== 0) throw new Error(`mongosh exited ${res.exitCode}: ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' ')}`);
   return /baas-mongo-init:(\S+)/.exec(res.stdout)?.[1] ?? 'unknown';
 }
 
 export function mongoUrl(ctx: StackContext, host: string, port: number): string {
-  return `mongodb://root:${encodeURIComponent(ctx.secrets.mongo.rootPassword)}@${host}:${port}/?authSource=admin&directConnection=true`;
+  const tls = ctx.tls.enabled ? `&tls=true&tlsCAFile=${encodeURIComponent(ctx.tls.caFile)}` : '';
+  return `mongodb://root:${encodeURIComponent(ctx.secrets.mongo.rootPassword)}@${host}:${port}/?authSource=admin&directConnection=true${tls}`;
 }
 
 /** Ready when `hello` shows this node as the writable primary of the configured replica set. */

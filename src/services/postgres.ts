@@ -7,7 +7,9 @@ import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import { withDatabase } from '../pg/url.js';
 import { poll, sequence } from '../wait.js';
-import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy, secretsMount } from './common.js';
+import { SECRETS_DIR, syncSecretsScript } from '../security/files.js';
+import { gatewayOf } from '../model/addresses.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 export const PG_DATA_MOUNT = '/var/lib/postgresql/data';
@@ -15,12 +17,14 @@ export const PG_DATA_DIR = `${PG_DATA_MOUNT}/pgdata`;
 
 /**
  * baas decides how Postgres starts instead of relying on an image's entrypoint, so the official
- * image and the locally built one behave the same: initdb on first start (password auth for
- * network peers), then postgres as the postgres user with the configured settings.
+ * image and the locally built one behave the same: the secrets are copied from the read-only
+ * /run/secrets for the postgres user, initdb runs on first start (the superuser password read
+ * from a file), then postgres with the configured settings and baas's pg_hba.conf.
  */
 export const POSTGRES_START = `set -eu
 PGBIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 D="${PG_DATA_DIR}"
+${syncSecretsScript('postgres')}
 mkdir -p "${PG_DATA_MOUNT}"
 chown postgres:postgres "${PG_DATA_MOUNT}"
 if [ ! -s "$D/PG_VERSION" ]; then
@@ -31,26 +35,47 @@ if [ ! -s "$D/PG_VERSION" ]; then
   chown postgres:postgres "$D.init"
   chmod 700 "$D.init"
   umask 077
-  printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/.pwfile
-  chown postgres /tmp/.pwfile
-  setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/initdb" -D "$D.init" -U postgres --pwfile=/tmp/.pwfile \\
+  setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/initdb" -D "$D.init" -U postgres --pwfile=${SECRETS_DIR}/postgres-password \\
     --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/tmp/initdb.log 2>&1 || { cat /tmp/initdb.log; exit 1; }
-  rm -f /tmp/.pwfile
   rm -rf "$D"
   mv "$D.init" "$D"
   echo "baas: initialised a new Postgres data directory"
 fi
 chown postgres:postgres "$D"
 chmod 700 "$D"
-# Network peers use password auth; checked at every start so the rule is there whatever happened before.
-grep -q '^host all all 0.0.0.0/0 scram-sha-256' "$D/pg_hba.conf" || printf 'host all all 0.0.0.0/0 scram-sha-256\\nhost all all ::/0 scram-sha-256\\n' >> "$D/pg_hba.conf"
-unset POSTGRES_PASSWORD
 exec setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$D" "$@"`;
+
+/**
+ * Who may log in from where. Network peers use passwords (scram); with TLS in the server
+ * profile they must use TLS (hostnossl is rejected) and the superuser is accepted only from
+ * the Docker gateway, which is where connections from the host baas runs on arrive.
+ */
+export function pgHba(args: { server: boolean; tls: boolean; gateway: string }): string {
+  const host = args.tls ? 'hostssl' : 'host';
+  const lines = ['# written by baas at every start; edit platform.config.yaml (profile, tls) instead', 'local all all trust'];
+  if (args.server) {
+    lines.push(
+      `${host} all postgres ${args.gateway}/32 scram-sha-256`,
+      'host all postgres 0.0.0.0/0 reject',
+      'host all postgres ::/0 reject',
+      `${host} all all 0.0.0.0/0 scram-sha-256`,
+      `${host} all all ::/0 scram-sha-256`,
+    );
+    if (args.tls) lines.push('hostnossl all all 0.0.0.0/0 reject', 'hostnossl all all ::/0 reject');
+  } else {
+    lines.push('host all all 0.0.0.0/0 scram-sha-256', 'host all all ::/0 scram-sha-256');
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 export function postgresSettings(ctx: StackContext): string[] {
   const settings: Record<string, string | number | boolean> = {
     listen_addresses: '*',
     max_connections: 100,
+    hba_file: `${SECRETS_DIR}/pg_hba.conf`,
+    ...(ctx.tls.enabled
+      ? { ssl: true, ssl_cert_file: `${SECRETS_DIR}/server.crt`, ssl_key_file: `${SECRETS_DIR}/server.key`, ssl_ca_file: `${SECRETS_DIR}/ca.crt`, ssl_min_protocol_version: 'TLSv1.2' }
+      : {}),
     ...ctx.config.services.postgres.settings,
   };
   return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}`]);
@@ -65,23 +90,26 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
     name: b.containerName,
     image: imageFor(ctx, 'postgres'),
     cmd: ['sh', '-c', POSTGRES_START, 'baas-postgres', ...postgresSettings(ctx)],
-    env: { PG_MAJOR: String(cfg.version), POSTGRES_PASSWORD: ctx.secrets.postgres.superuserPassword, LANG: 'C.UTF-8' },
+    env: { PG_MAJOR: String(cfg.version), LANG: 'C.UTF-8' },
     labels: b.labels,
     network: ctx.network,
     ipv4: ip,
     hostname: 'postgres',
     ports: [{ container: 5432, host: hostPort, hostIp: ctx.bindAddress }],
-    mounts: [data.mount],
+    mounts: [data.mount, secretsMount(ctx, 'postgres')],
     restartPolicy: restartPolicy(ctx),
     stopTimeoutSeconds: 30,
     ...limits(ctx, 'postgres'),
   };
+  const hba = pgHba({ server: ctx.config.profile === 'server', tls: ctx.tls.enabled, gateway: gatewayOf(ctx.subnet) });
   return [
     {
       ...b,
       spec,
-      hashInput: spec,
+      hashInput: { ...spec, hba },
       dependsOn: [],
+      secretFiles: { 'postgres-password': `${ctx.secrets.postgres.superuserPassword}\n`, 'pg_hba.conf': hba },
+      runAs: 'postgres',
       ...(data.volume ? { volume: data.volume } : {}),
     },
   ];
@@ -90,14 +118,25 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
 export interface PgUrls {
   superuser: string;
   app: string;
+  /** baas_monitor: pg_monitor only (statistics), for the dashboard. */
+  monitor: string;
+}
+
+export const MONITOR_ROLE = 'baas_monitor';
+
+/** The URL query that makes clients verify the chain and the name (libpq and node-postgres read sslrootcert as a file). */
+export function pgTlsQuery(ctx: Pick<StackContext, 'tls'>): string {
+  return ctx.tls.enabled ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(ctx.tls.caFile)}` : '';
 }
 
 export function postgresUrls(ctx: StackContext, host: string, port: number): PgUrls {
   const cfg = ctx.config.services.postgres;
   const enc = encodeURIComponent;
+  const q = pgTlsQuery(ctx);
   return {
-    superuser: `postgres://postgres:${enc(ctx.secrets.postgres.superuserPassword)}@${host}:${port}/${cfg.database}`,
-    app: `postgres://${cfg.user}:${enc(ctx.secrets.postgres.appPassword)}@${host}:${port}/${cfg.database}`,
+    superuser: `postgres://postgres:${enc(ctx.secrets.postgres.superuserPassword)}@${host}:${port}/${cfg.database}${q}`,
+    app: `postgres://${cfg.user}:${enc(ctx.secrets.postgres.appPassword)}@${host}:${port}/${cfg.database}${q}`,
+    monitor: `postgres://${MONITOR_ROLE}:${enc(ctx.secrets.postgres.monitorPassword)}@${host}:${port}/${cfg.database}${q}`,
   };
 }
 
@@ -105,10 +144,18 @@ export function postgresUrls(ctx: StackContext, host: string, port: number): PgU
  * Idempotent: the application database and a login role that owns no tables, with default
  * privileges so tables created by the admin role are usable by the app (and RLS applies to it).
  */
-export function bootstrapSql(database: string, user: string, password: string): { onServer: string[]; inDatabase: string[] } {
+export function bootstrapSql(database: string, user: string, password: string, monitorPassword?: string): { onServer: string[]; inDatabase: string[] } {
   const u = quoteIdent(user);
+  const m = quoteIdent(MONITOR_ROLE);
   return {
     onServer: [
+      ...(monitorPassword === undefined ? [] : [`DO $$ BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(MONITOR_ROLE)}) THEN
+           CREATE ROLE ${m} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${quoteLiteral(monitorPassword)};
+         ELSE
+           ALTER ROLE ${m} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD ${quoteLiteral(monitorPassword)};
+         END IF;
+       END $$`, `GRANT pg_monitor TO ${m}`]),
       `DO $$ BEGIN
          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(user)}) THEN
            CREATE ROLE ${u} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD ${quoteLiteral(password)};
@@ -171,7 +218,7 @@ export async function repairPostgres(ctx: StackContext, def: ServiceDef): Promis
  */
 export async function bootstrapPostgres(ctx: StackContext, host: string, port: number): Promise<string[]> {
   const cfg = ctx.config.services.postgres;
-  const sql = bootstrapSql(cfg.database, cfg.user, ctx.secrets.postgres.appPassword);
+  const sql = bootstrapSql(cfg.database, cfg.user, ctx.secrets.postgres.appPassword, ctx.secrets.postgres.monitorPassword);
   const repaired = await withClient(ctx, superuserUrl(ctx, host, port, maintenanceDatabase(cfg.database)), async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
     if (exists.length === 0) await c.query(`CREATE DATABASE ${quoteIdent(cfg.database)}`);
@@ -221,10 +268,24 @@ export function postgresConnection(ctx: StackContext, defs: ServiceDef[], host: 
   const urls = postgresUrls(ctx, host, port);
   return {
     service: 'postgres',
-    env: { DATABASE_URL: urls.app, DATABASE_ADMIN_URL: urls.superuser, PGHOST: host, PGPORT: String(port), PGDATABASE: cfg.database, PGUSER: cfg.user, PGPASSWORD: ctx.secrets.postgres.appPassword },
-    secretKeys: ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'PGPASSWORD'],
+    env: {
+      DATABASE_URL: urls.app,
+      DATABASE_ADMIN_URL: urls.superuser,
+      DATABASE_MONITOR_URL: urls.monitor,
+      PGHOST: host,
+      PGPORT: String(port),
+      PGDATABASE: cfg.database,
+      PGUSER: cfg.user,
+      PGPASSWORD: ctx.secrets.postgres.appPassword,
+      ...(ctx.tls.enabled ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: ctx.tls.caFile } : {}),
+    },
+    secretKeys: ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'DATABASE_MONITOR_URL', 'PGPASSWORD'],
     urlKey: 'DATABASE_URL',
-    notes: [`DATABASE_URL connects as '${cfg.user}', which owns no tables and is subject to RLS; DATABASE_ADMIN_URL is the superuser for migrations.`],
+    notes: [
+      `DATABASE_URL connects as '${cfg.user}', which owns no tables and is subject to RLS; DATABASE_ADMIN_URL is the superuser for migrations; DATABASE_MONITOR_URL (${MONITOR_ROLE}) may read statistics only (pg_monitor).`,
+      ...(ctx.tls.enabled ? [`TLS: the URLs verify the chain and the host name (sslmode=verify-full, sslrootcert=${ctx.tls.caFile}); node-postgres and libpq both read them.`] : []),
+      ...(ctx.config.profile === 'server' ? ['Server profile: the superuser may log in from this host only (the Docker gateway); other peers must use TLS.'] : []),
+    ],
   };
 }
 

@@ -1,64 +1,44 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Config } from '../config/schema.js';
 import { messageOf } from '../errors.js';
 import { redisIp, sentinelIp } from '../model/addresses.js';
 import { poll } from '../wait.js';
-import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import { baseDef, dataMount, imageFor, limits, restartPolicy, secretsMount } from './common.js';
+import { SECRETS_DIR, syncSecretsScript } from '../security/files.js';
+import { nodeAcl, nodeAuthConf, nodeConf, redisCredentials, sentinelAuthConf, sentinelConf, type RedisUser } from './redis-conf.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, PortChoice, ServiceDef, StackContext } from './types.js';
 
 /**
- * Redis nodes write their config at every start (so config changes apply), as the redis user.
- * BAAS_REPLICAOF is the master at creation time; after a failover Sentinel reconfigures nodes.
+ * Redis nodes load the config baas wrote (mounted read-only at /run/secrets, copied for the
+ * redis user) through a small file of their own, which Sentinel may rewrite. BAAS_REPLICAOF
+ * is the master at creation time; after a failover Sentinel reconfigures nodes.
  */
 export const REDIS_START = `set -eu
-mkdir -p /data /etc/baas
-chown redis:redis /data
+${syncSecretsScript('redis')}
+mkdir -p /data
+chown redis:redis /data /etc/baas
 {
-  echo "bind 0.0.0.0"
-  echo "port 6379"
-  echo "protected-mode no"
-  echo "dir /data"
-  echo "appendonly yes"
-  echo "requirepass \\"$REDIS_PASSWORD\\""
-  echo "masterauth \\"$REDIS_PASSWORD\\""
-  echo "maxmemory $REDIS_MAXMEMORY"
-  echo "maxmemory-policy $REDIS_MAXMEMORY_POLICY"
-  echo "latency-monitor-threshold 25"
-  echo "repl-diskless-sync-delay 0"
-  echo "replica-announce-ip $BAAS_IP"
+  echo "include ${SECRETS_DIR}/redis.conf"
   if [ -n "\${BAAS_REPLICAOF:-}" ]; then echo "replicaof $BAAS_REPLICAOF 6379"; fi
 } > /etc/baas/redis.conf
-chown -R redis:redis /etc/baas
+chown redis:redis /etc/baas/redis.conf
 chmod 600 /etc/baas/redis.conf
-unset REDIS_PASSWORD
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server /etc/baas/redis.conf`;
 
 /** Sentinel rewrites its own file, so it is written only once per container: restarts keep what it learned. */
 export const SENTINEL_START = `set -eu
+${syncSecretsScript('redis')}
 mkdir -p /var/lib/baas-sentinel
 F=/var/lib/baas-sentinel/sentinel.conf
 if [ ! -f "$F" ]; then
-  {
-    echo "port 26379"
-    echo "bind 0.0.0.0"
-    echo "protected-mode no"
-    echo "dir /var/lib/baas-sentinel"
-    echo "sentinel resolve-hostnames no"
-    echo "sentinel announce-ip $BAAS_IP"
-    echo "requirepass \\"$REDIS_PASSWORD\\""
-    echo "sentinel monitor $SENTINEL_MASTER $BAAS_MONITOR_IP 6379 $SENTINEL_QUORUM"
-    echo "sentinel auth-pass $SENTINEL_MASTER \\"$REDIS_PASSWORD\\""
-    echo "sentinel down-after-milliseconds $SENTINEL_MASTER $SENTINEL_DOWN_AFTER"
-    echo "sentinel failover-timeout $SENTINEL_MASTER $SENTINEL_FAILOVER_TIMEOUT"
-    echo "sentinel parallel-syncs $SENTINEL_MASTER 1"
-    echo "sentinel myid $SENTINEL_MYID"
-    printf '%s\n' "$BAAS_SENTINEL_KNOWN"
-  } > "$F"
+  cat ${SECRETS_DIR}/sentinel.conf ${SECRETS_DIR}/sentinel-auth.conf > "$F.new"
+  mv "$F.new" "$F"
 fi
 chown -R redis:redis /var/lib/baas-sentinel
 chmod 600 "$F"
-unset REDIS_PASSWORD
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
 
 export { redisIp, sentinelIp };
@@ -86,29 +66,25 @@ export function redisNodeDefs(ctx: StackContext, ports: number[], currentMasterI
   const nodeCount = 1 + cfg.replicas;
   const masterIp = currentMasterIp ?? redisIp(ctx.subnet, 1);
   const defs: ServiceDef[] = [];
+  const server = ctx.config.profile === 'server';
   for (let i = 1; i <= nodeCount; i++) {
     const name = `redis-${i}`;
     const ip = redisIp(ctx.subnet, i);
     const hostPort = ports[i - 1]!;
     const b = baseDef(ctx, { name, kind: 'redis', group: 'redis', ip, port: 6379, hostPort });
     const data = dataMount(ctx, 'redis', name, '/data');
-    const env = {
-      REDIS_PASSWORD: ctx.secrets.redis.password,
-      REDIS_MAXMEMORY: cfg.maxmemory,
-      REDIS_MAXMEMORY_POLICY: cfg.maxmemoryPolicy,
-      BAAS_IP: ip,
-    };
+    const conf = nodeConf(cfg, { ip, tls: ctx.tls.enabled });
     const spec = {
       name: b.containerName,
       image,
       cmd: ['sh', '-c', REDIS_START],
-      env: { ...env, BAAS_REPLICAOF: ip === masterIp ? '' : masterIp },
+      env: { BAAS_REPLICAOF: ip === masterIp ? '' : masterIp },
       labels: b.labels,
       network: ctx.network,
       ipv4: ip,
       hostname: name,
       ports: [{ container: 6379, host: hostPort, hostIp: ctx.bindAddress }],
-      mounts: [data.mount],
+      mounts: [data.mount, secretsMount(ctx, name)],
       restartPolicy: restartPolicy(ctx),
       ...limits(ctx, 'redis'),
     };
@@ -117,8 +93,10 @@ export function redisNodeDefs(ctx: StackContext, ports: number[], currentMasterI
     defs.push({
       ...b,
       spec,
-      hashInput: { ...stable, env, initialMaster: redisIp(ctx.subnet, 1) },
+      hashInput: { ...stable, conf, initialMaster: redisIp(ctx.subnet, 1) },
       dependsOn: [],
+      secretFiles: { 'redis.conf': conf, 'auth.conf': nodeAuthConf(ctx.secrets.redis), 'users.acl': nodeAcl(ctx.secrets.redis, server) },
+      runAs: 'redis',
       ...(data.volume ? { volume: data.volume } : {}),
     });
   }
@@ -136,45 +114,43 @@ export function sentinelDefs(ctx: StackContext, ports: number[], currentMasterIp
   // so quorum is there at once instead of after rounds of hello messages.
   const myid = (i: number): string => createHash('sha1').update(`${ctx.project}/sentinel-${i}`).digest('hex');
   const replicaIps = nodes.map((_, i) => redisIp(ctx.subnet, i + 1)).filter((ip) => ip !== masterIp);
+  const server = ctx.config.profile === 'server';
   for (let i = 1; i <= cfg.sentinels; i++) {
     const name = `sentinel-${i}`;
     const ip = sentinelIp(ctx.subnet, i);
     const hostPort = ports[i - 1]!;
     const b = baseDef(ctx, { name, kind: 'sentinel', group: 'redis', ip, port: 26379, hostPort });
-    const env = {
-      REDIS_PASSWORD: ctx.secrets.redis.password,
-      SENTINEL_MASTER: cfg.masterName,
-      SENTINEL_QUORUM: String(cfg.quorum),
-      SENTINEL_DOWN_AFTER: String(cfg.downAfterMilliseconds),
-      SENTINEL_FAILOVER_TIMEOUT: String(cfg.failoverTimeout),
-      BAAS_IP: ip,
-    };
+    const known = [
+      ...Array.from({ length: cfg.sentinels }, (_, k) => k + 1)
+        .filter((k) => k !== i)
+        .map((k) => `sentinel known-sentinel ${cfg.masterName} ${sentinelIp(ctx.subnet, k)} 26379 ${myid(k)}`),
+      ...replicaIps.map((r) => `sentinel known-replica ${cfg.masterName} ${r} 6379`),
+    ];
+    const conf = sentinelConf(cfg, { ip, tls: ctx.tls.enabled, masterIp, myid: myid(i), known });
     const spec = {
       name: b.containerName,
       image,
       cmd: ['sh', '-c', SENTINEL_START],
-      env: {
-        ...env,
-        SENTINEL_MYID: myid(i),
-        BAAS_MONITOR_IP: masterIp,
-        BAAS_SENTINEL_KNOWN: [
-          ...Array.from({ length: cfg.sentinels }, (_, k) => k + 1)
-            .filter((k) => k !== i)
-            .map((k) => `sentinel known-sentinel ${cfg.masterName} ${sentinelIp(ctx.subnet, k)} 26379 ${myid(k)}`),
-          ...replicaIps.map((r) => `sentinel known-replica ${cfg.masterName} ${r} 6379`),
-        ].join('\n'),
-      },
+      env: {},
       labels: b.labels,
       network: ctx.network,
       ipv4: ip,
       hostname: name,
       ports: [{ container: 26379, host: hostPort, hostIp: ctx.bindAddress }],
-      mounts: [],
+      mounts: [secretsMount(ctx, name)],
       restartPolicy: restartPolicy(ctx),
       memoryBytes: 64 * 1024 * 1024,
     };
-    const { env: _dynamic, ...stable } = spec;
-    defs.push({ ...b, spec, hashInput: { ...stable, env: { ...env, SENTINEL_MYID: myid(i) } }, dependsOn: nodes });
+    // The master it starts with (and so who is a replica) follows failovers: out of the hash.
+    const stableConf = sentinelConf(cfg, { ip, tls: ctx.tls.enabled, masterIp: '-', myid: myid(i), known: [] });
+    defs.push({
+      ...b,
+      spec,
+      hashInput: { ...spec, conf: stableConf },
+      dependsOn: nodes,
+      secretFiles: { 'sentinel.conf': conf, 'sentinel-auth.conf': sentinelAuthConf(cfg, ctx.secrets.redis, server) },
+      runAs: 'redis',
+    });
   }
   return defs;
 }
@@ -296,15 +272,54 @@ export function closeRedis(client: RedisClient | undefined): void {
   c.connector?.stream?.destroy();
 }
 
-export async function redisClient(host: string, port: number, password: string): Promise<RedisClient> {
+/** How baas logs in to a node or Sentinel: an ACL user, and TLS options when the stack uses TLS. */
+export interface RedisAccess {
+  username: string;
+  password: string;
+  /** node:tls options (the CA to verify the chain against); undefined without TLS. */
+  tls?: ConnectionOptions;
+}
+
+const caCache = new Map<string, string>();
+/** The CA the stack's certificates chain to, as ioredis' `tls` option wants it. */
+export function redisTlsOptions(ctx: Pick<StackContext, 'tls'>): ConnectionOptions | undefined {
+  if (!ctx.tls.enabled) return undefined;
+  let ca = caCache.get(ctx.tls.caFile);
+  if (ca === undefined) {
+    ca = readFileSync(ctx.tls.caFile, 'utf8');
+    caCache.set(ctx.tls.caFile, ca);
+  }
+  return { ca };
+}
+
+/** The narrowest user for the job: `monitor` for health and views, `admin` to reconfigure, `app` for data. */
+export function redisAccess(ctx: Pick<StackContext, 'tls' | 'secrets'>, user: RedisUser): RedisAccess {
+  const tls = redisTlsOptions(ctx);
+  return { ...redisCredentials(ctx.secrets.redis, user), ...(tls ? { tls } : {}) };
+}
+
+export async function redisClient(host: string, port: number, access: RedisAccess): Promise<RedisClient> {
   const { Redis } = await import('ioredis');
-  const client = new Redis({ host, port, password, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => {});
+  const client = new Redis({
+    host,
+    port,
+    username: access.username,
+    password: access.password,
+    ...(access.tls ? { tls: access.tls } : {}),
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  let lastError: Error | undefined;
+  client.on('error', (e: Error) => void (lastError = e));
   try {
     await client.connect();
   } catch (e) {
     closeRedis(client); // a failed connect can leave its socket open
-    throw e;
+    // A refused AUTH surfaces as an 'error' event, the connect only as "Connection is closed".
+    throw lastError && /WRONGPASS|NOAUTH|NOPERM/.test(lastError.message) ? lastError : e;
   }
   return client;
 }
@@ -314,7 +329,7 @@ export async function redisHealth(ctx: StackContext, def: ServiceDef, host = ctx
   const started = Date.now();
   let client: RedisClient | undefined;
   try {
-    client = await redisClient(host, def.hostPort, ctx.secrets.redis.password);
+    client = await redisClient(host, def.hostPort, redisAccess(ctx, 'monitor'));
     if (def.kind === 'sentinel') {
       const ck = await client.call('SENTINEL', 'CKQUORUM', cfg.masterName).then(String, (e: Error) => e);
       const master = pairsToObject((await client.call('SENTINEL', 'MASTER', cfg.masterName)) as unknown[]);
@@ -360,7 +375,7 @@ export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host:
   for (const d of defs.filter((x) => x.kind === 'sentinel')) {
     let c: RedisClient | undefined;
     try {
-      c = await redisClient(host, d.hostPort, ctx.secrets.redis.password);
+      c = await redisClient(host, d.hostPort, redisAccess(ctx, 'monitor'));
       const r = (await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', cfg.masterName)) as string[] | null;
       if (r?.[0]) return r[0];
     } catch {
@@ -372,7 +387,7 @@ export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host:
   for (const d of defs.filter((x) => x.kind === 'redis')) {
     let c: RedisClient | undefined;
     try {
-      c = await redisClient(host, d.hostPort, ctx.secrets.redis.password);
+      c = await redisClient(host, d.hostPort, redisAccess(ctx, 'monitor'));
       const info = parseInfo(await c.info('replication'));
       if (info['role'] === 'master' && Number(info['connected_slaves'] ?? 0) > 0) return d.internal.ip;
     } catch {
@@ -386,7 +401,7 @@ export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host:
 
 /** Makes a node follow the live master now, instead of waiting for Sentinel's next round (up to 10 s). */
 export async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, masterIp: string): Promise<void> {
-  const client = await redisClient(ctx.probeHost, def.hostPort, ctx.secrets.redis.password);
+  const client = await redisClient(ctx.probeHost, def.hostPort, redisAccess(ctx, 'admin'));
   try {
     await client.call('REPLICAOF', masterIp, '6379');
   } finally {
@@ -394,30 +409,61 @@ export async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, master
   }
 }
 
-/** Connection settings of the Redis section: the sentinels (to follow failovers) and the NAT map for host clients. */
+/**
+ * ioredis settings that follow a failover within about 100 ms: ask the Sentinels again almost
+ * at once instead of ioredis' growing back-off, reconnect quickly, treat READONLY (a demoted
+ * master) as a reason to reconnect, and listen for +switch-master (failoverDetector).
+ * `baas env` prints them as a snippet; baas's own long-lived clients use them.
+ */
+export const FAILOVER_CLIENT_SETTINGS = {
+  sentinelRetryStrategy: 'attempt => Math.min(attempt * 20, 200)',
+  retryStrategy: 'attempt => Math.min(attempt * 20, 200)',
+  reconnectOnError: "err => /READONLY|NOREPLICAS|LOADING/.test(err.message) ? 2 : false",
+  failoverDetector: true,
+  enableAutoPipelining: false,
+} as const;
+
+export const fastRetry = (attempt: number): number => Math.min(attempt * 20, 200);
+export const reconnectOnRoleError = (err: Error): false | 2 => (/READONLY|NOREPLICAS|LOADING/.test(err.message) ? 2 : false);
+
+/** Connection settings of the Redis section: the app user, the sentinels (to follow failovers), TLS and the NAT map for host clients. */
 export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo {
   const cfg = ctx.config.services.redis;
-  const password = ctx.secrets.redis.password;
+  const { username, password } = redisCredentials(ctx.secrets.redis, 'app');
   const redis = defs.filter((d) => d.kind === 'redis' || d.kind === 'sentinel');
   const sentinels = redis.filter((d) => d.kind === 'sentinel').map((d) => `${host}:${d.hostPort}`);
   const first = redis.find((d) => d.name === 'redis-1')!;
+  const tls = ctx.tls.enabled;
   const env: Record<string, string> = {
+    REDIS_USERNAME: username,
     REDIS_PASSWORD: password,
     REDIS_MASTER_NAME: cfg.masterName,
-    REDIS_URL: `redis://:${encodeURIComponent(password)}@${host}:${first.hostPort}/0`,
+    REDIS_URL: `${tls ? 'rediss' : 'redis'}://${username}:${encodeURIComponent(password)}@${host}:${first.hostPort}/0`,
   };
+  if (tls) env['REDIS_CA_FILE'] = ctx.tls.caFile;
   if (sentinels.length > 0) {
     env['REDIS_SENTINELS'] = sentinels.join(',');
     env['REDIS_NAT_MAP'] = JSON.stringify(Object.fromEntries(Object.entries(natMap(redis, host)).map(([k, v]) => [k, `${v.host}:${v.port}`])));
   }
+  const tlsOpts = tls ? ' tls: { ca }, sentinelTLS: { ca }, enableTLSForSentinelMode: true,' : '';
   return {
     service: 'redis',
     env,
     secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
     urlKey: 'REDIS_URL',
-    notes: sentinels.length > 0
-      ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
-      : [],
+    notes: [
+      `REDIS_USERNAME '${username}' may run data commands only (no admin or dangerous ones such as CONFIG, KEYS, FLUSHALL).`,
+      ...(tls ? [`TLS only: verify the chain with REDIS_CA_FILE (redis-cli --tls --cacert "$REDIS_CA_FILE").`] : []),
+      ...(sentinels.length > 0
+        ? [
+            'Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels take the same user and password.',
+            'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).',
+            `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap,${tlsOpts} failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
+            'Writes that must survive a failover: follow them with WAIT 1 <ms> and treat a reply of 0 as not durable.',
+            'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.',
+          ]
+        : []),
+    ],
   };
 }
 

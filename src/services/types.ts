@@ -21,6 +21,13 @@ export interface ServiceDef {
   /** Host-side port the service is published on. */
   hostPort: number;
   volume?: string;
+  /**
+   * Files the container reads its secrets from (name → content): written 0400 under
+   * .baas/secrets/<service>/ and mounted read-only at /run/secrets. Kept out of `hashInput`.
+   */
+  secretFiles?: Record<string, string>;
+  /** The user the engine runs as inside the container (owner of its copies of the secrets). */
+  runAs?: string;
 }
 
 export interface StackContext {
@@ -36,6 +43,10 @@ export interface StackContext {
   probeHost: string;
   secrets: Secrets;
   extraLabels: Record<string, string>;
+  /** The project's private directory (.baas/ beside the config). */
+  stateDir: string;
+  /** TLS on every link: the CA clients verify against (a host path). */
+  tls: { enabled: boolean; caFile: string };
 }
 
 /** Free space where a service keeps its data, as the host (or the container) sees it. */

@@ -1,4 +1,6 @@
 import net from 'node:net';
+import path from 'node:path';
+import { caCertPath } from '../security/tls.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -54,7 +56,11 @@ export async function chooseSubnet(runtime: ContainerRuntime, loaded: LoadedConf
 
 export function makeContext(loaded: LoadedConfig, subnet: string, secrets: Secrets, env: NodeJS.ProcessEnv): StackContext {
   const bindAddress = bindAddressOf(loaded);
+  const stateDir = path.join(loaded.dir, '.baas');
+  const tls = loaded.config.tls;
   return {
+    stateDir,
+    tls: { enabled: tls.enabled, caFile: tls.caFile ? path.resolve(loaded.dir, tls.caFile) : caCertPath(stateDir) },
     project: loaded.config.project,
     config: loaded.config,
     configDir: loaded.dir,

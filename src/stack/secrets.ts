@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError, ExitCode } from '../errors.js';
+import { tightenDir } from '../security/files.js';
 
 import type { Secrets } from '../model/secrets.js';
 
@@ -11,8 +12,8 @@ const token = (bytes = 24): string => randomBytes(bytes).toString('base64url');
 
 export function generateSecrets(): Secrets {
   return {
-    postgres: { superuserPassword: token(), appPassword: token() },
-    redis: { password: token() },
+    postgres: { superuserPassword: token(), appPassword: token(), monitorPassword: token() },
+    redis: { password: token(), appPassword: token(), replicationPassword: token(), sentinelPassword: token(), monitorPassword: token() },
     mongo: { rootPassword: token(), keyfile: randomBytes(96).toString('base64') },
   };
 }
@@ -21,9 +22,13 @@ export function secretsPath(stateDir: string): string {
   return path.join(stateDir, 'secrets.json');
 }
 
-/** Makes sure .baas/ exists and can never be committed, whatever the repository's .gitignore says. */
+/**
+ * Makes sure .baas/ exists, is private (0700, tightened when found looser) and can never be
+ * committed, whatever the repository's .gitignore says.
+ */
 export function ensureStateDir(stateDir: string): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  tightenDir(stateDir);
   const ignore = path.join(stateDir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '# baas state: generated secrets and logs. Never commit.\n*\n');
 }

@@ -11,7 +11,8 @@ import { lastLogLines } from './health.js';
 import { gatewayOf } from '../model/addresses.js';
 import { LABEL, projectLabels } from '../model/labels.js';
 import { configHash, planReconcile, waves, type Action } from './reconcile.js';
-import { loadOrCreateSecrets } from './secrets.js';
+import { generateSecrets, loadOrCreateSecrets } from './secrets.js';
+import { checkTlsInputs, prepareServiceFiles } from '../security/service-files.js';
 import { realClock, type Clock } from '../wait.js';
 
 export type UpPhase = 'plan' | 'pull' | 'build' | 'create' | 'recreate' | 'start' | 'unchanged' | 'waiting' | 'healthy' | 'failed' | 'remove';
@@ -59,6 +60,8 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const log = logger.child({ project });
 
   validateServiceNames(loaded.config, options.services ?? []);
+  // The user's TLS files are checked before anything else, so a bad one changes nothing.
+  checkTlsInputs(makeContext(loaded, '10.255.255.0/24', generateSecrets(), deps.env));
   await runtime.ping();
   const { secrets, created: secretsCreated } = loadOrCreateSecrets(stateDir);
   if (secretsCreated) log.info({ stateDir }, 'generated new credentials');
@@ -91,6 +94,10 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0 });
   log.info({ plan: plan.map((a) => `${a.type}:${'def' in a ? a.def.name : a.container.name}`) }, 'reconcile plan');
 
+  // Certificates and each service's secret files (read-only /run/secrets) before any container changes.
+  const files = await prepareServiceFiles(ctx, selected);
+  for (const i of files.issued) log.info({ service: i.service, reason: i.reason }, 'issued a TLS certificate');
+
   // Images first: a pull that fails must not leave a half-made stack behind.
   await ensureImages(deps, plan, options, emit);
 
@@ -111,7 +118,7 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   await checkPorts(deps, ctx, plan, actual);
 
   // Docker does not create a missing bind-mount source (unlike `docker run -v`): make data paths here.
-  for (const def of selected) for (const m of def.spec.mounts) if (m.type === 'bind') mkdirSync(m.source, { recursive: true });
+  for (const def of selected) for (const m of def.spec.mounts) if (m.type === 'bind' && !m.readOnly) mkdirSync(m.source, { recursive: true });
 
   const volumes = new Set((await runtime.listVolumes({ [LABEL.project]: project })).map((v) => v.name));
   for (const def of selected) {

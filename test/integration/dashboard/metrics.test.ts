@@ -98,8 +98,9 @@ describe('baas metrics / dashboard against a real stack', () => {
   it('says the password is wrong, in one sentence, without a stack trace', async () => {
     const file = path.join(p.dir, '.baas', 'secrets.json');
     const original = readFileSync(file, 'utf8');
-    const s = JSON.parse(original) as { redis: { password: string } };
-    s.redis.password = 'not-the-password';
+    // The dashboard logs in as the read-only monitor user.
+    const s = JSON.parse(original) as { redis: { monitorPassword: string } };
+    s.redis.monitorPassword = 'not-the-password';
     writeFileSync(file, JSON.stringify(s));
     try {
       const res = await p.run(['metrics', '--json']);

@@ -67,10 +67,15 @@ describe('baas up / health / status / down against real containers', () => {
         return [k, { host: h!, port: Number(pt) }];
       }),
     );
-    const redis = new Redis({ sentinels: [{ host: host!, port: Number(port) }], name: redisEnv['REDIS_MASTER_NAME']!, password: redisEnv['REDIS_PASSWORD']!, sentinelPassword: redisEnv['REDIS_PASSWORD']!, natMap, lazyConnect: true });
+    expect(redisEnv['REDIS_USERNAME']).toBe('app');
+    const auth = { username: redisEnv['REDIS_USERNAME']!, password: redisEnv['REDIS_PASSWORD']! };
+    const redis = new Redis({ sentinels: [{ host: host!, port: Number(port) }], name: redisEnv['REDIS_MASTER_NAME']!, ...auth, sentinelUsername: auth.username, sentinelPassword: auth.password, natMap, lazyConnect: true, enableReadyCheck: false });
     await redis.connect();
     await redis.set('baas:test', 'ok');
     expect(await redis.get('baas:test')).toBe('ok');
+    // The app user has no admin or dangerous commands.
+    await expect(redis.call('CONFIG', 'GET', 'maxmemory')).rejects.toThrow(/NOPERM/);
+    await expect(redis.call('FLUSHALL')).rejects.toThrow(/NOPERM/);
     redis.disconnect();
   });
 

@@ -55,18 +55,21 @@ describe('MongoDB (official image behaviour; no server exists on these machines)
     const [def] = mongoDefs(ctx, 27017);
     expect(def!.spec.image).toBe('mongo:7');
     expect(def!.spec.env['MONGO_REPLSET']).toBe('rs0');
-    expect(def!.spec.env['MONGO_KEYFILE']).toBe(ctx.secrets.mongo.keyfile);
+    expect(Object.values(def!.spec.env)).not.toContain(ctx.secrets.mongo.keyfile);
+    expect(def!.secretFiles).toMatchObject({ 'mongo.key': ctx.secrets.mongo.keyfile, 'mongo-root-password': ctx.secrets.mongo.rootPassword });
+    expect(def!.spec.mounts[1]).toEqual({ type: 'bind', source: '/srv/unit/.baas/secrets/mongo', target: '/run/secrets', readOnly: true });
     expect(MONGO_START).toMatch(/--replSet "\$MONGO_REPLSET"/);
-    expect(MONGO_START).toMatch(/--keyFile \/etc\/baas\/mongo.key/);
-    expect(MONGO_START).toMatch(/chmod 400/);
+    expect(MONGO_START).toMatch(/--keyFile \/etc\/baas\/run\/mongo.key/);
+    expect(MONGO_START).toMatch(/install -m 0400 -o mongodb/);
     expect(MONGO_START).toMatch(/setpriv --reuid=mongodb/);
     expect(def!.spec.mounts[0]).toEqual({ type: 'volume', source: 'baas-unit-mongo-data', target: '/data/db' });
   });
 
-  it('initiates with the fixed member address and reads the root password from the environment only', () => {
+  it('initiates with the fixed member address and reads the root password from its secret file only', () => {
     const script = mongoInitScript('rs0', '10.220.5.11:27017');
     expect(script).toContain('"10.220.5.11:27017"');
-    expect(script).toContain('process.env.MONGO_ROOT_PASSWORD');
+    expect(script).toContain(`fs.readFileSync("/run/secrets/mongo-root-password"`);
+    expect(script).not.toContain('process.env');
     expect(script).toMatch(/rs\.initiate\(cfg\)/);
     expect(script).toMatch(/getUsers\(\)\.users\.length === 0/);
   });
@@ -83,12 +86,17 @@ describe('MongoDB (official image behaviour; no server exists on these machines)
 });
 
 describe('Postgres container and bootstrap', () => {
-  it('starts through baas own script with password auth for network peers', () => {
+  it('starts through baas own script with password auth for network peers, the password read from a file', () => {
     expect(POSTGRES_START).toMatch(/--auth-host=scram-sha-256/);
-    expect(POSTGRES_START).toMatch(/host all all 0\.0\.0\.0\/0 scram-sha-256/);
-    expect(POSTGRES_START).toMatch(/unset POSTGRES_PASSWORD/);
+    expect(POSTGRES_START).toMatch(/--pwfile=\/etc\/baas\/run\/postgres-password/);
+    expect(POSTGRES_START).not.toMatch(/PASSWORD/);
+    const ctx = ctxFor();
+    const [def] = desiredServices(ctx, resolvePorts(ctx.config, [], () => 0));
+    expect(JSON.stringify(def!.spec)).not.toContain(ctx.secrets.postgres.superuserPassword);
+    expect(def!.secretFiles!['postgres-password']).toBe(`${ctx.secrets.postgres.superuserPassword}\n`);
+    expect(def!.secretFiles!['pg_hba.conf']).toMatch(/^host all all 0\.0\.0\.0\/0 scram-sha-256$/m);
     expect(postgresSettings(ctxFor('services:\n  postgres:\n    settings:\n      shared_buffers: 256MB\n      fsync: false\n'))).toEqual(
-      ['-c', 'listen_addresses=*', '-c', 'max_connections=100', '-c', 'shared_buffers=256MB', '-c', 'fsync=off'],
+      ['-c', 'listen_addresses=*', '-c', 'max_connections=100', '-c', 'hba_file=/etc/baas/run/pg_hba.conf', '-c', 'shared_buffers=256MB', '-c', 'fsync=off'],
     );
   });
 
