@@ -6,6 +6,8 @@ import { registerPlanners } from './planners.js';
 import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
+import { registerRedis } from './redis.js';
+import { registerSecurity } from './security.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -18,4 +20,6 @@ export function registerCommands(program: Command, app: App): void {
   registerDb(program, app);
   registerDashboard(program, app);
   registerBranch(program, app);
+  registerRedis(program, app);
+  registerSecurity(program, app);
 }

@@ -137,9 +137,12 @@ Exit code 6 when any selected service is not healthy, so scripts can gate on it.
       const selected = selectServices(defs, services, loaded.config);
       const reports = await stackHealth(ctx, selected, actual, { runtime: d.runtime });
       const healthy = reports.every((r) => r.status === 'healthy');
-      if (opts.json) io.stdout(json({ project: loaded.config.project, healthy, services: reports }));
+      const { tlsWarnings } = await import('../security/warnings.js');
+      const warnings = tlsWarnings(ctx, selected);
+      if (opts.json) io.stdout(json({ project: loaded.config.project, healthy, services: reports, warnings }));
       else {
         io.stdout(table(['SERVICE', 'STATUS', 'ROLE', 'LATENCY', 'DETAIL'], reports.map((r) => [r.service, r.status, r.role ?? '', r.latencyMs !== undefined ? `${r.latencyMs} ms` : '', r.detail])));
+        for (const w of warnings) io.stderr(`warning: ${w}\n`);
       }
       if (!healthy) {
         const bad = reports.filter((r) => r.status !== 'healthy').map((r) => r.service);
@@ -220,17 +223,29 @@ Examples:
 
   program
     .command('doctor')
-    .description('check Docker, ports, disk space, images and whether Postgres data supports copy-on-write clones')
+    .description('check Docker, ports, disk space, images, TLS certificates and whether Postgres data supports copy-on-write clones')
     .option('--json', 'print as JSON')
+    .option('--exposure', 'every published port: address, protocol, TLS, plaintext answered?, who may log in from where')
     .addHelpText('after', `
 Examples:
   $ baas doctor
   $ baas doctor --json | jq '.checks[] | select(.status != "ok")'
+  $ baas doctor --exposure          exit 6 when the server profile exposes anything in plaintext
 Exit code 6 when a check fails (warnings do not fail).`)
-    .action(async (opts: JsonOpt) => {
+    .action(async (opts: JsonOpt & { exposure?: boolean }) => {
+      if (opts.exposure) {
+        const { exposureCommand } = await import('./security.js');
+        return exposureCommand(app, opts);
+      }
       const loaded = await app.config();
       const { doctor } = await import('../doctor/doctor.js');
       const r = await doctor(await deps(app), loaded);
+      const { tlsCheck } = await import('../security/warnings.js');
+      const tls = tlsCheck(loaded);
+      if (tls) {
+        r.checks.push(tls);
+        r.ok = r.ok && tls.status !== 'fail';
+      }
       if (opts.json) io.stdout(json(r));
       else {
         for (const c of r.checks) {

@@ -519,3 +519,30 @@ export const sentinelDriver: EngineDriver = {
   },
   health: (ctx, def) => redisHealth(ctx, def),
 };
+
+/**
+ * ioredis options for a client that follows the master through the Sentinels: the given ACL
+ * user on nodes and Sentinels, TLS when on, the NAT map for host clients, and the fast
+ * reconnect settings baas recommends (FAILOVER_CLIENT_SETTINGS).
+ */
+export function sentinelClientOptions(ctx: StackContext, defs: ServiceDef[], host: string, user: RedisUser): import('ioredis').RedisOptions {
+  const access = redisAccess(ctx, user);
+  const sentinels = defs.filter((d) => d.kind === 'sentinel').map((d) => ({ host, port: d.hostPort }));
+  return {
+    sentinels,
+    name: ctx.config.services.redis.masterName,
+    username: access.username,
+    password: access.password,
+    sentinelUsername: access.username,
+    sentinelPassword: access.password,
+    natMap: natMap(defs, host),
+    ...(access.tls ? { tls: access.tls, sentinelTLS: access.tls, enableTLSForSentinelMode: true } : {}),
+    failoverDetector: true,
+    sentinelRetryStrategy: fastRetry,
+    retryStrategy: fastRetry,
+    reconnectOnError: reconnectOnRoleError,
+    enableReadyCheck: false,
+    connectTimeout: 1000,
+    sentinelMaxConnections: 10,
+  };
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { UnhealthyError } from '../errors.js';
+import type { App } from './app.js';
+import { json, table } from './format.js';
+
+interface JsonOpt {
+  json?: boolean;
+}
+
+async function deps(app: App) {
+  return { runtime: await app.runtime(), logger: await app.logger(), env: app.io.env };
+}
+
+export function registerSecurity(program: Command, app: App): void {
+  const io = app.io;
+  const certs = program.command('certs').description('the TLS certificates of the stack (tls: true; the default in profile: server)');
+
+  certs
+    .command('show')
+    .description('subjects, names and expiry of the CA and each service certificate (exit 6 when one expires within 30 days)')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', `
+Examples:
+  $ baas certs show
+  $ baas certs show --json | jq '.[] | {name, notAfter}'`)
+    .action(async (opts: JsonOpt) => {
+      const loaded = await app.config();
+      const { certificatesOf, expiryWarnings } = await import('../security/certs.js');
+      const { rows } = await certificatesOf(await deps(app), loaded, await app.stateDir());
+      if (opts.json) io.stdout(json(rows));
+      else {
+        io.stdout(table(['NAME', 'STATUS', 'EXPIRES', 'DAYS', 'NAMES', 'FILE'], rows.map((r) => [r.name, r.status, r.notAfter.slice(0, 10), String(r.daysLeft), [...r.dns, ...r.ips].join(' '), r.file])));
+      }
+      const warnings = expiryWarnings(rows);
+      if (warnings.length > 0 || rows.some((r) => r.status === 'missing')) {
+        throw new UnhealthyError(warnings.length > 0 ? `${warnings.join('; ')}.` : 'Some certificates are missing.', { hint: 'Run `baas certs rotate` (or `baas up`, which renews what expires within 30 days).' });
+      }
+    });
+
+  certs
+    .command('rotate')
+    .description('issue new service certificates and put them live without recreating anything')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', `
+Examples:
+  $ baas certs rotate
+Postgres reloads its configuration, Redis nodes take the new files with CONFIG SET, and the
+Sentinels restart one at a time (they cannot reload TLS files). The CA stays, so clients keep
+trusting the stack. With your own tls.certFile/keyFile, replace the files first, then rotate.`)
+    .action(async (opts: JsonOpt) => {
+      const loaded = await app.config();
+      const { rotateCertificates } = await import('../security/certs.js');
+      const r = await rotateCertificates(await deps(app), loaded, await app.stateDir());
+      if (opts.json) io.stdout(json(r));
+      else {
+        io.stdout(`Issued ${r.issued.length} certificate(s).\n`);
+        io.stdout(table(['SERVICE', 'APPLIED', 'DETAIL'], r.applied.map((a) => [a.service, a.ok ? a.how : 'FAILED', a.detail ?? ''])));
+      }
+      const failed = r.applied.filter((a) => !a.ok);
+      if (failed.length > 0) throw new UnhealthyError(`${failed.length} service(s) did not take the new certificate: ${failed.map((f) => f.service).join(', ')}.`, { hint: 'They take it at their next start: `baas up` or restart them.' });
+    });
+}
+
+/** `baas doctor --exposure`: every published port, what it speaks and who may log in (exit 6 when the server profile exposes plaintext). */
+export async function exposureCommand(app: App, opts: JsonOpt): Promise<void> {
+  const io = app.io;
+  const loaded = await app.config();
+  const d = await deps(app);
+  const { describeExposure } = await import('../security/stack-exposure.js');
+  const r = await describeExposure(d, loaded);
+  if (opts.json) io.stdout(json(r));
+  else {
+    io.stdout(`profile ${r.profile}, TLS ${loaded.config.tls.enabled ? 'on' : 'off'}\n\n`);
+    io.stdout(table(['SERVICE', 'ADDRESS', 'PROTOCOL', 'TLS', 'PLAINTEXT', 'NETWORK', 'WHO MAY LOG IN'], r.ports.map((p) => [p.service, `${p.address}:${p.port}`, p.protocol, p.tls ? 'yes' : 'NO', p.plaintext, p.network ? 'yes' : 'loopback only', p.logins.join('; ')])));
+  }
+  if (r.problems.length > 0) throw new UnhealthyError(`The server profile exposes plaintext: ${r.problems.join('; ')}.`, { hint: 'Set tls: true (the server-profile default) and run `baas up`.' });
+}
