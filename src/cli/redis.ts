@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UnhealthyError } from '../errors.js';
+import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
 import { json, ms, table } from './format.js';
 
@@ -44,25 +44,31 @@ Examples:
     .description('fail over to a replica (SENTINEL FAILOVER), or kill the master (--kill); --measure counts WAIT-acknowledged writes throughout')
     .option('--measure', 'run a writer during the failover: time to the first write on the new master, acknowledged writes lost')
     .option('--kill', "kill the master's container instead of asking Sentinel (a game day); it is started again afterwards and rejoins as a replica")
+    .option('--pause <seconds>', "pause the master's container (docker pause) this long instead: a partition; it comes back as a replica")
     .option('--json', 'print the figures as JSON')
     .addHelpText('after', `
 Examples:
   $ baas redis failover                     graceful: Sentinel promotes a replica
   $ baas redis failover --measure --json    with figures: switch time, first write, writes lost
   $ baas redis failover --kill --measure    the master dies; does anything acknowledged get lost?
+  $ baas redis failover --pause 10 --measure  the master is cut off 10 s, then returns
 Writes count as acknowledged only when WAIT 1 says a replica has them. Exit 6 when no new
 master is chosen in time or acknowledged writes were lost.`)
-    .action(async (opts: JsonOpt & { measure?: boolean; kill?: boolean }) => {
+    .action(async (opts: JsonOpt & { measure?: boolean; kill?: boolean; pause?: string }) => {
+      const pauseS = opts.pause === undefined ? undefined : Number(opts.pause);
+      if (pauseS !== undefined && !(pauseS > 0 && pauseS <= 300)) throw new UserError(`--pause must be a number of seconds between 0 and 300, not '${opts.pause}'.`, { hint: 'For example --pause 10.' });
+      if (pauseS !== undefined && opts.kill) throw new UserError('--kill and --pause are two different faults: pick one.');
       const loaded = await app.config();
       const { runFailover } = await import('../ha/failover.js');
-      const r = await runFailover(await deps(app), loaded, await app.stateDir(), { measure: Boolean(opts.measure), kill: Boolean(opts.kill) });
+      const r = await runFailover(await deps(app), loaded, await app.stateDir(), { measure: Boolean(opts.measure), kill: Boolean(opts.kill), ...(pauseS ? { pauseMs: pauseS * 1000 } : {}) });
       if (opts.json) io.stdout(json(r));
       else {
-        io.stdout(`${r.mode === 'kill' ? 'Killed' : 'Failed over from'} ${r.oldMaster}; new master ${r.newMaster}, named by the Sentinels after ${ms(r.switchMs)}.\n`);
+        io.stdout(`${r.mode === 'kill' ? 'Killed' : r.mode === 'pause' ? 'Paused' : 'Failed over from'} ${r.oldMaster}; new master ${r.newMaster}, named by the Sentinels after ${ms(r.switchMs)}.\n`);
         if (r.writes) {
           io.stdout(`first acknowledged write on the new master: ${r.firstWriteMs !== undefined ? ms(r.firstWriteMs) : 'none'} after the ${r.mode === 'kill' ? 'kill' : 'request'}; longest gap without a write ${ms(r.longestGapMs ?? 0)}\n`);
-          io.stdout(`writes: ${r.writes.attempted} attempted, ${r.writes.acknowledged} acknowledged by a replica, ${r.writes.unacknowledged} not acknowledged, ${r.writes.failed} failed; acknowledged writes lost: ${r.lostAcknowledged}\n`);
+          io.stdout(`writes: ${r.writes.attempted} attempted, ${r.writes.acknowledged} acknowledged by a replica, ${r.writes.unacknowledged} not acknowledged, ${r.writes.failed} failed; acknowledged writes lost: ${r.lostAcknowledged}; unconfirmed writes lost: ${r.lostUnconfirmed}\n`);
         }
+        if (r.resumedAsReplica !== undefined) io.stdout(r.resumedAsReplica ? `${r.oldMaster} resumed and is a replica of ${r.newMaster} now.\n` : `${r.oldMaster} resumed but is not a replica of ${r.newMaster} yet: see \`baas redis topology\`.\n`);
         if (r.killedRestarted !== undefined) io.stdout(r.killedRestarted ? `${r.oldMaster} was started again and is a replica now.\n` : `${r.oldMaster} was started again but has not rejoined as a replica yet: see \`baas redis topology\`.\n`);
       }
       if ((r.lostAcknowledged ?? 0) > 0) throw new UnhealthyError(`${r.lostAcknowledged} acknowledged write(s) were lost in the failover.`, { hint: 'Check min-replicas-to-write (services.redis.minReplicasToWrite) and see README "Redis HA".' });

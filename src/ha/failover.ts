@@ -16,6 +16,8 @@ import { readTopology, stackTopology } from './topology.js';
  */
 export interface FailoverOptions {
   kill?: boolean;
+  /** Pause the master's container this many ms (docker pause), then resume it: a partition. */
+  pauseMs?: number;
   measure?: boolean;
   /** How long to wait for a new master (default 30 s). */
   timeoutMs?: number;
@@ -28,7 +30,7 @@ export interface FailoverOptions {
 }
 
 export interface FailoverResult {
-  mode: 'graceful' | 'kill';
+  mode: 'graceful' | 'kill' | 'pause';
   oldMaster: string;
   newMaster: string;
   /** From the trigger to the Sentinels naming the new master. */
@@ -38,9 +40,13 @@ export interface FailoverResult {
   writes?: { attempted: number; acknowledged: number; unacknowledged: number; failed: number };
   /** Acknowledged writes missing on the new master afterwards. */
   lostAcknowledged?: number;
+  /** Writes the master answered OK but no replica confirmed (WAIT 0), missing afterwards. */
+  lostUnconfirmed?: number;
   /** The longest time without any successful write (ms). */
   longestGapMs?: number;
   killedRestarted?: boolean;
+  /** After a pause: the old master came back as a replica of the new one. */
+  resumedAsReplica?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +92,8 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
 
   // The writer: sequential SET + WAIT 1, through the Sentinels, with baas's fast reconnect settings.
   const acked: number[] = [];
+  /** SET answered OK but WAIT saw no replica: what a client that does not WAIT would call written. */
+  const unconfirmed: number[] = [];
   const stats = { attempted: 0, acknowledged: 0, unacknowledged: 0, failed: 0 };
   let stop = false;
   let lastOk = Date.now();
@@ -97,16 +105,19 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
   let loop: Promise<void> = Promise.resolve();
   if (options.measure) {
     const { Redis } = await import('ioredis');
-    writer = new Redis({ ...sentinelClientOptions(ctx, defs, ctx.probeHost, 'app'), failoverDetector: false, commandTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    writer = new Redis({ ...sentinelClientOptions(ctx, defs, ctx.probeHost, 'app'), commandTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
     writer.on('error', () => {});
     await writer.connect();
+    // ioredis gives the failover detector's Sentinel connections no error listener: give them one.
+    const detector = (writer as unknown as { connector?: { failoverDetector?: { sentinels?: { client: { on(e: string, f: () => void): void } }[] } } }).connector?.failoverDetector;
+    for (const s of detector?.sentinels ?? []) s.client.on('error', () => {});
     const w = writer;
     loop = (async () => {
       for (let n = 0; !stop; n++) {
         stats.attempted++;
         try {
           await w.set(`baas:failover:${runId}:${n}`, String(n), 'EX', 600);
-          const replicas = Number(await w.call('WAIT', 1, 500));
+          const replicas = Number(await w.call('WAIT', 1, 500).catch(() => 0));
           if (replicas >= 1) {
             acked.push(n);
             stats.acknowledged++;
@@ -115,7 +126,10 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
             lastOk = now;
             const port = (w as unknown as { stream?: { remotePort?: number } }).stream?.remotePort;
             if (trigger && firstOnNew === undefined && newMasterPort !== undefined && port === newMasterPort) firstOnNew = now;
-          } else stats.unacknowledged++;
+          } else {
+            stats.unacknowledged++;
+            unconfirmed.push(n);
+          }
         } catch {
           stats.failed++;
           await sleep(5);
@@ -128,11 +142,21 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
   trigger = Date.now();
   let killedId: string | undefined;
   let paused: RedisClient | undefined;
-  if (options.kill) {
+  let pausedId: string | undefined;
+  let resumed: Promise<void> | undefined;
+  if (options.kill || options.pauseMs) {
     const c = (await projectContainers(deps.runtime, ctx.project)).find((x) => x.labels[LABEL.service] === oldDef.name);
     if (!c) throw new UserError(`${oldDef.name} has no container.`, { hint: 'Run `baas up`.' });
-    await deps.runtime.killContainer(c.id);
-    killedId = c.id;
+    if (options.kill) {
+      await deps.runtime.killContainer(c.id);
+      killedId = c.id;
+    } else {
+      if (!deps.runtime.pauseContainer || !deps.runtime.unpauseContainer) throw new UserError('This container runtime cannot pause containers.');
+      await deps.runtime.pauseContainer(c.id);
+      pausedId = c.id;
+      const unpause = deps.runtime.unpauseContainer.bind(deps.runtime);
+      resumed = sleep(options.pauseMs!).then(() => unpause(c.id));
+    }
   } else {
     // Sentinel's own failover promotes a replica without waiting for it, and the old master
     // keeps taking writes until Sentinel demotes it: both lose acknowledged writes. So writes
@@ -182,22 +206,33 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
       while (firstOnNew === undefined && Date.now() - trigger < timeoutMs) await sleep(10);
       await sleep(options.settleMs ?? 1000);
     }
+    // Keep writing until the paused master is back (and has been demoted), so writes it takes meanwhile count.
+    if (resumed) {
+      await resumed;
+      await sleep(options.settleMs ?? 1000);
+    }
   } finally {
+    if (resumed) await resumed.catch(() => {});
     stop = true;
     await loop;
     closeRedis(writer);
   }
 
   let lost: number | undefined;
+  let lostUnconfirmed: number | undefined;
   if (options.measure && newDef) {
     const c = await redisClient(ctx.probeHost, newDef.hostPort, redisAccess(ctx, 'admin'));
-    try {
-      lost = 0;
-      for (let i = 0; i < acked.length; i += 1000) {
-        const keys = acked.slice(i, i + 1000).map((n) => `baas:failover:${runId}:${n}`);
-        const vals = await c.mget(...keys);
-        lost += vals.filter((v) => v === null).length;
+    const missing = async (ns: number[]): Promise<number> => {
+      let m = 0;
+      for (let i = 0; i < ns.length; i += 1000) {
+        const vals = await c.mget(...ns.slice(i, i + 1000).map((n) => `baas:failover:${runId}:${n}`));
+        m += vals.filter((v) => v === null).length;
       }
+      return m;
+    };
+    try {
+      lost = await missing(acked);
+      lostUnconfirmed = await missing(unconfirmed);
     } finally {
       closeRedis(c);
     }
@@ -219,14 +254,29 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     }
   }
 
+  let resumedAsReplica: boolean | undefined;
+  if (pausedId && newDef) {
+    const deadline = Date.now() + 30_000;
+    resumedAsReplica = false;
+    while (Date.now() < deadline) {
+      const t = await readTopology(ctx, defs).catch(() => undefined);
+      if (t?.master?.service === newDef.name && t.replicas.some((r) => r.service === oldDef.name && r.link === 'online')) {
+        resumedAsReplica = true;
+        break;
+      }
+      await sleep(250);
+    }
+  }
+
   return {
-    mode: options.kill ? 'kill' : 'graceful',
+    mode: options.kill ? 'kill' : pausedId ? 'pause' : 'graceful',
     oldMaster: oldDef.name,
     newMaster: newDef!.name,
     switchMs,
     ...(options.measure
-      ? { firstWriteMs: firstOnNew !== undefined ? firstOnNew - trigger : undefined, writes: stats, lostAcknowledged: lost, longestGapMs: longestGap }
+      ? { firstWriteMs: firstOnNew !== undefined ? firstOnNew - trigger : undefined, writes: stats, lostAcknowledged: lost, lostUnconfirmed, longestGapMs: longestGap }
       : {}),
     ...(killedRestarted !== undefined ? { killedRestarted } : {}),
+    ...(resumedAsReplica !== undefined ? { resumedAsReplica } : {}),
   };
 }

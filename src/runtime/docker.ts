@@ -222,6 +222,20 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  async pauseContainer(id: string): Promise<void> {
+    await this.call('pausing a container', async () => {
+      const docker = await this.client();
+      await docker.getContainer(id).pause();
+    });
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call('unpausing a container', async () => {
+      const docker = await this.client();
+      await docker.getContainer(id).unpause();
+    });
+  }
+
   async removeContainer(id: string): Promise<void> {
     await this.call('removing a container', async () => {
       const docker = await this.client();

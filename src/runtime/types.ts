@@ -105,6 +105,9 @@ export interface ContainerRuntime {
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   killContainer(id: string): Promise<void>;
+  /** Freezes every process of a container (docker pause): a partition as its peers see it. */
+  pauseContainer?(id: string): Promise<void>;
+  unpauseContainer?(id: string): Promise<void>;
   removeContainer(id: string): Promise<void>;
   listNetworks(labels?: Record<string, string>): Promise<NetworkInfo[]>;
   createNetwork(spec: NetworkSpec): Promise<void>;

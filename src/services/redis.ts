@@ -538,6 +538,8 @@ export function sentinelClientOptions(ctx: StackContext, defs: ServiceDef[], hos
     natMap: natMap(defs, host),
     ...(access.tls ? { tls: access.tls, sentinelTLS: access.tls, enableTLSForSentinelMode: true } : {}),
     failoverDetector: true,
+    // Host clients reach Sentinels through their published ports only (not the addresses they announce).
+    updateSentinels: false,
     sentinelRetryStrategy: fastRetry,
     retryStrategy: fastRetry,
     reconnectOnError: reconnectOnRoleError,
