@@ -318,8 +318,8 @@ export async function redisClient(host: string, port: number, access: RedisAcces
     await client.connect();
   } catch (e) {
     closeRedis(client); // a failed connect can leave its socket open
-    // A refused AUTH surfaces as an 'error' event, the connect only as "Connection is closed".
-    throw lastError && /WRONGPASS|NOAUTH|NOPERM/.test(lastError.message) ? lastError : e;
+    // A refused AUTH or a failed TLS verification surfaces as an 'error' event; the connect only says "Connection is closed".
+    throw lastError ?? e;
   }
   return client;
 }
