@@ -3,7 +3,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
 import { UnhealthyError, UserError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
-import { closeRedis, parseInfo, redisAccess, redisClient, sentinelClientOptions } from '../services/redis.js';
+import { closeRedis, parseInfo, quietSentinelErrors, redisAccess, redisClient, sentinelClientOptions } from '../services/redis.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import type { StackDeps } from '../stack/context.js';
 import { projectContainers } from '../stack/context.js';
@@ -107,10 +107,8 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     const { Redis } = await import('ioredis');
     writer = new Redis({ ...sentinelClientOptions(ctx, defs, ctx.probeHost, 'app'), commandTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
     writer.on('error', () => {});
+    quietSentinelErrors(writer);
     await writer.connect();
-    // ioredis gives the failover detector's Sentinel connections no error listener: give them one.
-    const detector = (writer as unknown as { connector?: { failoverDetector?: { sentinels?: { client: { on(e: string, f: () => void): void } }[] } } }).connector?.failoverDetector;
-    for (const s of detector?.sentinels ?? []) s.client.on('error', () => {});
     const w = writer;
     loop = (async () => {
       for (let n = 0; !stop; n++) {

@@ -548,3 +548,20 @@ export function sentinelClientOptions(ctx: StackContext, defs: ServiceDef[], hos
     sentinelMaxConnections: 10,
   };
 }
+
+/**
+ * ioredis gives the Sentinel connections of its failover detector no 'error' listener, so a
+ * Sentinel that is down prints "[ioredis] Unhandled error event" on stderr. baas's own clients
+ * listen on every Sentinel connection the connector makes (the errors are handled by its
+ * reconnect logic anyway).
+ */
+export function quietSentinelErrors(client: RedisClient): void {
+  const connector = (client as unknown as { connector?: { connectToSentinel?: (...a: unknown[]) => { on(e: string, f: () => void): void } } }).connector;
+  const original = connector?.connectToSentinel;
+  if (!connector || !original) return;
+  connector.connectToSentinel = (...args: unknown[]) => {
+    const c = original.apply(connector, args);
+    c.on('error', () => {});
+    return c;
+  };
+}
