@@ -13,6 +13,7 @@ import { parseConfigText } from '../dist/config/load.js';
 import { makeContext } from '../dist/stack/context.js';
 import { desiredServices, resolvePorts } from '../dist/stack/desired.js';
 import { generateSecrets } from '../dist/stack/secrets.js';
+import { prepareServiceFiles } from '../dist/security/service-files.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
 const BIN = path.resolve('bin/baas.js');
@@ -56,6 +57,8 @@ const config = parseConfigText(configYaml('bench-compose', 16432));
 const ctx = makeContext({ config, file: undefined, dir: composeDir }, '10.252.7.0/24', generateSecrets(), {});
 const defs = desiredServices(ctx, resolvePorts(config, [], () => 0));
 const pw = ctx.secrets.redis.password;
+// The same read-only secret files baas mounts at /run/secrets.
+await prepareServiceFiles(ctx, defs);
 const health = {
   postgres: ['CMD', 'bash', '-c', 'echo > /dev/tcp/127.0.0.1/5432'],
   redis: ['CMD', 'redis-cli', '--no-auth-warning', '-a', pw, 'ping'],
@@ -68,6 +71,7 @@ for (const d of defs) {
     entrypoint: [],
     command: d.spec.cmd.map((c) => c.replaceAll('$', () => '$$')),
     environment: d.spec.env,
+    volumes: d.spec.mounts.filter((m) => m.readOnly).map((m) => `${m.source}:${m.target}:ro`),
     init: true,
     ports: d.spec.ports.map((p) => `127.0.0.1:${p.host}:${p.container}`),
     networks: { default: { ipv4_address: d.spec.ipv4 } },
