@@ -37,6 +37,7 @@ function expiry(iso: string | null, now: Date): string {
  */
 async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) => Promise<T>, interruptible = false, mutates = interruptible): Promise<T> {
   // Load the Docker client, the config and the branch code side by side: start-up is most of a clone's time.
+  if (opts.databaseUrl) (await import('./migrate.js')).warnPasswordInUrl(app, opts.databaseUrl);
   const runtime = opts.databaseUrl ? undefined : app.runtime();
   const [loaded, { openBranchContext }] = await Promise.all([app.config(), import('../branch/context.js'), runtime]);
   const controller = new AbortController();

@@ -7,7 +7,7 @@ import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerRedis } from './redis.js';
-import { registerSecurity } from './security.js';
+import { registerClaims, registerSecurity } from './security.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -22,4 +22,5 @@ export function registerCommands(program: Command, app: App): void {
   registerBranch(program, app);
   registerRedis(program, app);
   registerSecurity(program, app);
+  registerClaims(program, app);
 }

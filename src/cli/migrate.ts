@@ -11,12 +11,43 @@ export interface DbOpts {
   json?: boolean;
 }
 
-export const DATABASE_URL_HELP = 'admin (superuser) URL of any Postgres; default: env DATABASE_ADMIN_URL, else the running stack';
+export const DATABASE_URL_HELP = 'admin (superuser) URL of any Postgres; default: env DATABASE_ADMIN_URL, or the file named by DATABASE_ADMIN_URL_FILE, else the running stack';
 
-/** The admin URL: --database-url, then env DATABASE_ADMIN_URL, then the running stack's connection info. */
+/** A password on the command line is visible to every user (ps) and kept in shell history: say so. */
+export function warnPasswordInUrl(app: App, url: string | undefined): void {
+  if (!url) return;
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return;
+  }
+  if (password) {
+    app.io.stderr('warning: --database-url carries a password, which other users can read in `ps` and your shell keeps in its history; set DATABASE_ADMIN_URL or DATABASE_ADMIN_URL_FILE (a 0600 file) instead.\n');
+  }
+}
+
+/** The admin URL from the environment: DATABASE_ADMIN_URL, else the file DATABASE_ADMIN_URL_FILE names. */
+export async function adminUrlFromEnv(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const direct = env['DATABASE_ADMIN_URL'];
+  if (direct) return direct;
+  const file = env['DATABASE_ADMIN_URL_FILE'];
+  if (!file) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (e) {
+    throw new UserError(`DATABASE_ADMIN_URL_FILE names ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { hint: 'Point it at a readable file holding one postgres:// URL.' });
+  }
+}
+
+/** The admin URL: --database-url, then env DATABASE_ADMIN_URL(_FILE), then the running stack's connection info. */
 export async function adminUrl(app: App, opts: DbOpts): Promise<string> {
-  if (opts.databaseUrl) return opts.databaseUrl;
-  const fromEnv = app.io.env['DATABASE_ADMIN_URL'];
+  if (opts.databaseUrl) {
+    warnPasswordInUrl(app, opts.databaseUrl);
+    return opts.databaseUrl;
+  }
+  const fromEnv = await adminUrlFromEnv(app.io.env);
   if (fromEnv) return fromEnv;
   const loaded = await app.config();
   if (!loaded.config.services.postgres.enabled) {
@@ -57,6 +88,7 @@ async function target(app: App, opts: DbOpts) {
   return {
     url: await adminUrl(app, opts),
     appRole: loaded.config.services.postgres.user,
+    tenantClaims: loaded.config.security.tenantClaims,
     appDir: path.resolve(loaded.dir, loaded.config.migrations.dir),
   };
 }

@@ -61,6 +61,31 @@ trusting the stack. With your own tls.certFile/keyFile, replace the files first,
     });
 }
 
+export function registerClaims(program: Command, app: App): void {
+  const io = app.io;
+  const claims = program.command('claims').description('signed tenant claims (security.tenantClaims: signed): the key your auth layer signs with');
+  claims
+    .command('key')
+    .description("print the HMAC key the database verifies organisation claims with (admin only; masked unless --show-secrets)")
+    .option('--database-url <url>', 'admin URL of any Postgres; default: env DATABASE_ADMIN_URL, else the running stack')
+    .option('--show-secrets', 'print the key instead of ***')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', `
+Examples:
+  $ baas claims key --show-secrets            put it in your auth layer's secret store, nowhere else
+A claim is '<org uuid>.<user id>.<expires unix s>.<hex HMAC-SHA256 of the first three parts>';
+the app sets it per transaction: select baas_platform.set_org_claim($1).`)
+    .action(async (opts: JsonOpt & { databaseUrl?: string; showSecrets?: boolean }) => {
+      const { withAdmin } = await import('./migrate.js');
+      const { readClaimKey } = await import('../security/claims.js');
+      const key = await withAdmin(app, opts, (sql) => readClaimKey(sql));
+      const shown = opts.showSecrets ? key : '***';
+      if (opts.json) io.stdout(json({ key: shown, algorithm: 'HMAC-SHA256', format: '<org>.<user>.<expires>.<hex mac>' }));
+      else io.stdout(`${shown}\n`);
+      if (!opts.showSecrets) io.stderr('The key is masked; add --show-secrets to print it.\n');
+    });
+}
+
 /** `baas doctor --exposure`: every published port, what it speaks and who may log in (exit 6 when the server profile exposes plaintext). */
 export async function exposureCommand(app: App, opts: JsonOpt): Promise<void> {
   const io = app.io;

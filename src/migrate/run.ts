@@ -28,6 +28,8 @@ create table if not exists baas_platform.schema_migrations (
 export interface MigrateTarget {
   /** Admin (superuser) URL: migrations create tables, roles and policies. */
   url: string;
+  /** Tenant claims mode (config security.tenantClaims), set after the platform migrations. */
+  tenantClaims?: 'session' | 'signed';
   /** The application role (config services.postgres.user), granted what it needs by the platform schema. */
   appRole: string;
   appDir: string;
@@ -231,6 +233,12 @@ async function sessionSettings(c: Sql, target: MigrateTarget): Promise<void> {
   await c.query("select set_config('baas.app_role', $1, false)", [target.appRole]);
 }
 
+/** The config's tenant claims mode, once the platform schema that knows it is there. */
+async function applyTenantClaims(c: Sql, mode: 'session' | 'signed'): Promise<void> {
+  const [row] = await c.query<{ f: string | null }>("select to_regprocedure('baas_platform.set_tenant_claims(text)')::text as f");
+  if (row?.f) await c.query('select baas_platform.set_tenant_claims($1)', [mode]);
+}
+
 /** Applies pending platform migrations, then the app's, each in its own transaction, under an advisory lock. */
 export async function migrateUp(deps: MigrateDeps, target: MigrateTarget, options: UpOptions = {}): Promise<UpResult> {
   const now = deps.now ?? Date.now;
@@ -265,6 +273,7 @@ export async function migrateUp(deps: MigrateDeps, target: MigrateTarget, option
         options.onEvent?.({ type: 'applied', migration: refOf(m), durationMs: d });
         applied.push({ ...refOf(m), durationMs: d, noTransaction: m.noTransaction });
       }
+      if (target.tenantClaims) await applyTenantClaims(c, target.tenantClaims);
       return { dryRun: false, applied, pending: [], ignored: set.ignored, durationMs: now() - started };
     } finally {
       await releaseLock(c);
