@@ -3,7 +3,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
 import { UnhealthyError, UserError } from '../errors.js';
 import { LABEL } from '../model/labels.js';
-import { closeRedis, parseInfo, quietSentinelErrors, redisAccess, redisClient, sentinelClientOptions } from '../services/redis.js';
+import { closeRedis, keepFollowing, parseInfo, quietSentinelErrors, redisAccess, redisClient, sentinelClientOptions } from '../services/redis.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import type { StackDeps } from '../stack/context.js';
 import { projectContainers } from '../stack/context.js';
@@ -38,6 +38,8 @@ export interface FailoverResult {
   /** From the trigger to the first acknowledged write on the new master (with measure). */
   firstWriteMs?: number;
   writes?: { attempted: number; acknowledged: number; unacknowledged: number; failed: number };
+  /** Why writes failed during the run (first words of the error, count). */
+  errors?: Record<string, number>;
   /** Acknowledged writes missing on the new master afterwards. */
   lostAcknowledged?: number;
   /** Writes the master answered OK but no replica confirmed (WAIT 0), missing afterwards. */
@@ -95,6 +97,8 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
   /** SET answered OK but WAIT saw no replica: what a client that does not WAIT would call written. */
   const unconfirmed: number[] = [];
   const stats = { attempted: 0, acknowledged: 0, unacknowledged: 0, failed: 0 };
+  /** Why writes failed, with counts (the first words of each error). */
+  const errors = new Map<string, number>();
   let stop = false;
   let lastOk = Date.now();
   let longestGap = 0;
@@ -102,12 +106,14 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
   let firstOnNew: number | undefined;
   let newMasterPort: number | undefined;
   let writer: RedisClient | undefined;
+  let following: { stop(): void } | undefined;
   let loop: Promise<void> = Promise.resolve();
   if (options.measure) {
     const { Redis } = await import('ioredis');
     writer = new Redis({ ...sentinelClientOptions(ctx, defs, ctx.probeHost, 'app'), commandTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
     writer.on('error', () => {});
     quietSentinelErrors(writer);
+    following = keepFollowing(writer);
     await writer.connect();
     const w = writer;
     loop = (async () => {
@@ -128,8 +134,10 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
             stats.unacknowledged++;
             unconfirmed.push(n);
           }
-        } catch {
+        } catch (e) {
           stats.failed++;
+          const m = e instanceof Error ? e.message.split('.')[0]!.slice(0, 80) : String(e);
+          errors.set(m, (errors.get(m) ?? 0) + 1);
           await sleep(5);
         }
       }
@@ -213,6 +221,7 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     if (resumed) await resumed.catch(() => {});
     stop = true;
     await loop;
+    following?.stop();
     closeRedis(writer);
   }
 
@@ -272,7 +281,7 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     newMaster: newDef!.name,
     switchMs,
     ...(options.measure
-      ? { firstWriteMs: firstOnNew !== undefined ? firstOnNew - trigger : undefined, writes: stats, lostAcknowledged: lost, lostUnconfirmed, longestGapMs: longestGap }
+      ? { firstWriteMs: firstOnNew !== undefined ? firstOnNew - trigger : undefined, writes: stats, errors: Object.fromEntries(errors), lostAcknowledged: lost, lostUnconfirmed, longestGapMs: longestGap }
       : {}),
     ...(killedRestarted !== undefined ? { killedRestarted } : {}),
     ...(resumedAsReplica !== undefined ? { resumedAsReplica } : {}),

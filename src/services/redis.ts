@@ -458,7 +458,8 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
         ? [
             'Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels take the same user and password.',
             'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).',
-            `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap,${tlsOpts} failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
+            `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap,${tlsOpts} enableReadyCheck: false, failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
+            "ioredis 5 can end such a client for good when +switch-master arrives mid-reconnect: add client.on('end', () => setTimeout(() => client.status === 'end' && client.connect().catch(() => {}), 10)) unless you closed it yourself.",
             'Writes that must survive a failover: follow them with WAIT 1 <ms> and treat a reply of 0 as not durable.',
             'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.',
           ]
@@ -563,5 +564,26 @@ export function quietSentinelErrors(client: RedisClient): void {
     const c = original.apply(connector, args);
     c.on('error', () => {});
     return c;
+  };
+}
+
+/**
+ * ioredis (5.x) ends a Sentinel client for good when its failover detector sees +switch-master
+ * while the client is still reconnecting (the detector closes the connector mid-connect, and
+ * the connect fails with "Connection is closed"). A client that should follow failovers
+ * reconnects when that happens; `stop()` is how its owner ends it.
+ */
+export function keepFollowing(client: RedisClient): { stop(): void } {
+  let stopped = false;
+  client.on('end', () => {
+    if (stopped) return;
+    setTimeout(() => {
+      if (!stopped && client.status === 'end') client.connect().catch(() => {});
+    }, 10);
+  });
+  return {
+    stop() {
+      stopped = true;
+    },
   };
 }
