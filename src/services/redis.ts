@@ -241,6 +241,12 @@ export function evaluateSentinel(
   const replicas = peers ? peers.replicas.filter(instanceUp).length : Number(master['num-slaves'] ?? 0);
   const counts = { sentinelsUp: others + 1, replicasUp: replicas };
   if (ckquorum instanceof Error) return { ok: false, detail: `quorum not reachable: ${ckquorum.message}`, ...counts };
+  // CKQUORUM notices stopped peers only after down-after-milliseconds; the peers' flags say it sooner.
+  const quorum = Number(master['quorum'] ?? 0);
+  if (peers && quorum > 0 && others + 1 < quorum) {
+    const down = peers.sentinels.filter((p) => !instanceUp(p)).map((p) => `sentinel ${p['ip']}`);
+    return { ok: false, detail: `quorum lost: ${others + 1} of ${expectedSentinels} Sentinels up, ${quorum} needed for a failover${down.length ? ` (down: ${down.join(', ')})` : ''}`, ...counts };
+  }
   const flags = master['flags'] ?? '';
   const ok = /^OK/.test(ckquorum) && others >= expectedSentinels - 1 && replicas >= expectedReplicas && !/o?_?down/.test(flags);
   const down = peers ? [...peers.sentinels.filter((p) => !instanceUp(p)).map((p) => `sentinel ${p['ip']}`), ...peers.replicas.filter((r) => !instanceUp(r)).map((r) => `replica ${r['ip']}`)] : [];

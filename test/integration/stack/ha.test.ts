@@ -42,6 +42,7 @@ describe('Redis HA under faults (TLS on, down-after 1000 ms)', () => {
   const container = async (service: string) => (await rt.listContainers({ 'baas.project': p.name, 'baas.service': service }))[0]!;
   const topology = async (): Promise<{ code: number; t: TopologyJson }> => {
     const r = await p.run(['redis', 'topology', '--json']);
+    if (!r.out) throw new Error(`redis topology printed nothing (exit ${r.code}): ${r.err}`);
     return { code: r.code, t: JSON.parse(r.out) as TopologyJson };
   };
 

@@ -36,6 +36,12 @@ describe('Redis readiness', () => {
     expect(evaluateSentinel(new Error('NOQUORUM 1 usable Sentinels'), master, 3, 2)).toMatchObject({ ok: false, detail: expect.stringContaining('NOQUORUM') });
   });
 
+  it('says the quorum is lost as soon as the peers are flagged down, before CKQUORUM notices', () => {
+    const master = { ip: '10.0.0.21', port: '6379', 'num-other-sentinels': '2', 'num-slaves': '2', flags: 'master', quorum: '2' };
+    const peers = { sentinels: [{ ip: '10.0.0.32', flags: 's_down,sentinel' }, { ip: '10.0.0.33', flags: 's_down,sentinel' }], replicas: [{ ip: '10.0.0.22', flags: 'slave' }, { ip: '10.0.0.23', flags: 'slave' }] };
+    expect(evaluateSentinel('OK 3 usable Sentinels', master, 3, 2, peers)).toMatchObject({ ok: false, detail: 'quorum lost: 1 of 3 Sentinels up, 2 needed for a failover (down: sentinel 10.0.0.32, sentinel 10.0.0.33)' });
+  });
+
   it('parses ROLE replies and field/value arrays', () => {
     expect(parseRole(['master', 10, [['10.0.0.22', '6379', '8']]])).toEqual({ role: 'master', offset: 10, replicas: [{ ip: '10.0.0.22', port: 6379, offset: 8 }] });
     expect(parseRole(['slave', '10.0.0.21', 6379, 'connected', 99])).toMatchObject({ role: 'slave', masterIp: '10.0.0.21', linkState: 'connected' });
