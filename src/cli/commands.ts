@@ -7,6 +7,7 @@ import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerRender } from './render.js';
+import { registerNodes } from './swarm.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -20,4 +21,5 @@ export function registerCommands(program: Command, app: App): void {
   registerDashboard(program, app);
   registerBranch(program, app);
   registerRender(program, app);
+  registerNodes(program, app);
 }

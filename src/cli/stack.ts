@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
 import { json, ms, table } from './format.js';
+import { resolveTarget, swarmDownCommand, swarmHealthCommand, swarmStatusCommand, swarmUpCommand } from './swarm.js';
 
 interface JsonOpt {
   json?: boolean;
@@ -27,14 +28,20 @@ export function registerStack(program: Command, app: App): void {
     .option('--json', 'print the result as JSON (progress as NDJSON on stderr)')
     .option('--timeout <seconds>', 'how long each service may take to become healthy', '90')
     .option('--quiet', 'no progress output')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas up                  whole stack: Postgres, Redis master + replicas + sentinels, MongoDB
   $ baas up redis            only Redis and its sentinels
   $ baas up --json | jq .services
+  $ DOCKER_HOST=ssh://admin@manager-1 baas up --target swarm     the same stack across a Docker Swarm
 Running it again changes nothing unless the configuration changed (then only what changed is recreated).`)
-    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean }) => {
+    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean; target?: string }) => {
       const timeoutMs = parseTimeout(opts.timeout);
+      if ((await resolveTarget(app, opts.target)) === 'swarm') {
+        if (services.length) throw new UserError('`baas up --target swarm` deploys the whole stack; it takes no service names.', { hint: 'Run `baas up --target swarm` without names.' });
+        return swarmUpCommand(app, { ...opts, timeoutMs });
+      }
       const loaded = await app.config();
       const { up } = await import('../stack/up.js');
       const { createProgress } = await import('./progress.js');
@@ -77,11 +84,14 @@ Running it again changes nothing unless the configuration changed (then only wha
     .description('stop and remove the stack; data volumes are kept unless --volumes')
     .option('--volumes', 'also delete the data volumes (irreversible)')
     .option('--json', 'print the result as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas down                keep the data for the next \`baas up\`
-  $ baas down --volumes      remove everything baas created for this project`)
-    .action(async (opts: JsonOpt & { volumes?: boolean }) => {
+  $ baas down --volumes      remove everything baas created for this project
+  $ baas down --target swarm remove the stack from the swarm (volumes stay on their nodes)`)
+    .action(async (opts: JsonOpt & { volumes?: boolean; target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmDownCommand(app, opts);
       const loaded = await app.config();
       const { down } = await import('../stack/down.js');
       const r = await down(await deps(app), loaded, { volumes: Boolean(opts.volumes) });
@@ -99,11 +109,14 @@ Examples:
     .command('status')
     .description('what runs: containers, images, ports and Docker state')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas status
-  $ baas status --json | jq '.services[] | {service, state}'`)
-    .action(async (opts: JsonOpt) => {
+  $ baas status --json | jq '.services[] | {service, state}'
+  $ baas status --target swarm        every service with its node and that node's state`)
+    .action(async (opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmStatusCommand(app, opts);
       const loaded = await app.config();
       const { status } = await import('../stack/status.js');
       const r = await status(await deps(app), loaded, await app.stateDir());
@@ -118,12 +131,15 @@ Examples:
     .description("ask every service with its own client: latency, role, replication and quorum (exit 6 when anything is unhealthy)")
     .argument('[services...]', 'only these services')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas health
   $ baas health redis --json
+  $ baas health --target swarm
 Exit code 6 when any selected service is not healthy, so scripts can gate on it.`)
-    .action(async (services: string[], opts: JsonOpt) => {
+    .action(async (services: string[], opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmHealthCommand(app, services, opts);
       const loaded = await app.config();
       const { describeStack } = await import('../stack/context.js');
       const { stackHealth } = await import('../stack/health.js');

@@ -87,6 +87,8 @@ export const configSchema = z
   .object({
     project: z.string().regex(PROJECT_NAME, 'must be 2-40 characters of lowercase letters, digits and -, starting with a letter').default('baas'),
     profile: z.enum(['local', 'server']).default('local'),
+    /** Where `up`/`status`/`health`/`down` act: this host's Docker, or a Swarm through its manager (DOCKER_HOST). */
+    target: z.enum(['docker', 'swarm']).default('docker'),
     /** Which images to use: the official ones from a registry, or ones built by `baas images build`. */
     images: z.enum(['official', 'local']).default('official'),
     /** Address published ports bind to; defaults to 127.0.0.1 (local) or 0.0.0.0 (server). */
