@@ -123,7 +123,9 @@ Examples:
 Examples:
   $ baas nodes label db-1 postgres           sets baas.postgres=true on db-1 (and removes it elsewhere)
   $ baas up --target swarm                   Postgres then runs on db-1`)
-    .action(async (node: string, role: string, opts: { force?: boolean; json?: boolean }) => {
+    .action(async (node: string, role: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
+      // `baas nodes` has --json too, and commander gives a flag after the subcommand to the parent.
+      opts = cmd.optsWithGlobals();
       const { labelNode } = await import('../targets/swarm/nodes.js');
       const { DockerSwarmEngine } = await import('../targets/swarm/engine.js');
       const r = await labelNode(new DockerSwarmEngine(io.env), node, role, { force: Boolean(opts.force) });

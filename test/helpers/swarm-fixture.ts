@@ -107,6 +107,7 @@ function daemonArgs(id: string, node: SwarmNode): string[] {
     '--pidfile', path.join(node.dir, 'docker.pid'),
     '-H', node.dockerHost,
     '--iptables=false', '--ip6tables=false', '--bridge=none',
+    '--dns', node.addr,
     '--containerd-namespace', `bsw-${id}-n${node.index}`,
     '--containerd-plugins-namespace', `bsw-${id}-n${node.index}-plugins`,
     '--cgroup-parent', `/bsw-${id}-n${node.index}`,
@@ -133,6 +134,33 @@ function tail(file: string, lines = 20): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * A stub DNS server in each node's namespace that answers NXDOMAIN at once. It stands in for the
+ * upstream DNS a real network has: Docker's embedded DNS forwards names it does not know (such as
+ * the service names of a lost node's tasks) upstream, and with no upstream at all every such
+ * lookup waits ~20 s. Sentinel resolves names synchronously, so it would stall into TILT mode.
+ */
+const DNS_STUB = `
+const s = require('node:dgram').createSocket('udp4');
+s.on('message', (m, r) => {
+  if (m.length < 12) return;
+  let i = 12;
+  while (i < m.length && m[i] !== 0) i += m[i] + 1;
+  const q = Buffer.from(m.subarray(0, Math.min(m.length, i + 5))); // header and question only
+  q[2] = 0x80 | (m[2] & 0x79); // response, same opcode, keep RD
+  q[3] = 0x80 | 3;             // RA, NXDOMAIN
+  q.writeUInt16BE(1, 4); q.writeUInt16BE(0, 6); q.writeUInt16BE(0, 8); q.writeUInt16BE(0, 10);
+  s.send(q, r.port, r.address);
+});
+// Bound to the node's address, not 0.0.0.0: the reply must come from the address asked
+// (the embedded DNS uses a connected socket), not from whichever the route picks.
+s.bind(53, process.argv[1]);
+`;
+
+function launchDns(node: SwarmNode): void {
+  spawn('nsenter', [`--net=/run/netns/${node.netns}`, process.execPath, '-e', DNS_STUB, node.addr], { detached: true, stdio: 'ignore' }).unref();
 }
 
 function launch(id: string, node: SwarmNode): void {
@@ -332,6 +360,7 @@ export async function startSwarm(options: SwarmOptions = {}): Promise<SwarmFixtu
       mkdirSync(path.join(n.dir, 'data'), { recursive: true });
       mkdirSync(path.join(n.dir, 'exec'), { recursive: true });
       writeFileSync(path.join(n.dir, 'daemon.json'), '{}\n');
+      launchDns(n);
       launch(id, n);
     }
     await Promise.all(nodes.map((n) => waitForDaemon(n)));
