@@ -55,6 +55,10 @@ export async function swarmDown(deps: SwarmDeps, loaded: LoadedConfig, options: 
       }
     }
   }
+  // The manager keeps listing a removed network until its own tasks have left it: wait, so
+  // that an `up` right after this `down` makes a new one instead of finding the old one.
+  const gone = clock.now() + 30_000;
+  while (networks.length > 0 && (await engine.networks(filter)).some((n) => networks.some((x) => x.id === n.id)) && clock.now() < gone) await clock.sleep(250);
   const secrets = await engine.secrets(filter);
   for (const s of secrets) await engine.removeSecret(s.id);
   const configs = await engine.configs(filter);
