@@ -1,6 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -245,10 +245,8 @@ function killNode(id: string, node: SwarmNode): void {
 /** Removes everything of one fixture: daemons, mounts, namespaces, links, cgroups, files. */
 async function destroy(id: string, nodeCount: number): Promise<void> {
   const nodes = Array.from({ length: nodeCount }, (_, i) => nodeOf(id, '0.0.0', i + 1));
-  const t0 = Date.now();
   for (const n of nodes) killNode(id, n);
   await sleep(300);
-  const t1 = Date.now();
   const base = path.join(ROOT, id);
   // A daemon that was killed leaves its mounts (overlay layers, netns bind mounts) behind.
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -257,7 +255,6 @@ async function destroy(id: string, nodeCount: number): Promise<void> {
     .filter((m) => m.startsWith(`${base}/`) || m === base)
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) trySh('umount', ['-l', m]);
-  const t2 = Date.now();
   for (const n of nodes) trySh('ip', ['netns', 'del', n.netns]);
   trySh('ip', ['netns', 'del', `bsw-${id}-sw`]);
   trySh('ip', ['link', 'del', `bsw-${id}`]);
@@ -268,9 +265,7 @@ async function destroy(id: string, nodeCount: number): Promise<void> {
       trySh('rmdir', [root]);
     }
   }
-  const t3 = Date.now();
   rmSync(base, { recursive: true, force: true });
-  if (process.env['BAAS_SWARM_DEBUG']) console.log({ kill: t1 - t0, umount: t2 - t1, net: t3 - t2, rm: Date.now() - t3, mounts: mounts.length });
 }
 
 function safeReaddir(dir: string): string[] {
@@ -410,17 +405,4 @@ export async function startSwarm(options: SwarmOptions = {}): Promise<SwarmFixtu
     await fixture.teardown().catch(() => {});
     throw e;
   }
-}
-
-/** Whether this machine can run the fixture (root, ip, nsenter, dockerd). */
-export function swarmFixtureAvailable(): { ok: boolean; why?: string } {
-  if (process.getuid?.() !== 0) return { ok: false, why: 'needs root (network namespaces and extra dockerd daemons)' };
-  for (const bin of ['ip', 'nsenter', 'unshare', 'dockerd', 'docker']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    } catch {
-      return { ok: false, why: `${bin} is not installed` };
-    }
-  }
-  return existsSync('/proc/self/ns/net') ? { ok: true } : { ok: false, why: 'no network namespaces' };
 }
