@@ -74,18 +74,28 @@ try {
     const node = swarm.nodes.find((n) => n.name === hostname);
     try {
       const res = await writeThroughFailover(client, () => swarm.cutLink(node), { writes: 10 });
+      if (res.failures === 0) {
+        // No write failed: the master was not on the node that was cut; not a failover to count.
+        console.log(`trial ${i + 1}: not counted (the master had moved before the cut)`);
+        continue;
+      }
       failovers.push(res.failoverMs);
       console.log(`trial ${i + 1}: master ${master} on ${hostname}${node === swarm.manager ? ' (the manager)' : ''} lost; first write on ${await client.masterName()} after ${res.failoverMs} ms (${res.failures} failed writes)`);
     } finally {
       await client.close();
       swarm.restoreLink(node);
     }
-    // The node is back: wait until every service is healthy again before the next trial.
-    for (let k = 0; k < 120; k++) {
+    // The node is back: wait until the stack is healthy and settled (every sentinel names the
+    // same master, three checks in a row) before the next trial. After the manager itself was
+    // cut off, the swarm restarts the tasks of the nodes it saw as down, which can move the
+    // master once more: that must be over before the next cut.
+    let settled = 0;
+    for (let k = 0; k < 180 && settled < 3; k++) {
       const h = await baas('health');
-      if (h.code === 0 && h.json?.healthy) break;
-      await sleep(1000);
-      if (k === 119) throw new Error(`the stack did not become healthy again after trial ${i + 1}`);
+      const masters = new Set((h.json?.services ?? []).filter((s) => s.kind === 'sentinel').map((s) => s.details?.master));
+      settled = h.code === 0 && h.json?.healthy && masters.size === 1 ? settled + 1 : 0;
+      await sleep(2000);
+      if (k === 179) throw new Error(`the stack did not settle after trial ${i + 1}`);
     }
   }
 } finally {
