@@ -31,13 +31,25 @@ export const CAPABILITIES = [
 ] as const;
 export type CapabilityName = (typeof CAPABILITIES)[number];
 
-const asOf = z
-  .string()
-  .regex(/^(\d{4}-\d{2}(-\d{2})?|commit [0-9a-f]{7,40})$/, 'must be a date (YYYY-MM or YYYY-MM-DD) or "commit <sha>"');
+/** A date, never a commit id: `baas cost --sources` shows it in its "As of" column. */
+const asOf = z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be a date (YYYY-MM or YYYY-MM-DD); put a commit id under `commit`');
 
 const source = z
-  .object({ title: z.string().min(1), as_of: asOf, date_kind: z.enum(['published', 'retrieved']).default('published') })
+  .object({
+    title: z.string().min(1),
+    as_of: asOf,
+    date_kind: z.enum(['published', 'retrieved']).default('published'),
+    /** The source repository commit the figures were read at, when the page itself shows no date. */
+    commit: z.string().regex(/^[0-9a-f]{7,40}$/).optional(),
+    url: z.string().url().optional(),
+  })
   .strict();
+export type Source = z.infer<typeof source>;
+
+/** How a source reads in outputs: its title, and the commit it was read at when there is one. */
+export function sourceLabel(s: Source): string {
+  return s.commit && !s.title.includes(s.commit) ? `${s.title} (commit ${s.commit})` : s.title;
+}
 
 const included = z.union([z.number().nonnegative(), z.literal('unlimited'), z.literal('unknown')]);
 export type Included = z.infer<typeof included>;
@@ -227,7 +239,7 @@ export function priceRecords(catalog: Catalog): PriceRecord[] {
   for (const p of catalog.platforms) {
     const rec = (what: string, usd: number | 'unknown', s: string): void => {
       const src = p.sources[s];
-      out.push({ platform: p.id, what, usd, source: src?.title ?? '', as_of: src?.as_of ?? '', date_kind: src?.date_kind ?? 'published' });
+      out.push({ platform: p.id, what, usd, source: src ? sourceLabel(src) : '', as_of: src?.as_of ?? '', date_kind: src?.date_kind ?? 'published' });
     };
     for (const [id, m] of Object.entries(p.meters)) {
       if (m.price !== undefined) rec(`meter ${id}`, m.price, m.source);

@@ -1,4 +1,4 @@
-import type { Catalog, Meter, Plan, Platform } from './catalog.js';
+import { sourceLabel, type Catalog, type Meter, type Plan, type Platform } from './catalog.js';
 import { scaleUsage, type Metric, type Usage } from './usage.js';
 
 /**
@@ -108,7 +108,7 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
   const lines: CostLine[] = [];
   const src = (id: string): { source?: string; as_of?: string } => {
     const s = platform.sources[id];
-    return s ? { source: s.title, as_of: s.as_of } : {};
+    return s ? { source: sourceLabel(s), as_of: s.as_of } : {};
   };
   const reject = (reason: string): Evaluated => ({ plan, lines, knownTotal: 0, unknownCount: 0, rejectReason: reason });
 

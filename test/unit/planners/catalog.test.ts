@@ -17,8 +17,16 @@ describe('platform catalog', () => {
     expect(records.length).toBeGreaterThan(40);
     for (const r of records) {
       expect(r.source, `${r.platform} ${r.what}`).not.toBe('');
-      expect(r.as_of, `${r.platform} ${r.what}`).toMatch(/^(\d{4}-\d{2}(-\d{2})?|commit [0-9a-f]{7,40})$/);
+      expect(r.as_of, `${r.platform} ${r.what}`).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
     }
+  });
+
+  it('gives every price a date in as_of, never a commit id (a commit goes with the source)', () => {
+    const records = priceRecords(catalog);
+    const commits = records.filter((r) => !/^\d{4}-\d{2}(-\d{2})?$/.test(r.as_of));
+    expect(commits.map((r) => `${r.platform} ${r.what}: ${r.as_of}`)).toEqual([]);
+    const supabase = records.find((r) => r.platform === 'supabase' && r.what === 'meter mau');
+    expect(supabase?.source).toMatch(/commit 124cddf/);
   });
 
   it('keeps the seed documents\' placeholder prices out', () => {

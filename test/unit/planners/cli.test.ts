@@ -116,6 +116,12 @@ describe('baas cost (CLI)', () => {
     const r = await run(['cost', '--sources', '--json']);
     const recs = JSON.parse(r.out) as { source: string; as_of: string }[];
     expect(recs.every((x) => x.source && x.as_of)).toBe(true);
+    // Dates where dates belong: the As-of column never shows a git commit id.
+    expect(recs.filter((x) => /commit/.test(x.as_of))).toEqual([]);
+    const text = await run(['cost', '--sources']);
+    for (const line of text.out.split('\n').slice(2).filter(Boolean)) {
+      expect(line, line).toMatch(/\d{4}-\d{2}(-\d{2})?( \((retrieved|assumption)\))?$/);
+    }
   });
 });
 
