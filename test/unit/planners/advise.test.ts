@@ -27,8 +27,9 @@ describe('advise on the scenario files', () => {
       const top = a.stacks[0];
       expect(top).toBeDefined();
       if (r.expect?.none) {
-        expect(a.satisfiable).toBe(false);
-        expect(top?.violations.length).toBeGreaterThan(0);
+        // No stack meets, or is confirmed to meet, every hard constraint.
+        expect(a.confirmed).toBe(false);
+        expect((top?.violations.length ?? 0) + (top?.warnings.length ?? 0)).toBeGreaterThan(0);
         if (r.expect.conflict) {
           expect(a.conflicts.map((c) => [...c.constraints].sort())).toContainEqual([...r.expect.conflict].sort());
         }
@@ -51,7 +52,7 @@ describe('advise', () => {
   it('gives every stack a per-criterion score and reasons tied to requirements', () => {
     const a = advise(catalog, resolveRequirements(base, { features: { realtime: true } }));
     const top = a.stacks[0];
-    expect(top?.criteria.map((c) => c.id)).toEqual(expect.arrayContaining(['capabilities', 'data', 'stage', 'cost', 'lock_in', 'ecosystem']));
+    expect(top?.criteria.map((c) => c.id)).toEqual(expect.arrayContaining(['capabilities', 'data', 'simplicity', 'cost', 'lock_in', 'ecosystem']));
     const reasons = top?.criteria.flatMap((c) => c.reasons) ?? [];
     expect(reasons.find((x) => x.requirement === 'features.realtime')?.text).toMatch(/realtime/);
     expect(top?.cost.monthly).toBeTypeOf('number');
@@ -94,12 +95,17 @@ describe('advise', () => {
     const a = advise(catalog, resolveRequirements({ app: { kind: 'mobile', frontend: 'flutter' }, data: { model: 'document' } }, { features: { offline_sync: true }, constraints: { self_hosting: 'required' } }));
     expect(a.satisfiable).toBe(false);
     expect(a.conflicts[0]?.text).toMatch(/Offline sync \(offered by Firebase\) and the self-hosting constraint cannot both be met/);
-    expect(a.stacks[0]?.key).toBe('firebase');
+    // A self-hosting breach is worse than a missing capability: the first pick runs on your
+    // servers and lacks offline sync; Firebase (hosted) comes after every such stack.
+    const top = a.stacks[0];
+    expect(top?.violations.map((v) => v.constraint)).toEqual(['capability:offline_sync']);
+    expect(top?.cost.plans.every((p) => p.plan === 'self-hosted')).toBe(true);
+    expect(a.stacks.findIndex((s) => s.key === 'firebase')).toBe(-1); // not among the first five
   });
 
   it('explains contradictory requirements: budget 0 with HIPAA', () => {
     const a = advise(catalog, resolveRequirements(base, { constraints: { budget_monthly: 0, compliance: ['hipaa'] } }));
-    expect(a.satisfiable).toBe(false);
+    expect(a.confirmed).toBe(false);
     expect(a.conflicts.some((c) => c.constraints.includes('budget') && c.constraints.includes('compliance:hipaa'))).toBe(true);
   });
 

@@ -48,7 +48,7 @@ describe('platform catalog', () => {
     const text = [
       'version: 1',
       'assumptions:',
-      '  self_hosted_vm: { label: x, price: 40, per: server-month, source: a, as_of: "2026-01-01" }',
+      '  self_hosted_vm: { label: x, per: server-month, source: a, as_of: "2026-01-01", tiers: [{ id: s, ram_gb: 2, price: 10, label: s }], sizing: { db_cache_share: 0.25, db_cache_max_gb: 16, gb_per_10m_requests: 0.5, label: x } }',
       '  month_hours: 730',
       '  days_per_month: 30',
       'platforms:',

@@ -43,7 +43,7 @@ describe('baas advise (CLI)', () => {
   it('says which constraints conflict', async () => {
     const r = await run(['advise', '--file', scenario('selfhost-offline-contradiction.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('No stack meets every hard constraint.');
+    expect(r.out).toContain('No stack meets every hard constraint; the stacks below are ranked by least breach.');
     expect(r.out).toMatch(/Offline sync .* self-hosting constraint cannot both be met/);
   });
 
