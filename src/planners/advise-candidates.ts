@@ -60,6 +60,8 @@ export function wantedCapabilities(r: ResolvedRequirements): Wanted[] {
   if (f.file_storage !== 'none') feature('storage', 'file_storage', 'any');
   else if (r.data.files_gb > 0) add('storage', 'data.files_gb', 'any', 'some');
   if (needsHosting(r)) add('hosting', `app.frontend (${r.app.frontend})`, 'compute', 'some');
+  // The sign-in itself: a platform with only partial auth (Neon Auth) holds the role less well.
+  if (r.auth.needed) add('auth', 'auth.needed', 'auth', 'some');
   if (r.auth.needed && r.auth.enterprise_sso) add('enterprise_sso', 'auth.enterprise_sso', 'auth', 'some');
   if (r.auth.needed && r.auth.organizations) add('organizations', 'auth.organizations', 'auth', 'some', false);
   return w;

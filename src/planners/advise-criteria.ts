@@ -65,7 +65,8 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
   const reasons: Reason[] = [];
   let score = 1;
   const db = holderOf(members, 'database');
-  if (r.data.model !== 'none' && db?.platform.provides.database) {
+  if (r.data.model === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
+  else if (r.data.model !== 'none' && db?.platform.provides.database) {
     const have = db.platform.provides.database.model;
     const want = r.data.model;
     score = w.data.fit[want][have];
@@ -106,7 +107,7 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
     if (pen > 0) reasons.push({ requirement: 'team_size', effect: 'con', text: `a team of ${t} runs ${selfHosted.length === 1 ? 'the servers' : `${selfHosted.length} self-hosted services`} (upgrades, backups, on-call)` });
     else reasons.push({ requirement: 'team_size', effect: 'pro', text: `a team of ${t} can carry its own servers` });
     const only = selfHosted[0];
-    if (members.length === 1 && only?.platform.single_node && isTiny(r, w)) {
+    if (wants && members.length === 1 && only?.platform.single_node && isTiny(r, w)) {
       score += s.tiny.single_binary_bonus;
       reasons.push({ requirement: 'team_size', effect: 'pro', text: `${only.platform.name} is one binary on one small server: little to run for a tiny tool` });
     }
@@ -143,6 +144,13 @@ function cost(r: ResolvedRequirements, c: StackCost, w: Weights): CriterionScore
   if (c.hasUnknown) {
     score *= w.cost.unknown_price_factor;
     reasons.push({ requirement: 'usage', effect: 'con', text: 'part of the price is not confirmed (see warnings)' });
+  } else {
+    // Within the allowances today, but the price of growing past them is not published.
+    const unpriced = c.members.filter((m) => m.mode === 'cloud' && m.lines.some((l) => l.usageBased && l.price === null));
+    if (unpriced.length > 0) {
+      score *= w.cost.unpriced_growth_factor;
+      reasons.push({ requirement: 'usage', effect: 'con', text: `${unpriced.map((m) => m.name).join(', ')}: usage beyond the allowance has no published price` });
+    }
   }
   return { id: 'cost', label: 'Cost', weight: w.criteria.cost, score, reasons };
 }

@@ -55,7 +55,7 @@ export const weightsSchema = z
       })
       .strict(),
     cost: z
-      .object({ reference: byStage, within_slope: share, over_start: share, unknown_price_factor: share })
+      .object({ reference: byStage, within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
       .strict(),
     lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow }).strict() }).strict(),
     ecosystem: z.object({ host_share: share }).strict(),

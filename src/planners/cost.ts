@@ -190,6 +190,17 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
       continue;
     }
     if (incl === 'unknown') {
+      // A paid plan does not include less than the plans listed before it: when the usage fits
+      // in what a lower plan includes, it fits here too (said in the line's assumption).
+      const lower = platform.plans.slice(0, platform.plans.indexOf(plan)).flatMap((pl) => {
+        const v = pl.included[id];
+        return typeof v === 'number' ? [{ plan: pl.name, v }] : [];
+      });
+      const floor = lower.reduce<{ plan: string; v: number } | undefined>((best, x) => (!best || x.v > best.v ? x : best), undefined);
+      if (floor && qty <= floor.v) {
+        lines.push({ ...base, included: floor.v, billable: 0, assumption: [base.assumption, `allowance on ${plan.name} not confirmed; assumed at least the ${floor.plan} plan's ${fmtQty(floor.v)}`].filter(Boolean).join('; ') });
+        continue;
+      }
       lines.push({ ...base, unknown: plan.overage ? `allowance on ${plan.name} not confirmed` : `whether ${plan.name} includes this is not confirmed` });
       continue;
     }

@@ -170,7 +170,8 @@ export type ResolvedRequirements = Omit<Requirements, 'stage' | 'team_size' | 'a
   stage: Stage;
   team_size: number;
   app: { kind: (typeof APP_KINDS)[number]; frontend: (typeof FRONTENDS)[number] | 'unspecified'; commercial: boolean };
-  data: { model: (typeof DATA_MODELS)[number]; size_gb: number; files_gb: number };
+  /** `unspecified`: a database is needed, but no data model is preferred (none is assumed). */
+  data: { model: (typeof DATA_MODELS)[number] | 'unspecified'; size_gb: number; files_gb: number };
   auth: { needed: boolean; mau: number; enterprise_sso: boolean; organizations: boolean };
 };
 
@@ -188,8 +189,8 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
   const frontend = r.app.frontend ?? 'unspecified';
   if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
-  const model = r.data.model ?? 'relational';
-  if (r.data.model === undefined) notes.push('data model not given: relational assumed (--data-model)');
+  const model = r.data.model ?? 'unspecified';
+  if (r.data.model === undefined) notes.push('data model not given: a database is included, with no model preferred (--data-model)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : 1);
   if (r.data.size_gb === undefined && model !== 'none') notes.push('database size not given: 1 GB assumed (--data-gb)');
   const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
