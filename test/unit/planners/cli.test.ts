@@ -47,6 +47,50 @@ describe('baas advise (CLI)', () => {
     expect(r.out).toMatch(/Offline sync .* self-hosting constraint cannot both be met/);
   });
 
+  it('explains one stack: breaches, warnings, every criterion with weight and points, cost lines', async () => {
+    const r = await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--explain', '2']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^#2 of \d+: /);
+    expect(r.out).toContain('Breaches (they rank a stack before its score');
+    expect(r.out).toMatch(/Criterion\s+Weight\s+Score\s+Points/);
+    expect(r.out).toMatch(/Total\s+\d+\s+\d+\.\d/);
+    expect(r.out).toMatch(/Monthly cost/);
+    const j = JSON.parse((await run(['advise', '--file', scenario('budget-zero-hipaa.yaml'), '--explain', '1', '--json'])).out);
+    expect(j.stack.rank).toBe(1);
+    expect(j.stack.criteria.length).toBeGreaterThan(4);
+    expect(j.stack.cost.members.length).toBeGreaterThan(0);
+    expect((await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--explain', '0'])).code).toBe(2);
+    const far = await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--explain', '99999']);
+    expect(far.code).toBe(2);
+    expect(far.err).toMatch(/only \d+ stacks were ranked/);
+  });
+
+  it('asks in a terminal: the frontend is asked (default none) and each feature gets a level', async () => {
+    const { PassThrough } = await import('node:stream');
+    const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
+    (stdin as { isTTY?: boolean }).isTTY = true;
+    // stage, team, kind, frontend (Enter = none), model, size, features, level, sign-in, MAU, SSO, orgs, self-hosting, budget, compliance, lock-in
+    stdin.end(['mvp', '2', 'saas', '', 'document', '1', 'realtime', 'core', 'y', '500', 'n', 'n', 'any', '', '', 'medium', ''].join('\n'));
+    const io = captureIo({ isTTY: true, stdin, env: { ...process.env, BAAS_LOG_DIR: '' } });
+    const code = await main(['advise'], io);
+    expect(code).toBe(0);
+    expect(io.out()).toContain('Frontend to host (none = nothing to host)');
+    expect(io.out()).toContain('How central is realtime');
+    expect(io.out()).toMatch(/Requirements: mvp, team 2; saas\/none; document 1 GB; realtime \(core\)/);
+  });
+
+  it('takes a capability level on the flag: --realtime core', async () => {
+    const r = await run(['advise', '--kind', 'saas', '--data-model', 'document', '--no-auth', '--realtime', 'core', '--json']);
+    const data = JSON.parse(r.out);
+    expect(data.requirements.features.realtime).toBe('core');
+    expect(['convex', 'firebase']).toContain(data.stacks[0].roles.database);
+    const bad = await run(['advise', '--realtime', 'central']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--realtime "central" is not one of none, some, core/);
+    const plain = JSON.parse((await run(['advise', '--realtime', '--json'])).out);
+    expect(plain.requirements.features.realtime).toBe('some');
+  });
+
   it('rejects a malformed requirements file with path and line (exit 3)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'baas-req-'));
     const f = path.join(dir, 'req.yaml');
