@@ -152,21 +152,25 @@ export interface BreachProfile {
   policy: number;
   /** Missing capabilities, a `core` one counting `core_missing_counts`. */
   capability: number;
-  /** Budget overrun as a share of the budget (USD when the budget is 0); 0 within it. */
+  /** Budget overrun, rounded up to the tie step, as a share of the budget (USD when it is 0); 0 within it. */
   budget: number;
   warnings: number;
 }
 
-export function breachProfile(violations: Violation[], warnings: Warning[], w: Weights): BreachProfile {
+export function breachProfile(violations: Violation[], warnings: Warning[], w: Weights, budget?: number): BreachProfile {
   let policy = 0;
   let capability = 0;
-  let budget = 0;
+  let over = 0;
   for (const v of violations) {
     if (v.severity === 'policy') policy++;
     else if (v.severity === 'capability') capability += v.level === 'core' ? w.ranking.core_missing_counts : 1;
-    else budget = Math.max(budget, v.over ? (v.over.ratio ?? v.over.usd) : Number.POSITIVE_INFINITY);
+    else over = Math.max(over, v.over ? v.over.usd : Number.POSITIVE_INFINITY);
   }
-  return { policy, capability, budget, warnings: warnings.length };
+  // Overruns that differ by less than the tie step rank alike (then by warnings and score):
+  // $0.15 on a $15 overrun must not outweigh everything else a stack does.
+  const step = Math.max(w.ranking.budget_tie_usd, w.ranking.budget_tie_share * (budget ?? 0));
+  const bucket = over === 0 ? 0 : Number.isFinite(over) ? Math.ceil(over / step) * step : Number.POSITIVE_INFINITY;
+  return { policy, capability, budget: budget ? bucket / budget : bucket, warnings: warnings.length };
 }
 
 /** Least breach first: policy, then capability, then the smaller budget overrun, then warnings. */

@@ -111,7 +111,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
       criteria,
       violations,
       warnings,
-      breach: breachProfile(violations, warnings, w),
+      breach: breachProfile(violations, warnings, w, r.constraints.budget_monthly),
       cost: {
         monthly: cost.knownTotal,
         hasUnknown: cost.hasUnknown,
