@@ -1,6 +1,6 @@
 import { complianceFact, type Catalog, type Compliance } from './catalog.js';
-import { candidateStacks, holderOf, ROLE_ORDER, stackKey, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
-import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Reason, type Violation, type Warning } from './advise-constraints.js';
+import { candidateStacks, holderOf, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
+import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { scoreStack, type CriterionScore } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
@@ -95,7 +95,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const evaluated = candidateStacks(catalog, r).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = scoreStack(r, c.members, cost, wanted, notes as Reason[], w);
+    const criteria = scoreStack(r, c.members, cost, wanted, notes, w);
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);
@@ -149,6 +149,3 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     stacks: shown,
   };
 }
-
-/** Re-exported for the CLI and tests that name stacks by their members. */
-export { stackKey as keyOf };
