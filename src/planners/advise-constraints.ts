@@ -19,8 +19,8 @@ export interface Violation {
   requirement: string;
   severity: Severity;
   text: string;
-  /** Budget breaches: how far over, in USD a month and as a share of the budget. */
-  over?: { usd: number; ratio: number | null };
+  /** Budget breaches: how far over, in USD a month (null: the price is not published) and as a share of the budget. */
+  over?: { usd: number | null; ratio: number | null };
   /** Capability breaches: the level the requirement asked for. */
   level?: 'some' | 'core';
 }
@@ -109,7 +109,7 @@ export function checkConstraints(
         constraint: 'budget',
         requirement: 'constraints.budget_monthly',
         severity: 'budget',
-        over: { usd: Number.POSITIVE_INFINITY, ratio: null },
+        over: { usd: null, ratio: null },
         text: `${unpriced.name} ${unpriced.plan?.name ?? ''} has no published price, so the ${money(budget)} budget cannot be confirmed`,
       });
     } else if (cost.hasUnknown) {
@@ -164,7 +164,7 @@ export function breachProfile(violations: Violation[], warnings: Warning[], w: W
   for (const v of violations) {
     if (v.severity === 'policy') policy++;
     else if (v.severity === 'capability') capability += v.level === 'core' ? w.ranking.core_missing_counts : 1;
-    else over = Math.max(over, v.over ? v.over.usd : Number.POSITIVE_INFINITY);
+    else over = Math.max(over, v.over?.usd ?? Number.POSITIVE_INFINITY);
   }
   // Overruns that differ by less than the tie step rank alike (then by warnings and score):
   // $0.15 on a $15 overrun must not outweigh everything else a stack does.

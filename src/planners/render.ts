@@ -40,7 +40,7 @@ function constraintCell(s: RankedStack): string {
   const order = { policy: 0, capability: 1, budget: 2 } as const;
   const worst = [...s.violations].sort((a, b) => order[a.severity] - order[b.severity]);
   const label = (v: (typeof worst)[number]): string => {
-    if (v.constraint === 'budget') return v.over && Number.isFinite(v.over.usd) ? `budget +${usd(v.over.usd)}${v.over.ratio !== null ? ` (+${pct(v.over.ratio)})` : ''}` : 'budget unconfirmed';
+    if (v.constraint === 'budget') return v.over?.usd != null ? `budget +${usd(v.over.usd)}${v.over.ratio !== null ? ` (+${pct(v.over.ratio)})` : ''}` : 'budget unconfirmed';
     return v.constraint.replace(/^capability:/, '').replace(/^compliance:/, '').replace(/_/g, ' ');
   };
   return `breaks ${[...new Set(worst.map(label))].join(', ')}`;
