@@ -3,7 +3,7 @@ import type { Config, ServiceKind } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import { desiredServices, resolvePorts } from '../stack/desired.js';
-import { extraLabelsFromEnv, networkName } from '../stack/labels.js';
+import { extraLabelsFromEnv, networkName } from '../model/labels.js';
 import type { Secrets } from '../stack/secrets.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../../config/load.js';
-import { LABEL } from '../../stack/labels.js';
-import { realClock } from '../../stack/wait.js';
+import { LABEL } from '../../model/labels.js';
+import { realClock } from '../../wait.js';
 import { currentTask, projectFilter, requireManager, type SwarmDeps } from './stack.js';
 
 export interface SwarmDownResult {

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../../config/load.js';
 import type { HealthReport } from '../../services/types.js';
 import { probeService } from '../../stack/health.js';
-import { LABEL } from '../../stack/labels.js';
+import { LABEL } from '../../model/labels.js';
 import { generateSecrets, readSecrets } from '../../stack/secrets.js';
 import { currentTask, nodeName, probeTask, viewSwarm, type SwarmDeps } from './stack.js';
 import { serviceName } from './spec.js';

@@ -1,5 +1,5 @@
 import { ExitCode, UserError } from '../../errors.js';
-import { LABEL } from '../../stack/labels.js';
+import { LABEL } from '../../model/labels.js';
 import type { SwarmEngine, SwarmNodeInfo } from './engine.js';
 import { POSTGRES_NODE_LABEL } from './placement.js';
 import { requireManager } from './stack.js';

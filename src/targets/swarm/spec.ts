@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StackContext, ServiceDef } from '../../services/types.js';
-import { LABEL, projectLabels } from '../../stack/labels.js';
+import { LABEL, projectLabels } from '../../model/labels.js';
 import { stableStringify } from '../../stack/reconcile.js';
 import { CLUSTER_REDIS_START, CLUSTER_SENTINEL_START, clusterNodeEnv, clusterRedisEnv, clusterSentinelEnv } from '../cluster-scripts.js';
 import { splitEnv, type SecretItem } from '../common.js';
