@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import { desiredServices, resolvePorts } from '../stack/desired.js';
 import { extraLabelsFromEnv, networkName } from '../model/labels.js';
-import type { Secrets } from '../stack/secrets.js';
+import type { Secrets } from '../model/secrets.js';
 
 /**
  * What the cluster targets (Swarm, Kubernetes) share: they start from the same desired state as

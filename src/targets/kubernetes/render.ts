@@ -3,7 +3,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../errors.js';
-import type { Secrets } from '../../stack/secrets.js';
+import type { Secrets } from '../../model/secrets.js';
 import { clusterContext, clusterDefs, secretItems } from '../common.js';
 import { kustomization, renderKubernetes, type ManifestFile, type RenderOptions } from './manifests.js';
 

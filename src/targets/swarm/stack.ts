@@ -3,7 +3,7 @@ import { ExitCode, UserError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { HealthReport, ServiceDef, StackContext } from '../../services/types.js';
 import { LABEL } from '../../model/labels.js';
-import type { Secrets } from '../../stack/secrets.js';
+import type { Secrets } from '../../model/secrets.js';
 import type { Clock } from '../../wait.js';
 import { clusterContext, clusterDefs, secretItems } from '../common.js';
 import type { SwarmEngine, SwarmNodeInfo, SwarmServiceInfo, SwarmState, SwarmTaskInfo } from './engine.js';
