@@ -47,14 +47,15 @@ export async function connectionInfo(deps: StackDeps, loaded: LoadedConfig, stat
     };
     if (sentinels.length > 0) {
       env['REDIS_SENTINELS'] = sentinels.join(',');
-      env['REDIS_NAT_MAP'] = JSON.stringify(Object.fromEntries(Object.entries(map).map(([k, v]) => [k, `${v.host}:${v.port}`])));
+      // Exactly what ioredis' `natMap` option takes: JSON.parse(REDIS_NAT_MAP) and pass it on.
+      env['REDIS_NAT_MAP'] = JSON.stringify(map);
     }
     out.push({
       service: 'redis',
       env,
       secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
       notes: sentinels.length > 0
-        ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
+        ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap.', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
         : [],
     });
   }
