@@ -28,8 +28,10 @@ cp -a --reflink=auto /from/. /to/
 if ! diff -r --no-dereference /from /to >/tmp/baas-diff 2>&1; then
   echo "baas: the copy differs from the original:" >&2; head -n 20 /tmp/baas-diff >&2; exit 3
 fi
-a=$(cd /from && find . -printf '%p %s %m %U %G\\n' | sort | md5sum)
-b=$(cd /to && find . -printf '%p %s %m %U %G\\n' | sort | md5sum)
+# Names, types, modes and owners of everything, sizes of files (a directory's size depends on the filesystem).
+list() { cd "$1" && find . \\( -type d -printf '%p %y %m %U %G\\n' \\) -o \\( -printf '%p %y %m %U %G %s\\n' \\) | sort | md5sum; }
+a=$(list /from)
+b=$(list /to)
 if [ "$a" != "$b" ]; then echo "baas: names, sizes, modes or owners differ after the copy" >&2; exit 3; fi
 echo "baas-files $(find /to | wc -l)"
 echo "baas-bytes $(du -sb /to | cut -f1)"`;
