@@ -137,12 +137,17 @@ export interface PreflightInput {
 
 /** Runs every check; throws the first kind of problem found, listing all of that kind. Returns the data moves accepted. */
 export async function preflight(input: PreflightInput): Promise<LocationChange[]> {
+  // Two services of this stack on one port is a mistake in the configuration, not something in the way.
   const within = portClashesWithin(input.selected);
-  const issues = [...within.invalid, ...resourceProblems(input.config, input.engine)];
-  if (issues.length > 0) throw new ConfigError(input.configFile, issues, { hint: 'Fix the keys listed above; nothing was created.' });
+  const issues = [
+    ...within.invalid,
+    ...within.conflicts.map((c) => ({ path: c.key, message: `${c.service} would be published on port ${c.port}, which ${c.holder} already gets` })),
+    ...resourceProblems(input.config, input.engine),
+  ];
+  if (issues.length > 0) throw new ConfigError(input.configFile, issues, { hint: 'Fix the keys listed above (`baas config show` prints the effective configuration); nothing was created.' });
   const changes = locationChanges(input.selected, input.facts.actual, input.volumes);
   refuseDataMoves(changes, input.force);
-  const conflicts = [...within.conflicts, ...(await portsTaken(input.plan, input.facts))];
+  const conflicts = await portsTaken(input.plan, input.facts);
   if (conflicts.length > 0) throw portConflictError(conflicts);
   return changes;
 }

@@ -94,6 +94,9 @@ describe('up pre-flight: limits', () => {
     const e = await preflight({ config, configFile: 'platform.config.yaml', engine: {}, plan: planReconcile(defs, []), selected: defs, facts: { all: [], actual: [], listening: async () => false }, volumes: [], force: false }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).issues.map((i) => i.path)).toEqual(['services.redis.port', 'services.postgres.memory']);
+    const { defs: overlap, config: c2 } = defsFor('services:\n  redis:\n    port: 6379\n    sentinelPort: 6381\n');
+    const e2 = await preflight({ config: c2, configFile: undefined, engine: {}, plan: planReconcile(overlap, []), selected: overlap, facts: { all: [], actual: [], listening: async () => false }, volumes: [], force: false }).catch((x: unknown) => x);
+    expect((e2 as ConfigError).issues).toEqual([{ path: 'services.redis.sentinelPort', message: 'sentinel-1 would be published on port 6381, which redis-3 of this stack (services.redis.port) already gets' }]);
   });
 });
 
