@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { App } from './app.js';
 import { bytes, json } from './format.js';
+import { parseTimeout } from './stack.js';
 
 const GROUPS = ['postgres', 'redis', 'mongo'] as const;
 
@@ -34,8 +35,7 @@ is not rewritten: baas says what to set instead.`)
       if (!(GROUPS as readonly string[]).includes(service)) {
         throw new UserError(`Unknown service '${service}'.`, { hint: `Use ${GROUPS.join(', ')} (a data location belongs to a whole service).` });
       }
-      const timeoutMs = Number(opts.timeout.replace(/s$/, '')) * 1000;
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserError(`--timeout must be a number of seconds, not '${opts.timeout}'.`, { hint: 'For example --timeout 120.' });
+      const timeoutMs = parseTimeout(opts.timeout);
       const loaded = await app.config();
       const { moveData } = await import('../stack/data-move.js');
       const { createProgress } = await import('./progress.js');

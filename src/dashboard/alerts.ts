@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { bytes } from '../cli/format.js';
+import { bytes } from '../format.js';
 import type { Alert, AlertLog, AlertRecord, Overview, ReplicaView, SentinelView } from './types.js';
 
 export type AlertThresholds = Config['alerts'];

@@ -1,5 +1,5 @@
-import type { SqlClient } from '../migrate/db.js';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent } from '../pg/escape.js';
+import type { Sql } from '../pg/sql.js';
 import { qualified } from './names.js';
 
 /**
@@ -38,7 +38,7 @@ export function describeGap(g: AccessGap, role: string): string {
 }
 
 /** The tables of `tables` the role cannot fully use (empty when it can use all of them). */
-export async function accessGaps(c: SqlClient, tables: { oid: number; schema: string; name: string }[], role: string): Promise<AccessGap[]> {
+export async function accessGaps(c: Sql, tables: { oid: number; schema: string; name: string }[], role: string): Promise<AccessGap[]> {
   if (tables.length === 0) return [];
   const r = await c.query<{ oid: number; schema: string; name: string; usage: boolean; s: boolean; i: boolean; u: boolean; d: boolean }>(
     `select c.oid::int as oid, n.nspname as schema, c.relname as name,
@@ -49,7 +49,7 @@ export async function accessGaps(c: SqlClient, tables: { oid: number; schema: st
       where c.oid = any($2::oid[])`,
     [role, tables.map((t) => t.oid)],
   );
-  return r.rows
+  return r
     .map((x) => ({
       oid: x.oid,
       schema: x.schema,
@@ -64,7 +64,7 @@ export async function accessGaps(c: SqlClient, tables: { oid: number; schema: st
  * `baas rls enable --grant`: gives the role schema usage, DML on the table and use of the
  * sequences the table's columns own (serial columns), as `baas up` does for `public`.
  */
-export async function grantAppAccess(c: SqlClient, table: { oid: number; schema: string; name: string }, role: string): Promise<string[]> {
+export async function grantAppAccess(c: Sql, table: { oid: number; schema: string; name: string }, role: string): Promise<string[]> {
   const r = quoteIdent(role);
   const seqs = await c.query<{ schema: string; name: string }>(
     `select n.nspname as schema, s.relname as name from pg_depend d join pg_class s on s.oid = d.objid and s.relkind = 'S'
@@ -75,8 +75,8 @@ export async function grantAppAccess(c: SqlClient, table: { oid: number; schema:
   const statements = [
     `GRANT USAGE ON SCHEMA ${quoteIdent(table.schema)} TO ${r};`,
     `GRANT ${DML.join(', ')} ON ${qualified(table)} TO ${r};`,
-    ...seqs.rows.map((s) => `GRANT USAGE, SELECT ON SEQUENCE ${qualified(s)} TO ${r};`),
+    ...seqs.map((s) => `GRANT USAGE, SELECT ON SEQUENCE ${qualified(s)} TO ${r};`),
   ];
-  for (const s of statements) await c.query(s);
+  for (const s of statements) await c.execute(s);
   return statements;
 }

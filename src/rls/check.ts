@@ -1,4 +1,4 @@
-import type { SqlClient } from '../migrate/db.js';
+import type { Sql } from '../pg/sql.js';
 import { accessGaps, describeGap, grantStatements, type AccessGap } from './access.js';
 import { listTables, platformInstalled, type RlsMode, type TableInfo } from './catalog.js';
 import { probeTable, type ProbeCheck } from './probe.js';
@@ -67,12 +67,12 @@ export interface CheckOptions {
 }
 
 /** Static catalog checks for every table of the app schemas, then a live probe as the application role. */
-export async function checkRls(c: SqlClient, options: CheckOptions): Promise<RlsCheckResult> {
+export async function checkRls(c: Sql, options: CheckOptions): Promise<RlsCheckResult> {
   const gaps: Gap[] = [];
   const installed = await platformInstalled(c);
   if (!installed) gaps.push({ table: null, problem: 'the baas platform schema is not installed (run `baas migrate up`)' });
   const role = await c.query<{ super: boolean; bypass: boolean }>('select rolsuper as super, rolbypassrls as bypass from pg_roles where rolname = $1', [options.appRole]);
-  const r = role.rows[0];
+  const r = role[0];
   if (!r) gaps.push({ table: null, problem: `the application role ${options.appRole} does not exist` });
   else if (r.super || r.bypass) gaps.push({ table: null, problem: `the application role ${options.appRole} is ${r.super ? 'a superuser' : 'BYPASSRLS'}: policies never apply to it` });
   const canProbe = (options.probe ?? true) && installed && Boolean(r);
@@ -112,14 +112,14 @@ export interface RlsStatusRow {
  * registered for tenant RLS or is exempt (a `rls enable billing.invoices` must show up even when
  * billing is not in migrations.schemas).
  */
-export async function rlsStatus(c: SqlClient, schemas: string[]): Promise<RlsStatusRow[]> {
+export async function rlsStatus(c: Sql, schemas: string[]): Promise<RlsStatusRow[]> {
   const platform = await platformInstalled(c);
   const others = await c.query<{ schema: string }>(
     `select distinct n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p') and c.relrowsecurity and n.nspname not in ('pg_catalog', 'information_schema', 'baas_platform')
      ${platform ? 'union select schema_name from baas_platform.tenant_tables union select schema_name from baas_platform.rls_exemptions' : ''}`,
   );
-  const extra = others.rows.map((x) => x.schema).filter((x) => !schemas.includes(x));
+  const extra = others.map((x) => x.schema).filter((x) => !schemas.includes(x));
   const tables = (await listTables(c, [...schemas, ...extra])).filter((t) => schemas.includes(t.schema) || t.mode !== 'off');
   return tables.map((t) => ({
     table: t.display,

@@ -155,9 +155,7 @@ export class DockerRuntime implements ContainerRuntime {
         ports: (c.Ports ?? [])
           .filter((p) => p.PublicPort)
           .map((p) => ({ container: p.PrivatePort, host: p.PublicPort, hostIp: p.IP ?? '' })),
-        mounts: (c.Mounts ?? [])
-          .filter((m) => m.Type === 'volume' || m.Type === 'bind')
-          .map((m) => ({ type: m.Type as 'volume' | 'bind', source: m.Type === 'volume' ? (m.Name ?? m.Source) : m.Source, target: m.Destination })),
+        mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, ...(m.Name ? { name: m.Name } : {}), source: m.Source, target: m.Destination })),
       }));
     });
   }

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ExternalError, messageOf } from '../errors.js';
-import type { ContainerKind } from '../services/types.js';
-import type { ContainerRuntime, MountSpec } from '../runtime/types.js';
+import type { ContainerRuntime, MountInfo, MountSpec } from '../runtime/types.js';
+import { DRIVERS, driverFor } from '../services/drivers.js';
+import type { ContainerKind, OwnedData } from '../services/types.js';
 import type { DataLocation } from './data-location.js';
 
 /**
@@ -57,21 +58,12 @@ export async function copyData(deps: HelperDeps, image: string, from: DataLocati
 }
 
 /**
- * What baas itself writes inside a bind-mounted data directory, relative to the mount: only
- * those are deleted, so a data path that also holds other files (or is the project directory
- * itself) loses nothing else.
+ * What baas itself writes inside a bind-mounted data directory (the engine's driver says): only
+ * that is deleted, so a data path that also holds other files (or is the project directory
+ * itself) loses nothing else. Undefined for an engine without data.
  */
-export function ownedEntries(kind: ContainerKind, mountSource: string): { dir: string; entries: string[] | 'all-if-mongod' } {
-  switch (kind) {
-    case 'postgres':
-      return { dir: mountSource, entries: ['pgdata', 'pgdata.init'] };
-    case 'redis':
-    case 'sentinel':
-      // Each node has its own subdirectory <data>/redis-N.
-      return { dir: path.dirname(mountSource), entries: [path.basename(mountSource)] };
-    case 'mongo':
-      return { dir: mountSource, entries: 'all-if-mongod' };
-  }
+export function ownedEntries(kind: ContainerKind, mountSource: string): OwnedData | undefined {
+  return driverFor(kind).ownedData?.(mountSource);
 }
 
 export interface RemovedData {
@@ -84,16 +76,16 @@ export interface RemovedData {
 /** Deletes what a service wrote into a bind-mounted directory (see ownedEntries); the directory itself stays. */
 export async function removeBindData(deps: HelperDeps, image: string | undefined, kind: ContainerKind, mountSource: string): Promise<RemovedData> {
   const own = ownedEntries(kind, mountSource);
-  if (!existsSync(own.dir)) return { removed: [], kept: [] };
+  if (!own || !existsSync(own.dir)) return { removed: [], kept: [] };
   const present =
-    own.entries === 'all-if-mongod'
-      ? existsSync(path.join(own.dir, 'WiredTiger'))
+    'everythingIf' in own
+      ? existsSync(path.join(own.dir, own.everythingIf))
         ? readdirSync(own.dir)
         : []
       : own.entries.filter((e) => existsSync(path.join(own.dir, e)));
   if (present.length === 0) {
     const other = readdirSync(own.dir).length > 0;
-    return { removed: [], kept: other && own.entries === 'all-if-mongod' ? [{ path: own.dir, why: 'it does not look like a MongoDB data directory' }] : [] };
+    return { removed: [], kept: other && 'everythingIf' in own ? [{ path: own.dir, why: `it does not look like a ${kind} data directory (no ${own.everythingIf})` }] : [] };
   }
   const paths = present.map((e) => path.join(own.dir, e));
   if (image) {
@@ -126,15 +118,17 @@ export interface BindData {
  */
 export function bindDataOf(
   desired: { name: string; kind: ContainerKind; spec: { image: string; mounts: MountSpec[] } }[],
-  containers: { image: string; labels: Record<string, string>; mounts?: MountSpec[] }[],
+  containers: { image: string; labels: Record<string, string>; mounts?: MountInfo[] }[],
   serviceLabel: string,
   kindLabel: string,
 ): BindData[] {
   const out = new Map<string, BindData>();
   for (const c of containers) {
-    const kind = c.labels[kindLabel] as ContainerKind | undefined;
+    // Only engines that keep data (not the sentinels, not a helper container).
+    const driver = DRIVERS.find((d) => d.kind === c.labels[kindLabel]);
+    if (!driver?.ownedData) continue;
+    const kind = driver.kind;
     const want = desired.find((d) => d.name === c.labels[serviceLabel]);
-    if (!kind || kind === 'sentinel') continue;
     for (const m of c.mounts ?? []) {
       if (m.type !== 'bind' || (want && want.spec.mounts[0] && m.target !== want.spec.mounts[0].target)) continue;
       out.set(m.source, { service: c.labels[serviceLabel] ?? '', kind, source: m.source, image: want?.spec.image ?? c.image });

@@ -2,9 +2,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceKind } from '../config/schema.js';
 import { ExitCode, UserError } from '../errors.js';
-import type { ContainerInfo, MountSpec, VolumeInfo } from '../runtime/types.js';
+import type { ContainerInfo, MountInfo, MountSpec, VolumeInfo } from '../runtime/types.js';
+import { configuredData } from '../services/common.js';
 import type { ServiceDef } from '../services/types.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 
 /**
  * Where a service keeps its data, and whether a change of that place would silently start an
@@ -20,8 +21,14 @@ export const describeLocation = (l: DataLocation): string => (l.kind === 'volume
 export const sameLocation = (a: DataLocation, b: DataLocation): boolean =>
   a.kind === b.kind && (a.kind === 'volume' ? a.name === (b as { name: string }).name : path.resolve(a.path) === path.resolve((b as { path: string }).path));
 
+/** A desired mount: `source` is the volume's name or the host path. */
 export function locationOfMount(m: MountSpec): DataLocation {
   return m.type === 'volume' ? { kind: 'volume', name: m.source } : { kind: 'bind', path: m.source };
+}
+
+/** A mount as the runtime lists it: `name` is the volume's name, `source` where it is on the host. */
+export function locationOfListedMount(m: MountInfo): DataLocation {
+  return m.type === 'volume' ? { kind: 'volume', name: m.name ?? m.source } : { kind: 'bind', path: m.source };
 }
 
 /** The data mount of a desired service (the one mount services have), if it has data at all. */
@@ -36,7 +43,7 @@ export function currentLocation(def: ServiceDef, actual: ContainerInfo[], volume
   if (!want) return undefined;
   const c = actual.find((x) => x.labels[LABEL.service] === def.name);
   const mount = c?.mounts?.find((m) => m.target === want.target);
-  if (mount) return locationOfMount(mount);
+  if (mount) return locationOfListedMount(mount);
   if (c && c.mounts !== undefined) return undefined; // a container without a data mount: nothing to lose
   const vol = volumes.find((v) => v.labels[LABEL.service] === def.name);
   return vol ? { kind: 'volume', name: vol.name } : undefined;
@@ -78,8 +85,7 @@ export function locationChanges(defs: ServiceDef[], actual: ContainerInfo[], vol
 
 /** The configured value a user would write for a group's data (`services.<group>.data`). */
 export function configuredDataOf(change: LocationChange): string {
-  if (change.to.kind === 'volume') return 'volume';
-  return change.group === 'redis' ? path.dirname(change.to.path) : change.to.path;
+  return change.to.kind === 'volume' ? 'volume' : configuredData(change.group, change.to.path);
 }
 
 /**

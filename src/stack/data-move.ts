@@ -6,7 +6,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { describeStack, projectContainers, type StackDeps } from './context.js';
 import { copyData, type CopyReport } from './data-files.js';
 import { currentLocation, describeLocation, desiredLocation, holdsData, sameLocation, type DataLocation } from './data-location.js';
-import { LABEL, projectLabels, extraLabelsFromEnv } from './labels.js';
+import { LABEL, projectLabels, extraLabelsFromEnv } from '../model/labels.js';
 import { requireSecrets } from './secrets.js';
 import { up, type UpOptions, type UpResult } from './up.js';
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
+import { LABEL, extraLabelsFromEnv, projectLabels } from '../model/labels.js';
 import { describeStack, type StackDeps } from './context.js';
 import { bindDataOf, removeBindData } from './data-files.js';
 import { holdsData } from './data-location.js';
-import { LABEL, extraLabelsFromEnv, projectLabels } from './labels.js';
 import { generateSecrets } from './secrets.js';
 
 export interface DownResult {

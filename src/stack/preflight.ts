@@ -5,7 +5,8 @@ import type { ServiceDef } from '../services/types.js';
 import type { Config } from '../config/schema.js';
 import { portInUse } from './context.js';
 import { locationChanges, refuseDataMoves, type LocationChange } from './data-location.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
+import { servicePorts } from './desired.js';
 import type { Action } from './reconcile.js';
 
 /**
@@ -17,8 +18,13 @@ import type { Action } from './reconcile.js';
 /** Docker refuses a memory limit below 6 MiB. */
 export const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 
-export const portKey = (def: Pick<ServiceDef, 'group' | 'kind'>): string =>
-  def.group === 'redis' ? (def.kind === 'sentinel' ? 'services.redis.sentinelPort' : 'services.redis.port') : `services.${def.group}.port`;
+/** The config key that sets each service's host port (its driver says), for messages. */
+export type PortKeys = (service: string) => string;
+
+export function portKeysOf(config: Config): PortKeys {
+  const keys = new Map(servicePorts(config).map((p) => [p.service, p.key]));
+  return (service) => keys.get(service) ?? `services.${service}.port`;
+}
 
 export interface PortConflict {
   port: number;
@@ -33,18 +39,18 @@ type Starting = Exclude<Action, { type: 'remove' | 'keep' }>;
 const starting = (plan: Action[]): Starting[] => plan.filter((a): a is Starting => a.type === 'create' || a.type === 'recreate' || a.type === 'start');
 
 /** Pure: ports two services of this stack both want, and ports outside 1-65535 (a base port plus its offset). */
-export function portClashesWithin(defs: ServiceDef[]): { conflicts: PortConflict[]; invalid: ConfigIssue[] } {
+export function portClashesWithin(defs: ServiceDef[], portKey: PortKeys): { conflicts: PortConflict[]; invalid: ConfigIssue[] } {
   const conflicts: PortConflict[] = [];
   const invalid: ConfigIssue[] = [];
   const byPort = new Map<number, ServiceDef>();
   for (const d of defs) {
     for (const p of d.spec.ports) {
       if (!Number.isInteger(p.host) || p.host < 1 || p.host > 65535) {
-        invalid.push({ path: portKey(d), message: `${d.name} would be published on port ${p.host}, outside 1-65535 (each replica or sentinel takes the next port)` });
+        invalid.push({ path: portKey(d.name), message: `${d.name} would be published on port ${p.host}, outside 1-65535 (each replica or sentinel takes the next port)` });
         continue;
       }
       const other = byPort.get(p.host);
-      if (other) conflicts.push({ port: p.host, service: d.name, key: portKey(d), holder: `${other.name} of this stack (${portKey(other)})` });
+      if (other) conflicts.push({ port: p.host, service: d.name, key: portKey(d.name), holder: `${other.name} of this stack (${portKey(other.name)})` });
       else byPort.set(p.host, d);
     }
   }
@@ -82,7 +88,7 @@ export interface PortFacts {
 }
 
 /** Ports held by something other than the container each service replaces or keeps. */
-export async function portsTaken(plan: Action[], facts: PortFacts): Promise<PortConflict[]> {
+export async function portsTaken(plan: Action[], facts: PortFacts, portKey: PortKeys): Promise<PortConflict[]> {
   const listening = facts.listening ?? portInUse;
   const leaving = new Set(plan.filter((a) => a.type === 'remove').map((a) => a.container.id));
   const out: PortConflict[] = [];
@@ -94,11 +100,11 @@ export async function portsTaken(plan: Action[], facts: PortFacts): Promise<Port
       const holder = facts.all.find((c) => c.id !== own?.id && !leaving.has(c.id) && c.state === 'running' && c.ports.some((x) => x.host === p.host));
       if (holder) {
         const project = holder.labels[LABEL.project];
-        out.push({ port: p.host, service: a.def.name, key: portKey(a.def), holder: `container ${holder.name}${project ? ` (baas project ${project})` : ''}`, ...(project ? { holderProject: project } : {}) });
+        out.push({ port: p.host, service: a.def.name, key: portKey(a.def.name), holder: `container ${holder.name}${project ? ` (baas project ${project})` : ''}`, ...(project ? { holderProject: project } : {}) });
         continue;
       }
       if (facts.all.some((c) => leaving.has(c.id) && c.ports.some((x) => x.host === p.host))) continue;
-      if (await listening(p.hostIp, p.host)) out.push({ port: p.host, service: a.def.name, key: portKey(a.def), holder: 'another process' });
+      if (await listening(p.hostIp, p.host)) out.push({ port: p.host, service: a.def.name, key: portKey(a.def.name), holder: 'another process' });
     }
   }
   return out;
@@ -138,7 +144,8 @@ export interface PreflightInput {
 /** Runs every check; throws the first kind of problem found, listing all of that kind. Returns the data moves accepted. */
 export async function preflight(input: PreflightInput): Promise<LocationChange[]> {
   // Two services of this stack on one port is a mistake in the configuration, not something in the way.
-  const within = portClashesWithin(input.selected);
+  const portKey = portKeysOf(input.config);
+  const within = portClashesWithin(input.selected, portKey);
   const issues = [
     ...within.invalid,
     ...within.conflicts.map((c) => ({ path: c.key, message: `${c.service} would be published on port ${c.port}, which ${c.holder} already gets` })),
@@ -147,7 +154,7 @@ export async function preflight(input: PreflightInput): Promise<LocationChange[]
   if (issues.length > 0) throw new ConfigError(input.configFile, issues, { hint: 'Fix the keys listed above (`baas config show` prints the effective configuration); nothing was created.' });
   const changes = locationChanges(input.selected, input.facts.actual, input.volumes);
   refuseDataMoves(changes, input.force);
-  const conflicts = await portsTaken(input.plan, input.facts);
+  const conflicts = await portsTaken(input.plan, input.facts, portKey);
   if (conflicts.length > 0) throw portConflictError(conflicts);
   return changes;
 }

@@ -1,5 +1,5 @@
 import { ExitCode, ExternalError, UserError, messageOf } from '../errors.js';
-import { isPgError, type SqlClient } from '../migrate/db.js';
+import { sqlState, type Sql } from '../pg/sql.js';
 import { validateSlug } from './tenants.js';
 
 /** Roles of baas_platform.members (the table's check constraint says the same). */
@@ -31,15 +31,15 @@ export function validateUserId(userId: string): string {
 
 function translate(e: unknown, what: string): never {
   if (e instanceof UserError) throw e;
-  if (isPgError(e) && (e.code === '3F000' || e.code === '42P01')) {
+  if (sqlState(e) === '3F000' || sqlState(e) === '42P01') {
     throw new UserError('The baas platform schema is not installed in this database.', { exitCode: ExitCode.conflict, hint: 'Run `baas migrate up` first.' });
   }
   throw new ExternalError(`${what} failed: ${messageOf(e)}.`, { cause: e });
 }
 
-async function tenantId(c: SqlClient, slug: string): Promise<string> {
+async function tenantId(c: Sql, slug: string): Promise<string> {
   const r = await c.query<{ id: string }>('select id from baas_platform.organisations where slug = $1', [slug]);
-  const id = r.rows[0]?.id;
+  const id = r[0]?.id;
   if (!id) throw new UserError(`No tenant with the slug '${slug}'.`, { hint: '`baas tenant list` shows the existing tenants; `baas tenant create <slug>` makes one.' });
   return id;
 }
@@ -52,7 +52,7 @@ const toMember = (slug: string, x: { user_id: string; role: string; created_at: 
 });
 
 /** Adds a user to a tenant with a role; an existing member gets the new role. */
-export async function addMember(c: SqlClient, input: { slug: string; userId: string; role: string }): Promise<Member & { previousRole: MemberRole | null }> {
+export async function addMember(c: Sql, input: { slug: string; userId: string; role: string }): Promise<Member & { previousRole: MemberRole | null }> {
   const slug = validateSlug(input.slug);
   const userId = validateUserId(input.userId);
   const role = validateRole(input.role);
@@ -64,13 +64,13 @@ export async function addMember(c: SqlClient, input: { slug: string; userId: str
        on conflict (org_id, user_id) do update set role = excluded.role returning user_id, role, created_at`,
       [org, userId, role],
     );
-    return { ...toMember(slug, r.rows[0]!), previousRole: (before.rows[0]?.role as MemberRole | undefined) ?? null };
+    return { ...toMember(slug, r[0]!), previousRole: (before[0]?.role as MemberRole | undefined) ?? null };
   } catch (e) {
     return translate(e, `Adding ${userId} to '${slug}'`);
   }
 }
 
-export async function removeMember(c: SqlClient, input: { slug: string; userId: string }): Promise<Member> {
+export async function removeMember(c: Sql, input: { slug: string; userId: string }): Promise<Member> {
   const slug = validateSlug(input.slug);
   const userId = validateUserId(input.userId);
   try {
@@ -79,17 +79,17 @@ export async function removeMember(c: SqlClient, input: { slug: string; userId: 
       'delete from baas_platform.members where org_id = $1 and user_id = $2 returning user_id, role, created_at',
       [org, userId],
     );
-    const row = r.rows[0];
+    const row = r[0];
     if (!row) throw new UserError(`${userId} is not a member of '${slug}'.`, { hint: `\`baas tenant member list ${slug}\` shows its members.` });
     // A user whose chosen organisation this was has no choice any more.
-    await c.query('delete from baas_platform.user_active_org where user_id = $1 and org_id = $2', [userId, org]);
+    await c.execute('delete from baas_platform.user_active_org where user_id = $1 and org_id = $2', [userId, org]);
     return toMember(slug, row);
   } catch (e) {
     return translate(e, `Removing ${userId} from '${slug}'`);
   }
 }
 
-export async function listMembers(c: SqlClient, slug: string): Promise<Member[]> {
+export async function listMembers(c: Sql, slug: string): Promise<Member[]> {
   validateSlug(slug);
   try {
     const org = await tenantId(c, slug);
@@ -98,7 +98,7 @@ export async function listMembers(c: SqlClient, slug: string): Promise<Member[]>
         order by array_position(array['owner', 'admin', 'member', 'viewer'], role), user_id`,
       [org],
     );
-    return r.rows.map((x) => toMember(slug, x));
+    return r.map((x) => toMember(slug, x));
   } catch (e) {
     return translate(e, `Listing the members of '${slug}'`);
   }

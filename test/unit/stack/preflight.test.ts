@@ -11,8 +11,8 @@ import { makeContext } from '../../../src/stack/context.js';
 import { ownedEntries, bindDataOf } from '../../../src/stack/data-files.js';
 import { locationChanges, refuseDataMoves } from '../../../src/stack/data-location.js';
 import { desiredServices, resolvePorts, validateServiceNames } from '../../../src/stack/desired.js';
-import { LABEL } from '../../../src/stack/labels.js';
-import { portClashesWithin, portConflictError, portsTaken, preflight, resourceProblems } from '../../../src/stack/preflight.js';
+import { LABEL } from '../../../src/model/labels.js';
+import { portClashesWithin, portConflictError, portKeysOf, portsTaken, preflight, resourceProblems } from '../../../src/stack/preflight.js';
 import { configHash, planReconcile } from '../../../src/stack/reconcile.js';
 import { generateSecrets } from '../../../src/stack/secrets.js';
 import { pullHint } from '../../../src/stack/up.js';
@@ -31,7 +31,8 @@ const container = (def: ServiceDef, over: Partial<ContainerInfo> = {}): Containe
   status: 'Up',
   labels: { ...def.spec.labels, [LABEL.configHash]: configHash(def) },
   ports: def.spec.ports.map((p) => ({ ...p })),
-  mounts: def.spec.mounts.map((m) => ({ ...m })),
+  // As Docker lists them: a volume by name, with its directory on the host as the source.
+  mounts: def.spec.mounts.map((m) => (m.type === 'volume' ? { type: 'volume', name: m.source, source: `/var/lib/docker/volumes/${m.source}/_data`, target: m.target } : { ...m })),
   ...over,
 });
 const stranger = (name: string, port: number, project?: string): ContainerInfo => ({
@@ -40,10 +41,10 @@ const stranger = (name: string, port: number, project?: string): ContainerInfo =
 
 describe('up pre-flight: ports', () => {
   it('lists every port another container or process holds, all at once (exit 5)', async () => {
-    const { defs } = defsFor('services:\n  mongo:\n    enabled: false\n');
+    const { defs, config } = defsFor('services:\n  mongo:\n    enabled: false\n');
     const plan = planReconcile(defs, []);
     const all = [stranger('baas-other-postgres', 5432, 'other'), stranger('web', 6380)];
-    const conflicts = await portsTaken(plan, { all, actual: [], listening: async (_h, p) => p === 26381 });
+    const conflicts = await portsTaken(plan, { all, actual: [], listening: async (_h, p) => p === 26381 }, portKeysOf(config));
     expect(conflicts.map((c) => [c.port, c.service])).toEqual([[5432, 'postgres'], [6380, 'redis-2'], [26381, 'sentinel-3']]);
     const e = portConflictError(conflicts);
     expect(e.exitCode).toBe(ExitCode.conflict);
@@ -58,20 +59,22 @@ describe('up pre-flight: ports', () => {
   });
 
   it('does not count the ports of the containers a service keeps, replaces or that up removes', async () => {
-    const { defs } = defsFor('services:\n  mongo:\n    enabled: false\n  redis:\n    enabled: false\n');
+    const { defs, config } = defsFor('services:\n  mongo:\n    enabled: false\n  redis:\n    enabled: false\n');
     const own = container(defs[0]!, { labels: { ...defs[0]!.spec.labels, [LABEL.configHash]: 'old' } });
     const leftover: ContainerInfo = { ...stranger('baas-demo-old', 6379, 'demo'), labels: { [LABEL.project]: 'demo', [LABEL.service]: 'gone' } };
     const plan = planReconcile(defs, [own, leftover]);
     expect(plan.map((a) => a.type)).toEqual(['recreate', 'remove']);
-    expect(await portsTaken(plan, { all: [own, leftover], actual: [own, leftover], listening: async () => true })).toEqual([]);
+    expect(await portsTaken(plan, { all: [own, leftover], actual: [own, leftover], listening: async () => true }, portKeysOf(config))).toEqual([]);
   });
 
   it('finds ports two services of the stack both want, and ports past 65535, before asking Docker', () => {
-    expect(portClashesWithin(defsFor('services:\n  redis:\n    port: 6379\n    sentinelPort: 6380\n').defs).conflicts.map((c) => `${c.port} ${c.service} vs ${c.holder}`)).toEqual([
+    const clash = defsFor('services:\n  redis:\n    port: 6379\n    sentinelPort: 6380\n');
+    expect(portClashesWithin(clash.defs, portKeysOf(clash.config)).conflicts.map((c) => `${c.port} ${c.service} vs ${c.holder}`)).toEqual([
       '6380 sentinel-1 vs redis-2 of this stack (services.redis.port)',
       '6381 sentinel-2 vs redis-3 of this stack (services.redis.port)',
     ]);
-    expect(portClashesWithin(defsFor('services:\n  redis:\n    port: 65534\n').defs).invalid).toEqual([
+    const high = defsFor('services:\n  redis:\n    port: 65534\n');
+    expect(portClashesWithin(high.defs, portKeysOf(high.config)).invalid).toEqual([
       { path: 'services.redis.port', message: 'redis-3 would be published on port 65536, outside 1-65535 (each replica or sentinel takes the next port)' },
     ]);
   });
@@ -138,7 +141,8 @@ describe('down --volumes with bind-mounted data', () => {
   it('deletes only what each service writes there, never the directory itself or other files', () => {
     expect(ownedEntries('postgres', '/srv/pg')).toEqual({ dir: '/srv/pg', entries: ['pgdata', 'pgdata.init'] });
     expect(ownedEntries('redis', '/srv/r/redis-2')).toEqual({ dir: '/srv/r', entries: ['redis-2'] });
-    expect(ownedEntries('mongo', '/srv/m')).toEqual({ dir: '/srv/m', entries: 'all-if-mongod' });
+    expect(ownedEntries('mongo', '/srv/m')).toEqual({ dir: '/srv/m', everythingIf: 'WiredTiger' });
+    expect(ownedEntries('sentinel', '/srv/s')).toBeUndefined();
   });
 
   it('finds bind data from the containers (even when the config changed since) and from the config', () => {
