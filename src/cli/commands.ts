@@ -8,6 +8,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerRender } from './render.js';
 import { registerNodes } from './swarm.js';
+import { registerData } from './data.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -15,6 +16,7 @@ import { registerNodes } from './swarm.js';
  */
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
+  registerData(program, app);
   registerImages(program, app);
   registerPlanners(program, app);
   registerDb(program, app);
