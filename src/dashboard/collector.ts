@@ -510,7 +510,12 @@ export class Collector {
       this.masterIp,
     );
     this.sentinelView.events = this.events.slice(-20);
-    const alerts = evaluateAlerts({ masterReachable: reachable, overview, windowHits: sum('hits'), windowMisses: sum('misses'), windowRejected: sum('rejected'), replicas, sentinel: this.sentinelView }, this.deps.thresholds);
+    // Once stop() has closed the connections, whatever a tick still in flight saw ("Stream isn't
+    // writeable", "Connection is closed") is the collector's own doing, not the stack's: it must
+    // neither raise nor resolve an alert.
+    const alerts = this.stopped
+      ? this.activeAlerts
+      : evaluateAlerts({ masterReachable: reachable, overview, windowHits: sum('hits'), windowMisses: sum('misses'), windowRejected: sum('rejected'), replicas, sentinel: this.sentinelView }, this.deps.thresholds);
     const at = new Date(now).toISOString();
     const records = [...toRecords(diffAlerts(this.activeAlerts, alerts), t.project, at), ...this.pendingEventAlerts.map((a) => ({ ...a, at, state: 'event' as const, project: t.project }))];
     this.pendingEventAlerts = [];

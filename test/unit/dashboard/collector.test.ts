@@ -107,4 +107,30 @@ describe('Collector', () => {
     expect(s.alerts.active.map((a) => a.kind)).toContain('quorumLost');
     expect(s.notes.join(' ')).toContain('redis-2 does not answer');
   });
+
+  it('raises no alert from its own shutdown: a tick in flight when stop() closes the connections records nothing', async () => {
+    const { conn, topo, nodes, collector, log, advance } = stack();
+    await collector.start();
+    await collector.tick();
+    // The next CKQUORUM is still in flight when the dashboard quits; closing the connection makes it
+    // fail the way ioredis does ("Stream isn't writeable"), and the master's INFO fails the same way.
+    let asked!: () => void;
+    const inFlight = new Promise<void>((r) => (asked = r));
+    let fail!: (e: Error) => void;
+    for (const s of topo.sentinels) {
+      conn.servers.get(`${s.host.host}:${s.host.port}`)!.on('SENTINEL CKQUORUM', () => {
+        asked();
+        return new Promise((_, reject) => (fail = reject));
+      });
+    }
+    advance(1000);
+    const tick = collector.tick();
+    await inFlight;
+    await collector.stop();
+    nodes[0]!.down = true;
+    fail(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    const s = await tick;
+    expect(log.records).toEqual([]);
+    expect(s.alerts.active).toEqual([]);
+  });
 });
