@@ -91,9 +91,9 @@ function wrap(c: IoRedis): RedisLike {
   };
 }
 
-export async function openPostgres(url: string): Promise<PgLike> {
+export async function openPostgres(url: string, applicationName = 'baas-dashboard'): Promise<PgLike> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, statement_timeout: 2000, application_name: 'baas-dashboard' });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, statement_timeout: 2000, application_name: applicationName });
   client.on('error', () => {});
   await client.connect();
   return {

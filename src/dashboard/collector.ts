@@ -4,7 +4,7 @@
  * lets the hot-key sampler do its bounded share, and returns a Snapshot. Sentinel events arrive
  * on pattern subscriptions; +switch-master moves the collector to the new master at once.
  */
-import { diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
+import { COLLECTOR_ALERT_KINDS, diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
 import { chooseHotKeyMethod, LfuSampler, MonitorSampler, ServerHotkeysSampler, type HotKeyChoice, type HotKeySampler, type MethodDecision } from './hotkeys.js';
 import { overviewOf, pairs, parseInfo, parseLatencyLatest, parseSlowlog, pushHistory, replicationRows, type NodeSample } from './metrics.js';
 import type {
@@ -163,7 +163,7 @@ export class Collector {
     if (deps.postgres) this.pg.line = { enabled: true, reachable: null, detail: 'connecting' };
     if (deps.mongo) this.mongo.line = { enabled: true, reachable: null, detail: 'connecting' };
     this.recentAlerts = deps.alertLog.recent(50).filter((r) => r.project === t.project);
-    this.activeAlerts = openAlerts(deps.alertLog.recent(500), t.project);
+    this.activeAlerts = openAlerts(deps.alertLog.recent(500), t.project, COLLECTOR_ALERT_KINDS);
   }
 
   /** Connects everything once and subscribes to the sentinels' events. Reports auth failures. */
@@ -324,7 +324,7 @@ export class Collector {
     }
   }
 
-  private async sampleNode(n: NodeState): Promise<void> {
+  private async sampleNode(n: NodeState, retry = true): Promise<void> {
     if (!n.client) {
       void this.connectNode(n);
       n.info = null;
@@ -342,6 +342,12 @@ export class Collector {
     } catch (e) {
       n.info = null;
       this.dropNode(n, e);
+      // Sentinel ends every client's connection to a node it reconfigures (CLIENT KILL during a
+      // failover): a closed connection is not a node that stopped answering. Ask once more.
+      if (retry && !this.stopped) {
+        await this.connectNode(n);
+        if (n.client) await this.sampleNode(n, false);
+      }
     }
   }
 
@@ -558,6 +564,11 @@ export class Collector {
       mongo: this.mongo.line,
       notes,
     };
+  }
+
+  /** The last INFO of every Redis node (null when it did not answer): what `baas serve` exports to Prometheus. */
+  nodeInfos(): { name: string; address: string; info: Record<string, string> | null }[] {
+    return this.nodes.map((n) => ({ name: n.target.name, address: `${n.target.internal.ip}:${n.target.internal.port}`, info: n.info }));
   }
 
   historyPoints(): HistoryPoint[] {
