@@ -22,12 +22,18 @@ export async function openCollector(deps: SessionDeps, options: Partial<Collecto
   const secrets = requireSecrets(deps.stateDir);
   await deps.runtime.ping();
   const targets = await stackTargets(deps.runtime, deps.loaded, secrets, deps.env);
+  // With `baas serve` running, show its history from before this dashboard opened, and leave the
+  // recording of alerts to it.
+  const { agentHistory, eventRecords, ViewerAlertLog } = await import('../serve/history.js');
+  const agentEvents = await agentHistory(deps.stateDir);
+  const fileLog = FileAlertLog.inStateDir(deps.stateDir);
+  const alertLog = agentEvents ? new ViewerAlertLog(fileLog, eventRecords(agentEvents, deps.loaded.config.project)) : fileLog;
   const collector = new Collector(
     {
       connector: ioredisConnector(secrets.redis.password, Math.min(1500, Math.max(500, options.intervalMs ?? 1000))),
       topology: targets.topology,
       thresholds: deps.loaded.config.alerts,
-      alertLog: FileAlertLog.inStateDir(deps.stateDir),
+      alertLog,
       postgres: targets.postgresUrl ? { open: () => openPostgres(targets.postgresUrl!) } : undefined,
       mongo: targets.mongoUrl ? { open: () => openMongo(targets.mongoUrl!) } : undefined,
     },

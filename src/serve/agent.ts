@@ -83,6 +83,7 @@ export class Agent {
   private pgActive: Alert[];
   private healthActive: Alert[];
   private readonly sentinelSeen = new Set<string>();
+  private readonly failStreak = new Map<string, number>();
   private signature = '';
   private lastStatus: string | undefined;
   private failovers = 0;
@@ -288,7 +289,9 @@ export class Agent {
     if (this.stopping) return;
     this.full = { at: this.now(), reports };
     this.fullError = undefined;
-    const current = healthCheckAlerts(reports);
+    // Two failed checks in a row (one is a blip on a busy machine); one good check resolves it.
+    for (const r of reports) this.failStreak.set(r.service, r.status === 'healthy' || r.status === 'starting' ? 0 : (this.failStreak.get(r.service) ?? 0) + 1);
+    const current = healthCheckAlerts(reports).filter((a) => (this.failStreak.get(a.id.slice('healthCheck:'.length)) ?? 0) >= 2 || this.healthActive.some((x) => x.id === a.id));
     this.healthActive = this.transition(this.healthActive, current);
     await this.ensureTargets();
     this.afterChange();

@@ -242,10 +242,13 @@ export interface ServerHandle {
 export async function listen(api: ApiHandler, options: { host: string; port: number; tls?: { cert: string; key: string } | undefined; idleCloseMs?: number }): Promise<ServerHandle> {
   let draining = false;
   const conns = new Map<net.Socket, { active: number; idleSince: number }>();
+  const inFlight = new Set<http.ServerResponse>();
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const c = conns.get(req.socket);
     if (c) c.active++;
+    inFlight.add(res);
     res.on('close', () => {
+      inFlight.delete(res);
       if (c) {
         c.active--;
         c.idleSince = Date.now();
@@ -278,6 +281,8 @@ export async function listen(api: ApiHandler, options: { host: string; port: num
     draining: () => draining,
     async shutdown(graceMs = 20_000) {
       draining = true;
+      // Answers still being prepared end their connection too, so clients reconnect elsewhere.
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
       api.closeStreams();
       const deadline = Date.now() + graceMs;
