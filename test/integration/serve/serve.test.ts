@@ -33,7 +33,10 @@ schedules:
   if (up.code !== 0) throw new Error(`baas up failed: ${up.err}`);
   adminUrl = (await p.runJson<{ env: Record<string, string> }>(['connect', 'postgres', '--show-secrets'])).env['DATABASE_ADMIN_URL']!;
   agent = await startAgent(p);
-  await waitFor('/health ok', async () => ((await agent!.get('/health')).json().status === 'ok' ? true : undefined), 30_000);
+  await waitFor('/health ok from a collection', async () => {
+    const h = (await agent!.get('/health')).json();
+    return h.status === 'ok' && h.collectionAgeMs !== null ? true : undefined;
+  }, 30_000);
 });
 
 afterAll(async () => {
