@@ -2,9 +2,9 @@
  * Alert rules (pure), the fired/resolved bookkeeping (pure), and the on-disk history
  * (.baas/alerts.jsonl, one JSON object a line, kept across runs).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { JsonLinesFile } from '../jsonl.js';
 import { bytes } from '../cli/format.js';
 import type { HealthReport } from '../services/types.js';
 import type { Alert, AlertKind, AlertLog, AlertRecord, Overview, ReplicaView, SentinelView } from './types.js';
@@ -139,39 +139,14 @@ export function toRecords(t: AlertTransition, project: string, at: string): Aler
   return [...t.fired.map((a) => ({ ...a, at, state: 'fired' as const, project })), ...t.resolved.map((a) => ({ ...a, at, state: 'resolved' as const, project }))];
 }
 
-/** Appends to a JSON-lines file; reads back only the tail. Keeps the file under ~1 MB by trimming old lines. */
-export class FileAlertLog implements AlertLog {
-  constructor(
-    readonly file: string,
-    private readonly maxBytes = 1024 * 1024,
-  ) {}
+/** .baas/alerts.jsonl: appended to, read back from the tail, kept under ~1 MB by trimming old lines. */
+export class FileAlertLog extends JsonLinesFile<AlertRecord> implements AlertLog {
+  constructor(file: string, maxBytes = 1024 * 1024) {
+    super(file, maxBytes);
+  }
 
   static inStateDir(stateDir: string): FileAlertLog {
     return new FileAlertLog(path.join(stateDir, 'alerts.jsonl'));
-  }
-
-  append(entries: AlertRecord[]): void {
-    if (entries.length === 0) return;
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    if (statSync(this.file).size > this.maxBytes) {
-      const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
-    }
-  }
-
-  recent(limit: number): AlertRecord[] {
-    if (!existsSync(this.file)) return [];
-    const out: AlertRecord[] = [];
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as AlertRecord);
-      } catch {
-        /* a torn line from a crash: skip it */
-      }
-    }
-    return out.slice(-limit);
   }
 }
 

@@ -3,8 +3,8 @@
  * deliveries, branches created and deleted, schedule runs. Kept in memory for /events and its
  * live stream, and appended to .baas/events.jsonl so a restart (and `baas dashboard`) sees it.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { JsonLinesFile } from '../jsonl.js';
 
 export type AgentEventType =
   | 'agent.started'
@@ -34,38 +34,13 @@ export interface EventStore {
   recent(limit: number): AgentEvent[];
 }
 
-export class FileEventStore implements EventStore {
-  constructor(
-    readonly file: string,
-    private readonly maxBytes = 2 * 1024 * 1024,
-  ) {}
+export class FileEventStore extends JsonLinesFile<AgentEvent> implements EventStore {
+  constructor(file: string, maxBytes = 2 * 1024 * 1024) {
+    super(file, maxBytes);
+  }
 
   static inStateDir(stateDir: string): FileEventStore {
     return new FileEventStore(path.join(stateDir, 'events.jsonl'));
-  }
-
-  append(events: AgentEvent[]): void {
-    if (events.length === 0) return;
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    if (statSync(this.file).size > this.maxBytes) {
-      const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
-    }
-  }
-
-  recent(limit: number): AgentEvent[] {
-    if (!existsSync(this.file)) return [];
-    const out: AgentEvent[] = [];
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as AgentEvent);
-      } catch {
-        /* a torn line from a crash */
-      }
-    }
-    return out.slice(-limit);
   }
 }
 
