@@ -32,12 +32,15 @@ export interface BaasErrorOptions {
   cause?: unknown;
   /** Extra lines shown under the message (for example a container's last log lines). */
   details?: string[];
+  /** The same call may succeed later (a server still starting): waits keep polling instead of giving up. */
+  retryable?: boolean;
 }
 
 export class BaasError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
   readonly details: string[];
+  readonly retryable: boolean;
 
   constructor(message: string, exitCode: ExitCodeValue, options: BaasErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,6 +48,7 @@ export class BaasError extends Error {
     this.exitCode = exitCode;
     this.hint = options.hint;
     this.details = options.details ?? [];
+    this.retryable = options.retryable ?? false;
   }
 }
 

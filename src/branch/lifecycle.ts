@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ExitCode, UserError, messageOf } from '../errors.js';
-import { quoteIdent, quoteLiteral } from '../services/postgres.js';
+import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import { databaseSizes, databases, lock, serverVersionNum, sessionsOn, tryLock, unlock, type Session } from './catalog.js';
 import { copyDatabase, copyLock, dropDatabase, repairLeftovers, tempLock, type DisruptPlan, type PauseReport } from './copy.js';
 import { isExpired, type BranchMeta } from './meta.js';
 import { MAIN, TEMP_DB_PREFIX, databaseFor, validateBranchName } from './names.js';
-import { SQLSTATE, serverError, sqlState, type Sql } from './sql.js';
+import { serverError } from '../pg/errors.js';
+import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import type { StoredBranch } from './store.js';
 import { chooseStrategy, type Strategy, type StrategyChoice } from './strategy.js';
 import type { BranchDeps } from './types.js';

@@ -1,6 +1,6 @@
-import { quoteIdent, quoteLiteral } from '../services/postgres.js';
+import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import { decodeMeta, encodeMeta, type BranchMeta } from './meta.js';
-import type { Sql } from './sql.js';
+import type { Sql } from '../pg/sql.js';
 
 export interface StoredBranch {
   database: string;

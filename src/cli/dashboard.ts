@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { App } from './app.js';
+import { parseDuration } from '../format.js';
 import { json } from './format.js';
 
 interface Opts {
@@ -17,8 +18,7 @@ type HotKeyChoice = (typeof HOTKEY_CHOICES)[number];
 
 /** `500`, `500ms`, `2s` → milliseconds; at least 100 ms. */
 export function parseInterval(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  const n = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
+  const n = parseDuration(v, { defaultUnit: 'ms', units: ['ms', 's'] }) ?? NaN;
   if (!Number.isFinite(n) || n < 100 || n > 600_000) {
     throw new UserError(`--interval must be a duration between 100ms and 600s, not '${v}'.`, { hint: 'For example --interval 1s or --interval 500 (milliseconds).' });
   }
@@ -44,9 +44,14 @@ export function registerDashboard(program: Command, app: App): void {
     const intervalMs = parseInterval(opts.interval);
     const hotkeys = parseHotkeys(opts.hotkeys);
     const loaded = await app.config();
+    const stateDir = await app.stateDir();
+    // With `baas serve` running, show its history from before this dashboard opened, and leave the
+    // recording of alerts to it.
+    const { dashboardAlertLog } = await import('../serve/history.js');
+    const alertLog = await dashboardAlertLog(stateDir, loaded.config.project);
     const { openCollector } = await import('../dashboard/session.js');
     const collector = await openCollector(
-      { runtime: await app.runtime(), env: io.env, loaded, stateDir: await app.stateDir() },
+      { runtime: await app.runtime(), env: io.env, loaded, stateDir, ...(alertLog ? { alertLog } : {}) },
       // One snapshot examines more keys at once; a live view spreads the work over passes.
       { intervalMs, hotkeys, ...(extra.once ? { lfuBudget: 20_000 } : {}) },
     );

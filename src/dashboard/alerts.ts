@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { JsonLinesFile } from '../jsonl.js';
-import { bytes } from '../cli/format.js';
+import { bytes } from '../format.js';
 import type { HealthReport } from '../services/types.js';
 import type { Alert, AlertKind, AlertLog, AlertRecord, Overview, ReplicaView, SentinelView } from './types.js';
 

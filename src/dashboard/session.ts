@@ -9,25 +9,25 @@ import { requireSecrets } from '../stack/secrets.js';
 import { ioredisConnector, openMongo, openPostgres, stackTargets } from './adapters.js';
 import { FileAlertLog } from './alerts.js';
 import { Collector, isAuthError, type CollectorOptions } from './collector.js';
-import type { Snapshot } from './types.js';
+import type { AlertLog, Snapshot } from './types.js';
 
 export interface SessionDeps {
   runtime: ContainerRuntime;
   env: NodeJS.ProcessEnv;
   loaded: LoadedConfig;
   stateDir: string;
+  /**
+   * Where alerts are read from and recorded (default .baas/alerts.jsonl). The CLI passes a
+   * read-only view merged with the agent's events while `baas serve` runs.
+   */
+  alertLog?: AlertLog;
 }
 
 export async function openCollector(deps: SessionDeps, options: Partial<CollectorOptions>): Promise<Collector> {
   const secrets = requireSecrets(deps.stateDir);
   await deps.runtime.ping();
   const targets = await stackTargets(deps.runtime, deps.loaded, secrets, deps.env);
-  // With `baas serve` running, show its history from before this dashboard opened, and leave the
-  // recording of alerts to it.
-  const { agentHistory, eventRecords, ViewerAlertLog } = await import('../serve/history.js');
-  const agentEvents = await agentHistory(deps.stateDir);
-  const fileLog = FileAlertLog.inStateDir(deps.stateDir);
-  const alertLog = agentEvents ? new ViewerAlertLog(fileLog, eventRecords(agentEvents, deps.loaded.config.project)) : fileLog;
+  const alertLog = deps.alertLog ?? FileAlertLog.inStateDir(deps.stateDir);
   const collector = new Collector(
     {
       connector: ioredisConnector(secrets.redis.password, Math.min(1500, Math.max(500, options.intervalMs ?? 1000))),

@@ -3,6 +3,7 @@
  * opened (Sentinel events, branches, schedule runs, health changes), merged into the alert history.
  * While an agent runs it owns .baas/alerts.jsonl: the dashboard only reads, so nothing is recorded twice.
  */
+import { FileAlertLog } from '../dashboard/alerts.js';
 import type { AlertLog, AlertRecord } from '../dashboard/types.js';
 import type { AgentEvent } from './events.js';
 import { readAgentState } from './state.js';
@@ -41,4 +42,13 @@ export class ViewerAlertLog implements AlertLog {
   recent(limit: number): AlertRecord[] {
     return [...this.file.recent(limit), ...this.extra].sort((a, b) => a.at.localeCompare(b.at)).slice(-limit);
   }
+}
+
+/**
+ * The alert history `baas dashboard` should use: with an agent running, the file merged with the
+ * agent's events and read-only (the agent records alerts); otherwise undefined (the dashboard's own file).
+ */
+export async function dashboardAlertLog(stateDir: string, project: string): Promise<AlertLog | undefined> {
+  const events = await agentHistory(stateDir);
+  return events ? new ViewerAlertLog(FileAlertLog.inStateDir(stateDir), eventRecords(events, project)) : undefined;
 }

@@ -5,7 +5,8 @@
  */
 import { decodeMeta, isExpired } from '../branch/meta.js';
 import { branchOfDatabase } from '../branch/names.js';
-import type { MongoLike, PgLike } from '../dashboard/types.js';
+import type { MongoLike } from '../dashboard/types.js';
+import type { Sql } from '../pg/sql.js';
 import type { PgDatabaseRow, PgSample } from './metrics.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -39,14 +40,14 @@ export const PG_SIZES_SQL = `select datname, pg_database_size(oid)::float8 as by
   from pg_database where not datistemplate and datallowconn`;
 
 export class PostgresProbe {
-  private client: PgLike | undefined;
+  private client: Sql | undefined;
   private lastSizesAt = -Infinity;
   private sizes: { datname: string; bytes: number }[] = [];
   private branches: BranchSize[] = [];
   private maxConnections: number | null = null;
 
   constructor(
-    private readonly open: () => Promise<PgLike>,
+    private readonly open: () => Promise<Sql>,
     private readonly now: () => number = Date.now,
     private readonly sizesEveryMs = 15_000,
   ) {}
@@ -55,10 +56,10 @@ export class PostgresProbe {
     const at = this.now();
     try {
       this.client ??= await this.open();
-      const [stats, activity] = [await this.client.query(PG_STATS_SQL), await this.client.query(PG_ACTIVITY_SQL)];
+      const [stats, activity] = [await this.client.query<Record<string, unknown>>(PG_STATS_SQL), await this.client.query<Record<string, unknown>>(PG_ACTIVITY_SQL)];
       if (at - this.lastSizesAt >= this.sizesEveryMs) {
         this.lastSizesAt = at;
-        const rows = await this.client.query(PG_SIZES_SQL);
+        const rows = await this.client.query<Record<string, unknown>>(PG_SIZES_SQL);
         const now = new Date(at);
         this.sizes = rows.map((r) => ({ datname: String(r['datname']), bytes: Number(r['bytes']) }));
         this.branches = rows.flatMap((r) => {
@@ -80,7 +81,7 @@ export class PostgresProbe {
         branches: this.branches,
       };
     } catch (e) {
-      await this.client?.close().catch(() => {});
+      await this.client?.end().catch(() => {});
       this.client = undefined;
       return { at, reachable: false, detail: `does not answer: ${msg(e)}`, sample: { up: false, maxConnections: null, connections: null, stats: [], activity: [], sizes: [] }, branches: this.branches };
     }
@@ -92,7 +93,7 @@ export class PostgresProbe {
   }
 
   async close(): Promise<void> {
-    await this.client?.close().catch(() => {});
+    await this.client?.end().catch(() => {});
     this.client = undefined;
   }
 }

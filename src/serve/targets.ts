@@ -2,12 +2,11 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Topology } from '../dashboard/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
-import { mongoUrl } from '../services/mongo.js';
-import { postgresUrls } from '../services/postgres.js';
-import { withDatabase } from '../branch/pg.js';
+import type { Secrets } from '../model/secrets.js';
+import { withDatabase } from '../pg/url.js';
+import { maintenanceDatabase } from '../services/postgres.js';
+import { connectionSettings, publishedDefs } from '../stack/connection.js';
 import { describeStack } from '../stack/context.js';
-import { LABEL } from '../stack/labels.js';
-import type { Secrets } from '../stack/secrets.js';
 
 export interface Targets {
   /** Changes when a published port changes (containers re-created): then the agent reconnects. */
@@ -22,7 +21,7 @@ export interface Targets {
  * The agent's Postgres session lives in the `postgres` database: a session in main would be ended
  * by every `branch create` (the parent is paused and its sessions terminated for the copy).
  */
-const maintenanceOf = (loaded: LoadedConfig) => (url: string): string => withDatabase(url, loaded.config.services.postgres.database === 'postgres' ? 'template1' : 'postgres');
+const maintenanceOf = (loaded: LoadedConfig) => (url: string): string => withDatabase(url, maintenanceDatabase(loaded.config.services.postgres.database));
 
 /** Undefined while the stack has no container at all. */
 export async function resolveTargets(runtime: ContainerRuntime, loaded: LoadedConfig, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<Targets | undefined> {
@@ -42,12 +41,10 @@ export async function resolveTargets(runtime: ContainerRuntime, loaded: LoadedCo
   }
   const { ctx, defs, actual } = await describeStack(runtime, loaded, secrets, env);
   if (actual.length === 0) return undefined;
-  const portOf = (name: string): number => {
-    const c = actual.find((x) => x.labels[LABEL.service] === name);
-    const label = Number(c?.labels[LABEL.hostPort]);
-    return c?.ports[0]?.host ?? (Number.isInteger(label) && label > 0 ? label : (defs.find((d) => d.name === name)?.hostPort ?? 0));
-  };
-  const pg = cfg.postgres.enabled ? maintenance(postgresUrls(ctx, ctx.probeHost, portOf('postgres')).superuser) : undefined;
-  const mongo = cfg.mongo.enabled ? mongoUrl(ctx, ctx.probeHost, portOf('mongo')) : undefined;
+  const settings = connectionSettings(ctx, publishedDefs(defs, actual));
+  const setting = (service: string, key: string): string | undefined => settings.find((s) => s.service === service)?.env[key];
+  const admin = setting('postgres', 'DATABASE_ADMIN_URL');
+  const pg = admin ? maintenance(admin) : undefined;
+  const mongo = setting('mongo', 'MONGO_URL');
   return { key: JSON.stringify([pg, mongo]), topology: undefined, postgresUrl: pg, mongoUrl: mongo };
 }

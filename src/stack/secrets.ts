@@ -3,12 +3,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { UserError, ExitCode } from '../errors.js';
 
-/** Generated on first `up`; stored 0600 in .baas/secrets.json, which is git-ignored. */
-export interface Secrets {
-  postgres: { superuserPassword: string; appPassword: string };
-  redis: { password: string };
-  mongo: { rootPassword: string; keyfile: string };
-}
+import type { Secrets } from '../model/secrets.js';
+
+export type { Secrets } from '../model/secrets.js';
 
 const token = (bytes = 24): string => randomBytes(bytes).toString('base64url');
 

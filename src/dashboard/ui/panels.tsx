@@ -1,7 +1,7 @@
 /** Display-only panels: each takes data and a size, renders at most `lines` lines, never wraps. */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { bytes } from '../../cli/format.js';
+import { bytes } from '../../format.js';
 import { compact, percent, sparkline } from '../metrics.js';
 import type { Alert, AlertRecord, FailoverView, HistoryPoint, HotKeysView, LatencyView, Overview, PostgresLine, ReplicationView, SentinelView, ServiceLine, Snapshot } from '../types.js';
 

@@ -1,16 +1,18 @@
 import { mkdtempSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/errors.js';
 import { EventBus, FileEventStore } from '../../../src/serve/events.js';
-import { eventRecords, ViewerAlertLog } from '../../../src/serve/history.js';
+import { dashboardAlertLog, eventRecords, ViewerAlertLog } from '../../../src/serve/history.js';
 import { checkExposure, parseListen } from '../../../src/serve/listen.js';
 import { readAgentState, writeAgentState } from '../../../src/serve/state.js';
 import { systemdUnit } from '../../../src/serve/systemd.js';
 import { bearerMatches, ensureToken } from '../../../src/serve/token.js';
-import { MemoryAlertLog } from '../../../src/dashboard/alerts.js';
+import { FileAlertLog, MemoryAlertLog } from '../../../src/dashboard/alerts.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'baas-serve-'));
 
@@ -76,6 +78,29 @@ describe('agent state and history', () => {
     log.append();
     expect(log.recent(10).map((r) => r.message)).toEqual(['agent: Sentinel +switch-master baas', 'm']);
     expect(file.records).toHaveLength(1);
+  });
+
+  it('gives the dashboard a read-only view with the running agent\'s events, and nothing without an agent', async () => {
+    const dir = tmp();
+    expect(await dashboardAlertLog(dir, 'shop')).toBeUndefined();
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ events: [{ id: 3, at: '2026-01-01T00:00:01Z', type: 'branch.created', message: 'branch feature created' }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { token } = ensureToken(dir);
+      writeAgentState(dir, { pid: process.pid, project: 'shop', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, startedAt: 'a', updatedAt: 'b', schedules: [] });
+      const log = await dashboardAlertLog(dir, 'shop');
+      expect(seen).toEqual([`/events?limit=50 Bearer ${token}`]);
+      expect(log!.recent(10).map((r) => [r.kind, r.message, r.project])).toEqual([['agent', 'agent: branch feature created', 'shop']]);
+      log!.append([{ id: 'x', kind: 'memory', severity: 'warning', message: 'not written', at: 'c', state: 'fired', project: 'shop' }]);
+      expect(FileAlertLog.inStateDir(dir).recent(10)).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 });
 

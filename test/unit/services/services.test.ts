@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateMaster, evaluateReplica, evaluateSentinel, parseInfo, parseRole, pairsToObject, natMap } from '../../../src/services/redis.js';
 import { evaluateHello, mongoDefs, mongoInitScript, MONGO_START } from '../../../src/services/mongo.js';
-import { bootstrapSql, postgresSettings, POSTGRES_START, quoteIdent, quoteLiteral } from '../../../src/services/postgres.js';
+import { bootstrapSql, postgresSettings, POSTGRES_START } from '../../../src/services/postgres.js';
+import { quoteIdent, quoteLiteral } from '../../../src/pg/escape.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { makeContext } from '../../../src/stack/context.js';
 import { generateSecrets } from '../../../src/stack/secrets.js';
