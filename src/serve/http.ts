@@ -237,7 +237,10 @@ export interface ServerHandle {
  * Listens and tracks connections. On shutdown it closes the listening socket only (Node's own
  * close() also drops idle keep-alive sockets at once, which loses a request a client is just
  * sending on one): every response from then on says `Connection: close`, and a connection is
- * closed once it has no request in flight and has been quiet for a moment.
+ * closed once it has no request in flight and has been idle for the keep-alive timeout the
+ * server announced (`Keep-Alive: timeout=5`). Clients drop an idle connection before that
+ * timeout, so they never reuse one the server is closing; closing sooner races with a client
+ * that sends on it just then (a busy client sees its request reset).
  */
 export async function listen(api: ApiHandler, options: { host: string; port: number; tls?: { cert: string; key: string } | undefined; idleCloseMs?: number }): Promise<ServerHandle> {
   let draining = false;
@@ -274,7 +277,7 @@ export async function listen(api: ApiHandler, options: { host: string; port: num
   });
   const addr = server.address() as net.AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
-  const idleCloseMs = options.idleCloseMs ?? 250;
+  const idleCloseMs = options.idleCloseMs ?? server.keepAliveTimeout;
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${addr.port}`,
     port: addr.port,

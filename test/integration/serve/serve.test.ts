@@ -258,18 +258,22 @@ describe('baas serve', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const answeredBefore = answered;
     a.child.kill('SIGTERM');
-    const code = await a.exited;
-    await new Promise((r) => setTimeout(r, 300));
-    stop = true;
-    await Promise.all(loops);
-    keepAlive.destroy();
-    expect(code).toBe(0);
-    expect(answeredBefore).toBeGreaterThan(50);
-    expect(lost).toEqual([]);
-    expect(refused).toBeGreaterThan(0);
-    expect(a.logs.some((l) => /"msg":"stopped"/.test(l))).toBe(true);
-    agent = await startAgent(p);
-    await waitFor('/health up again', async () => ((await agent!.get('/health')).status === 200 ? true : undefined), 30_000);
+    try {
+      const code = await a.exited;
+      await new Promise((r) => setTimeout(r, 300));
+      stop = true;
+      await Promise.all(loops);
+      keepAlive.destroy();
+      expect(code).toBe(0);
+      expect(answeredBefore).toBeGreaterThan(50);
+      expect(lost).toEqual([]);
+      expect(refused).toBeGreaterThan(0);
+      expect(a.logs.some((l) => /"msg":"stopped"/.test(l))).toBe(true);
+    } finally {
+      // The next test needs an agent, whatever happened here.
+      agent = await startAgent(p);
+      await waitFor('/health up again', async () => ((await agent!.get('/health')).status === 200 ? true : undefined), 30_000);
+    }
   });
 
   it('turns /health 503 within 2 s of the master being killed, 200 after the failover, and streams the failover on /events', async () => {

@@ -113,4 +113,29 @@ describe('the agent API', () => {
     handle = undefined;
     agent.destroy();
   });
+
+  it('answers a request sent on an idle keep-alive connection after shutdown began, even from a stalled client', async () => {
+    const { url } = await start();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<string>((resolve) => {
+        const req = http.get(`${url}/health`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(`${res.statusCode} ${res.headers.connection}`));
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+    expect(await get()).toBe('200 keep-alive');
+    const t0 = Date.now();
+    const next = new Promise<string>((resolve) => setTimeout(() => void get().then(resolve), 300));
+    const stopping = handle!.shutdown(3000);
+    // The client's event loop stalls (a busy machine) while its connection sits idle, then it
+    // sends on that connection before it could see anything the server did meanwhile.
+    await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() - t0 < 400);
+    expect(await next).toBe('200 close');
+    expect(await stopping).toEqual({ forced: 0 });
+    handle = undefined;
+    agent.destroy();
+  });
 });
