@@ -7,6 +7,7 @@ import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerServe } from './serve.js';
+import { registerData } from './data.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -14,6 +15,7 @@ import { registerServe } from './serve.js';
  */
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
+  registerData(program, app);
   registerImages(program, app);
   registerPlanners(program, app);
   registerDb(program, app);
