@@ -8,6 +8,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerRender } from './render.js';
 import { registerNodes } from './swarm.js';
+import { registerServe } from './serve.js';
 import { registerData } from './data.js';
 
 /**
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, app: App): void {
   registerBranch(program, app);
   registerRender(program, app);
   registerNodes(program, app);
+  registerServe(program, app);
 }

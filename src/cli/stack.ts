@@ -134,10 +134,16 @@ Examples:
       const loaded = await app.config();
       const { status } = await import('../stack/status.js');
       const r = await status(await deps(app), loaded, await app.stateDir());
-      if (opts.json) return io.stdout(json(r));
+      const { readAgentState } = await import('../serve/state.js');
+      const agent = readAgentState(await app.stateDir());
+      if (opts.json) return io.stdout(json({ ...r, agent: agent ?? null }));
       io.stdout(`Project ${r.project}${r.network ? ` (network ${r.network}, ${r.subnet})` : ''}: ${r.running ? 'running' : 'not running'}\n\n`);
       io.stdout(table(['SERVICE', 'STATE', 'IMAGE', 'PORTS', 'STATUS'], r.services.map((s) => [s.service, s.state, s.image, s.ports.join(', '), s.status])));
       if (r.extra.length) io.stdout(`\nNot in the configuration (removed by the next \`baas up\`): ${r.extra.join(', ')}\n`);
+      if (agent) {
+        const { agentLines } = await import('./serve.js');
+        io.stdout(`\n${agentLines(agent)}`);
+      }
     });
 
   program
