@@ -92,6 +92,22 @@ export const requirementsSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * What runs today: catalog ids of the platforms the product is on now (`current: firebase`).
+     * Moving off them has a cost (data, auth and code to migrate); staying has none.
+     */
+    current: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
+    /**
+     * Tenants the product serves. `shared`: one database for all (rows or schemas per tenant);
+     * `database`: a database (or project) of its own for each, so per-project prices multiply.
+     */
+    tenants: z
+      .object({ count: z.number().int().min(1).max(10_000_000), isolation: z.enum(['shared', 'database']).default('shared') })
+      .strict()
+      .optional(),
     /** Exact usage quantities; they win over what is derived from the fields above. */
     usage: usageFileSchema.optional(),
     /** Scenario files only: the stack an experienced engineer would pick, and why. Ignored by advise. */
