@@ -330,6 +330,7 @@ const METRIC_FLAGS = {
   db_io_gb: '--db-io-gb',
   action_gb_hours: '--function-gb-hours',
   branches: '--branches',
+  projects: '--projects',
   seats: '--seats',
   servers: '--servers',
 } as const;
