@@ -109,10 +109,12 @@ export const requirementsSchema = z
         z.string().min(1),
         z.array(z.string().min(1)).min(1),
         z.object({ database: z.string().min(1).optional(), auth: z.string().min(1).optional(), compute: z.string().min(1).optional(), cache: z.string().min(1).optional() }).strict(),
+        // The parsed form itself, so a loaded file can be merged with flags and parsed again.
+        z.array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]) }).strict()).min(1),
       ])
       .transform((v): CurrentPlatform[] => {
         if (typeof v === 'string') return [{ id: v, roles: 'all' }];
-        if (Array.isArray(v)) return v.map((id) => ({ id, roles: 'all' }));
+        if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? { id: x, roles: 'all' } : x));
         const byId = new Map<string, CurrentRole[]>();
         for (const [role, id] of Object.entries(v)) if (id) byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
         return [...byId].map(([id, roles]) => ({ id, roles }));
