@@ -8,6 +8,10 @@ import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerRedis } from './redis.js';
 import { registerClaims, registerSecurity } from './security.js';
+import { registerRender } from './render.js';
+import { registerNodes } from './swarm.js';
+import { registerServe } from './serve.js';
+import { registerData } from './data.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -15,6 +19,7 @@ import { registerClaims, registerSecurity } from './security.js';
  */
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
+  registerData(program, app);
   registerImages(program, app);
   registerPlanners(program, app);
   registerDb(program, app);
@@ -23,4 +28,7 @@ export function registerCommands(program: Command, app: App): void {
   registerRedis(program, app);
   registerSecurity(program, app);
   registerClaims(program, app);
+  registerRender(program, app);
+  registerNodes(program, app);
+  registerServe(program, app);
 }

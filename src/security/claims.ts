@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Sql } from '../pg/sql.js';
 
 /**
- * Signed tenant claims (security.tenantClaims: signed; migrations/0004_signed_claims.sql): the
+ * Signed tenant claims (security.tenantClaims: signed; migrations/0005_signed_claims.sql): the
  * auth layer signs `<org>.<user>.<expires>` with the key only the admin role can read, and the
  * app sets the claim per transaction; the database verifies it on every query.
  */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Redis as RedisClient } from 'ioredis';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -449,7 +450,8 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
   if (tls) env['REDIS_CA_FILE'] = ctx.tls.caFile;
   if (sentinels.length > 0) {
     env['REDIS_SENTINELS'] = sentinels.join(',');
-    env['REDIS_NAT_MAP'] = JSON.stringify(Object.fromEntries(Object.entries(natMap(redis, host)).map(([k, v]) => [k, `${v.host}:${v.port}`])));
+    // Exactly what ioredis' `natMap` option takes: JSON.parse(REDIS_NAT_MAP) and pass it on.
+    env['REDIS_NAT_MAP'] = JSON.stringify(natMap(redis, host));
   }
   const tlsOpts = tls ? ' tls: { ca }, sentinelTLS: { ca }, enableTLSForSentinelMode: true,' : '';
   return {
@@ -463,7 +465,7 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
       ...(sentinels.length > 0
         ? [
             'Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels take the same user and password.',
-            'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).',
+            'From the host, sentinels answer with container addresses: pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap.',
             `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap,${tlsOpts} enableReadyCheck: false, failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
             "ioredis 5 can end such a client for good when +switch-master arrives mid-reconnect: add client.on('end', () => setTimeout(() => client.status === 'end' && client.connect().catch(() => {}), 10)) unless you closed it yourself.",
             'Writes that must survive a failover: follow them with WAIT 1 <ms> and treat a reply of 0 as not durable.',
@@ -483,6 +485,8 @@ export const redisDriver: EngineDriver = {
   group: 'redis',
   ports: (config) => redisPorts(config, nodeNames(config), config.services.redis.port, 'services.redis.port'),
   defs: (ctx, port, live) => redisNodeDefs(ctx, nodeNames(ctx.config).map(port), live.masterIp),
+  // Each node has its own subdirectory <data>/redis-N (see dataMount).
+  ownedData: (source) => ({ dir: path.dirname(source), entries: [path.basename(source)] }),
   readiness(def, env) {
     const { ctx, liveMasterIp } = env;
     return poll<HealthReport>(

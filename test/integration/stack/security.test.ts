@@ -101,7 +101,7 @@ describe('a server-profile stack: TLS everywhere, least privilege, secrets out o
     const r = env['redis']!;
     expect(r['REDIS_URL']).toMatch(/^rediss:\/\/app:/);
     const ca = readFileSync(r['REDIS_CA_FILE']!, 'utf8');
-    const natMap = Object.fromEntries(Object.entries(JSON.parse(r['REDIS_NAT_MAP']!) as Record<string, string>).map(([k, v]) => [k, { host: v.split(':')[0]!, port: Number(v.split(':')[1]) }]));
+    const natMap = JSON.parse(r['REDIS_NAT_MAP']!) as Record<string, { host: string; port: number }>;
     const client = new Redis({
       sentinels: r['REDIS_SENTINELS']!.split(',').map((s) => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) })),
       name: r['REDIS_MASTER_NAME']!,

@@ -157,6 +157,6 @@ $$;
 alter table baas_platform.organisations enable row level security;
 alter table baas_platform.members enable row level security;
 create policy claimed_org_only on baas_platform.organisations
-  using (baas_platform.tenant_claims_mode() <> 'signed' or id = baas_platform.current_org());
+  using (baas_platform.tenant_claims_mode() <> 'signed' or id = (select baas_platform.current_org()));
 create policy claimed_org_only on baas_platform.members
-  using (baas_platform.tenant_claims_mode() <> 'signed' or org_id = baas_platform.current_org());
+  using (baas_platform.tenant_claims_mode() <> 'signed' or org_id = (select baas_platform.current_org()));
