@@ -300,9 +300,14 @@ export function redisTlsOptions(ctx: Pick<StackContext, 'tls'>): ConnectionOptio
 }
 
 /** The narrowest user for the job: `monitor` for health and views, `admin` to reconfigure, `app` for data. */
-export function redisAccess(ctx: Pick<StackContext, 'tls' | 'secrets'>, user: RedisUser): RedisAccess {
+export function redisAccess(ctx: Pick<StackContext, 'tls' | 'secrets' | 'redisUsers'>, user: RedisUser): RedisAccess {
   const tls = redisTlsOptions(ctx);
-  return { ...redisCredentials(ctx.secrets.redis, user), ...(tls ? { tls } : {}) };
+  return { ...redisLogin(ctx, user), ...(tls ? { tls } : {}) };
+}
+
+/** The user and password alone (no file is read). */
+export function redisLogin(ctx: Pick<StackContext, 'secrets' | 'redisUsers'>, user: RedisUser): { username: string; password: string } {
+  return ctx.redisUsers === false ? { username: 'default', password: ctx.secrets.redis.password } : redisCredentials(ctx.secrets.redis, user);
 }
 
 export async function redisClient(host: string, port: number, access: RedisAccess): Promise<RedisClient> {
@@ -436,7 +441,7 @@ export const reconnectOnRoleError = (err: Error): false | 2 => (/READONLY|NOREPL
 /** Connection settings of the Redis section: the app user, the sentinels (to follow failovers), TLS and the NAT map for host clients. */
 export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo {
   const cfg = ctx.config.services.redis;
-  const { username, password } = redisCredentials(ctx.secrets.redis, 'app');
+  const { username, password } = redisLogin(ctx, 'app');
   const redis = defs.filter((d) => d.kind === 'redis' || d.kind === 'sentinel');
   const sentinels = redis.filter((d) => d.kind === 'sentinel').map((d) => `${host}:${d.hostPort}`);
   const first = redis.find((d) => d.name === 'redis-1')!;

@@ -47,6 +47,11 @@ export interface StackContext {
   stateDir: string;
   /** TLS on every link: the CA clients verify against (a host path). */
   tls: { enabled: boolean; caFile: string };
+  /**
+   * Whether the Redis nodes and Sentinels have baas's ACL users (admin, app, monitor...). The
+   * cluster targets' scripts keep one password on the `default` user: false there.
+   */
+  redisUsers?: boolean;
 }
 
 /** Free space where a service keeps its data, as the host (or the container) sees it. */

@@ -30,6 +30,8 @@ export function clusterContext(loaded: LoadedConfig, secrets: Secrets, env: Node
     stateDir: path.join(loaded.dir, '.baas'),
     // TLS is not applied on the cluster targets yet: their services talk plaintext inside the overlay network.
     tls: { enabled: false, caFile: '' },
+    // The cluster Redis scripts keep one password (requirepass) on the default user.
+    redisUsers: false,
   };
 }
 

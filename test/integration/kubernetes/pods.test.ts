@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
@@ -46,11 +49,27 @@ function envFor(c: Container, pod: string): string[] {
   return [...values].flatMap(([k, v]) => ['-e', `${k}=${v}`]);
 }
 
-function runPod(c: Container, pod: string, svc: string, o: { publish?: boolean } = {}): string {
+/** The pod's Secret volumes as Kubernetes mounts them: each item a 0400 file, the directory read-only at its mount path. */
+function secretVolumes(kind: string, name: string, c: Container): string[] {
+  const spec = objects.find((o) => o.kind === kind && o.metadata.name === name)!.spec.template.spec as {
+    volumes?: { name: string; secret?: { items?: { key: string; path: string }[] } }[];
+  };
+  const mounts = (c as Container & { volumeMounts?: { name: string; mountPath: string }[] }).volumeMounts ?? [];
+  return (spec.volumes ?? []).flatMap((v) => {
+    const at = mounts.find((m) => m.name === v.name);
+    if (!v.secret || !at) return [];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baas-k8s-secret-'));
+    for (const item of v.secret.items ?? []) writeFileSync(path.join(dir, item.path), stringData[item.key]!, { mode: 0o400 });
+    return ['-v', `${dir}:${at.mountPath}:ro`];
+  });
+}
+
+function runPod(c: Container, pod: string, svc: string, o: { publish?: boolean; kind?: string; name?: string } = {}): string {
   return docker([
     'run', '-d', ...(o.publish ? ['-p', '127.0.0.1::5432'] : []),
     '--name', `${net}-${pod}`, '--hostname', pod, '--network', net, '--network-alias', `${pod}.${svc}.${ns}.svc`,
     '--label', label, '--label', TEST_LABEL,
+    ...(o.kind && o.name ? secretVolumes(o.kind, o.name, c) : []),
     ...envFor(c, pod), '--entrypoint', c.command[0]!, c.image, ...c.command.slice(1),
   ]);
 }
@@ -81,7 +100,7 @@ describe('the Kubernetes pods, run in Docker under their pod names', () => {
 
   it('Postgres starts from the rendered command, the bootstrap Job creates the app role, and readiness (select 1 as the app role) passes', async () => {
     const pg = podOf('StatefulSet', 'postgres');
-    runPod(pg, 'postgres-0', 'postgres', { publish: true });
+    runPod(pg, 'postgres-0', 'postgres', { publish: true, kind: 'StatefulSet', name: 'postgres' });
     const port = docker(['port', `${net}-postgres-0`, '5432/tcp']).split('\n')[0]!.split(':').pop()!;
     // The local image carries only the server binaries; psql and pg_isready come from the host's
     // postgresql-client here (the official image a cluster pulls has them). The scripts are the
