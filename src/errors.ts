@@ -29,6 +29,12 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface BaasErrorOptions {
   hint?: string;
+  /**
+   * A stable, machine-readable kind for scripts (`--json` prints it), more precise than the
+   * exit code: `disk_full`, `port_in_use`, `migration_out_of_order`... Defaults to the kind
+   * the exit code stands for.
+   */
+  code?: string;
   cause?: unknown;
   /** Extra lines shown under the message (for example a container's last log lines). */
   details?: string[];
@@ -38,6 +44,7 @@ export class BaasError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
   readonly details: string[];
+  readonly code: string;
 
   constructor(message: string, exitCode: ExitCodeValue, options: BaasErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -45,7 +52,44 @@ export class BaasError extends Error {
     this.exitCode = exitCode;
     this.hint = options.hint;
     this.details = options.details ?? [];
+    this.code = options.code ?? CODE_OF_EXIT[exitCode];
   }
+}
+
+/** The kind each exit code stands for: the default `code` of an error. Stable: scripts match on it. */
+const CODE_OF_EXIT: Record<ExitCodeValue, string> = {
+  0: 'ok',
+  1: 'internal',
+  2: 'usage',
+  3: 'config_invalid',
+  4: 'docker_unavailable',
+  5: 'conflict',
+  6: 'unhealthy',
+  7: 'external',
+  8: 'timeout',
+  130: 'interrupted',
+};
+
+/** The machine-readable code of anything thrown (`internal` for what baas did not expect). */
+export function errorCode(e: unknown): string {
+  return e instanceof BaasError ? e.code : 'internal';
+}
+
+/** What `--json` prints on failure (stdout), beside the human lines on stderr. */
+export interface JsonError {
+  error: { code: string; exitCode: number; message: string; hint: string | null; details?: string[] };
+}
+
+export function jsonError(e: { code: string; exitCode: number; message: string; hint?: string | undefined; details?: string[] }): JsonError {
+  return {
+    error: {
+      code: e.code,
+      exitCode: e.exitCode,
+      message: e.message,
+      hint: e.hint ?? null,
+      ...(e.details && e.details.length > 0 ? { details: e.details } : {}),
+    },
+  };
 }
 
 /** The user can fix it: shown as one sentence and a hint, without a stack. */

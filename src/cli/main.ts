@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { BaasError, ExitCode, messageOf } from '../errors.js';
+import { BaasError, ExitCode, jsonError, messageOf } from '../errors.js';
 import { App, type GlobalOptions } from './app.js';
 import { processIo, type Io } from './io.js';
 import { registerCommands } from './commands.js';
@@ -48,22 +48,34 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (e) {
-    return report(e, io, app);
+    return report(e, io, app, wantsJson(argv));
   }
+}
+
+/** `--json` anywhere before a `--` separator: the failure is then printed as JSON on stdout too. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
-async function report(e: unknown, io: Io, app: App): Promise<number> {
+async function report(e: unknown, io: Io, app: App, asJson: boolean): Promise<number> {
+  // Scripts (`baas up --json | jq`) get something to parse on failure too (wrangler's JsonFriendlyFatalError).
+  const printJson = (err: Parameters<typeof jsonError>[0]): void => {
+    if (asJson) io.stdout(`${JSON.stringify(jsonError(err))}\n`);
+  };
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
     // commander already printed its message (and the help hint) through configureOutput.
     if (e.exitCode === 0) return ExitCode.ok;
+    printJson({ code: 'usage', exitCode: ExitCode.usage, message: e.message.replace(/^error: /, ''), hint: 'Run the command with --help for usage and examples.' });
     return ExitCode.usage;
   }
   if (e instanceof BaasError) {
+    printJson(e);
     io.stderr(`error: ${e.message}\n`);
     for (const d of e.details) io.stderr(`  ${d}\n`);
     if (e.hint) io.stderr(`hint: ${e.hint}\n`);
@@ -74,6 +86,7 @@ async function report(e: unknown, io: Io, app: App): Promise<number> {
     }
     return e.exitCode;
   }
+  printJson({ code: 'internal', exitCode: ExitCode.internal, message: `baas hit an unexpected problem: ${messageOf(e)}`, hint: 'Run again with --verbose, and report it with the log in .baas/logs/baas.log.' });
   io.stderr(`error: baas hit an unexpected problem: ${messageOf(e)}\n`);
   io.stderr('hint: Run again with --verbose, and report it with the log in .baas/logs/baas.log.\n');
   try {
