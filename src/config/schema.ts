@@ -108,7 +108,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     migrations: z
-      .object({ dir: z.string().min(1).default('db/migrations'), schemas: z.array(z.string()).default(['public']) })
+      .object({ dir: z.string().min(1).default('db/migrations'), schemas: z.array(z.string().min(1)).min(1).max(100).transform((xs) => [...new Set(xs)]).default(['public']) })
       .strict()
       .prefault({}),
     alerts: alertsSchema.prefault({}),

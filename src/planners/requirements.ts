@@ -19,6 +19,16 @@ export const COMPLIANCE_NAMES = ['soc2', 'hipaa', 'gdpr'] as const;
 
 const count = z.number().finite().nonnegative();
 
+/**
+ * A list where order does not matter and repeats mean nothing: repeats are dropped, and the
+ * length is capped so a file of 20 000 `- hipaa` lines cannot blow up the planners.
+ */
+const set = <T extends z.ZodType>(item: T, max = 50) =>
+  z
+    .array(item)
+    .max(max, `at most ${max} entries`)
+    .transform((xs) => [...new Set(xs)] as z.output<T>[]);
+
 export const requirementsSchema = z
   .object({
     name: z.string().optional(),
@@ -79,10 +89,10 @@ export const requirementsSchema = z
       .object({
         self_hosting: z.enum(SELF_HOSTING).default('any'),
         budget_monthly: count.max(1e9).optional(),
-        compliance: z.array(z.enum(COMPLIANCE_NAMES)).default([]),
-        regions: z.array(z.string().min(2)).default([]),
+        compliance: set(z.enum(COMPLIANCE_NAMES)).default([]),
+        regions: set(z.string().min(2)).default([]),
         lock_in_tolerance: z.enum(LOCK_IN).default('medium'),
-        ecosystem: z.array(z.string()).default([]),
+        ecosystem: set(z.string()).default([]),
         vm_price: count.max(1e6).optional(),
       })
       .strict()
@@ -91,7 +101,7 @@ export const requirementsSchema = z
     usage: usageFileSchema.optional(),
     /** Scenario files only: the stack an experienced engineer would pick, and why. Ignored by advise. */
     expect: z
-      .object({ any_of: z.array(z.string()).min(1).optional(), none: z.boolean().optional(), conflict: z.array(z.string()).optional() })
+      .object({ any_of: set(z.string()).pipe(z.array(z.string()).min(1)).optional(), none: z.boolean().optional(), conflict: set(z.string()).optional() })
       .strict()
       .optional(),
     why: z.string().optional(),
