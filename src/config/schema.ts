@@ -10,9 +10,20 @@ const SIZE = /^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/i;
 
 export const portSchema = z.union([z.literal('auto'), z.number().int().min(1).max(65535)]);
 
-const sizeSchema = z
+/** Docker refuses limits under 6 MB; no engine baas runs starts in less than this. */
+export const MIN_MEMORY_BYTES = 32 * 1024 * 1024;
+
+/** A container memory limit: a size of at least 32 MB (`0` would mean "no limit" to Docker, silently). */
+const memorySchema = z
   .string()
-  .regex(SIZE, 'must be a size such as 512m, 1g or 256mb');
+  .regex(SIZE, 'must be a size such as 512m, 1g or 256mb')
+  .refine((v) => parseSize(v) >= MIN_MEMORY_BYTES, { message: 'must be at least 32m (a smaller limit would stop the server from starting)' });
+
+/** Redis's own size syntax: a whole number with k/kb/m/mb/g/gb (no fractions, no spaces); 0 = no limit. */
+const redisSizeSchema = z.string().regex(/^\d+(k|kb|m|mb|g|gb)?$/i, 'must be a whole number with k, kb, m, mb, g or gb, such as 256mb (0 = no limit)');
+
+/** Postgres settings that baas itself decides: changing them would make the container unreachable or lose its data. */
+export const RESERVED_PG_SETTINGS = ['port', 'listen_addresses', 'data_directory', 'hba_file', 'ident_file', 'config_file', 'unix_socket_directories'];
 
 const dataSchema = z
   .string()
@@ -25,7 +36,7 @@ const common = {
   enabled: z.boolean().default(true),
   /** Overrides the image chosen by `images`. */
   image: z.string().min(1).optional(),
-  memory: sizeSchema.optional(),
+  memory: memorySchema.optional(),
   cpus: z.number().positive().max(256).optional(),
   data: dataSchema.default('volume'),
 };
@@ -39,6 +50,11 @@ export const postgresSchema = z
     user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase identifier').default('app'),
     settings: z
       .record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'must be a Postgres setting name'), z.union([z.string(), z.number(), z.boolean()]))
+      .superRefine((settings, ctx) => {
+        for (const k of Object.keys(settings)) {
+          if (RESERVED_PG_SETTINGS.includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'is set by baas (it decides where Postgres listens and keeps its data)' });
+        }
+      })
       .default({}),
   })
   .strict();
@@ -54,7 +70,7 @@ export const redisSchema = z
     masterName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('baas'),
     downAfterMilliseconds: z.number().int().min(100).max(600_000).default(5000),
     failoverTimeout: z.number().int().min(1000).default(60_000),
-    maxmemory: sizeSchema.default('256mb'),
+    maxmemory: redisSizeSchema.default('256mb'),
     maxmemoryPolicy: z
       .enum(['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'])
       .default('allkeys-lru'),
@@ -94,7 +110,14 @@ export const configSchema = z
     network: z
       .object({
         subnet: z
-          .union([z.literal('auto'), z.string().regex(/^(\d{1,3}\.){3}0\/24$/, 'must be an IPv4 /24 such as 10.213.7.0/24')])
+          .union([
+            z.literal('auto'),
+            z
+              .string()
+              .regex(/^(\d{1,3}\.){3}0\/24$/, 'must be an IPv4 /24 such as 10.213.7.0/24')
+              .refine((v) => v.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255), { message: 'is not an IPv4 address (each number is 0-255)' })
+              .refine((v) => isPrivateSubnet(v), { message: 'must be in a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16): a public range would hide real hosts from the containers' }),
+          ])
           .default('auto'),
       })
       .strict()
@@ -113,7 +136,10 @@ export const configSchema = z
       .prefault({}),
     alerts: alertsSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const issue of crossChecks(c)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type PostgresConfig = Config['services']['postgres'];
@@ -130,4 +156,73 @@ export function parseSize(size: string): number {
   const unit = (m[2] ?? '').toLowerCase();
   const mult = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
   return Math.round(n * mult);
+}
+
+/** 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16. */
+export function isPrivateSubnet(subnet: string): boolean {
+  const [a, b] = subnet.split('.').map(Number) as [number, number];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+interface ConfigShape {
+  services: {
+    postgres: { enabled: boolean; port: number | 'auto'; data: string; memory?: string | undefined };
+    redis: { enabled: boolean; port: number | 'auto'; sentinelPort: number | 'auto'; replicas: number; sentinels: number; data: string; memory?: string | undefined; maxmemory: string };
+    mongo: { enabled: boolean; port: number | 'auto'; data: string; memory?: string | undefined };
+  };
+}
+
+/**
+ * Problems no single key shows: host ports of different services that collide or run past
+ * 65535 (Redis nodes take port, port+1...; sentinels sentinelPort, +1...), two services on
+ * one data directory, Redis allowed more memory than its container.
+ */
+export function crossChecks(c: ConfigShape): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const s = c.services;
+  const ranges: { key: string[]; first: number; count: number; what: string }[] = [];
+  if (s.postgres.enabled && s.postgres.port !== 'auto') ranges.push({ key: ['services', 'postgres', 'port'], first: s.postgres.port, count: 1, what: 'postgres' });
+  if (s.redis.enabled && s.redis.port !== 'auto') {
+    const n = 1 + s.redis.replicas;
+    ranges.push({ key: ['services', 'redis', 'port'], first: s.redis.port, count: n, what: n === 1 ? 'redis-1' : `redis-1..${n}` });
+  }
+  if (s.redis.enabled && s.redis.sentinels > 0 && s.redis.sentinelPort !== 'auto') {
+    const n = s.redis.sentinels;
+    ranges.push({ key: ['services', 'redis', 'sentinelPort'], first: s.redis.sentinelPort, count: n, what: n === 1 ? 'sentinel-1' : `sentinel-1..${n}` });
+  }
+  if (s.mongo.enabled && s.mongo.port !== 'auto') ranges.push({ key: ['services', 'mongo', 'port'], first: s.mongo.port, count: 1, what: 'mongo' });
+  const span = (r: { first: number; count: number }): string => (r.count === 1 ? `${r.first}` : `${r.first}-${r.first + r.count - 1}`);
+  for (const r of ranges) {
+    const last = r.first + r.count - 1;
+    if (last > 65535) out.push({ path: r.key, message: `${r.what} would need host ports ${span(r)}, past 65535: choose a port at most ${65535 - r.count + 1} (or 'auto')` });
+  }
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const a = ranges[i]!;
+      const b = ranges[j]!;
+      if (a.first <= b.first + b.count - 1 && b.first <= a.first + a.count - 1) {
+        out.push({ path: b.key, message: `${b.what} (host ports ${span(b)}) overlaps ${a.what} (${span(a)}, ${a.key.join('.')}): give each service its own ports (or 'auto')` });
+      }
+    }
+  }
+  const binds = new Map<string, string>();
+  for (const name of ['postgres', 'redis', 'mongo'] as const) {
+    const svc = s[name];
+    if (!svc.enabled || svc.data === 'volume') continue;
+    const key = svc.data.replace(/\/+$/, '');
+    const other = binds.get(key);
+    if (other) out.push({ path: ['services', name, 'data'], message: `is also the data directory of ${other}: two servers in one directory destroy each other's data` });
+    else binds.set(key, name);
+  }
+  if (s.redis.enabled && s.redis.memory) {
+    const limit = parseSize(s.redis.memory);
+    const max = parseSize(s.redis.maxmemory);
+    if (max === 0 || max >= limit) {
+      out.push({
+        path: ['services', 'redis', 'maxmemory'],
+        message: `${max === 0 ? 'no limit' : s.redis.maxmemory} is not below the container limit services.redis.memory (${s.redis.memory}): the kernel would kill Redis before it evicts; set it to about 3/4 of the limit`,
+      });
+    }
+  }
+  return out;
 }
