@@ -1,4 +1,4 @@
-import { quoteIdent, quoteLiteral } from '../services/postgres.js';
+import pg from 'pg';
 import { decodeMeta, encodeMeta, type BranchMeta } from './meta.js';
 import type { Sql } from './sql.js';
 
@@ -46,8 +46,8 @@ export class CommentBranchStore implements BranchStore {
   }
 
   async write(database: string, meta: BranchMeta): Promise<void> {
-    // COMMENT takes no bind parameters: the identifier and the literal are quoted.
-    await this.sql.query(`COMMENT ON DATABASE ${quoteIdent(database)} IS ${quoteLiteral(encodeMeta(meta))}`);
+    // COMMENT takes no bind parameters: the identifier and the literal are quoted by the driver.
+    await this.sql.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(database)} IS ${pg.escapeLiteral(encodeMeta(meta))}`);
   }
 
   async forget(): Promise<void> {}

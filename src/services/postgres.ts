@@ -94,14 +94,22 @@ export function postgresUrls(ctx: StackContext, host: string, port: number): PgU
   };
 }
 
+/**
+ * An identifier for SQL. Identical to pg's `escapeIdentifier` (doubling `"` is all there is to
+ * it), kept here so that modules that never talk to Postgres (status, up's planning) need not
+ * load the driver. Literals always go through the driver's `escapeLiteral`, which is right
+ * whatever `standard_conforming_strings` says.
+ */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-export const quoteLiteral = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+/** A string literal for SQL: pg's `escapeLiteral`, handed in by whoever has loaded the driver. */
+export type QuoteLiteral = (value: string) => string;
 
 /**
  * Idempotent: the application database and a login role that owns no tables, with default
  * privileges so tables created by the admin role are usable by the app (and RLS applies to it).
  */
-export function bootstrapSql(database: string, user: string, password: string): { onServer: string[]; inDatabase: string[] } {
+export function bootstrapSql(database: string, user: string, password: string, quoteLiteral: QuoteLiteral): { onServer: string[]; inDatabase: string[] } {
   const u = quoteIdent(user);
   return {
     onServer: [
@@ -138,7 +146,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>, time
 /** Creates the app database and role once the server accepts the superuser. */
 export async function bootstrapPostgres(ctx: StackContext, host: string, port: number): Promise<void> {
   const cfg = ctx.config.services.postgres;
-  const sql = bootstrapSql(cfg.database, cfg.user, ctx.secrets.postgres.appPassword);
+  const { default: pgmod } = await import('pg');
+  const sql = bootstrapSql(cfg.database, cfg.user, ctx.secrets.postgres.appPassword, (v) => pgmod.escapeLiteral(v));
   const adminUrl = postgresUrls(ctx, host, port).superuser.replace(new RegExp(`/${cfg.database}$`), '/postgres');
   await withClient(adminUrl, async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
