@@ -21,8 +21,10 @@ create table if not exists baas_platform.schema_migrations (
   duration_ms integer not null,
   applied_by text not null,
   no_transaction boolean not null default false,
+  previous text,
   primary key (source, version)
-)`;
+);
+alter table baas_platform.schema_migrations add column if not exists previous text`;
 
 export interface MigrateTarget {
   /** Admin (superuser) URL: migrations create tables, roles and policies. */
@@ -55,6 +57,8 @@ export interface MigrateDeps {
 
 export interface UpOptions {
   dryRun?: boolean;
+  /** Apply pending migrations numbered below an applied one (merged late) instead of refusing. */
+  allowOutOfOrder?: boolean;
   lockTimeoutMs?: number;
   appliedBy?: string;
   onEvent?: (e: MigrateEvent) => void;
@@ -95,6 +99,14 @@ const refOf = (m: MigrationFile): MigrationRef => ({ source: m.source, version: 
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const defaultConnect = (url: string): Promise<SqlClient> => connectPostgres(url, { applicationName: 'baas migrate' });
 
+async function hasColumn(c: SqlClient, column: string): Promise<boolean> {
+  const r = await c.query(
+    "select 1 from information_schema.columns where table_schema = 'baas_platform' and table_name = 'schema_migrations' and column_name = $1",
+    [column],
+  );
+  return r.rows.length > 0;
+}
+
 async function trackingExists(c: SqlClient): Promise<boolean> {
   const r = await c.query<{ t: string | null }>(`select to_regclass('${TRACKING_TABLE}')::text as t`);
   return Boolean(r.rows[0]?.t);
@@ -102,8 +114,10 @@ async function trackingExists(c: SqlClient): Promise<boolean> {
 
 export async function readApplied(c: SqlClient): Promise<AppliedMigration[]> {
   if (!(await trackingExists(c))) return [];
-  const r = await c.query<{ source: MigrationSource; version: string; name: string; checksum: string; applied_at: Date; duration_ms: number; applied_by: string }>(
-    `select source, version, name, checksum, applied_at, duration_ms, applied_by from ${TRACKING_TABLE}`,
+  // A table made by an older baas has no chain column until the next `up` adds it.
+  const chained = await hasColumn(c, 'previous');
+  const r = await c.query<{ source: MigrationSource; version: string; name: string; checksum: string; applied_at: Date; duration_ms: number; applied_by: string; previous?: string | null }>(
+    `select source, version, name, checksum, applied_at, duration_ms, applied_by${chained ? ', previous' : ''} from ${TRACKING_TABLE}`,
   );
   return r.rows.map((x) => ({
     source: x.source,
@@ -113,7 +127,18 @@ export async function readApplied(c: SqlClient): Promise<AppliedMigration[]> {
     appliedAt: new Date(x.applied_at).toISOString(),
     durationMs: x.duration_ms,
     appliedBy: x.applied_by,
+    ...(chained ? { previous: x.previous ?? null } : {}),
   }));
+}
+
+/** Per source, the version applied last (by time): the next record is chained to it. */
+function lastApplied(applied: AppliedMigration[]): Map<MigrationSource, string> {
+  const out = new Map<MigrationSource, { version: string; at: string }>();
+  for (const a of applied) {
+    const cur = out.get(a.source);
+    if (!cur || a.appliedAt > cur.at || (a.appliedAt === cur.at && versionNumber(a.version) > versionNumber(cur.version))) out.set(a.source, { version: a.version, at: a.appliedAt });
+  }
+  return new Map([...out].map(([s, v]) => [s, v.version]));
 }
 
 /** Takes the per-database advisory lock; a second run waits (saying so) and gives up after the timeout. */
@@ -187,12 +212,12 @@ export function migrationError(m: MigrationFile, e: unknown, offset: number, app
   );
 }
 
-async function applyOne(c: SqlClient, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number): Promise<number> {
+async function applyOne(c: SqlClient, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number, previous: string | null): Promise<number> {
   const started = now();
   const record = async (durationMs: number): Promise<void> => {
     await c.query(
-      `insert into ${TRACKING_TABLE} (source, version, name, checksum, duration_ms, applied_by, no_transaction) values ($1, $2, $3, $4, $5, $6 || ' as ' || session_user, $7)`,
-      [m.source, m.version, m.name, m.checksum, durationMs, appliedBy, m.noTransaction],
+      `insert into ${TRACKING_TABLE} (source, version, name, checksum, duration_ms, applied_by, no_transaction, previous) values ($1, $2, $3, $4, $5, $6 || ' as ' || session_user, $7, $8)`,
+      [m.source, m.version, m.name, m.checksum, durationMs, appliedBy, m.noTransaction, previous],
     );
   };
   if (m.noTransaction) {
@@ -240,7 +265,7 @@ export async function migrateUp(deps: MigrateDeps, target: MigrateTarget, option
   try {
     if (options.dryRun) {
       const status = planStatus(set, await readApplied(c));
-      const pending = pendingOrThrow(set, status);
+      const pending = pendingOrThrow(set, status, { allowOutOfOrder: Boolean(options.allowOutOfOrder) });
       return {
         dryRun: true,
         applied: [],
@@ -254,12 +279,15 @@ export async function migrateUp(deps: MigrateDeps, target: MigrateTarget, option
       await c.query(TRACKING_DDL);
       await sessionSettings(c, target);
       // Read the history only once the lock is ours: a run that waited sees what the other applied.
-      const status = planStatus(set, await readApplied(c));
-      const pending = pendingOrThrow(set, status);
+      const history = await readApplied(c);
+      const status = planStatus(set, history);
+      const pending = pendingOrThrow(set, status, { allowOutOfOrder: Boolean(options.allowOutOfOrder) });
+      const last = lastApplied(history);
       const applied: UpResult['applied'] = [];
       for (const m of pending) {
         options.onEvent?.({ type: 'applying', migration: refOf(m) });
-        const d = await applyOne(c, m, options.appliedBy ?? 'baas', applied.length, now);
+        const d = await applyOne(c, m, options.appliedBy ?? 'baas', applied.length, now, last.get(m.source) ?? null);
+        last.set(m.source, m.version);
         log.info({ source: m.source, version: m.version, name: m.name, durationMs: d }, 'migration applied');
         options.onEvent?.({ type: 'applied', migration: refOf(m), durationMs: d });
         applied.push({ ...refOf(m), durationMs: d, noTransaction: m.noTransaction });

@@ -110,6 +110,28 @@ describe('baas migrate against a real Postgres', () => {
     expect(up.out).toContain('0002_b');
   });
 
+  it('refuses a migration merged after a later one ran, naming both files; --allow-out-of-order applies it and the chain records the real order', async () => {
+    const s = await scenario({ '0001_a.sql': 'create table a (id int);\n', '0003_c.sql': 'create table c (id int);\n' });
+    expect((await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url])).code).toBe(0);
+    writeFileSync(path.join(s.dir, '0002_b.sql'), 'create table b (id int);\n');
+    const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
+    expect(r.code).toBe(5);
+    expect(r.err).toContain('0002_b.sql is numbered before 0003_c.sql, which is already applied');
+    expect(r.err).toContain('--allow-out-of-order');
+    expect(await applied(s.url)).not.toContain('app:0002_b');
+    const status = await p.run(['-c', s.cfg, 'migrate', 'status', '--database-url', s.url]);
+    expect(status.out).toMatch(/0002 +b +pending \(out of order: 0003 already applied\)/);
+    const ok = await p.run(['-c', s.cfg, 'migrate', 'up', '--allow-out-of-order', '--database-url', s.url]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/applied app +0002_b/);
+    const chain = await sql<{ version: string; previous: string | null }>(s.url, "select version, previous from baas_platform.schema_migrations where source = 'app' order by applied_at, version");
+    expect(chain).toEqual([
+      { version: '0001', previous: null },
+      { version: '0003', previous: '0001' },
+      { version: '0002', previous: '0003' },
+    ]);
+  });
+
   it('refuses when the file of an applied migration is missing', async () => {
     const s = await scenario({ '0001_a.sql': 'select 1;\n', '0002_b.sql': 'select 2;\n' });
     expect((await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url])).code).toBe(0);
