@@ -5,7 +5,7 @@ import { silentLogger } from '../log.js';
 import { connectPostgres, isPgError, type SqlClient } from './db.js';
 import { loadMigrationSet, versionNumber, type MigrationFile, type MigrationSource } from './files.js';
 import { pendingOrThrow, planStatus, type AppliedMigration, type MigrationStatus } from './plan.js';
-import { positionToLineColumn, splitStatements } from './sql-text.js';
+import { positionToLineColumn, splitStatements, SqlSyntaxError, type Statement } from './sql-text.js';
 
 /** Advisory lock key (two int4s: 'baas' and 1 = migrations), per database. */
 export const LOCK_KEY: [number, number] = [0x62616173, 1];
@@ -212,6 +212,16 @@ export function migrationError(m: MigrationFile, e: unknown, offset: number, app
   );
 }
 
+/** The parser refused the file before any of its statements ran. */
+function syntaxError(m: MigrationFile, e: SqlSyntaxError, appliedBefore: number): MigrationFailedError {
+  const rel = path.relative(process.cwd(), m.file) || m.file;
+  const shown = rel.startsWith('..') ? m.file : rel;
+  const label = `${e.line} | `;
+  const details = [`${label}${e.lineText}`, `${' '.repeat(label.length + e.column - 1)}^`, 'Nothing in this file ran: it was refused before its first statement.'];
+  if (appliedBefore > 0) details.push(`${appliedBefore} migration(s) applied earlier in this run stay applied.`);
+  return new MigrationFailedError(`Migration ${shown}:${e.line}:${e.column} failed (line ${e.line}, column ${e.column}): ${e.message}.`, m.file, e.line, e.column, details, e);
+}
+
 async function applyOne(c: SqlClient, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number, previous: string | null): Promise<number> {
   const started = now();
   const record = async (durationMs: number): Promise<void> => {
@@ -221,7 +231,14 @@ async function applyOne(c: SqlClient, m: MigrationFile, appliedBy: string, appli
     );
   };
   if (m.noTransaction) {
-    for (const st of splitStatements(m.sql)) {
+    let statements: Statement[];
+    try {
+      statements = await splitStatements(m.sql);
+    } catch (e) {
+      if (e instanceof SqlSyntaxError) throw syntaxError(m, e, appliedBefore);
+      throw e;
+    }
+    for (const st of statements) {
       try {
         await c.query(st.sql);
       } catch (e) {

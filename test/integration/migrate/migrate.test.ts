@@ -190,6 +190,39 @@ describe('baas migrate against a real Postgres', () => {
     expect(await sql(s.url, "select count(*)::int as n from pg_indexes where tablename = 't'")).toEqual([{ n: 2 }]);
   });
 
+  it('runs a no-transaction file with a SQL-standard function body (BEGIN ATOMIC) as one statement', async () => {
+    const s = await scenario({
+      '0001_t.sql': 'create table t (id int, v text);\n',
+      '0002_fn.sql': `-- baas:no-transaction
+create function add_one(x int) returns int language sql
+begin atomic
+  select x + 1;
+end;
+create index concurrently t_v_idx on t (v);
+select 'é😀';
+select * from t where nope = 1;
+`,
+    });
+    const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
+    expect(r.code).toBe(7);
+    // The function and the index ran; the error points into the right line of the file.
+    expect(await sql(s.url, 'select add_one(41) as n')).toEqual([{ n: 42 }]);
+    expect(r.err).toContain('0002_fn.sql:8:23');
+    expect(r.err).toContain('column "nope" does not exist');
+  });
+
+  it('refuses a no-transaction file with a syntax error before running any of it, with line and column', async () => {
+    const s = await scenario({
+      '0001_bad.sql': '-- baas:no-transaction\ncreate table first (id int);\n\ncreate tabel second (id int);\n',
+    });
+    const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
+    expect(r.code).toBe(7);
+    expect(r.err).toContain('0001_bad.sql:4:8');
+    expect(r.err).toContain('syntax error at or near "tabel"');
+    expect(r.err).toContain('Nothing in this file ran');
+    expect(await sql(s.url, "select to_regclass('public.first')::text as t")).toEqual([{ t: null }]);
+  });
+
   it('says which URL it could not reach, without the password', async () => {
     const s = await scenario({});
     const r = await p.run(['-c', s.cfg, 'migrate', 'status', '--database-url', 'postgres://someone:hunter2secret@127.0.0.1:1/nowhere']);
