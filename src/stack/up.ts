@@ -89,7 +89,8 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const master = redisRunning ? await currentMaster(ctx, provisional, ctx.probeHost) : undefined;
   const all = desiredServices(ctx, ports, master);
   const selected = selectServices(all, options.services ?? [], loaded.config);
-  const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0 });
+  const imageIds = await currentImageIds(deps, selected);
+  const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0, imageIds });
   log.info({ plan: plan.map((a) => `${a.type}:${'def' in a ? a.def.name : a.container.name}`) }, 'reconcile plan');
 
   // Images first: a pull that fails must not leave a half-made stack behind.
@@ -283,6 +284,13 @@ async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, masterIp: str
   } finally {
     closeRedis(client);
   }
+}
+
+/** What each image reference points at now: a container made from an older id is recreated. */
+async function currentImageIds(deps: StackDeps, defs: ServiceDef[]): Promise<Map<string, string>> {
+  const refs = [...new Set(defs.map((d) => d.spec.image))];
+  const ids = await Promise.all(refs.map((r) => deps.runtime.inspectImage(r).catch(() => undefined)));
+  return new Map(refs.flatMap((r, i) => (ids[i] ? [[r, ids[i]!.id] as [string, string]] : [])));
 }
 
 async function ensureImages(
