@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { BaasError, ExitCode, jsonError, messageOf } from '../errors.js';
+import path from 'node:path';
+import { BaasError, ExitCode, jsonError, messageOf, translateFailure, type FailureContext } from '../errors.js';
 import { App, type GlobalOptions } from './app.js';
 import { processIo, type Io } from './io.js';
 import { registerCommands } from './commands.js';
@@ -48,7 +49,48 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (e) {
-    return report(e, io, app, wantsJson(argv));
+    return report(await explain(e, app, argv), io, app, wantsJson(argv));
+  }
+}
+
+/**
+ * A driver's error that reached the CLI unexplained (or wrapped in a generic one) may still be
+ * a common failure: a full disk, a path without permission, too many connections. Say so in a
+ * sentence that names the data location, keeping the original message as a detail.
+ */
+async function explain(e: unknown, app: App, argv: string[]): Promise<unknown> {
+  if (e instanceof BaasError && e.code !== 'external' && e.code !== 'internal') return e;
+  const translated = translateFailure(e, await failureContext(app, argv));
+  if (!translated) return e;
+  // The original sentence (with its file and line, say) stays, in place of the raw server message.
+  if (e instanceof BaasError) translated.details.splice(0, translated.details.length, e.message, ...e.details);
+  return translated;
+}
+
+/** Where the stack keeps each engine's data, from the config (unknown when a command targets another server). */
+async function failureContext(app: App, argv: string[]): Promise<FailureContext> {
+  if (argv.includes('--database-url') || argv.some((a) => a.startsWith('--database-url=')) || app.io.env['DATABASE_ADMIN_URL']) return {};
+  try {
+    const loaded = await app.config();
+    const { volumeName } = await import('../stack/labels.js');
+    const group = (svc: string): 'postgres' | 'redis' | 'mongo' | undefined =>
+      svc === 'postgres' || svc === 'mongo' ? svc : svc === 'redis' || svc === 'sentinel' ? 'redis' : undefined;
+    return {
+      dataLocation: (svc) => {
+        const g = group(svc);
+        if (!g) return undefined;
+        const data = loaded.config.services[g].data;
+        if (data !== 'volume') return path.resolve(loaded.dir, data);
+        return `the Docker volume ${volumeName(loaded.config.project, g === 'redis' ? 'redis-*' : g)}`;
+      },
+      memoryLimit: (svc) => {
+        const g = group(svc);
+        const m = g ? loaded.config.services[g].memory : undefined;
+        return m ? `${m} (services.${g}.memory)` : undefined;
+      },
+    };
+  } catch {
+    return {};
   }
 }
 
