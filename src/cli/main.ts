@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { BaasError, ExitCode, jsonError, messageOf, translateFailure, type FailureContext } from '../errors.js';
 import { App, type GlobalOptions } from './app.js';
-import { processIo, type Io } from './io.js';
+import { processIo, safeIo, type Io } from './io.js';
 import { registerCommands } from './commands.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 
@@ -11,7 +11,8 @@ export interface MainOptions {
 }
 
 /** Runs one baas invocation and returns its exit code. Never calls process.exit. */
-export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
+export async function main(argv: string[], rawIo: Io = processIo(), options: MainOptions = {}): Promise<number> {
+  const io = safeIo(rawIo);
   const program = new Command('baas');
   const app = new App(io, () => program.opts<GlobalOptions>(), options.runtime ? { runtime: options.runtime } : {});
   program

@@ -2,7 +2,8 @@
  * Alert rules (pure), the fired/resolved bookkeeping (pure), and the on-disk history
  * (.baas/alerts.jsonl, one JSON object a line, kept across runs).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { ensurePrivateDir, touchPrivateFile, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { bytes } from '../cli/format.js';
@@ -106,11 +107,12 @@ export class FileAlertLog implements AlertLog {
 
   append(entries: AlertRecord[]): void {
     if (entries.length === 0) return;
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(path.dirname(this.file));
+    touchPrivateFile(this.file);
     appendFileSync(this.file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
     if (statSync(this.file).size > this.maxBytes) {
       const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
+      writePrivateFile(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
     }
   }
 
