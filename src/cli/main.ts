@@ -12,7 +12,11 @@ export interface MainOptions {
 
 /** Runs one baas invocation and returns its exit code. Never calls process.exit. */
 export async function main(argv: string[], rawIo: Io = processIo(), options: MainOptions = {}): Promise<number> {
-  const io = safeIo(rawIo);
+  const safe = safeIo(rawIo);
+  // Whether the command already printed its result: a failing check (`rls check --json`, exit 6)
+  // prints its report first, and a second JSON document after it would break `| jq`.
+  let printed = false;
+  const io: Io = { ...safe, stdout: (t) => ((printed ||= t.length > 0), safe.stdout(t)) };
   const program = new Command('baas');
   const app = new App(io, () => program.opts<GlobalOptions>(), options.runtime ? { runtime: options.runtime } : {});
   program
@@ -50,7 +54,7 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (e) {
-    return report(await explain(e, app, argv), io, app, wantsJson(argv));
+    return report(await explain(e, app, argv), io, app, wantsJson(argv) && !printed);
   }
 }
 
@@ -95,7 +99,7 @@ async function failureContext(app: App, argv: string[]): Promise<FailureContext>
   }
 }
 
-/** `--json` anywhere before a `--` separator: the failure is then printed as JSON on stdout too. */
+/** `--json` anywhere before a `--` separator: a failure is then printed as JSON on stdout too (unless the command printed its own result). */
 function wantsJson(argv: string[]): boolean {
   const end = argv.indexOf('--');
   return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
