@@ -221,13 +221,32 @@ async function becomeReady(
 ): Promise<HealthReport> {
   const { runtime } = deps;
   let lastStateCheck = 0;
-  const assertRunning = async (): Promise<void> => {
+  let refusedSince: number | undefined;
+  let remapped = false;
+  const assertRunning = async (failure?: unknown): Promise<void> => {
     const now = options.clock.now();
+    // While a container runs, Docker's proxy listens on its published port (a server still starting
+    // answers with a closed connection, not a refusal): refused connections mean the mapping is gone.
+    const refused = /ECONNREFUSED/.test(`${(failure as { code?: string } | undefined)?.code ?? ''} ${messageOf(failure ?? '')}`);
+    refusedSince = refused ? (refusedSince ?? now) : undefined;
     if (now - lastStateCheck < 2000) return;
     lastStateCheck = now;
     const c = (await runtime.listContainers({ [LABEL.project]: ctx.project, [LABEL.service]: def.name }))[0];
-    if (c && (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting')) {
+    if (!c) throw new UnhealthyError(`${def.name}'s container disappeared during start-up (something else removed it)`);
+    if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting') {
       throw new UnhealthyError(`${def.name} keeps exiting during start-up (${c.status})`);
+    }
+    if (refused && c.state === 'running' && refusedSince !== undefined && now - refusedSince >= 3000) {
+      const where = `${ctx.probeHost}:${def.hostPort}`;
+      if (remapped) {
+        throw new UnhealthyError(`${def.name} runs, but nothing accepts connections on its published port ${where}, even after a restart: Docker's port mapping for it is missing`);
+      }
+      // Seen in CI: the container runs, its docker-proxy does not. A stop and start makes Docker map the port again.
+      remapped = true;
+      refusedSince = undefined;
+      deps.logger.warn({ service: def.name, port: def.hostPort }, 'published port refuses connections while the container runs; restarting it to restore the port mapping');
+      await runtime.stopContainer(c.id, def.spec.stopTimeoutSeconds ?? 10);
+      await runtime.startContainer(c.id);
     }
   };
   const wait = { timeoutMs: options.timeoutMs, intervalMs: 200, clock: options.clock };
@@ -236,7 +255,7 @@ async function becomeReady(
       try {
         return await fn();
       } catch (e) {
-        await assertRunning();
+        await assertRunning(e);
         throw e;
       }
     }, wait);
@@ -266,7 +285,7 @@ async function becomeReady(
         await rejoinAsReplica(ctx, def, options.liveMasterIp);
         return { ok: false, detail: `re-pointed at the live master ${options.liveMasterIp}` };
       }
-      if (h.status !== 'healthy') await assertRunning();
+      if (h.status !== 'healthy') await assertRunning(new Error(h.detail));
       return { ok: h.status === 'healthy', detail: h.detail, value: h };
     },
     { ...wait, timeoutMs: remaining },
