@@ -38,6 +38,8 @@ export interface BaasErrorOptions {
   cause?: unknown;
   /** Extra lines shown under the message (for example a container's last log lines). */
   details?: string[];
+  /** The same call may succeed later (a server still starting): waits keep polling instead of giving up. */
+  retryable?: boolean;
 }
 
 export class BaasError extends Error {
@@ -45,6 +47,7 @@ export class BaasError extends Error {
   readonly hint: string | undefined;
   readonly details: string[];
   readonly code: string;
+  readonly retryable: boolean;
 
   constructor(message: string, exitCode: ExitCodeValue, options: BaasErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -53,6 +56,7 @@ export class BaasError extends Error {
     this.hint = options.hint;
     this.details = options.details ?? [];
     this.code = options.code ?? CODE_OF_EXIT[exitCode];
+    this.retryable = options.retryable ?? false;
   }
 }
 

@@ -79,12 +79,4 @@ export const silentLogger: Logger = {
 };
 
 /** Removes the password from a connection URL so it can be shown or logged. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
-}
+export { redactUrl } from './pg/url.js';

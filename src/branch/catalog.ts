@@ -1,5 +1,5 @@
-import { quoteIdent } from '../services/postgres.js';
-import type { Sql } from './sql.js';
+import { quoteIdent } from '../pg/escape.js';
+import type { Sql } from '../pg/sql.js';
 
 /** What the server knows about one database. */
 export interface DatabaseRow {

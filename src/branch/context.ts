@@ -5,8 +5,9 @@ import { UserError, ExitCode, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { databaseFor, MAIN } from './names.js';
-import { databaseOf, describeServer, pgConnector, withDatabase } from './pg.js';
-import { SQLSTATE, sqlState, type Sql } from './sql.js';
+import { pgConnector, preloadDriver } from '../pg/client.js';
+import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
+import { databaseOf, describeServer, withDatabase } from '../pg/url.js';
 import { CommentBranchStore } from './store.js';
 import type { CloneSupport } from './strategy.js';
 import type { BranchDeps } from './types.js';
@@ -65,7 +66,7 @@ export async function openBranchContext(args: OpenArgs): Promise<BranchContext> 
   let cloneSupport: () => Promise<CloneSupport>;
   const managed = !args.databaseUrl;
   // Load the driver while Docker is asked where the stack listens.
-  const driver = import('pg').catch(() => undefined);
+  const driver = preloadDriver();
   if (args.databaseUrl) {
     try {
       new URL(args.databaseUrl);
@@ -92,7 +93,12 @@ export async function openBranchContext(args: OpenArgs): Promise<BranchContext> 
     cloneSupport = () => (probed ??= stackCloneSupport(args.loaded, args.runtime));
   }
   await driver;
-  const connector = pgConnector(adminUrl);
+  const connector = pgConnector(adminUrl, {
+    applicationName: 'baas branch',
+    connectTimeoutMs: 10_000,
+    show: 'server',
+    hint: 'Is the stack running? `baas up` starts it; `baas health postgres` checks it. With --database-url, check the URL.',
+  });
   // Work from a database nobody branches: `postgres`, or template1 when main is `postgres` itself.
   let maintenanceDatabase = mainDatabase === 'postgres' ? 'template1' : 'postgres';
   let sql: Sql;

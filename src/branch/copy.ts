@@ -1,8 +1,9 @@
 import { ExitCode, ExternalError, InterruptedError, TimeoutError, UserError, messageOf } from '../errors.js';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent } from '../pg/escape.js';
 import { databases, lock, preparedTransactions, sessionsOn, setAllowConnections, tryLock, unlock, type Session } from './catalog.js';
 import { BRANCH_DB_PREFIX, MAIN, branchOfDatabase, isTempDatabase } from './names.js';
-import { SQLSTATE, serverError, sqlState, type Sql } from './sql.js';
+import { serverError } from '../pg/errors.js';
+import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import { createDatabaseSql, type Strategy } from './strategy.js';
 import type { BranchDeps } from './types.js';
 
@@ -206,7 +207,7 @@ export async function dropDatabase(sql: Sql, database: string): Promise<void> {
  * interrupted between dropping the old branch and renaming its new copy is finished instead.
  * Returns one sentence per repair.
  */
-export async function repairLeftovers(deps: BranchDeps): Promise<string[]> {
+export async function repairLeftovers(deps: Pick<BranchDeps, 'sql' | 'store' | 'mainDatabase' | 'logger'>): Promise<string[]> {
   const { sql, store } = deps;
   const notes: string[] = [];
   const dbs = await databases(sql);

@@ -1,4 +1,4 @@
-import type { Sql } from './sql.js';
+import type { Sql } from '../pg/sql.js';
 
 /** One schema object as the catalogs describe it. */
 export interface SchemaItem {

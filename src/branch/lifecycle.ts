@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ExitCode, UserError, messageOf } from '../errors.js';
-import pg from 'pg';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import { databaseSizes, databases, lock, serverVersionNum, sessionsOn, tryLock, unlock, type Session } from './catalog.js';
 import { copyDatabase, copyLock, dropDatabase, repairLeftovers, tempLock, type DisruptPlan, type PauseReport } from './copy.js';
 import { isExpired, type BranchMeta } from './meta.js';
 import { MAIN, TEMP_DB_PREFIX, databaseFor, validateBranchName } from './names.js';
-import { SQLSTATE, serverError, sqlState, type Sql } from './sql.js';
+import { serverError } from '../pg/errors.js';
+import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import type { StoredBranch } from './store.js';
 import { chooseStrategy, type Strategy, type StrategyChoice } from './strategy.js';
 import type { BranchDeps } from './types.js';
@@ -129,9 +129,9 @@ const LIST_QUOTE_SETTINGS = new Set([
  * (`E'...'` when there is a backslash), right whatever standard_conforming_strings says.
  */
 export function settingValue(name: string, raw: string): string {
-  if (!LIST_QUOTE_SETTINGS.has(name.toLowerCase())) return pg.escapeLiteral(raw);
+  if (!LIST_QUOTE_SETTINGS.has(name.toLowerCase())) return quoteLiteral(raw);
   return splitSettingList(raw)
-    .map((e) => pg.escapeLiteral(e))
+    .map((e) => quoteLiteral(e))
     .join(', ');
 }
 

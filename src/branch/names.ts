@@ -1,4 +1,5 @@
 import { ExitCode, UserError } from '../errors.js';
+import { parseDuration } from '../format.js';
 
 /**
  * Branch names and the databases behind them. A branch `feature-x` lives in the database
@@ -71,15 +72,11 @@ export function isTempDatabase(database: string): boolean {
   return database.startsWith(TEMP_DB_PREFIX);
 }
 
-const TTL = /^(\d+)\s*(m|min|h|d|w)$/i;
-const UNIT_MS: Record<string, number> = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** `30m`, `12h`, `7d`, `2w` to milliseconds. */
 export function parseTtl(text: string): number {
-  const m = TTL.exec(text.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isSafeInteger(n) || n <= 0) {
+  const n = parseDuration(text, { units: ['m', 'h', 'd', 'w'] });
+  if (n === undefined || !Number.isSafeInteger(n) || n <= 0) {
     throw new UserError(`--ttl must be a duration such as 30m, 12h, 7d or 2w, not '${printable(text)}'.`, { hint: 'For example --ttl 7d.' });
   }
-  return n * UNIT_MS[m[2]!.toLowerCase()]!;
+  return n;
 }

@@ -1,6 +1,6 @@
-import pg from 'pg';
+import { quoteIdent, quoteLiteral } from '../pg/escape.js';
 import { decodeMeta, encodeMeta, type BranchMeta } from './meta.js';
-import type { Sql } from './sql.js';
+import type { Sql } from '../pg/sql.js';
 
 export interface StoredBranch {
   database: string;
@@ -46,8 +46,8 @@ export class CommentBranchStore implements BranchStore {
   }
 
   async write(database: string, meta: BranchMeta): Promise<void> {
-    // COMMENT takes no bind parameters: the identifier and the literal are quoted by the driver.
-    await this.sql.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(database)} IS ${pg.escapeLiteral(encodeMeta(meta))}`);
+    // COMMENT takes no bind parameters: the identifier and the literal are quoted.
+    await this.sql.query(`COMMENT ON DATABASE ${quoteIdent(database)} IS ${quoteLiteral(encodeMeta(meta))}`);
   }
 
   async forget(): Promise<void> {}

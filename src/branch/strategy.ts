@@ -1,5 +1,5 @@
 import { ExitCode, UserError } from '../errors.js';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent } from '../pg/escape.js';
 
 /**
  * How a branch is copied. Pure: the choice and the SQL, from facts gathered elsewhere.

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Sql } from './sql.js';
+import type { Sql } from '../pg/sql.js';
 import type { BranchStore } from './store.js';
 import type { CloneSupport } from './strategy.js';
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { App } from './app.js';
+import { parseDuration } from '../format.js';
 import { json } from './format.js';
 
 interface Opts {
@@ -17,8 +18,7 @@ type HotKeyChoice = (typeof HOTKEY_CHOICES)[number];
 
 /** `500`, `500ms`, `2s` → milliseconds; at least 100 ms. */
 export function parseInterval(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  const n = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
+  const n = parseDuration(v, { defaultUnit: 'ms', units: ['ms', 's'] }) ?? NaN;
   if (!Number.isFinite(n) || n < 100 || n > 600_000) {
     throw new UserError(`--interval must be a duration between 100ms and 600s, not '${v}'.`, { hint: 'For example --interval 1s or --interval 500 (milliseconds).' });
   }

@@ -77,7 +77,7 @@ async function failureContext(app: App, argv: string[]): Promise<FailureContext>
   if (argv.includes('--database-url') || argv.some((a) => a.startsWith('--database-url=')) || app.io.env['DATABASE_ADMIN_URL']) return {};
   try {
     const loaded = await app.config();
-    const { volumeName } = await import('../stack/labels.js');
+    const { volumeName } = await import('../model/labels.js');
     const group = (svc: string): 'postgres' | 'redis' | 'mongo' | undefined =>
       svc === 'postgres' || svc === 'mongo' ? svc : svc === 'redis' || svc === 'sentinel' ? 'redis' : undefined;
     return {

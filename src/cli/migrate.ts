@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
+import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
 
 export interface DbOpts {
@@ -28,10 +29,10 @@ export async function adminUrl(app: App, opts: DbOpts): Promise<string> {
   return url;
 }
 
-export async function withAdmin<T>(app: App, opts: DbOpts, fn: (c: import('../migrate/db.js').SqlClient) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(app: App, opts: DbOpts, fn: (c: import('../pg/sql.js').Sql) => Promise<T>): Promise<T> {
   const url = await adminUrl(app, opts);
-  const { withPostgres } = await import('../migrate/db.js');
-  return withPostgres(url, fn, { applicationName: 'baas' });
+  const { withPg } = await import('../pg/client.js');
+  return withPg(url, fn, { applicationName: 'baas' });
 }
 
 /** Who applied a migration, for the tracking table: OS user and host (the server adds its role). */
@@ -46,9 +47,9 @@ function whoAmI(): string {
 }
 
 const parseSeconds = (flag: string) => (v: string): number => {
-  const n = Number(v.replace(/s$/, ''));
-  if (!Number.isFinite(n) || n < 0) throw new UserError(`${flag} must be a number of seconds, not '${v}'.`, { hint: `For example ${flag} 30.` });
-  return n * 1000;
+  const n = parseDuration(v, { defaultUnit: 's', units: ['s', 'm'] });
+  if (n === undefined) throw new UserError(`${flag} must be a number of seconds, not '${v}'.`, { hint: `For example ${flag} 30.` });
+  return n;
 };
 
 async function target(app: App, opts: DbOpts) {

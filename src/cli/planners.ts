@@ -461,7 +461,7 @@ Examples:
     .action(async (o: { from: string; to: string; dataGb?: string; json?: boolean; markdown?: boolean }) => {
       const { loadCatalog, findPlatform } = await import('../planners/catalog.js');
       const { planMigration } = await import('../planners/migration.js');
-      const { isPostgresUrl, NodePgInspector } = await import('../planners/inspect.js');
+      const { isPostgresUrl, SqlInspector } = await import('../planners/inspect.js');
       const render = await import('../planners/render.js');
       const catalog = loadCatalog();
       if (isPostgresUrl(o.to)) {
@@ -474,7 +474,16 @@ Examples:
         const logger = await app.logger();
         const { redactUrl } = await import('../log.js');
         logger.info({ source: redactUrl(o.from) }, 'inspecting source database');
-        from = { kind: 'postgres', inspection: await new NodePgInspector().inspect(o.from) };
+        const { connectPg } = await import('../pg/client.js');
+        const inspector = new SqlInspector((url) =>
+          connectPg(url, {
+            applicationName: 'baas plan migration',
+            connectTimeoutMs: 10_000,
+            statementTimeoutMs: 30_000,
+            hint: 'Check host, port, user and password, and that the server accepts connections from here (pg_hba.conf, firewall).',
+          }),
+        );
+        from = { kind: 'postgres', inspection: await inspector.inspect(o.from) };
       } else if (/^[a-z]+:\/\//i.test(o.from)) {
         throw new UserError('--from accepts postgres:// or postgresql:// URLs only.', { hint: 'For other sources give a platform name, e.g. --from firebase.' });
       } else {

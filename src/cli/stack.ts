@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
+import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
 
 interface JsonOpt {
@@ -12,9 +13,9 @@ async function deps(app: App) {
 }
 
 const parseTimeout = (v: string): number => {
-  const n = Number(v.replace(/s$/, ''));
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--timeout must be a number of seconds, not '${v}'.`, { hint: 'For example --timeout 120.' });
-  return n * 1000;
+  const n = parseDuration(v, { defaultUnit: 's', units: ['s', 'm'] });
+  if (n === undefined || n <= 0) throw new UserError(`--timeout must be a number of seconds, not '${v}'.`, { hint: 'For example --timeout 120.' });
+  return n;
 };
 
 export function registerStack(program: Command, app: App): void {
@@ -115,7 +116,7 @@ Examples:
 
   program
     .command('health')
-    .description("ask every service with its own client: latency, role, replication and quorum (exit 6 when anything is unhealthy)")
+    .description("ask every service with its own client: latency, role, replication, quorum and disk headroom (exit 6 when anything is unhealthy)")
     .argument('[services...]', 'only these services')
     .option('--json', 'print as JSON')
     .addHelpText('after', `
@@ -134,7 +135,7 @@ Exit code 6 when any selected service is not healthy, so scripts can gate on it.
       const secrets = readSecrets(await app.stateDir()) ?? generateSecrets();
       const { ctx, defs, actual } = await describeStack(d.runtime, loaded, secrets, d.env);
       const selected = selectServices(defs, services, loaded.config);
-      const reports = await stackHealth(ctx, selected, actual);
+      const reports = await stackHealth(ctx, selected, actual, { runtime: d.runtime });
       const healthy = reports.every((r) => r.status === 'healthy');
       if (opts.json) io.stdout(json({ project: loaded.config.project, healthy, services: reports }));
       else {
@@ -163,7 +164,7 @@ Examples:
       const { describeStack } = await import('../stack/context.js');
       const { selectServices } = await import('../stack/desired.js');
       const { generateSecrets } = await import('../stack/secrets.js');
-      const { LABEL } = await import('../stack/labels.js');
+      const { LABEL } = await import('../model/labels.js');
       const d = await deps(app);
       await d.runtime.ping();
       const { defs, actual } = await describeStack(d.runtime, loaded, generateSecrets(), d.env);
@@ -203,10 +204,7 @@ Examples:
       const infos = (await connectionInfo(await deps(app), loaded, await app.stateDir())).filter((i) => !service || i.service === service);
       if (service && infos.length === 0) throw new UserError(`The service '${service}' is disabled in the configuration.`, { hint: `Set services.${service}.enabled: true.` });
       const view = infos.map((i) => ({ service: i.service, env: opts.showSecrets ? i.env : maskSecrets(i), notes: i.notes }));
-      if (opts.url) {
-        const key = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mongo: 'MONGO_URL' }[service as 'postgres'];
-        return io.stdout(`${view[0]!.env[key]}\n`);
-      }
+      if (opts.url) return io.stdout(`${view[0]!.env[infos[0]!.urlKey]}\n`);
       if (opts.json) return io.stdout(json(single ? view[0] : view));
       for (const v of view) {
         io.stdout(`# ${v.service}\n`);

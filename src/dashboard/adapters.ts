@@ -9,14 +9,13 @@ import net from 'node:net';
 import type { Redis as IoRedis, RedisOptions } from 'ioredis';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UserError } from '../errors.js';
+import type { Sql } from '../pg/sql.js';
 import type { ContainerRuntime } from '../runtime/types.js';
-import { mongoUrl } from '../services/mongo.js';
-import { postgresUrls } from '../services/postgres.js';
+import type { Secrets } from '../model/secrets.js';
+import { connectionSettings, publishedDefs } from '../stack/connection.js';
 import { describeStack } from '../stack/context.js';
-import { LABEL } from '../stack/labels.js';
-import type { Secrets } from '../stack/secrets.js';
 import { parseMonitorLine } from './hotkeys.js';
-import type { Address, MongoLike, MonitorLike, PgLike, RedisConnector, RedisLike, SubscriberLike, Topology } from './types.js';
+import type { Address, MongoLike, MonitorLike, RedisConnector, RedisLike, SubscriberLike, Topology } from './types.js';
 
 export function ioredisConnector(password: string, timeoutMs = 1500): RedisConnector {
   const base = (addr: Address): RedisOptions => ({
@@ -91,15 +90,9 @@ function wrap(c: IoRedis): RedisLike {
   };
 }
 
-export async function openPostgres(url: string): Promise<PgLike> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, statement_timeout: 2000, application_name: 'baas-dashboard' });
-  client.on('error', () => {});
-  await client.connect();
-  return {
-    query: async (sql) => (await client.query(sql)).rows as Record<string, unknown>[],
-    close: () => client.end(),
-  };
+export async function openPostgres(url: string): Promise<Sql> {
+  const { connectPg } = await import('../pg/client.js');
+  return connectPg(url, { connectTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'baas-dashboard' });
 }
 
 export async function openMongo(url: string): Promise<MongoLike> {
@@ -123,7 +116,8 @@ export interface StackTargets {
  * answers with) and its published host address (what we can reach) — the NAT map.
  */
 export async function stackTargets(runtime: ContainerRuntime, loaded: LoadedConfig, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<StackTargets> {
-  const { ctx, defs, actual } = await describeStack(runtime, loaded, secrets, env);
+  const described = await describeStack(runtime, loaded, secrets, env);
+  const { ctx, actual } = described;
   const cfg = loaded.config.services;
   if (actual.length === 0) {
     throw new UserError(`The stack '${loaded.config.project}' is not running.`, { exitCode: ExitCode.unhealthy, hint: 'Start it with `baas up`, then run the dashboard again.' });
@@ -132,12 +126,10 @@ export async function stackTargets(runtime: ContainerRuntime, loaded: LoadedConf
     throw new UserError('Redis is disabled in platform.config.yaml (services.redis.enabled: false): the dashboard has nothing to show.', { hint: 'Enable it and run `baas up`.' });
   }
   const host = ctx.probeHost;
-  const portOf = (name: string): number => {
-    const c = actual.find((x) => x.labels[LABEL.service] === name);
-    const label = Number(c?.labels[LABEL.hostPort]);
-    return c?.ports[0]?.host ?? (Number.isInteger(label) && label > 0 ? label : defs.find((d) => d.name === name)!.hostPort);
-  };
-  const target = (d: (typeof defs)[number]) => ({ name: d.name, internal: { ...d.internal }, host: { host, port: portOf(d.name) } });
+  const defs = publishedDefs(described.defs, actual);
+  const target = (d: (typeof defs)[number]) => ({ name: d.name, internal: { ...d.internal }, host: { host, port: d.hostPort } });
+  const settings = connectionSettings(ctx, defs, host);
+  const setting = (service: string, key: string): string | undefined => settings.find((s) => s.service === service)?.env[key];
   const topology: Topology = {
     project: loaded.config.project,
     masterName: cfg.redis.masterName,
@@ -149,8 +141,8 @@ export async function stackTargets(runtime: ContainerRuntime, loaded: LoadedConf
   };
   return {
     topology,
-    postgresUrl: cfg.postgres.enabled ? postgresUrls(ctx, host, portOf('postgres')).superuser : undefined,
-    mongoUrl: cfg.mongo.enabled ? mongoUrl(ctx, host, portOf('mongo')) : undefined,
+    postgresUrl: setting('postgres', 'DATABASE_ADMIN_URL'),
+    mongoUrl: setting('mongo', 'MONGO_URL'),
   };
 }
 

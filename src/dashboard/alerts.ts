@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { ensurePrivateDir, touchPrivateFile, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { bytes } from '../cli/format.js';
+import { bytes } from '../format.js';
 import type { Alert, AlertLog, AlertRecord, Overview, ReplicaView, SentinelView } from './types.js';
 
 export type AlertThresholds = Config['alerts'];

@@ -6,23 +6,21 @@
  */
 import { diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
 import { chooseHotKeyMethod, LfuSampler, MonitorSampler, ServerHotkeysSampler, type HotKeyChoice, type HotKeySampler, type MethodDecision } from './hotkeys.js';
+import type { Sql } from '../pg/sql.js';
+import { initialSentinelEvents, reduceSentinelEvent, type SentinelEventState } from './sentinel-events.js';
+import { MongoProbe, PostgresProbe } from './service-probes.js';
 import { overviewOf, pairs, parseInfo, parseLatencyLatest, parseSlowlog, pushHistory, replicationRows, type NodeSample } from './metrics.js';
 import type {
   Alert,
   AlertLog,
   AlertRecord,
-  FailoverView,
   HistoryPoint,
   LatencyView,
   MongoLike,
   NodeTarget,
-  PgLike,
-  PostgresLine,
   RedisConnector,
   RedisLike,
-  SentinelEvent,
   SentinelView,
-  ServiceLine,
   Snapshot,
   SubscriberLike,
   Topology,
@@ -64,7 +62,7 @@ export interface CollectorDeps {
   topology: Topology;
   thresholds: AlertThresholds;
   alertLog: AlertLog;
-  postgres?: { open(): Promise<PgLike> } | undefined;
+  postgres?: { open(): Promise<Sql> } | undefined;
   mongo?: { open(): Promise<MongoLike> } | undefined;
   now?: () => number;
 }
@@ -122,8 +120,7 @@ export class Collector {
   private sentinels: SentinelState[];
   private masterIp: string | null = null;
   private history: HistoryPoint[] = [];
-  private events: SentinelEvent[] = [];
-  private failover: FailoverView = { inProgress: false, count: 0, last: null };
+  private sentinelEvents: SentinelEventState = initialSentinelEvents();
   private pendingEventAlerts: Alert[] = [];
   private activeAlerts: Alert[] = [];
   private recentAlerts: AlertRecord[] = [];
@@ -133,8 +130,9 @@ export class Collector {
   private decidedFor: string | undefined;
   private latency: LatencyView = { latest: [], slowlog: [] };
   private sentinelView: SentinelView;
-  private pg: { client: PgLike | undefined; line: PostgresLine; last: number } = { client: undefined, line: { enabled: false, reachable: null, detail: 'disabled' }, last: -Infinity };
-  private mongo: { client: MongoLike | undefined; line: ServiceLine; last: number } = { client: undefined, line: { enabled: false, reachable: null, detail: 'disabled' }, last: -Infinity };
+  private readonly pg: PostgresProbe;
+  private readonly mongo: MongoProbe;
+  private servicesSampledAt = -Infinity;
   private stopped = false;
 
   constructor(
@@ -160,8 +158,8 @@ export class Collector {
       flags: '',
       events: [],
     };
-    if (deps.postgres) this.pg.line = { enabled: true, reachable: null, detail: 'connecting' };
-    if (deps.mongo) this.mongo.line = { enabled: true, reachable: null, detail: 'connecting' };
+    this.pg = new PostgresProbe(deps.postgres);
+    this.mongo = new MongoProbe(deps.mongo, this.now);
     this.recentAlerts = deps.alertLog.recent(50).filter((r) => r.project === t.project);
     this.activeAlerts = openAlerts(deps.alertLog.recent(500), t.project);
   }
@@ -236,32 +234,18 @@ export class Collector {
     return this.nodeByIp(ip)?.target.name ?? `${ip}:${port}`;
   }
 
-  /** Sentinel publishes every event on a channel named after it; each sentinel sends its own copy. */
+  /** A message on a sentinel's channel: reduced in sentinel-events.ts, the effects applied here. */
   onSentinelEvent(channel: string, message: string): void {
-    if (channel.startsWith('__sentinel__')) return;
-    const at = this.now();
-    const dup = this.events.find((e) => e.type === channel && e.message === message && at - Date.parse(e.at) < 10_000);
-    if (dup) {
-      dup.sentinels++;
-      return;
-    }
-    this.events.push({ at: new Date(at).toISOString(), type: channel, message, sentinels: 1 });
-    if (this.events.length > 100) this.events = this.events.slice(-100);
-    const parts = message.split(' ');
-    const forOurMaster = parts.includes(this.deps.topology.masterName) || (parts[0] === 'master' && parts[1] === this.deps.topology.masterName);
-    if (channel === '+switch-master' && parts[0] === this.deps.topology.masterName) {
-      const [, oldIp = '?', oldPort = '?', newIp = '?', newPort = '?'] = parts;
-      const from = this.nameOf(oldIp, oldPort);
-      const to = this.nameOf(newIp, newPort);
-      this.masterIp = newIp;
-      this.failover = { inProgress: false, count: this.failover.count + 1, last: { at: new Date(at).toISOString(), from, to } };
+    const { state, effect } = reduceSentinelEvent(this.sentinelEvents, channel, message, this.now(), {
+      masterName: this.deps.topology.masterName,
+      nameOf: (ip, port) => this.nameOf(ip, port),
+    });
+    this.sentinelEvents = state;
+    if (effect.masterIp) {
+      this.masterIp = effect.masterIp;
       this.resetSampler();
-      this.pendingEventAlerts.push({ id: `failover:${at}`, kind: 'failover', severity: 'critical', message: `Failover: the master moved from ${from} to ${to}.` });
-    } else if ((channel === '+odown' || channel === '+try-failover' || channel.startsWith('+failover-state')) && forOurMaster) {
-      this.failover = { ...this.failover, inProgress: true };
-    } else if ((channel === '+failover-end' || channel === '-odown' || channel === '-failover-abort-not-elected') && forOurMaster) {
-      this.failover = { ...this.failover, inProgress: false };
     }
+    if (effect.alert) this.pendingEventAlerts.push(effect.alert);
   }
 
   private resetSampler(): void {
@@ -313,7 +297,7 @@ export class Collector {
       if (this.masterIp !== null) this.resetSampler();
       this.masterIp = m['ip'];
     }
-    if (/failover_in_progress|o_down/.test(v.flags)) this.failover = { ...this.failover, inProgress: true };
+    if (/failover_in_progress|o_down/.test(v.flags)) this.sentinelEvents = { ...this.sentinelEvents, failover: { ...this.sentinelEvents.failover, inProgress: true } };
     try {
       const ck = String(await first.s.client!.call('SENTINEL', 'CKQUORUM', name));
       v.quorumOk = /^OK/.test(ck);
@@ -422,61 +406,11 @@ export class Collector {
     await s?.settle?.();
   }
 
+  /** Postgres and MongoDB change slowly: asked every `servicesEveryMs`. */
   private async sampleServices(now: number): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    const pgDep = this.deps.postgres;
-    if (pgDep && now - this.pg.last >= this.opts.servicesEveryMs) {
-      this.pg.last = now;
-      jobs.push(
-        (async () => {
-          try {
-            this.pg.client ??= await pgDep.open();
-            const rows = await this.pg.client.query(
-              `select (select count(*) from pg_stat_activity where backend_type = 'client backend')::int as connections,
-                      current_setting('max_connections')::int as max_connections,
-                      (select count(*) from pg_database where not datistemplate and datname <> 'postgres')::int as databases,
-                      (select count(*) from pg_database where datname like 'br\\_%' and datname not like 'br\\_\\_%')::int as branches`,
-            );
-            const r = rows[0] ?? {};
-            const databases = Number(r['databases'] ?? 0);
-            // \`baas branch\` names branch databases br_<name> (br__* are copies in progress).
-            const branches = Number(r['branches'] ?? 0);
-            this.pg.line = {
-              enabled: true,
-              reachable: true,
-              connections: Number(r['connections'] ?? 0),
-              maxConnections: Number(r['max_connections'] ?? 0),
-              databases,
-              branches,
-              detail: `${r['connections']}/${r['max_connections']} connections, ${databases} database(s) (${branches} branch${branches === 1 ? '' : 'es'})`,
-            };
-          } catch (e) {
-            await this.pg.client?.close().catch(() => {});
-            this.pg.client = undefined;
-            this.pg.line = { enabled: true, reachable: false, detail: `unreachable: ${msg(e)}` };
-          }
-        })(),
-      );
-    }
-    const mongoDep = this.deps.mongo;
-    if (mongoDep && now - this.mongo.last >= this.opts.servicesEveryMs) {
-      this.mongo.last = now;
-      jobs.push(
-        (async () => {
-          const started = this.now();
-          try {
-            this.mongo.client ??= await mongoDep.open();
-            await this.mongo.client.ping();
-            this.mongo.line = { enabled: true, reachable: true, detail: `reachable (ping ${this.now() - started} ms)` };
-          } catch (e) {
-            await this.mongo.client?.close().catch(() => {});
-            this.mongo.client = undefined;
-            this.mongo.line = { enabled: true, reachable: false, detail: `unreachable: ${msg(e)}` };
-          }
-        })(),
-      );
-    }
-    await Promise.all(jobs);
+    if (now - this.servicesSampledAt < this.opts.servicesEveryMs) return;
+    this.servicesSampledAt = now;
+    await Promise.all([this.pg.sample(), this.mongo.sample()]);
   }
 
   async tick(): Promise<Snapshot> {
@@ -509,7 +443,7 @@ export class Collector {
       this.nodes.map((n) => ({ name: n.target.name, internalIp: n.target.internal.ip, address: `${n.target.internal.ip}:${n.target.internal.port}`, info: n.info })),
       this.masterIp,
     );
-    this.sentinelView.events = this.events.slice(-20);
+    this.sentinelView.events = this.sentinelEvents.events.slice(-20);
     const alerts = evaluateAlerts({ masterReachable: reachable, overview, windowHits: sum('hits'), windowMisses: sum('misses'), windowRejected: sum('rejected'), replicas, sentinel: this.sentinelView }, this.deps.thresholds);
     const at = new Date(now).toISOString();
     const records = [...toRecords(diffAlerts(this.activeAlerts, alerts), t.project, at), ...this.pendingEventAlerts.map((a) => ({ ...a, at, state: 'event' as const, project: t.project }))];
@@ -545,7 +479,7 @@ export class Collector {
       overview,
       replication: { master: m ? { name: m.target.name, address: `${m.target.internal.ip}:${m.target.internal.port}`, reachable } : null, replicas, expectedReplicas: t.expectedReplicas },
       sentinel: { ...this.sentinelView, events: [...this.sentinelView.events] },
-      failover: { ...this.failover },
+      failover: { ...this.sentinelEvents.failover },
       latency: this.latency,
       hotKeys,
       alerts: { active: alerts, recent: [...this.recentAlerts] },
@@ -567,7 +501,7 @@ export class Collector {
       s.client?.close();
       s.sub?.close();
     }
-    await this.pg.client?.close().catch(() => {});
-    await this.mongo.client?.close().catch(() => {});
+    await this.pg.close();
+    await this.mongo.close();
   }
 }

@@ -5,6 +5,7 @@
  *   - otherwise: short MONITOR bursts on a duty cycle (MONITOR halves throughput while it runs).
  * The choice is pure (chooseHotKeyMethod); the samplers take a RedisLike / RedisConnector.
  */
+import * as redisCommands from '@ioredis/commands';
 import { versionAtLeast } from './metrics.js';
 import type { Address, HotKey, HotKeyMethod, HotKeysView, MonitorLike, RedisConnector, RedisLike } from './types.js';
 
@@ -51,26 +52,19 @@ export function chooseHotKeyMethod(input: { version: string; policy: string; for
   }
 }
 
-const NO_KEYS = new Set(
-  'PING INFO AUTH SELECT CLIENT CONFIG HELLO MULTI EXEC DISCARD QUIT SCAN DBSIZE FLUSHALL FLUSHDB SLOWLOG LATENCY COMMAND PUBLISH SPUBLISH SUBSCRIBE PSUBSCRIBE UNSUBSCRIBE PUNSUBSCRIBE REPLCONF PSYNC SYNC ROLE TIME LASTSAVE SAVE BGSAVE BGREWRITEAOF WAIT READONLY READWRITE RESET ECHO OBJECT SENTINEL SCRIPT FUNCTION MONITOR SHUTDOWN SWAPDB DEBUG CLUSTER ACL MODULE RANDOMKEY KEYS HOTKEYS MEMORY XREAD XREADGROUP'.split(' '),
-);
-const ALL_ARGS = new Set('MGET DEL UNLINK EXISTS TOUCH WATCH SINTER SUNION SDIFF PFCOUNT SINTERCARD'.split(' '));
-const PAIRS = new Set(['MSET', 'MSETNX']);
-const ALL_BUT_LAST = new Set(['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']);
-const NUMKEYS_AT_2 = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
-
-/** The keys a command (as MONITOR shows it) touches; [] for commands without keys. */
+/**
+ * The keys a command (as MONITOR shows it) touches, from the Redis command table ioredis ships
+ * (key positions, numkeys, STREAMS ...); [] for commands without keys and unknown ones.
+ */
 export function keysOfCommand(args: string[]): string[] {
-  const name = (args[0] ?? '').toUpperCase();
-  if (!name || NO_KEYS.has(name) || args.length < 2) return [];
-  if (ALL_ARGS.has(name)) return args.slice(1);
-  if (PAIRS.has(name)) return args.slice(1).filter((_, i) => i % 2 === 0);
-  if (ALL_BUT_LAST.has(name)) return args.slice(1, -1);
-  if (NUMKEYS_AT_2.has(name)) {
-    const n = Number(args[2]);
-    return Number.isInteger(n) && n > 0 ? args.slice(3, 3 + n) : [];
+  const name = (args[0] ?? '').toLowerCase();
+  if (!name || args.length < 2 || !redisCommands.exists(name)) return [];
+  const rest = args.slice(1);
+  try {
+    return redisCommands.getKeyIndexes(name, rest).flatMap((i) => (rest[i] === undefined ? [] : [rest[i]]));
+  } catch {
+    return []; // malformed arguments (a numkeys that is not a number)
   }
-  return [args[1]!];
 }
 
 /**

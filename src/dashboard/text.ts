@@ -1,5 +1,5 @@
 /** The snapshot as plain text, for `--once` and for output that is not a terminal. */
-import { bytes } from '../cli/format.js';
+import { bytes } from '../format.js';
 import { compact, percent } from './metrics.js';
 import type { Snapshot } from './types.js';
 

@@ -37,11 +37,6 @@ export interface RedisConnector {
   subscribe(addr: Address, pattern: string): SubscriberLike;
 }
 
-export interface PgLike {
-  query(sql: string): Promise<Record<string, unknown>[]>;
-  close(): Promise<void>;
-}
-
 export interface MongoLike {
   ping(): Promise<void>;
   close(): Promise<void>;

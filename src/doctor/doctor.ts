@@ -5,7 +5,8 @@ import { isBaasError, messageOf } from '../errors.js';
 import type { ContainerInfo } from '../runtime/types.js';
 import { servicePorts } from '../stack/desired.js';
 import { bindAddressOf, portInUse, type StackDeps } from '../stack/context.js';
-import { LABEL } from '../stack/labels.js';
+import { LABEL } from '../model/labels.js';
+import { describeHeadroom, headroom, hostStatFs } from '../stack/disk.js';
 import { probeReflink } from './reflink.js';
 import { imageFor } from '../services/common.js';
 
@@ -78,6 +79,31 @@ export async function doctor(deps: StackDeps, loaded: LoadedConfig): Promise<Doc
       status: gb < 1 ? 'fail' : gb < 5 ? 'warn' : 'ok',
       detail: `${gb.toFixed(1)} GB free on ${dir}`,
       ...(gb < 5 ? { hint: 'Free some space: `docker system prune` removes unused images and stopped containers.' } : {}),
+    });
+  }
+
+  // Where each engine keeps its data: a full data location stops the engine, whatever the other disks say.
+  for (const group of ['postgres', 'redis', 'mongo'] as const) {
+    const svc = cfg.services[group];
+    if (!svc.enabled) continue;
+    const volume = svc.data === 'volume';
+    const dir = volume ? path.join(dockerRoot, 'volumes') : path.resolve(loaded.dir, svc.data);
+    const measured = existsOrParent(dir);
+    const name = `disk (${group} data)`;
+    let stats;
+    try {
+      stats = hostStatFs(measured);
+    } catch (e) {
+      checks.push({ name, status: 'warn', detail: `cannot read free space of ${measured} (${messageOf(e)})` });
+      continue;
+    }
+    const where = volume ? `Docker volumes (${dir})` : dir === measured ? dir : `${dir} (not created yet; measured ${measured})`;
+    const h = headroom(where, stats);
+    checks.push({
+      name,
+      status: h.full ? 'fail' : h.low ? 'warn' : 'ok',
+      detail: describeHeadroom(h),
+      ...(h.low ? { hint: `Free space on the filesystem holding ${volume ? 'Docker\'s volumes' : dir}, or set services.${group}.data to a path on a larger one.` } : {}),
     });
   }
 

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { ExitCode, ExternalError, TimeoutError, UserError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { connectPostgres, isPgError, type SqlClient } from './db.js';
+import { connectPg } from '../pg/client.js';
+import { isPgError, type Sql } from '../pg/sql.js';
 import { loadMigrationSet, versionNumber, type MigrationFile, type MigrationSource } from './files.js';
 import { pendingOrThrow, planStatus, type AppliedMigration, type MigrationStatus } from './plan.js';
 import { positionToLineColumn, splitStatements, SqlSyntaxError, type Statement } from './sql-text.js';
@@ -49,7 +50,7 @@ export interface MigrationRef {
 }
 
 export interface MigrateDeps {
-  connect?: (url: string) => Promise<SqlClient>;
+  connect?: (url: string) => Promise<Sql>;
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -97,29 +98,29 @@ export class MigrationFailedError extends ExternalError {
 
 const refOf = (m: MigrationFile): MigrationRef => ({ source: m.source, version: m.version, name: m.name, file: m.file });
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const defaultConnect = (url: string): Promise<SqlClient> => connectPostgres(url, { applicationName: 'baas migrate' });
+const defaultConnect = (url: string): Promise<Sql> => connectPg(url, { applicationName: 'baas migrate' });
 
-async function hasColumn(c: SqlClient, column: string): Promise<boolean> {
+async function hasColumn(c: Sql, column: string): Promise<boolean> {
   const r = await c.query(
     "select 1 from information_schema.columns where table_schema = 'baas_platform' and table_name = 'schema_migrations' and column_name = $1",
     [column],
   );
-  return r.rows.length > 0;
+  return r.length > 0;
 }
 
-async function trackingExists(c: SqlClient): Promise<boolean> {
+async function trackingExists(c: Sql): Promise<boolean> {
   const r = await c.query<{ t: string | null }>(`select to_regclass('${TRACKING_TABLE}')::text as t`);
-  return Boolean(r.rows[0]?.t);
+  return Boolean(r[0]?.t);
 }
 
-export async function readApplied(c: SqlClient): Promise<AppliedMigration[]> {
+export async function readApplied(c: Sql): Promise<AppliedMigration[]> {
   if (!(await trackingExists(c))) return [];
   // A table made by an older baas has no chain column until the next `up` adds it.
   const chained = await hasColumn(c, 'previous');
   const r = await c.query<{ source: MigrationSource; version: string; name: string; checksum: string; applied_at: Date; duration_ms: number; applied_by: string; previous?: string | null }>(
     `select source, version, name, checksum, applied_at, duration_ms, applied_by${chained ? ', previous' : ''} from ${TRACKING_TABLE}`,
   );
-  return r.rows.map((x) => ({
+  return r.map((x) => ({
     source: x.source,
     version: x.version,
     name: x.name,
@@ -142,14 +143,14 @@ function lastApplied(applied: AppliedMigration[]): Map<MigrationSource, string> 
 }
 
 /** Takes the per-database advisory lock; a second run waits (saying so) and gives up after the timeout. */
-export async function acquireLock(c: SqlClient, deps: MigrateDeps, timeoutMs: number, onEvent?: (e: MigrateEvent) => void): Promise<void> {
+export async function acquireLock(c: Sql, deps: MigrateDeps, timeoutMs: number, onEvent?: (e: MigrateEvent) => void): Promise<void> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? sleepReal;
   const started = now();
   let announced = false;
   for (;;) {
     const r = await c.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', LOCK_KEY);
-    if (r.rows[0]?.ok) {
+    if (r[0]?.ok) {
       if (announced) onEvent?.({ type: 'lock-acquired', waitedMs: now() - started });
       return;
     }
@@ -158,7 +159,7 @@ export async function acquireLock(c: SqlClient, deps: MigrateDeps, timeoutMs: nu
         where l.locktype = 'advisory' and l.classid = $1 and l.objid = $2 and l.objsubid = 2 and l.granted limit 1`,
       [LOCK_KEY[0], LOCK_KEY[1]],
     );
-    const h = holder.rows[0];
+    const h = holder[0];
     if (!announced) {
       onEvent?.({ type: 'lock-wait', ...(h ? { holderPid: h.pid, holderApp: h.app } : {}) });
       announced = true;
@@ -172,7 +173,7 @@ export async function acquireLock(c: SqlClient, deps: MigrateDeps, timeoutMs: nu
   }
 }
 
-async function releaseLock(c: SqlClient): Promise<void> {
+async function releaseLock(c: Sql): Promise<void> {
   await c.query('select pg_advisory_unlock($1, $2)', LOCK_KEY).catch(() => {});
 }
 
@@ -222,7 +223,7 @@ function syntaxError(m: MigrationFile, e: SqlSyntaxError, appliedBefore: number)
   return new MigrationFailedError(`Migration ${shown}:${e.line}:${e.column} failed (line ${e.line}, column ${e.column}): ${e.message}.`, m.file, e.line, e.column, details, e);
 }
 
-async function applyOne(c: SqlClient, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number, previous: string | null): Promise<number> {
+async function applyOne(c: Sql, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number, previous: string | null): Promise<number> {
   const started = now();
   const record = async (durationMs: number): Promise<void> => {
     await c.query(
@@ -268,7 +269,7 @@ async function applyOne(c: SqlClient, m: MigrationFile, appliedBy: string, appli
 }
 
 /** Session settings the platform migrations read (the app role to grant to). */
-async function sessionSettings(c: SqlClient, target: MigrateTarget): Promise<void> {
+async function sessionSettings(c: Sql, target: MigrateTarget): Promise<void> {
   await c.query("select set_config('baas.app_role', $1, false)", [target.appRole]);
 }
 

@@ -1,5 +1,6 @@
-import { ExternalError, messageOf } from '../errors.js';
-import { redactUrl } from '../log.js';
+import { ExternalError, isBaasError, messageOf } from '../errors.js';
+import type { Sql } from '../pg/sql.js';
+import { redactUrl } from '../pg/url.js';
 
 /** What `plan migration` learns from a live Postgres. */
 export interface PgInspection {
@@ -18,14 +19,12 @@ export interface PgInspection {
   pooled: boolean;
 }
 
-/** The seam the CLI hands to the planner; tests pass a fake, production uses `pg`. */
+/** The seam the CLI hands to the planner; tests pass a fake, production uses `SqlInspector`. */
 export interface PgInspector {
   inspect(url: string): Promise<PgInspection>;
 }
 
-export function isPostgresUrl(s: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(s);
-}
+export { isPostgresUrl } from '../pg/url.js';
 
 export function looksPooled(url: string): boolean {
   try {
@@ -38,23 +37,19 @@ export function looksPooled(url: string): boolean {
 
 const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'`;
 
-/** Read-only inspection through node-postgres, inside a READ ONLY transaction with a timeout. */
-export class NodePgInspector implements PgInspector {
+/**
+ * Read-only inspection over the `Sql` seam, inside a READ ONLY transaction. The composition
+ * root passes `connect` (src/pg/client.ts with a statement timeout); tests pass a fake.
+ */
+export class SqlInspector implements PgInspector {
+  constructor(private readonly connect: (url: string) => Promise<Sql>) {}
+
   async inspect(url: string): Promise<PgInspection> {
     const shown = redactUrl(url);
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 30_000, application_name: 'baas plan migration' });
-    try {
-      await client.connect();
-    } catch (e) {
-      throw new ExternalError(`Could not connect to ${shown}: ${messageOf(e)}.`, {
-        cause: e,
-        hint: 'Check host, port, user and password, and that the server accepts connections from here (pg_hba.conf, firewall).',
-      });
-    }
+    const client = await this.connect(url);
     try {
       await client.query('begin read only');
-      const one = async <T>(sql: string): Promise<T[]> => (await client.query(sql)).rows as T[];
+      const one = <T extends object>(sql: string): Promise<T[]> => client.query<T>(sql);
       const [info] = await one<{ db: string; version: string; num: string; size: string }>(
         `select current_database() as db, current_setting('server_version') as version, current_setting('server_version_num') as num, pg_database_size(current_database())::text as size`,
       );
@@ -96,12 +91,13 @@ export class NodePgInspector implements PgInspector {
         pooled: looksPooled(url),
       };
     } catch (e) {
+      if (isBaasError(e)) throw e;
       throw new ExternalError(`Postgres at ${shown} refused the inspection: ${messageOf(e)}.`, {
         cause: e,
         hint: 'The user needs to read the catalogs (pg_class, pg_policies, pg_roles); a read-only role is enough.',
       });
     } finally {
-      await client.end().catch(() => undefined);
+      await client.end();
     }
   }
 }

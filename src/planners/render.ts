@@ -1,4 +1,4 @@
-import { table } from '../cli/format.js';
+import { table } from '../format.js';
 import type { Advice, RankedStack } from './advise.js';
 import type { PlatformCost, Projection, StackCost } from './cost.js';
 import type { MigrationPlan } from './migration.js';

@@ -1,5 +1,5 @@
 import { ExitCode, ExternalError, UserError, messageOf } from '../errors.js';
-import { isPgError, type SqlClient } from '../migrate/db.js';
+import { isPgError, type Sql } from '../pg/sql.js';
 import { displayName, parseTableName } from './names.js';
 
 export interface ResolvedTable {
@@ -37,19 +37,19 @@ export interface TableInfo extends ResolvedTable {
 const CMD: Record<string, string> = { r: 'select', a: 'insert', w: 'update', d: 'delete', '*': 'all' };
 
 /** Whether the platform schema (tenant registry and helpers) is installed. */
-export async function platformInstalled(c: SqlClient): Promise<boolean> {
+export async function platformInstalled(c: Sql): Promise<boolean> {
   const r = await c.query<{ ok: boolean }>("select to_regproc('baas_platform.enable_tenant_rls') is not null and to_regclass('baas_platform.tenant_tables') is not null as ok");
-  return Boolean(r.rows[0]?.ok);
+  return Boolean(r[0]?.ok);
 }
 
-export async function requirePlatform(c: SqlClient): Promise<void> {
+export async function requirePlatform(c: Sql): Promise<void> {
   if (!(await platformInstalled(c))) {
     throw new UserError('The baas platform schema is not installed in this database.', { exitCode: ExitCode.conflict, hint: 'Run `baas migrate up` first.' });
   }
 }
 
 /** Finds a table named on the command line; the name is parsed, never pasted into SQL. */
-export async function resolveTable(c: SqlClient, input: string, schemas: string[]): Promise<ResolvedTable> {
+export async function resolveTable(c: Sql, input: string, schemas: string[]): Promise<ResolvedTable> {
   const t = parseTableName(input);
   const searchIn = t.schema ? [t.schema] : schemas;
   const r = await c.query<{ oid: number; schema: string; name: string }>(
@@ -57,23 +57,23 @@ export async function resolveTable(c: SqlClient, input: string, schemas: string[
       where c.relkind in ('r', 'p') and c.relname = $1 and n.nspname = any($2::text[])`,
     [t.name, searchIn],
   );
-  if (r.rows.length === 1) return r.rows[0]!;
-  if (r.rows.length > 1) {
-    throw new UserError(`'${input}' matches ${r.rows.length} tables: ${r.rows.map((x) => displayName(x)).join(', ')}.`, { hint: 'Name the schema too, e.g. schema.table.' });
+  if (r.length === 1) return r[0]!;
+  if (r.length > 1) {
+    throw new UserError(`'${input}' matches ${r.length} tables: ${r.map((x) => displayName(x)).join(', ')}.`, { hint: 'Name the schema too, e.g. schema.table.' });
   }
   const similar = await c.query<{ schema: string; name: string }>(
     `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relkind in ('r', 'p') and lower(c.relname) = lower($1) and n.nspname = any($2::text[]) limit 3`,
     [t.name, searchIn],
   );
-  const hint = similar.rows.length
-    ? `Did you mean ${similar.rows.map((x) => displayName(x)).join(' or ')}? Names with capitals or spaces need double quotes.`
+  const hint = similar.length
+    ? `Did you mean ${similar.map((x) => displayName(x)).join(' or ')}? Names with capitals or spaces need double quotes.`
     : '`baas rls status` lists the tables it can see.';
   throw new UserError(`Table ${displayName({ schema: searchIn.length === 1 ? searchIn[0]! : searchIn.join('|'), name: t.name })} does not exist.`, { hint });
 }
 
 /** Every ordinary or partitioned table of the given schemas, with what RLS needs to know. */
-export async function listTables(c: SqlClient, schemas: string[]): Promise<TableInfo[]> {
+export async function listTables(c: Sql, schemas: string[]): Promise<TableInfo[]> {
   const platform = await platformInstalled(c);
   const r = await c.query<{
     oid: number; schema: string; name: string; rls: boolean; forced: boolean; owner: string;
@@ -108,12 +108,12 @@ export async function listTables(c: SqlClient, schemas: string[]): Promise<Table
        join pg_namespace n on n.oid = c.relnamespace where n.nspname = any($1::text[])`,
     [schemas],
   );
-  return r.rows.map((t) => {
-    const policies = pol.rows.filter((p) => p.relid === t.oid).map((p) => ({ name: p.name, command: CMD[p.cmd] ?? p.cmd, permissive: p.permissive, using: p.using, withCheck: p.check }));
-    const tableCols = cols.rows.filter((x) => x.relid === t.oid);
+  return r.map((t) => {
+    const policies = pol.filter((p) => p.relid === t.oid).map((p) => ({ name: p.name, command: CMD[p.cmd] ?? p.cmd, permissive: p.permissive, using: p.using, withCheck: p.check }));
+    const tableCols = cols.filter((x) => x.relid === t.oid);
     const colName = t.reg_column ?? (tableCols.some((x) => x.name === 'org_id') ? 'org_id' : null);
     const col = tableCols.find((x) => x.name === colName);
-    const indexed = Boolean(col && idx.rows.some((i) => i.relid === t.oid && i.first === col.num));
+    const indexed = Boolean(col && idx.some((i) => i.relid === t.oid && i.first === col.num));
     const baasPolicies = policies.filter((p) => p.name.startsWith('baas_tenant_'));
     const mode: RlsMode = t.exempt
       ? 'exempt'
@@ -142,11 +142,11 @@ export async function listTables(c: SqlClient, schemas: string[]): Promise<Table
 }
 
 /** Calls a platform helper and turns its refusals into user-facing errors. */
-async function callHelper(c: SqlClient, sql: string, params: unknown[]): Promise<string> {
+async function callHelper(c: Sql, sql: string, params: unknown[]): Promise<string> {
   await requirePlatform(c);
   try {
     const r = await c.query<{ msg: string }>(sql, params);
-    return r.rows[0]?.msg ?? '';
+    return r[0]?.msg ?? '';
   } catch (e) {
     if (isPgError(e) && ['42703', '42804', '42809', '22023'].includes(e.code ?? '')) {
       throw new UserError(`${e.message}.`, { ...(e.hint ? { hint: e.hint } : { hint: 'See `baas rls --help`.' }) });
@@ -155,15 +155,15 @@ async function callHelper(c: SqlClient, sql: string, params: unknown[]): Promise
   }
 }
 
-export async function enableTenantRls(c: SqlClient, t: ResolvedTable, column: string, mode: 'audit' | 'enforce'): Promise<string> {
+export async function enableTenantRls(c: Sql, t: ResolvedTable, column: string, mode: 'audit' | 'enforce'): Promise<string> {
   return callHelper(c, 'select baas_platform.enable_tenant_rls($1::oid::regclass, $2::name, $3::text) as msg', [t.oid, column, mode]);
 }
 
-export async function disableTenantRls(c: SqlClient, t: ResolvedTable): Promise<string> {
+export async function disableTenantRls(c: Sql, t: ResolvedTable): Promise<string> {
   return callHelper(c, 'select baas_platform.disable_tenant_rls($1::oid::regclass) as msg', [t.oid]);
 }
 
-export async function exemptTable(c: SqlClient, t: ResolvedTable, reason: string): Promise<string> {
+export async function exemptTable(c: Sql, t: ResolvedTable, reason: string): Promise<string> {
   if (!reason.trim()) throw new UserError('An exemption needs a reason.', { hint: "Pass --reason 'shared reference data', for example." });
   return callHelper(c, 'select baas_platform.exempt_table($1::oid::regclass, $2::text) as msg', [t.oid, reason]);
 }

@@ -1,4 +1,4 @@
-import type { SqlClient } from '../migrate/db.js';
+import type { Sql } from '../pg/sql.js';
 import { listTables, platformInstalled, type RlsMode, type TableInfo } from './catalog.js';
 import { probeTable, type ProbeCheck } from './probe.js';
 
@@ -64,12 +64,12 @@ export interface CheckOptions {
 }
 
 /** Static catalog checks for every table of the app schemas, then a live probe as the application role. */
-export async function checkRls(c: SqlClient, options: CheckOptions): Promise<RlsCheckResult> {
+export async function checkRls(c: Sql, options: CheckOptions): Promise<RlsCheckResult> {
   const gaps: Gap[] = [];
   const installed = await platformInstalled(c);
   if (!installed) gaps.push({ table: null, problem: 'the baas platform schema is not installed (run `baas migrate up`)' });
   const role = await c.query<{ super: boolean; bypass: boolean }>('select rolsuper as super, rolbypassrls as bypass from pg_roles where rolname = $1', [options.appRole]);
-  const r = role.rows[0];
+  const r = role[0];
   if (!r) gaps.push({ table: null, problem: `the application role ${options.appRole} does not exist` });
   else if (r.super || r.bypass) gaps.push({ table: null, problem: `the application role ${options.appRole} is ${r.super ? 'a superuser' : 'BYPASSRLS'}: policies never apply to it` });
   const canProbe = (options.probe ?? true) && installed && Boolean(r);
@@ -100,7 +100,7 @@ export interface RlsStatusRow {
   note: string;
 }
 
-export async function rlsStatus(c: SqlClient, schemas: string[]): Promise<RlsStatusRow[]> {
+export async function rlsStatus(c: Sql, schemas: string[]): Promise<RlsStatusRow[]> {
   return (await listTables(c, schemas)).map((t) => ({
     table: t.display,
     mode: t.mode,

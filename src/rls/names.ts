@@ -1,5 +1,5 @@
 import { ExitCode, UserError } from '../errors.js';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent } from '../pg/escape.js';
 
 export interface TableName {
   schema?: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { messageOf } from '../errors.js';
-import { isPgError, type SqlClient } from '../migrate/db.js';
-import { quoteIdent } from '../services/postgres.js';
+import { quoteIdent } from '../pg/escape.js';
+import { isPgError, type Sql } from '../pg/sql.js';
 import { qualified } from './names.js';
 
 export interface ColumnInfo {
@@ -83,7 +83,7 @@ export function probeInsertSql(table: { schema: string; name: string }, columns:
   };
 }
 
-export async function tableColumns(c: SqlClient, oid: number): Promise<ColumnInfo[]> {
+export async function tableColumns(c: Sql, oid: number): Promise<ColumnInfo[]> {
   const r = await c.query<{ name: string; type: string; typname: string; category: string; typid: number; notnull: boolean; hasdef: boolean; identity: string; generated: string }>(
     `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, t.typname, t.typcategory as category, a.atttypid::int as typid,
             a.attnotnull as notnull, a.atthasdef as hasdef, a.attidentity as identity, a.attgenerated as generated
@@ -91,7 +91,7 @@ export async function tableColumns(c: SqlClient, oid: number): Promise<ColumnInf
       where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped order by a.attnum`,
     [oid],
   );
-  return r.rows.map((x) => ({ name: x.name, type: x.type, typname: x.typname, category: x.category, typid: x.typid, notNull: x.notnull, hasDefault: x.hasdef, identity: x.identity, generated: x.generated }));
+  return r.map((x) => ({ name: x.name, type: x.type, typname: x.typname, category: x.category, typid: x.typid, notNull: x.notnull, hasDefault: x.hasdef, identity: x.identity, generated: x.generated }));
 }
 
 interface RowRef {
@@ -106,7 +106,7 @@ const RLS_VIOLATION = '42501';
  * superuser it creates one row for org A and one for org B, then switches to the application
  * role with A active and tries to see, change and create B's rows; finally with no org active.
  */
-export async function probeTable(c: SqlClient, table: { oid: number; schema: string; name: string }, tenantColumn: string, appRole: string): Promise<ProbeResult> {
+export async function probeTable(c: Sql, table: { oid: number; schema: string; name: string }, tenantColumn: string, appRole: string): Promise<ProbeResult> {
   const orgA = randomUUID();
   const orgB = randomUUID();
   const t = qualified(table);
@@ -121,9 +121,9 @@ export async function probeTable(c: SqlClient, table: { oid: number; schema: str
       // Foreign keys and user triggers are off for the probe rows: only the policies are under test.
       await c.query('set local session_replication_role = replica');
       await c.query('select baas_platform.set_active_org($1::uuid, true)', [orgA]);
-      a = (await c.query<{ toid: number; tid: string }>(insert.sql, [orgA])).rows[0]!;
+      a = (await c.query<{ toid: number; tid: string }>(insert.sql, [orgA]))[0]!;
       await c.query('select baas_platform.set_active_org($1::uuid, true)', [orgB]);
-      b = (await c.query<{ toid: number; tid: string }>(insert.sql, [orgB])).rows[0]!;
+      b = (await c.query<{ toid: number; tid: string }>(insert.sql, [orgB]))[0]!;
       await c.query('select baas_platform.set_active_org(null, true)');
       await c.query(`set local role ${quoteIdent(appRole)}`);
       await c.query('select baas_platform.set_active_org($1::uuid, true)', [orgA]);
@@ -146,8 +146,8 @@ export async function probeTable(c: SqlClient, table: { oid: number; schema: str
     };
     const expectRefused = async (sql: string, params: unknown[]): Promise<{ ok: boolean; detail: string }> => {
       try {
-        const r = await c.query(sql, params);
-        return r.rowCount === 0 ? { ok: true, detail: 'no row affected' } : { ok: false, detail: `succeeded (${r.rowCount} row(s)): org A wrote a row of org B` };
+        const n = await c.execute(sql, params);
+        return n === 0 ? { ok: true, detail: 'no row affected' } : { ok: false, detail: `succeeded (${n} row(s)): org A wrote a row of org B` };
       } catch (e) {
         if (isPgError(e) && e.code === RLS_VIOLATION && /row-level security/i.test(e.message)) return { ok: true, detail: 'refused by policy' };
         throw e;
@@ -159,7 +159,7 @@ export async function probeTable(c: SqlClient, table: { oid: number; schema: str
         `select (select count(*) from ${t} where ${where(a, 1)}) as own, (select count(*) from ${t} where ${where(b, 3)}) as other`,
         [a.toid, a.tid, b.toid, b.tid],
       );
-      return { own: Number(r.rows[0]!.own), other: Number(r.rows[0]!.other) };
+      return { own: Number(r[0]!.own), other: Number(r[0]!.other) };
     };
 
     await step('select: own rows visible', async () => {

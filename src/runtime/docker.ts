@@ -148,6 +148,7 @@ export class DockerRuntime implements ContainerRuntime {
         ports: (c.Ports ?? [])
           .filter((p) => p.PublicPort)
           .map((p) => ({ container: p.PrivatePort, host: p.PublicPort, hostIp: p.IP ?? '' })),
+        mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, ...(m.Name ? { name: m.Name } : {}), source: m.Source, target: m.Destination })),
       }));
     });
   }

@@ -37,6 +37,15 @@ export interface ContainerSpec {
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+export interface MountInfo {
+  type: string;
+  /** The volume's name (volumes only). */
+  name?: string;
+  /** Where the data is on the Docker host. */
+  source: string;
+  target: string;
+}
+
 export interface ContainerInfo {
   id: string;
   name: string;
@@ -47,6 +56,8 @@ export interface ContainerInfo {
   status: string;
   labels: Record<string, string>;
   ports: PortBinding[];
+  /** Mounts as Docker lists them (not filled by every runtime). */
+  mounts?: MountInfo[];
 }
 
 export interface NetworkSpec {

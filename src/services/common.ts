@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { parseSize } from '../config/schema.js';
 import type { MountSpec } from '../runtime/types.js';
-import { containerName, serviceLabels, volumeName } from '../stack/labels.js';
-import type { ContainerKind, ServiceDef, StackContext } from './types.js';
+import { containerName, serviceLabels, volumeName } from '../model/labels.js';
+import type { ContainerKind, ReadyEnv, ServiceDef, StackContext } from './types.js';
 import type { ServiceKind } from '../config/schema.js';
 import { selectImage } from '../images/refs.js';
 
@@ -47,3 +47,13 @@ export function baseDef(
 }
 
 export const restartPolicy = (ctx: StackContext): 'unless-stopped' | 'always' => (ctx.config.profile === 'server' ? 'always' : 'unless-stopped');
+
+/** Runs a readiness probe; when it fails, first checks that the container still runs (a crash loop ends the wait). */
+export async function checkingContainer<T>(env: Pick<ReadyEnv, 'assertRunning'>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    await env.assertRunning(e);
+    throw e;
+  }
+}

@@ -1,7 +1,8 @@
-import { HOST_OCTET, addressIn } from '../stack/network.js';
+import { mongoIp } from '../model/addresses.js';
 import type { ContainerRuntime } from '../runtime/types.js';
-import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
-import type { HealthReport, ServiceDef, StackContext } from './types.js';
+import { poll, sequence } from '../wait.js';
+import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 /**
  * mongod as a single-node replica set with auth through a keyfile (the official image's user
@@ -18,7 +19,7 @@ exec setpriv --reuid=mongodb --regid=mongodb --init-groups mongod --replSet "$MO
 
 export function mongoDefs(ctx: StackContext, hostPort: number): ServiceDef[] {
   const cfg = ctx.config.services.mongo;
-  const ip = addressIn(ctx.subnet, HOST_OCTET.mongo);
+  const ip = mongoIp(ctx.subnet);
   const b = baseDef(ctx, { name: 'mongo', kind: 'mongo', group: 'mongo', ip, port: 27017, hostPort });
   const data = dataMount(ctx, 'mongo', 'mongo', '/data/db');
   const spec = {
@@ -85,7 +86,7 @@ export function evaluateHello(hello: Record<string, unknown>, replicaSet: string
   return { ok: primary, detail: primary ? `primary of replica set ${replicaSet}` : `member of ${replicaSet}, not primary yet` };
 }
 
-export async function mongoHealth(ctx: StackContext, def: ServiceDef, host: string): Promise<HealthReport> {
+export async function mongoHealth(ctx: StackContext, def: ServiceDef, host = ctx.probeHost): Promise<HealthReport> {
   const started = Date.now();
   const { MongoClient } = await import('mongodb');
   const client = new MongoClient(mongoUrl(ctx, host, def.hostPort), { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
@@ -100,3 +101,38 @@ export async function mongoHealth(ctx: StackContext, def: ServiceDef, host: stri
     await client.close().catch(() => {});
   }
 }
+
+export function mongoConnection(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo {
+  const port = defs.find((d) => d.kind === 'mongo')!.hostPort;
+  return {
+    service: 'mongo',
+    env: { MONGO_URL: mongoUrl(ctx, host, port) },
+    secretKeys: ['MONGO_URL'],
+    urlKey: 'MONGO_URL',
+    notes: [`Single-node replica set '${ctx.config.services.mongo.replicaSet}'; from the host connect with directConnection=true (the member address is internal to the Docker network).`],
+  };
+}
+
+/** MongoDB: the replica set is initiated (and the root user created) once, then `hello` must show a primary. */
+export const mongoDriver: EngineDriver = {
+  kind: 'mongo',
+  group: 'mongo',
+  ports: (config) => (config.services.mongo.enabled ? [{ service: 'mongo', configured: config.services.mongo.port, offset: 0, key: 'services.mongo.port' }] : []),
+  defs: (ctx, port) => mongoDefs(ctx, port('mongo')),
+  readiness(def, env) {
+    const guarded = <T>(fn: () => Promise<T>): Promise<T> => checkingContainer(env, fn);
+    return sequence<HealthReport>(def.name, [
+      poll(`${def.name} replica set`, () => guarded(async () => {
+        const state = await initMongo(env.runtime, env.containerId, env.ctx, def);
+        return { ok: state !== 'unknown', detail: state };
+      }), { intervalMs: 200 }),
+      poll(def.name, async () => {
+        const h = await mongoHealth(env.ctx, def);
+        if (h.status !== 'healthy') await env.assertRunning(new Error(h.detail));
+        return { ok: h.status === 'healthy', detail: h.detail, value: h };
+      }, { intervalMs: 200 }),
+    ]);
+  },
+  health: (ctx, def) => mongoHealth(ctx, def),
+  connection: mongoConnection,
+};

@@ -1,7 +1,14 @@
-import type pg from 'pg';
-import { HOST_OCTET, addressIn } from '../stack/network.js';
-import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
-import type { HealthReport, ServiceDef, StackContext } from './types.js';
+import path from 'node:path';
+import { messageOf } from '../errors.js';
+import { postgresIp } from '../model/addresses.js';
+import { volumeName } from '../model/labels.js';
+import { withPg } from '../pg/client.js';
+import { quoteIdent, quoteLiteral } from '../pg/escape.js';
+import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
+import { withDatabase } from '../pg/url.js';
+import { poll, sequence } from '../wait.js';
+import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 export const PG_DATA_MOUNT = '/var/lib/postgresql/data';
 export const PG_DATA_DIR = `${PG_DATA_MOUNT}/pgdata`;
@@ -51,7 +58,7 @@ export function postgresSettings(ctx: StackContext): string[] {
 
 export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] {
   const cfg = ctx.config.services.postgres;
-  const ip = addressIn(ctx.subnet, HOST_OCTET.postgres);
+  const ip = postgresIp(ctx.subnet);
   const b = baseDef(ctx, { name: 'postgres', kind: 'postgres', group: 'postgres', ip, port: 5432, hostPort });
   const data = dataMount(ctx, 'postgres', 'postgres', PG_DATA_MOUNT);
   const spec = {
@@ -95,21 +102,10 @@ export function postgresUrls(ctx: StackContext, host: string, port: number): PgU
 }
 
 /**
- * An identifier for SQL. Identical to pg's `escapeIdentifier` (doubling `"` is all there is to
- * it), kept here so that modules that never talk to Postgres (status, up's planning) need not
- * load the driver. Literals always go through the driver's `escapeLiteral`, which is right
- * whatever `standard_conforming_strings` says.
- */
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/** A string literal for SQL: pg's `escapeLiteral`, handed in by whoever has loaded the driver. */
-export type QuoteLiteral = (value: string) => string;
-
-/**
  * Idempotent: the application database and a login role that owns no tables, with default
  * privileges so tables created by the admin role are usable by the app (and RLS applies to it).
  */
-export function bootstrapSql(database: string, user: string, password: string, quoteLiteral: QuoteLiteral): { onServer: string[]; inDatabase: string[] } {
+export function bootstrapSql(database: string, user: string, password: string): { onServer: string[]; inDatabase: string[] } {
   const u = quoteIdent(user);
   return {
     onServer: [
@@ -131,56 +127,133 @@ export function bootstrapSql(database: string, user: string, password: string, q
   };
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>, timeoutMs = 3000): Promise<T> {
-  const { default: pgmod } = await import('pg');
-  const client = new pgmod.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, statement_timeout: 10_000 });
-  client.on('error', () => {});
-  await client.connect();
+/** Where the server keeps its data, for messages: the bind path or the named volume. */
+export function postgresDataLocation(ctx: StackContext): string {
+  const data = ctx.config.services.postgres.data;
+  return data === 'volume' ? `the Docker volume ${volumeName(ctx.project, 'postgres')}` : path.resolve(ctx.configDir, data);
+}
+
+function withClient<T>(ctx: StackContext, url: string, fn: (c: Sql) => Promise<T>): Promise<T> {
+  return withPg(url, fn, { connectTimeoutMs: 3000, statementTimeoutMs: 10_000, dataLocation: postgresDataLocation(ctx) });
+}
+
+/** The database superuser sessions start in: one nobody branches (`template1` when the app's is `postgres`). */
+export const maintenanceDatabase = (database: string): string => (database === 'postgres' ? 'template1' : 'postgres');
+
+/** The superuser URL of another database of the same server. */
+function superuserUrl(ctx: StackContext, host: string, port: number, database: string): string {
+  return withDatabase(postgresUrls(ctx, host, port).superuser, database);
+}
+
+/**
+ * Undoes what an interrupted branch operation left behind (a database left refusing
+ * connections, unfinished copies): the same repair `baas branch list` runs, on a superuser
+ * session in the maintenance database. Never throws: a failure here is judged by the probe.
+ */
+async function repairOn(ctx: StackContext, c: Sql): Promise<string[]> {
+  const { repairInterrupted } = await import('../branch/repair.js');
+  return repairInterrupted(c, ctx.config.services.postgres.database);
+}
+
+export async function repairPostgres(ctx: StackContext, def: ServiceDef): Promise<string[]> {
+  const cfg = ctx.config.services.postgres;
   try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
+    return await withClient(ctx, superuserUrl(ctx, ctx.probeHost, def.hostPort, maintenanceDatabase(cfg.database)), (c) => repairOn(ctx, c));
+  } catch {
+    return [];
   }
 }
 
-/** Creates the app database and role once the server accepts the superuser. */
-export async function bootstrapPostgres(ctx: StackContext, host: string, port: number): Promise<void> {
+/**
+ * Creates the app database and role once the server accepts the superuser, after repairing
+ * what an interrupted branch copy left (so a main database left refusing connections does
+ * not keep the set-up failing). Returns the repairs made.
+ */
+export async function bootstrapPostgres(ctx: StackContext, host: string, port: number): Promise<string[]> {
   const cfg = ctx.config.services.postgres;
-  const { default: pgmod } = await import('pg');
-  const sql = bootstrapSql(cfg.database, cfg.user, ctx.secrets.postgres.appPassword, (v) => pgmod.escapeLiteral(v));
-  const adminUrl = postgresUrls(ctx, host, port).superuser.replace(new RegExp(`/${cfg.database}$`), '/postgres');
-  await withClient(adminUrl, async (c) => {
+  const sql = bootstrapSql(cfg.database, cfg.user, ctx.secrets.postgres.appPassword);
+  const repaired = await withClient(ctx, superuserUrl(ctx, host, port, maintenanceDatabase(cfg.database)), async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
-    if (exists.rowCount === 0) await c.query(`CREATE DATABASE ${quoteIdent(cfg.database)}`);
+    if (exists.length === 0) await c.query(`CREATE DATABASE ${quoteIdent(cfg.database)}`);
     for (const s of sql.onServer) await c.query(s);
+    return exists.length === 0 ? [] : repairOn(ctx, c);
   });
-  await withClient(postgresUrls(ctx, host, port).superuser, async (c) => {
+  await withClient(ctx, postgresUrls(ctx, host, port).superuser, async (c) => {
     for (const s of sql.inDatabase) await c.query(s);
   });
+  return repaired;
+}
+
+/** `select 1` as the application user, with a few figures; throws what the driver said. */
+async function probeApp(ctx: StackContext, def: ServiceDef): Promise<HealthReport> {
+  const started = Date.now();
+  const details = await withClient(ctx, postgresUrls(ctx, ctx.probeHost, def.hostPort).app, async (c) => {
+    await c.query('select 1');
+    const r = await c.query<{ version: string; conns: string; recovery: boolean }>(
+      "select current_setting('server_version') as version, (select count(*) from pg_stat_activity where backend_type = 'client backend') as conns, pg_is_in_recovery() as recovery",
+    );
+    const row = r[0]!;
+    return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database };
+  });
+  return {
+    service: def.name,
+    kind: 'postgres',
+    status: 'healthy',
+    latencyMs: Date.now() - started,
+    role: 'primary',
+    detail: `Postgres ${details.version}, ${details.connections} client connection(s)`,
+    details,
+  };
 }
 
 /** Readiness as users see it: `select 1` as the application user. */
-export async function postgresHealth(ctx: StackContext, def: ServiceDef, host: string): Promise<HealthReport> {
-  const started = Date.now();
+export async function postgresHealth(ctx: StackContext, def: ServiceDef): Promise<HealthReport> {
   try {
-    const details = await withClient(postgresUrls(ctx, host, def.hostPort).app, async (c) => {
-      await c.query('select 1');
-      const r = await c.query<{ version: string; conns: string; recovery: boolean }>(
-        "select current_setting('server_version') as version, (select count(*) from pg_stat_activity where backend_type = 'client backend') as conns, pg_is_in_recovery() as recovery",
-      );
-      const row = r.rows[0]!;
-      return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database };
-    });
-    return {
-      service: def.name,
-      kind: 'postgres',
-      status: 'healthy',
-      latencyMs: Date.now() - started,
-      role: 'primary',
-      detail: `Postgres ${details.version}, ${details.connections} client connection(s)`,
-      details,
-    };
+    return await probeApp(ctx, def);
   } catch (e) {
-    return { service: def.name, kind: 'postgres', status: 'unhealthy', detail: e instanceof Error ? e.message : String(e) };
+    return { service: def.name, kind: 'postgres', status: 'unhealthy', detail: messageOf(e) };
   }
 }
+
+export function postgresConnection(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo {
+  const cfg = ctx.config.services.postgres;
+  const port = defs.find((d) => d.kind === 'postgres')!.hostPort;
+  const urls = postgresUrls(ctx, host, port);
+  return {
+    service: 'postgres',
+    env: { DATABASE_URL: urls.app, DATABASE_ADMIN_URL: urls.superuser, PGHOST: host, PGPORT: String(port), PGDATABASE: cfg.database, PGUSER: cfg.user, PGPASSWORD: ctx.secrets.postgres.appPassword },
+    secretKeys: ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'PGPASSWORD'],
+    urlKey: 'DATABASE_URL',
+    notes: [`DATABASE_URL connects as '${cfg.user}', which owns no tables and is subject to RLS; DATABASE_ADMIN_URL is the superuser for migrations.`],
+  };
+}
+
+export const postgresDriver: EngineDriver = {
+  kind: 'postgres',
+  group: 'postgres',
+  ports: (config) => (config.services.postgres.enabled ? [{ service: 'postgres', configured: config.services.postgres.port, offset: 0, key: 'services.postgres.port' }] : []),
+  defs: (ctx, port) => postgresDefs(ctx, port('postgres')),
+  readiness(def, env) {
+    const { ctx } = env;
+    const guarded = <T>(fn: () => Promise<T>): Promise<T> => checkingContainer(env, fn);
+    let repaired: string[] = [];
+    return sequence<HealthReport>(def.name, [
+      poll(`${def.name} set-up`, () => guarded(async () => {
+        repaired = await bootstrapPostgres(ctx, ctx.probeHost, def.hostPort);
+        return { ok: true, detail: 'roles ready' };
+      }), { intervalMs: 200 }),
+      poll(def.name, () => guarded(async () => {
+        const h = await probeApp(ctx, def);
+        const value = repaired.length > 0 ? { ...h, repaired } : h;
+        return { ok: true, detail: h.detail, value };
+      }), { intervalMs: 200 }),
+    ]);
+  },
+  health: postgresHealth,
+  repair: repairPostgres,
+  keepRunningAfter: (e) =>
+    sqlState(e) === SQLSTATE.objectNotInPrerequisiteState
+      ? 'the server runs; only a database refuses connections (`baas branch list` repairs one left by an interrupted copy)'
+      : undefined,
+  connection: postgresConnection,
+};

@@ -1,8 +1,11 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { createHash } from 'node:crypto';
-import { HOST_OCTET, addressIn } from '../stack/network.js';
+import type { Config } from '../config/schema.js';
+import { messageOf } from '../errors.js';
+import { redisIp, sentinelIp } from '../model/addresses.js';
+import { poll } from '../wait.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy } from './common.js';
-import type { HealthReport, ServiceDef, StackContext } from './types.js';
+import type { ConnectionInfo, EngineDriver, HealthReport, PortChoice, ServiceDef, StackContext } from './types.js';
 
 /**
  * Redis nodes write their config at every start (so config changes apply), as the redis user.
@@ -58,8 +61,7 @@ chmod 600 "$F"
 unset REDIS_PASSWORD
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
 
-export const redisIp = (subnet: string, i: number): string => addressIn(subnet, HOST_OCTET.redisBase + i);
-export const sentinelIp = (subnet: string, i: number): string => addressIn(subnet, HOST_OCTET.sentinelBase + i);
+export { redisIp, sentinelIp };
 
 export interface RedisPorts {
   nodes: number[];
@@ -71,6 +73,14 @@ export interface RedisPorts {
  * who is master now (after a failover it may not be redis-1); it is kept out of the config hash.
  */
 export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?: string): ServiceDef[] {
+  return [...redisNodeDefs(ctx, ports.nodes, currentMasterIp), ...sentinelDefs(ctx, ports.sentinels, currentMasterIp)];
+}
+
+const nodeNames = (config: Config): string[] => Array.from({ length: 1 + config.services.redis.replicas }, (_, i) => `redis-${i + 1}`);
+const sentinelNames = (config: Config): string[] => Array.from({ length: config.services.redis.sentinels }, (_, i) => `sentinel-${i + 1}`);
+
+/** The Redis nodes: redis-1 is the master at first, the others replicate it. */
+export function redisNodeDefs(ctx: StackContext, ports: number[], currentMasterIp?: string): ServiceDef[] {
   const cfg = ctx.config.services.redis;
   const image = imageFor(ctx, 'redis');
   const nodeCount = 1 + cfg.replicas;
@@ -79,7 +89,7 @@ export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?
   for (let i = 1; i <= nodeCount; i++) {
     const name = `redis-${i}`;
     const ip = redisIp(ctx.subnet, i);
-    const hostPort = ports.nodes[i - 1]!;
+    const hostPort = ports[i - 1]!;
     const b = baseDef(ctx, { name, kind: 'redis', group: 'redis', ip, port: 6379, hostPort });
     const data = dataMount(ctx, 'redis', name, '/data');
     const env = {
@@ -112,15 +122,24 @@ export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?
       ...(data.volume ? { volume: data.volume } : {}),
     });
   }
-  const nodeNames = defs.map((d) => d.name);
+  return defs;
+}
+
+/** The sentinels, which monitor the master by its fixed address and start after the nodes. */
+export function sentinelDefs(ctx: StackContext, ports: number[], currentMasterIp?: string): ServiceDef[] {
+  const cfg = ctx.config.services.redis;
+  const image = imageFor(ctx, 'redis');
+  const masterIp = currentMasterIp ?? redisIp(ctx.subnet, 1);
+  const nodes = nodeNames(ctx.config);
+  const defs: ServiceDef[] = [];
   // Sentinels are told about each other and the replicas up front (fixed ids, fixed addresses),
   // so quorum is there at once instead of after rounds of hello messages.
   const myid = (i: number): string => createHash('sha1').update(`${ctx.project}/sentinel-${i}`).digest('hex');
-  const replicaIps = defs.map((d) => d.internal.ip).filter((ip) => ip !== masterIp);
+  const replicaIps = nodes.map((_, i) => redisIp(ctx.subnet, i + 1)).filter((ip) => ip !== masterIp);
   for (let i = 1; i <= cfg.sentinels; i++) {
     const name = `sentinel-${i}`;
     const ip = sentinelIp(ctx.subnet, i);
-    const hostPort = ports.sentinels[i - 1]!;
+    const hostPort = ports[i - 1]!;
     const b = baseDef(ctx, { name, kind: 'sentinel', group: 'redis', ip, port: 26379, hostPort });
     const env = {
       REDIS_PASSWORD: ctx.secrets.redis.password,
@@ -155,7 +174,7 @@ export function redisDefs(ctx: StackContext, ports: RedisPorts, currentMasterIp?
       memoryBytes: 64 * 1024 * 1024,
     };
     const { env: _dynamic, ...stable } = spec;
-    defs.push({ ...b, spec, hashInput: { ...stable, env: { ...env, SENTINEL_MYID: myid(i) } }, dependsOn: nodeNames });
+    defs.push({ ...b, spec, hashInput: { ...stable, env: { ...env, SENTINEL_MYID: myid(i) } }, dependsOn: nodes });
   }
   return defs;
 }
@@ -221,18 +240,39 @@ export function evaluateReplica(info: Record<string, string>): { ok: boolean; de
   };
 }
 
+/** What a sentinel says about its peers and the replicas (SENTINEL SENTINELS / REPLICAS), each as field/value pairs. */
+export interface SentinelPeers {
+  sentinels: Record<string, string>[];
+  replicas: Record<string, string>[];
+}
+
+/** A peer or replica is up unless the sentinel flags it down or has no link to it. */
+export const instanceUp = (i: Record<string, string>): boolean => !/(^|,)(s_down|o_down|disconnected)(,|$)/.test(i['flags'] ?? '');
+
+/**
+ * Ready when the quorum can be reached and the sentinel sees every peer and replica up. With
+ * `peers` (the sentinel's own lists), counts only those up: a peer that stopped is still known
+ * (num-other-sentinels) but flagged s_down, and must not count.
+ */
 export function evaluateSentinel(
   ckquorum: string | Error,
   master: Record<string, string>,
   expectedSentinels: number,
   expectedReplicas: number,
-): { ok: boolean; detail: string } {
-  if (ckquorum instanceof Error) return { ok: false, detail: `quorum not reachable: ${ckquorum.message}` };
-  const others = Number(master['num-other-sentinels'] ?? 0);
-  const replicas = Number(master['num-slaves'] ?? 0);
+  peers?: SentinelPeers,
+): { ok: boolean; detail: string; sentinelsUp: number; replicasUp: number } {
+  const others = peers ? peers.sentinels.filter(instanceUp).length : Number(master['num-other-sentinels'] ?? 0);
+  const replicas = peers ? peers.replicas.filter(instanceUp).length : Number(master['num-slaves'] ?? 0);
+  const counts = { sentinelsUp: others + 1, replicasUp: replicas };
+  if (ckquorum instanceof Error) return { ok: false, detail: `quorum not reachable: ${ckquorum.message}`, ...counts };
   const flags = master['flags'] ?? '';
   const ok = /^OK/.test(ckquorum) && others >= expectedSentinels - 1 && replicas >= expectedReplicas && !/o?_?down/.test(flags);
-  return { ok, detail: `master ${master['ip']}:${master['port']}, sees ${others + 1}/${expectedSentinels} sentinels and ${replicas}/${expectedReplicas} replicas` };
+  const down = peers ? [...peers.sentinels.filter((p) => !instanceUp(p)).map((p) => `sentinel ${p['ip']}`), ...peers.replicas.filter((r) => !instanceUp(r)).map((r) => `replica ${r['ip']}`)] : [];
+  return {
+    ok,
+    detail: `master ${master['ip']}:${master['port']}, sees ${others + 1}/${expectedSentinels} sentinels and ${replicas}/${expectedReplicas} replicas up${down.length ? ` (down: ${down.join(', ')})` : ''}`,
+    ...counts,
+  };
 }
 
 export function pairsToObject(reply: unknown[]): Record<string, string> {
@@ -269,7 +309,7 @@ export async function redisClient(host: string, port: number, password: string):
   return client;
 }
 
-export async function redisHealth(ctx: StackContext, def: ServiceDef, host: string): Promise<HealthReport> {
+export async function redisHealth(ctx: StackContext, def: ServiceDef, host = ctx.probeHost): Promise<HealthReport> {
   const cfg = ctx.config.services.redis;
   const started = Date.now();
   let client: RedisClient | undefined;
@@ -278,7 +318,10 @@ export async function redisHealth(ctx: StackContext, def: ServiceDef, host: stri
     if (def.kind === 'sentinel') {
       const ck = await client.call('SENTINEL', 'CKQUORUM', cfg.masterName).then(String, (e: Error) => e);
       const master = pairsToObject((await client.call('SENTINEL', 'MASTER', cfg.masterName)) as unknown[]);
-      const ev = evaluateSentinel(ck, master, cfg.sentinels, cfg.replicas);
+      const list = async (what: 'SENTINELS' | 'REPLICAS'): Promise<Record<string, string>[]> =>
+        ((await client!.call('SENTINEL', what, cfg.masterName)) as unknown[][]).map((r) => pairsToObject(r));
+      const peers: SentinelPeers = { sentinels: await list('SENTINELS'), replicas: await list('REPLICAS') };
+      const ev = evaluateSentinel(ck, master, cfg.sentinels, cfg.replicas, peers);
       return {
         service: def.name,
         kind: 'sentinel',
@@ -286,7 +329,14 @@ export async function redisHealth(ctx: StackContext, def: ServiceDef, host: stri
         latencyMs: Date.now() - started,
         role: 'sentinel',
         detail: ev.detail,
-        details: { master: `${master['ip']}:${master['port']}`, quorum: typeof ck === 'string' ? ck : ck.message, sentinels: Number(master['num-other-sentinels'] ?? 0) + 1, replicas: Number(master['num-slaves'] ?? 0), flags: master['flags'] },
+        details: {
+          master: `${master['ip']}:${master['port']}`,
+          quorum: typeof ck === 'string' ? ck : ck.message,
+          sentinels: ev.sentinelsUp,
+          replicas: ev.replicasUp,
+          known: { sentinels: Number(master['num-other-sentinels'] ?? 0) + 1, replicas: Number(master['num-slaves'] ?? 0) },
+          flags: master['flags'],
+        },
       };
     }
     await client.ping();
@@ -333,3 +383,93 @@ export async function currentMaster(ctx: StackContext, defs: ServiceDef[], host:
   }
   return undefined;
 }
+
+/** Makes a node follow the live master now, instead of waiting for Sentinel's next round (up to 10 s). */
+export async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, masterIp: string): Promise<void> {
+  const client = await redisClient(ctx.probeHost, def.hostPort, ctx.secrets.redis.password);
+  try {
+    await client.call('REPLICAOF', masterIp, '6379');
+  } finally {
+    closeRedis(client);
+  }
+}
+
+/** Connection settings of the Redis section: the sentinels (to follow failovers) and the NAT map for host clients. */
+export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo {
+  const cfg = ctx.config.services.redis;
+  const password = ctx.secrets.redis.password;
+  const redis = defs.filter((d) => d.kind === 'redis' || d.kind === 'sentinel');
+  const sentinels = redis.filter((d) => d.kind === 'sentinel').map((d) => `${host}:${d.hostPort}`);
+  const first = redis.find((d) => d.name === 'redis-1')!;
+  const env: Record<string, string> = {
+    REDIS_PASSWORD: password,
+    REDIS_MASTER_NAME: cfg.masterName,
+    REDIS_URL: `redis://:${encodeURIComponent(password)}@${host}:${first.hostPort}/0`,
+  };
+  if (sentinels.length > 0) {
+    env['REDIS_SENTINELS'] = sentinels.join(',');
+    env['REDIS_NAT_MAP'] = JSON.stringify(Object.fromEntries(Object.entries(natMap(redis, host)).map(([k, v]) => [k, `${v.host}:${v.port}`])));
+  }
+  return {
+    service: 'redis',
+    env,
+    secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
+    urlKey: 'REDIS_URL',
+    notes: sentinels.length > 0
+      ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
+      : [],
+  };
+}
+
+const redisPorts = (config: Config, names: string[], configured: number | 'auto', key: string): PortChoice[] =>
+  config.services.redis.enabled ? names.map((service, i) => ({ service, configured, offset: i, key })) : [];
+
+/** Redis nodes: ready when the master sees every replica online, or a replica's link is up. */
+export const redisDriver: EngineDriver = {
+  kind: 'redis',
+  group: 'redis',
+  ports: (config) => redisPorts(config, nodeNames(config), config.services.redis.port, 'services.redis.port'),
+  defs: (ctx, port, live) => redisNodeDefs(ctx, nodeNames(ctx.config).map(port), live.masterIp),
+  readiness(def, env) {
+    const { ctx, liveMasterIp } = env;
+    return poll<HealthReport>(
+      def.name,
+      async () => {
+        const h = await redisHealth(ctx, def);
+        // A node that was down during a failover comes back as a master (or following the old one): point it at the live one.
+        const follows = h.role === 'replica' ? String(h.details?.['master'] ?? '') : undefined;
+        if (liveMasterIp && liveMasterIp !== def.internal.ip && (h.role === 'master' || (follows !== undefined && follows !== liveMasterIp))) {
+          await rejoinAsReplica(ctx, def, liveMasterIp).catch((e: unknown) => {
+            throw new Error(`could not re-point ${def.name} at the live master ${liveMasterIp}: ${messageOf(e)}`);
+          });
+          return { ok: false, detail: `re-pointed at the live master ${liveMasterIp}` };
+        }
+        if (h.status !== 'healthy') await env.assertRunning(new Error(h.detail));
+        return { ok: h.status === 'healthy', detail: h.detail, value: h };
+      },
+      { intervalMs: 200 },
+    );
+  },
+  health: (ctx, def) => redisHealth(ctx, def),
+  connection: redisConnection,
+};
+
+/** Sentinels: ready when the quorum can be reached and every peer and replica is up in their view. */
+export const sentinelDriver: EngineDriver = {
+  kind: 'sentinel',
+  group: 'redis',
+  ports: (config) => redisPorts(config, sentinelNames(config), config.services.redis.sentinelPort, 'services.redis.sentinelPort'),
+  defs: (ctx, port, live) => sentinelDefs(ctx, sentinelNames(ctx.config).map(port), live.masterIp),
+  readiness(def, env) {
+    return poll<HealthReport>(
+      def.name,
+      async () => {
+        const h = await redisHealth(env.ctx, def);
+        if (h.status !== 'healthy') await env.assertRunning(new Error(h.detail));
+        return { ok: h.status === 'healthy', detail: h.detail, value: h };
+      },
+      { intervalMs: 200 },
+    );
+  },
+  health: (ctx, def) => redisHealth(ctx, def),
+};

@@ -1,6 +1,7 @@
 import type { Config, ServiceKind } from '../config/schema.js';
 import type { ContainerRuntime, ContainerSpec } from '../runtime/types.js';
-import type { Secrets } from '../stack/secrets.js';
+import type { Secrets } from '../model/secrets.js';
+import type { WaitStrategy } from '../wait.js';
 
 export type ContainerKind = 'postgres' | 'redis' | 'sentinel' | 'mongo';
 
@@ -37,6 +38,18 @@ export interface StackContext {
   extraLabels: Record<string, string>;
 }
 
+/** Free space where a service keeps its data, as the host (or the container) sees it. */
+export interface DiskHeadroom {
+  /** The bind path, or `volume <name>` (with its path on the host when known). */
+  location: string;
+  freeBytes: number;
+  totalBytes: number;
+  /** Below the minimum: the service is reported unhealthy. */
+  full: boolean;
+  /** Below 10 % or 1 GiB: still healthy, but said. */
+  low: boolean;
+}
+
 export interface HealthReport {
   service: string;
   kind: ContainerKind;
@@ -45,12 +58,71 @@ export interface HealthReport {
   role?: string;
   detail: string;
   details?: Record<string, unknown>;
+  /** Disk headroom of the service's data location (services with data only). */
+  disk?: DiskHeadroom;
+  /** What was repaired before judging (a database left refusing connections by an interrupted branch copy). */
+  repaired?: string[];
 }
 
-/** What a readiness probe needs at run time. */
-export interface ProbeContext {
-  stack: StackContext;
-  defs: ServiceDef[];
+/** How one host port is chosen from the configuration. */
+export interface PortChoice {
+  service: string;
+  /** The configured port, or 'auto'. */
+  configured: number | 'auto';
+  /** For fixed ports: base port plus this offset. */
+  offset: number;
+  /** The config key that sets it (for messages). */
+  key: string;
+}
+
+/** Connection settings of one config section, for applications (`baas env`, `baas connect`). */
+export interface ConnectionInfo {
+  service: 'postgres' | 'redis' | 'mongo';
+  /** Environment variables an app would use, with secrets in place. */
+  env: Record<string, string>;
+  /** Keys of `env` that carry a secret. */
+  secretKeys: string[];
+  /** The key `baas connect <service> --url` prints. */
+  urlKey: string;
+  notes: string[];
+}
+
+/** What a readiness strategy needs at run time. */
+export interface ReadyEnv {
+  ctx: StackContext;
   runtime: ContainerRuntime;
-  containerId?: string;
+  containerId: string;
+  /** After a failover, the master Sentinel reports now (nodes that come back must follow it). */
+  liveMasterIp?: string;
+  /**
+   * Throws an UnhealthyError when the container keeps exiting; cheap enough to call on every
+   * failed probe. Given the probe's failure, it also notices a published port that refuses
+   * connections while the container runs (its port mapping gone) and restores it.
+   */
+  assertRunning(failure?: unknown): Promise<void>;
+}
+
+/**
+ * Everything baas knows about one engine: its containers, how it becomes ready, how its health
+ * is asked and how applications connect. `up`, `health`, `env`/`connect`, `status` and the
+ * dashboard iterate the drivers (src/services/drivers.ts) instead of switching on the engine.
+ */
+export interface EngineDriver {
+  readonly kind: ContainerKind;
+  /** The config section the engine's containers come from. */
+  readonly group: ServiceKind;
+  /** Host ports its containers need, from the configuration alone (no Docker). */
+  ports(config: Config): PortChoice[];
+  /** The desired containers; `masterIp` is the live Redis master after a failover. */
+  defs(ctx: StackContext, port: (service: string) => number, live: { masterIp?: string | undefined }): ServiceDef[];
+  /** Readiness, with any one-time set-up, as a composable wait strategy (the caller sets its timeout). */
+  readiness(def: ServiceDef, env: ReadyEnv): WaitStrategy<HealthReport>;
+  /** Health as users see it, asked with the engine's own client on the published port. */
+  health(ctx: StackContext, def: ServiceDef): Promise<HealthReport>;
+  /** Repairs to run before judging health (returns one sentence per repair; never throws). */
+  repair?(ctx: StackContext, def: ServiceDef): Promise<string[]>;
+  /** A service that did not become ready is stopped, unless this says its server is fine. */
+  keepRunningAfter?(error: unknown): string | undefined;
+  /** Connection settings of the engine's section; `defs` carry the ports actually published. */
+  connection?(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo;
 }

@@ -1,19 +1,27 @@
 import type { LoadedConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
-import { mongoUrl } from '../services/mongo.js';
-import { postgresUrls } from '../services/postgres.js';
-import { natMap } from '../services/redis.js';
+import { LABEL } from '../model/labels.js';
+import { DRIVERS } from '../services/drivers.js';
+import type { ConnectionInfo, ServiceDef, StackContext } from '../services/types.js';
+import type { ContainerInfo } from '../runtime/types.js';
 import { describeStack, type StackDeps } from './context.js';
-import { LABEL } from './labels.js';
 import { requireSecrets } from './secrets.js';
 
-export interface ConnectionInfo {
-  service: 'postgres' | 'redis' | 'mongo';
-  /** Environment variables an app would use, with secrets in place. */
-  env: Record<string, string>;
-  /** Keys of `env` that carry a secret. */
-  secretKeys: string[];
-  notes: string[];
+export type { ConnectionInfo } from '../services/types.js';
+
+/** The desired services with the host ports their containers really publish (auto ports included). */
+export function publishedDefs(defs: ServiceDef[], actual: ContainerInfo[]): ServiceDef[] {
+  return defs.map((d) => {
+    const c = actual.find((x) => x.labels[LABEL.service] === d.name);
+    const label = Number(c?.labels[LABEL.hostPort]);
+    const hostPort = c?.ports[0]?.host ?? (Number.isInteger(label) && label > 0 ? label : d.hostPort);
+    return hostPort === d.hostPort ? d : { ...d, hostPort };
+  });
+}
+
+/** Each enabled engine's connection settings, from its driver. */
+export function connectionSettings(ctx: StackContext, defs: ServiceDef[], host = ctx.probeHost): ConnectionInfo[] {
+  return DRIVERS.filter((d) => d.connection && ctx.config.services[d.group].enabled).map((d) => d.connection!(ctx, defs, host));
 }
 
 /** Connection details for the running stack (ports as published by the actual containers). */
@@ -23,50 +31,7 @@ export async function connectionInfo(deps: StackDeps, loaded: LoadedConfig, stat
   if (actual.length === 0) {
     throw new UserError(`The stack '${loaded.config.project}' is not running.`, { hint: 'Start it with `baas up`.' });
   }
-  const host = ctx.probeHost;
-  const portOf = (name: string): number => actual.find((c) => c.labels[LABEL.service] === name)?.ports[0]?.host ?? defs.find((d) => d.name === name)!.hostPort;
-  const out: ConnectionInfo[] = [];
-  const s = loaded.config.services;
-  if (s.postgres.enabled) {
-    const urls = postgresUrls(ctx, host, portOf('postgres'));
-    out.push({
-      service: 'postgres',
-      env: { DATABASE_URL: urls.app, DATABASE_ADMIN_URL: urls.superuser, PGHOST: host, PGPORT: String(portOf('postgres')), PGDATABASE: s.postgres.database, PGUSER: s.postgres.user, PGPASSWORD: secrets.postgres.appPassword },
-      secretKeys: ['DATABASE_URL', 'DATABASE_ADMIN_URL', 'PGPASSWORD'],
-      notes: [`DATABASE_URL connects as '${s.postgres.user}', which owns no tables and is subject to RLS; DATABASE_ADMIN_URL is the superuser for migrations.`],
-    });
-  }
-  if (s.redis.enabled) {
-    const redisDefs = defs.filter((d) => d.kind === 'redis' || d.kind === 'sentinel').map((d) => ({ ...d, hostPort: portOf(d.name) }));
-    const sentinels = redisDefs.filter((d) => d.kind === 'sentinel').map((d) => `${host}:${d.hostPort}`);
-    const map = natMap(redisDefs, host);
-    const env: Record<string, string> = {
-      REDIS_PASSWORD: secrets.redis.password,
-      REDIS_MASTER_NAME: s.redis.masterName,
-      REDIS_URL: `redis://:${encodeURIComponent(secrets.redis.password)}@${host}:${portOf('redis-1')}/0`,
-    };
-    if (sentinels.length > 0) {
-      env['REDIS_SENTINELS'] = sentinels.join(',');
-      env['REDIS_NAT_MAP'] = JSON.stringify(Object.fromEntries(Object.entries(map).map(([k, v]) => [k, `${v.host}:${v.port}`])));
-    }
-    out.push({
-      service: 'redis',
-      env,
-      secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
-      notes: sentinels.length > 0
-        ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
-        : [],
-    });
-  }
-  if (s.mongo.enabled) {
-    out.push({
-      service: 'mongo',
-      env: { MONGO_URL: mongoUrl(ctx, host, portOf('mongo')) },
-      secretKeys: ['MONGO_URL'],
-      notes: [`Single-node replica set '${s.mongo.replicaSet}'; from the host connect with directConnection=true (the member address is internal to the Docker network).`],
-    });
-  }
-  return out;
+  return connectionSettings(ctx, publishedDefs(defs, actual));
 }
 
 export function maskSecrets(info: ConnectionInfo): Record<string, string> {

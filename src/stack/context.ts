@@ -5,9 +5,9 @@ import type { Logger } from '../log.js';
 import type { ContainerInfo, ContainerRuntime, NetworkInfo } from '../runtime/types.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import { desiredServices, resolvePorts } from './desired.js';
-import { LABEL, extraLabelsFromEnv, networkName } from './labels.js';
+import { LABEL, extraLabelsFromEnv, networkName } from '../model/labels.js';
 import { pickSubnet } from './network.js';
-import type { Secrets } from './secrets.js';
+import type { Secrets } from '../model/secrets.js';
 
 export interface StackDeps {
   runtime: ContainerRuntime;

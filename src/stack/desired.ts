@@ -1,31 +1,15 @@
 import type { Config } from '../config/schema.js';
 import type { ContainerInfo } from '../runtime/types.js';
-import { mongoDefs } from '../services/mongo.js';
-import { postgresDefs } from '../services/postgres.js';
-import { redisDefs } from '../services/redis.js';
-import type { ServiceDef, StackContext } from '../services/types.js';
+import { DRIVERS } from '../services/drivers.js';
+import type { PortChoice, ServiceDef, StackContext } from '../services/types.js';
 import { UserError } from '../errors.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 
-export interface PortChoice {
-  service: string;
-  /** The configured port, or 'auto'. */
-  configured: number | 'auto';
-  /** For fixed ports: base port plus this offset. */
-  offset: number;
-}
+export type { PortChoice } from '../services/types.js';
 
 /** Every service name the config produces, in start order, with how its host port is chosen. */
 export function servicePorts(config: Config): PortChoice[] {
-  const s = config.services;
-  const out: PortChoice[] = [];
-  if (s.postgres.enabled) out.push({ service: 'postgres', configured: s.postgres.port, offset: 0 });
-  if (s.redis.enabled) {
-    for (let i = 1; i <= 1 + s.redis.replicas; i++) out.push({ service: `redis-${i}`, configured: s.redis.port, offset: i - 1 });
-    for (let i = 1; i <= s.redis.sentinels; i++) out.push({ service: `sentinel-${i}`, configured: s.redis.sentinelPort, offset: i - 1 });
-  }
-  if (s.mongo.enabled) out.push({ service: 'mongo', configured: s.mongo.port, offset: 0 });
-  return out;
+  return DRIVERS.flatMap((d) => d.ports(config));
 }
 
 /** Host port of a service: fixed from config, or (auto) the one its existing container already has. */
@@ -45,21 +29,12 @@ export function resolvePorts(config: Config, actual: ContainerInfo[], allocate: 
 }
 
 export function desiredServices(ctx: StackContext, ports: Map<string, number>, currentMasterIp?: string): ServiceDef[] {
-  const s = ctx.config.services;
   const port = (name: string): number => {
     const p = ports.get(name);
     if (p === undefined) throw new Error(`no port resolved for ${name}`);
     return p;
   };
-  const defs: ServiceDef[] = [];
-  if (s.postgres.enabled) defs.push(...postgresDefs(ctx, port('postgres')));
-  if (s.redis.enabled) {
-    const nodes = Array.from({ length: 1 + s.redis.replicas }, (_, i) => port(`redis-${i + 1}`));
-    const sentinels = Array.from({ length: s.redis.sentinels }, (_, i) => port(`sentinel-${i + 1}`));
-    defs.push(...redisDefs(ctx, { nodes, sentinels }, currentMasterIp));
-  }
-  if (s.mongo.enabled) defs.push(...mongoDefs(ctx, port('mongo')));
-  return defs;
+  return DRIVERS.filter((d) => ctx.config.services[d.group].enabled).flatMap((d) => d.defs(ctx, port, { masterIp: currentMasterIp }));
 }
 
 /**

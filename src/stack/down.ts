@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { StackDeps } from './context.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 
 export interface DownResult {
   project: string;

@@ -1,24 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** Fixed addresses inside the project network: Sentinels monitor the master by IP, never by name. */
-export const HOST_OCTET = {
-  postgres: 10,
-  mongo: 11,
-  redisBase: 20,
-  sentinelBase: 30,
-} as const;
-
-export function subnetPrefix(subnet: string): string {
-  return subnet.replace(/\.0\/24$/, '');
-}
-
-export function addressIn(subnet: string, octet: number): string {
-  return `${subnetPrefix(subnet)}.${octet}`;
-}
-
-export function gatewayOf(subnet: string): string {
-  return addressIn(subnet, 1);
-}
+// The address plan inside a subnet lives in src/model/addresses.ts; this module picks the subnet.
 
 /**
  * Candidate /24 subnets for a project, derived from its name so that the same project gets

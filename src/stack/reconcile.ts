@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerInfo } from '../runtime/types.js';
 import type { ServiceDef } from '../services/types.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../model/labels.js';
 
 export type Action =
   | { type: 'create'; def: ServiceDef }

@@ -4,12 +4,9 @@ import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import { UserError, ExitCode } from '../errors.js';
 
-/** Generated on first `up`; stored 0600 in .baas/secrets.json, which is git-ignored. */
-export interface Secrets {
-  postgres: { superuserPassword: string; appPassword: string };
-  redis: { password: string };
-  mongo: { rootPassword: string; keyfile: string };
-}
+import type { Secrets } from '../model/secrets.js';
+
+export type { Secrets } from '../model/secrets.js';
 
 const token = (bytes = 24): string => randomBytes(bytes).toString('base64url');
 

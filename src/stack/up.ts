@@ -2,18 +2,17 @@ import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaasError, messageOf } from '../errors.js';
 import type { ContainerInfo } from '../runtime/types.js';
-import { initMongo } from '../services/mongo.js';
-import { bootstrapPostgres } from '../services/postgres.js';
-import { closeRedis, currentMaster, redisClient } from '../services/redis.js';
+import { driverFor } from '../services/drivers.js';
+import { currentMaster } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
 import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
 import { desiredServices, resolvePorts, selectServices, validateServiceNames } from './desired.js';
-import { lastLogLines, probeService } from './health.js';
-import { LABEL, projectLabels } from './labels.js';
-import { gatewayOf } from './network.js';
+import { lastLogLines } from './health.js';
+import { gatewayOf } from '../model/addresses.js';
+import { LABEL, projectLabels } from '../model/labels.js';
 import { configHash, planReconcile, waves, type Action } from './reconcile.js';
 import { loadOrCreateSecrets } from './secrets.js';
-import { realClock, waitFor, type Clock } from './wait.js';
+import { realClock, type Clock } from '../wait.js';
 
 export type UpPhase = 'plan' | 'pull' | 'build' | 'create' | 'recreate' | 'start' | 'unchanged' | 'waiting' | 'healthy' | 'failed' | 'remove';
 
@@ -123,7 +122,7 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   }
 
   const results = new Map<string, { action: Action['type']; health: HealthReport }>();
-  const failures: { def: ServiceDef; error: string; logs: string[]; fatal?: Error }[] = [];
+  const failures: { def: ServiceDef; error: string; logs: string[]; fatal?: Error | undefined; keptRunning?: string | undefined }[] = [];
   const timeoutMs = options.timeoutMs ?? 90_000;
 
   // Each service starts as soon as the services it depends on are healthy (not a whole wave later).
@@ -144,9 +143,11 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
       const cid = id ?? (await projectContainers(runtime, project)).find((c) => c.labels[LABEL.service] === def.name)?.id;
       const logs = cid ? await lastLogLines(runtime, cid) : [];
       // A crash-looping container only churns the host (and its published port): stop it, keep it for `baas logs`.
-      if (cid) await runtime.stopContainer(cid, 5).catch(() => {});
+      // Not when its server is fine and only something inside it is not (a database refusing connections).
+      const keptRunning = driverFor(def.kind).keepRunningAfter?.(e);
+      if (cid && !keptRunning) await runtime.stopContainer(cid, 5).catch(() => {});
       const error = messageOf(e);
-      failures.push({ def, error, logs, fatal: isBaasError(e) && e.exitCode !== ExitCode.timeout && e.exitCode !== ExitCode.unhealthy && e.exitCode !== ExitCode.external ? e : undefined });
+      failures.push({ def, error, logs, keptRunning, fatal: isBaasError(e) && e.exitCode !== ExitCode.timeout && e.exitCode !== ExitCode.unhealthy && e.exitCode !== ExitCode.external ? e : undefined });
       emit(def.name, 'failed', error);
       log.error({ service: def.name, error }, 'service did not become healthy');
       return false;
@@ -160,7 +161,13 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
 
   if (failures.length > 0) {
     const names = failures.map((f) => f.def.name).join(', ');
-    throw new UnhealthyError(`${names} did not become healthy and ${failures.length === 1 ? 'was' : 'were'} stopped; the other services were left running.`, {
+    const kept = failures.filter((f) => f.keptRunning);
+    const what = kept.length === 0
+      ? `${failures.length === 1 ? 'was' : 'were'} stopped; the other services were left running.`
+      : kept.length === failures.length
+        ? `${failures.length === 1 ? 'was' : 'were'} left running: ${kept.map((f) => f.keptRunning).join('; ')}.`
+        : `${failures.filter((f) => !f.keptRunning).map((f) => f.def.name).join(', ')} stopped; ${kept.map((f) => `${f.def.name} left running (${f.keptRunning})`).join(', ')}.`;
+    throw new UnhealthyError(`${names} did not become healthy and ${what}`, {
       details: failures.flatMap((f) => [`${f.def.name}: ${f.error}`, ...(f.logs.length ? [`last log lines of ${f.def.name}:`, ...f.logs.map((l) => `  ${l}`)] : [])]),
       hint: `Read the full log with \`baas logs ${failures[0]!.def.name}\`, fix the cause, and run \`baas up\` again.`,
     });
@@ -211,7 +218,7 @@ async function apply(
   return id;
 }
 
-/** Waits for the service's own readiness, doing its one-time set-up (roles, replica set) on the way. */
+/** Waits for the service's own readiness (its driver's strategy), doing its one-time set-up on the way. */
 async function becomeReady(
   deps: StackDeps,
   ctx: StackContext,
@@ -249,60 +256,21 @@ async function becomeReady(
       await runtime.startContainer(c.id);
     }
   };
-  const wait = { timeoutMs: options.timeoutMs, intervalMs: 200, clock: options.clock };
-  const check = async <T>(what: string, fn: () => Promise<{ ok: boolean; detail: string; value?: T }>) =>
-    waitFor(what, async () => {
-      try {
-        return await fn();
-      } catch (e) {
-        await assertRunning(e);
-        throw e;
-      }
-    }, wait);
-
-  const started = options.clock.now();
-  if (def.kind === 'postgres') {
-    await check(`${def.name} set-up`, async () => {
-      await bootstrapPostgres(ctx, ctx.probeHost, def.hostPort);
-      return { ok: true, detail: 'roles ready' };
-    });
-  }
-  if (def.kind === 'mongo') {
-    await check(`${def.name} replica set`, async () => {
-      const state = await initMongo(runtime, containerId, ctx, def);
-      return { ok: state !== 'unknown', detail: state };
-    });
-  }
-  const remaining = Math.max(1000, options.timeoutMs - (options.clock.now() - started));
-  const out = await waitFor(
-    def.name,
-    async () => {
-      const h = await probeService(ctx, def);
-      // A node that was down during a failover comes back as a master (or following the old one); point it at the live one
-      // now instead of waiting for Sentinel's next round (up to 10 s).
-      const follows = h.role === 'replica' ? String(h.details?.['master'] ?? '') : undefined;
-      if (def.kind === 'redis' && options.liveMasterIp && options.liveMasterIp !== def.internal.ip && (h.role === 'master' || (follows !== undefined && follows !== options.liveMasterIp))) {
-        await rejoinAsReplica(ctx, def, options.liveMasterIp);
-        return { ok: false, detail: `re-pointed at the live master ${options.liveMasterIp}` };
-      }
-      if (h.status !== 'healthy') await assertRunning(new Error(h.detail));
-      return { ok: h.status === 'healthy', detail: h.detail, value: h };
-    },
-    { ...wait, timeoutMs: remaining },
-  ).catch((e: unknown) => {
-    if (e instanceof TimeoutError) throw new UnhealthyError(e.message);
-    throw e;
+  const strategy = driverFor(def.kind).readiness(def, {
+    ctx,
+    runtime,
+    containerId,
+    assertRunning,
+    ...(options.liveMasterIp ? { liveMasterIp: options.liveMasterIp } : {}),
   });
+  const out = await strategy
+    .withTimeout(options.timeoutMs)
+    .waitUntilReady({ clock: options.clock })
+    .catch((e: unknown) => {
+      if (e instanceof TimeoutError) throw new UnhealthyError(e.message, { cause: e.cause });
+      throw e;
+    });
   return out.value!;
-}
-
-async function rejoinAsReplica(ctx: StackContext, def: ServiceDef, masterIp: string): Promise<void> {
-  const client = await redisClient(ctx.probeHost, def.hostPort, ctx.secrets.redis.password);
-  try {
-    await client.call('REPLICAOF', masterIp, '6379');
-  } finally {
-    closeRedis(client);
-  }
 }
 
 /** What each image reference points at now: a container made from an older id is recreated. */

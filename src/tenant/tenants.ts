@@ -1,5 +1,5 @@
 import { ExitCode, ExternalError, UserError, messageOf } from '../errors.js';
-import { isPgError, type SqlClient } from '../migrate/db.js';
+import { isPgError, type Sql } from '../pg/sql.js';
 
 export const TENANT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -25,14 +25,14 @@ function translate(e: unknown, what: string): never {
   throw new ExternalError(`${what} failed: ${messageOf(e)}.`, { cause: e });
 }
 
-export async function createTenant(c: SqlClient, input: { slug: string; name?: string }): Promise<Tenant> {
+export async function createTenant(c: Sql, input: { slug: string; name?: string }): Promise<Tenant> {
   const slug = validateSlug(input.slug);
   try {
     const r = await c.query<{ id: string; slug: string; name: string; created_at: Date }>(
       'insert into baas_platform.organisations (slug, name) values ($1, $2) returning id, slug, name, created_at',
       [slug, input.name?.trim() || slug],
     );
-    const row = r.rows[0]!;
+    const row = r[0]!;
     return { id: row.id, slug: row.slug, name: row.name, createdAt: new Date(row.created_at).toISOString(), members: 0 };
   } catch (e) {
     if (isPgError(e) && e.code === '23505') {
@@ -42,27 +42,27 @@ export async function createTenant(c: SqlClient, input: { slug: string; name?: s
   }
 }
 
-export async function listTenants(c: SqlClient): Promise<Tenant[]> {
+export async function listTenants(c: Sql): Promise<Tenant[]> {
   try {
     const r = await c.query<{ id: string; slug: string; name: string; created_at: Date; members: string }>(
       `select o.id, o.slug, o.name, o.created_at, (select count(*) from baas_platform.members m where m.org_id = o.id) as members
          from baas_platform.organisations o order by o.slug`,
     );
-    return r.rows.map((x) => ({ id: x.id, slug: x.slug, name: x.name, createdAt: new Date(x.created_at).toISOString(), members: Number(x.members) }));
+    return r.map((x) => ({ id: x.id, slug: x.slug, name: x.name, createdAt: new Date(x.created_at).toISOString(), members: Number(x.members) }));
   } catch (e) {
     return translate(e, 'Listing tenants');
   }
 }
 
 /** Deletes the organisation; rows of tenant tables whose org_id references it with ON DELETE CASCADE go with it. */
-export async function deleteTenant(c: SqlClient, slug: string): Promise<Tenant> {
+export async function deleteTenant(c: Sql, slug: string): Promise<Tenant> {
   validateSlug(slug);
   try {
     const r = await c.query<{ id: string; slug: string; name: string; created_at: Date }>(
       'delete from baas_platform.organisations where slug = $1 returning id, slug, name, created_at',
       [slug],
     );
-    const row = r.rows[0];
+    const row = r[0];
     if (!row) throw new UserError(`No tenant with the slug '${slug}'.`, { hint: '`baas tenant list` shows the existing tenants.' });
     return { id: row.id, slug: row.slug, name: row.name, createdAt: new Date(row.created_at).toISOString(), members: 0 };
   } catch (e) {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../../src/cli/io.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
-import { LABEL } from '../../src/stack/labels.js';
+import { LABEL } from '../../src/model/labels.js';
 import { fileFailed } from './failures.js';
 
 /** Every test stack carries this label, so a crashed run's leftovers can be removed by label. */

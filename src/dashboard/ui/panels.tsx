@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { Children, type ReactNode } from 'react';
 import { terminalSafe } from '../../terminal-text.js';
-import { bytes } from '../../cli/format.js';
+import { bytes } from '../../format.js';
 import { compact, percent, sparkline } from '../metrics.js';
 import type { Alert, AlertRecord, FailoverView, HistoryPoint, HotKeysView, LatencyView, Overview, PostgresLine, ReplicationView, SentinelView, ServiceLine, Snapshot } from '../types.js';
 

@@ -401,4 +401,54 @@ describe('an interrupted create', () => {
     expect(await allowConn('app')).toBe(true);
     expect((await databases()).filter((d) => d.startsWith('br__tmp') || d === 'br_killed')).toEqual([]);
   });
+
+  /** A `branch create` killed with SIGKILL while it copies: main is left refusing connections. */
+  async function killedCreate(name: string): Promise<void> {
+    const s = await stalledCreate(name);
+    const copier = (await q<{ pid: number }>('postgres', "select pid from pg_stat_activity where query like 'CREATE DATABASE%'"))[0]!.pid;
+    s.child.kill('SIGKILL');
+    await s.exit;
+    await s.release();
+    await waitFor('the orphaned session to end', async () => (await q('postgres', 'select 1 from pg_stat_activity where pid = $1', [copier])).length === 0);
+    expect(await allowConn('app')).toBe(false);
+  }
+
+  it('after a kill -9, `baas health` runs the same repair before judging Postgres, and says so', async () => {
+    await killedCreate('killed-health');
+    const h = await p.run(['health', 'postgres', '--json']);
+    expect(h.code, h.err + h.out).toBe(0);
+    const j = JSON.parse(h.out) as { services: { service: string; status: string; repaired?: string[] }[] };
+    expect(j.services[0]).toMatchObject({ service: 'postgres', status: 'healthy' });
+    expect(j.services[0]!.repaired?.join(' ')).toMatch(/'main' was left refusing connections/);
+    expect(await allowConn('app')).toBe(true);
+  });
+
+  it('after a kill -9, `baas up` repairs main instead of judging Postgres unhealthy and stopping it', async () => {
+    await killedCreate('killed-up');
+    const up = await p.run(['up', '--timeout', '20']);
+    expect(up.code, up.err).toBe(0);
+    expect(await allowConn('app')).toBe(true);
+    const st = await p.runJson<{ services: { service: string; state: string }[] }>(['status']);
+    expect(st.services.find((x) => x.service === 'postgres')?.state).toBe('running');
+    expect((await databases()).filter((d) => d.startsWith('br__tmp'))).toEqual([]);
+  });
+
+  it('`baas up` never stops Postgres when only a database refuses connections (a copy holds it)', async () => {
+    // A live copy holds its lock: the repair must leave main alone, and up must not stop the server.
+    const holder = new pg.Client({ connectionString: dbUrl('postgres') });
+    await holder.connect();
+    try {
+      await holder.query("select pg_advisory_lock(1650549107, hashtext('copy:app'))");
+      await holder.query('alter database app allow_connections false');
+      const up = await p.run(['up', '--timeout', '3']);
+      expect(up.code).toBe(6);
+      expect(up.err).toMatch(/postgres did not become healthy and was left running: the server runs; only a database refuses connections/);
+      const st = await p.runJson<{ services: { service: string; state: string }[] }>(['status']);
+      expect(st.services.find((x) => x.service === 'postgres')?.state).toBe('running');
+    } finally {
+      await holder.query('alter database app allow_connections true').catch(() => {});
+      await holder.end();
+    }
+    expect(await allowConn('app')).toBe(true);
+  });
 });

@@ -46,4 +46,27 @@ describe('a failover while the stack runs', () => {
     expect(masters).toHaveLength(1);
     expect(masters[0]).not.toBe('redis-1');
   });
+
+  it("reports the sentinels' real view: a stopped peer is no longer counted as seen", async () => {
+    const rt = new DockerRuntime();
+    const [s3] = await rt.listContainers({ 'baas.project': p.name, 'baas.service': 'sentinel-3' });
+    await rt.stopContainer(s3!.id, 1);
+    try {
+      // The peers flag it s_down after down-after-milliseconds (1000 ms in test stacks).
+      let s1: HealthJson['services'][number] & { detail?: string } = { service: 'sentinel-1', status: '?' };
+      for (let i = 0; i < 40; i++) {
+        s1 = (JSON.parse((await p.run(['health', 'sentinel-1', '--json'])).out) as HealthJson).services.find((x) => x.service === 'sentinel-1')!;
+        if (s1.details?.['sentinels'] === 2) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(s1.details?.['sentinels'], JSON.stringify(s1)).toBe(2);
+      expect(s1.status).not.toBe('healthy');
+      expect(s1.detail).toMatch(/sees 2\/3 sentinels/);
+    } finally {
+      const up = await p.run(['up', 'redis', '--quiet']);
+      expect(up.code, up.err).toBe(0);
+    }
+    const after = await p.runJson<HealthJson>(['health']);
+    expect(after.healthy).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Sql } from '../../../src/branch/sql.js';
+import type { Sql } from '../../../src/pg/sql.js';
 import type { BranchDeps } from '../../../src/branch/types.js';
 import { CommentBranchStore } from '../../../src/branch/store.js';
 import type { Session } from '../../../src/branch/catalog.js';

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { SqlClient } from '../../../src/migrate/db.js';
+import type { Sql } from '../../../src/pg/sql.js';
 import type { MigrationFile } from '../../../src/migrate/files.js';
 import { acquireLock, migrationError, type MigrateEvent } from '../../../src/migrate/run.js';
 
 /** A fake client whose advisory lock is free after `busyFor` attempts. */
-function lockClient(busyFor: number): SqlClient & { attempts: number } {
+function lockClient(busyFor: number): Sql & { attempts: number } {
   const c = {
     attempts: 0,
     async query(text: string) {
-      if (text.includes('pg_try_advisory_lock')) return { rows: [{ ok: c.attempts++ >= busyFor }], rowCount: 1 };
-      if (text.includes('pg_locks')) return { rows: [{ pid: 4242, app: 'baas migrate' }], rowCount: 1 };
-      return { rows: [], rowCount: 0 };
+      if (text.includes('pg_try_advisory_lock')) return [{ ok: c.attempts++ >= busyFor }];
+      if (text.includes('pg_locks')) return [{ pid: 4242, app: 'baas migrate' }];
+      return [];
     },
     async end() {},
   };
-  return c as unknown as SqlClient & { attempts: number };
+  return c as unknown as Sql & { attempts: number };
 }
 
 function fakeClock() {

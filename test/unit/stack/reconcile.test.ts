@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import type { ContainerInfo } from '../../../src/runtime/types.js';
 import { desiredServices, resolvePorts, selectServices, servicePorts, validateServiceNames } from '../../../src/stack/desired.js';
-import { LABEL } from '../../../src/stack/labels.js';
+import { LABEL } from '../../../src/model/labels.js';
 import { configHash, planReconcile, stableStringify, waves } from '../../../src/stack/reconcile.js';
 import { generateSecrets } from '../../../src/stack/secrets.js';
 import { makeContext } from '../../../src/stack/context.js';
