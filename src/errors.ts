@@ -218,7 +218,8 @@ const isRedisReply = (f: ErrorFields): boolean => f.name === 'ReplyError' || /^(
  */
 export function translateFailure(e: unknown, ctx: FailureContext = {}): BaasError | undefined {
   const links = chain(e);
-  const original = links.map(text).find(Boolean) ?? String(e);
+  // The driver's own words: the innermost message (outer ones are baas's sentences around it).
+  const original = links.map(text).filter(Boolean).at(-1) ?? String(e);
   const serviceOf = (): string | undefined =>
     ctx.service ?? (links.some(isPg) ? 'postgres' : links.some(isRedisReply) ? 'redis' : undefined);
   const label = (s: string): string => ({ postgres: 'Postgres', redis: 'Redis', mongo: 'MongoDB', sentinel: 'Redis Sentinel' })[s] ?? s;

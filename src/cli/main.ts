@@ -67,8 +67,8 @@ async function explain(e: unknown, app: App, argv: string[]): Promise<unknown> {
   if (e instanceof BaasError && e.code !== 'external' && e.code !== 'internal') return e;
   const translated = translateFailure(e, await failureContext(app, argv));
   if (!translated) return e;
-  // The original sentence (with its file and line, say) stays, in place of the raw server message.
-  if (e instanceof BaasError) translated.details.splice(0, translated.details.length, e.message, ...e.details);
+  // The original sentence (with its file and line, say) stays, then the server's own words.
+  if (e instanceof BaasError) translated.details.unshift(e.message, ...e.details);
   return translated;
 }
 

@@ -181,7 +181,7 @@ async function releaseLock(c: Sql): Promise<void> {
 export function migrationError(m: MigrationFile, e: unknown, offset: number, appliedBefore: number, partial: boolean): MigrationFailedError {
   const rel = path.relative(process.cwd(), m.file) || m.file;
   const shown = rel.startsWith('..') ? m.file : rel;
-  if (!isPgError(e)) return new MigrationFailedError(`Migration ${shown} failed: ${messageOf(e)}.`, m.file, undefined, undefined, [], e, partial);
+  if (!isPgError(e)) return new MigrationFailedError(`Migration ${shown} failed: ${messageOf(e).replace(/\.$/, '')}.`, m.file, undefined, undefined, [], e, partial);
   let pos = e.position ? positionToLineColumn(m.sql, Number(e.position), offset) : undefined;
   if (!pos && e.internalQuery && e.internalPosition) {
     const idx = m.sql.indexOf(e.internalQuery);

@@ -234,7 +234,7 @@ async function becomeReady(
     const now = options.clock.now();
     // While a container runs, Docker's proxy listens on its published port (a server still starting
     // answers with a closed connection, not a refusal): refused connections mean the mapping is gone.
-    const refused = /ECONNREFUSED/.test(`${(failure as { code?: string } | undefined)?.code ?? ''} ${messageOf(failure ?? '')}`);
+    const refused = isRefused(failure);
     refusedSince = refused ? (refusedSince ?? now) : undefined;
     if (now - lastStateCheck < 2000) return;
     lastStateCheck = now;
@@ -271,6 +271,15 @@ async function becomeReady(
       throw e;
     });
   return out.value!;
+}
+
+/** A connection refused (ECONNREFUSED), however the driver and baas's own translation wrapped it. */
+function isRefused(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const f = cur as { code?: unknown; reason?: unknown; message?: unknown };
+    if (f.code === 'ECONNREFUSED' || f.reason === 'refused' || /ECONNREFUSED|connection refused/.test(String(f.message ?? ''))) return true;
+  }
+  return false;
 }
 
 /** What each image reference points at now: a container made from an older id is recreated. */
