@@ -6,7 +6,7 @@
 // images, and postgresql-15.
 // Prints figures and ratios; it is not a test. Usage: node bench/branch.mjs [--sizes 10,100,1024] [--runs 3]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, existsSync, chownSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, existsSync, chownSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,9 @@ const opt = (name, def) => {
 const sizesMb = opt('sizes', '10,100,1024').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
 const id = randomBytes(3).toString('hex');
-const work = `/tmp/baas-bench-branch-${id}`;
+// The host's Postgres 15 runs as the postgres user, which must reach its directories: /tmp is 0700 on some machines.
+const base = statSync('/tmp').mode & 0o001 ? '/tmp' : '/var/tmp';
+const work = `${base}/baas-bench-branch-${id}`;
 const img = `${work}.img`;
 const mnt = `${work}-mnt`;
 const pg15 = { bin: '/usr/lib/postgresql/15/bin', dir: `${mnt}/pg15`, port: 54000 + Math.floor(Math.random() * 900), sock: `${work}-sock` };

@@ -157,6 +157,7 @@ try {
     log(`${name.padEnd(28)}${fmt(median(rls)).padStart(14)}${fmt(median(plain)).padStart(12)}${ratio.toFixed(3).padStart(9)}${`${overhead.toFixed(1)}%`.padStart(10)}${`${noise.toFixed(1)}%`.padStart(13)}   ${result}`);
     log(`${''.padEnd(28)}rounds: RLS ${rls.map(fmt).join(', ')}; no RLS ${plain.map(fmt).join(', ')}`);
   }
+  log(`load average (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   log('\nnoise floor = (max - min) / median of one variant across rounds, the larger of the two; an overhead smaller than it is not distinguishable from noise.');
 } finally {
   if (process.env.KEEP !== '1') {

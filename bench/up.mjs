@@ -173,4 +173,5 @@ console.log(`${'warm up, nothing to do'.padEnd(34)}${f(w('baas')).padEnd(10)}${f
 const helpOver = median(help) - median(bare);
 console.log(`${'baas --help minus node -e 0'.padEnd(34)}${`${Math.round(helpOver)} ms`.padEnd(39)}${'<= 40 ms (issue 9)'.padEnd(31)}${verdict(helpOver <= 40)} (baas --help ${Math.round(median(help))} ms, node -e 0 ${Math.round(median(bare))} ms)`);
 console.log(`\nnoise (max-min)/median of cold up: baas ${(spread(cold.baas) * 100).toFixed(0)}%, compose 1 s ${(spread(cold['compose 1 s']) * 100).toFixed(0)}%, compose 200 ms ${(spread(cold['compose 200 ms']) * 100).toFixed(0)}%`);
+console.log(`load average (1/5/15 min) at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores: figures from a busier machine are slower for every tool alike`);
 console.log(`all runs (ms): ${names.map((n) => `${n} cold ${cold[n].map(Math.round).join(', ')} / warm ${warm[n].map(Math.round).join(', ')}`).join('; ')}; help ${help.map(Math.round).join(', ')}; node -e 0 ${bare.map(Math.round).join(', ')}`);
