@@ -6,6 +6,7 @@ import { registerPlanners } from './planners.js';
 import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
+import { registerData } from './data.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -13,6 +14,7 @@ import { registerBranch } from './branch.js';
  */
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
+  registerData(program, app);
   registerImages(program, app);
   registerPlanners(program, app);
   registerDb(program, app);

@@ -17,7 +17,11 @@ export const MIN_MEMORY_BYTES = 32 * 1024 * 1024;
 const memorySchema = z
   .string()
   .regex(SIZE, 'must be a size such as 512m, 1g or 256mb')
-  .refine((v) => parseSize(v) >= MIN_MEMORY_BYTES, { message: 'must be at least 32m (a smaller limit would stop the server from starting)' });
+  .superRefine((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === 0) ctx.addIssue({ code: 'custom', message: `'${v}' is no limit at all: give a size such as 512m (or leave the key out for no limit)` });
+    else if (bytes < MIN_MEMORY_BYTES) ctx.addIssue({ code: 'custom', message: `'${v}' is below 32m, too little for any server baas runs to start: give a size such as 512m` });
+  });
 
 /** Redis's own size syntax: a whole number with k/kb/m/mb/g/gb (no fractions, no spaces); 0 = no limit. */
 const redisSizeSchema = z.string().regex(/^\d+(k|kb|m|mb|g|gb)?$/i, 'must be a whole number with k, kb, m, mb, g or gb, such as 256mb (0 = no limit)');
@@ -180,30 +184,27 @@ interface ConfigShape {
 export function crossChecks(c: ConfigShape): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   const s = c.services;
-  const ranges: { key: string[]; first: number; count: number; what: string }[] = [];
-  if (s.postgres.enabled && s.postgres.port !== 'auto') ranges.push({ key: ['services', 'postgres', 'port'], first: s.postgres.port, count: 1, what: 'postgres' });
-  if (s.redis.enabled && s.redis.port !== 'auto') {
-    const n = 1 + s.redis.replicas;
-    ranges.push({ key: ['services', 'redis', 'port'], first: s.redis.port, count: n, what: n === 1 ? 'redis-1' : `redis-1..${n}` });
+  // Every host port a fixed-port service gets: Redis nodes take port, port+1..., sentinels sentinelPort, +1...
+  // (the same words as up's pre-flight, which checks the built containers again before creating anything).
+  const wanted: { name: string; port: number; key: string[] }[] = [];
+  const add = (names: string[], first: number | 'auto', key: string[]): void => {
+    if (first !== 'auto') names.forEach((name, i) => wanted.push({ name, port: first + i, key }));
+  };
+  if (s.postgres.enabled) add(['postgres'], s.postgres.port, ['services', 'postgres', 'port']);
+  if (s.redis.enabled) {
+    add(Array.from({ length: 1 + s.redis.replicas }, (_, i) => `redis-${i + 1}`), s.redis.port, ['services', 'redis', 'port']);
+    add(Array.from({ length: s.redis.sentinels }, (_, i) => `sentinel-${i + 1}`), s.redis.sentinelPort, ['services', 'redis', 'sentinelPort']);
   }
-  if (s.redis.enabled && s.redis.sentinels > 0 && s.redis.sentinelPort !== 'auto') {
-    const n = s.redis.sentinels;
-    ranges.push({ key: ['services', 'redis', 'sentinelPort'], first: s.redis.sentinelPort, count: n, what: n === 1 ? 'sentinel-1' : `sentinel-1..${n}` });
-  }
-  if (s.mongo.enabled && s.mongo.port !== 'auto') ranges.push({ key: ['services', 'mongo', 'port'], first: s.mongo.port, count: 1, what: 'mongo' });
-  const span = (r: { first: number; count: number }): string => (r.count === 1 ? `${r.first}` : `${r.first}-${r.first + r.count - 1}`);
-  for (const r of ranges) {
-    const last = r.first + r.count - 1;
-    if (last > 65535) out.push({ path: r.key, message: `${r.what} would need host ports ${span(r)}, past 65535: choose a port at most ${65535 - r.count + 1} (or 'auto')` });
-  }
-  for (let i = 0; i < ranges.length; i++) {
-    for (let j = i + 1; j < ranges.length; j++) {
-      const a = ranges[i]!;
-      const b = ranges[j]!;
-      if (a.first <= b.first + b.count - 1 && b.first <= a.first + a.count - 1) {
-        out.push({ path: b.key, message: `${b.what} (host ports ${span(b)}) overlaps ${a.what} (${span(a)}, ${a.key.join('.')}): give each service its own ports (or 'auto')` });
-      }
+  if (s.mongo.enabled) add(['mongo'], s.mongo.port, ['services', 'mongo', 'port']);
+  const taken = new Map<number, { name: string; key: string[] }>();
+  for (const w of wanted) {
+    if (w.port > 65535) {
+      out.push({ path: w.key, message: `${w.name} would be published on port ${w.port}, outside 1-65535 (each replica or sentinel takes the next port)` });
+      continue;
     }
+    const holder = taken.get(w.port);
+    if (holder) out.push({ path: w.key, message: `${w.name} would be published on port ${w.port}, which ${holder.name} of this stack (${holder.key.join('.')}) already gets` });
+    else taken.set(w.port, w);
   }
   const binds = new Map<string, string>();
   for (const name of ['postgres', 'redis', 'mongo'] as const) {
