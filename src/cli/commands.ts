@@ -6,6 +6,9 @@ import { registerPlanners } from './planners.js';
 import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
+import { registerRender } from './render.js';
+import { registerNodes } from './swarm.js';
+import { registerServe } from './serve.js';
 import { registerData } from './data.js';
 
 /**
@@ -20,4 +23,7 @@ export function registerCommands(program: Command, app: App): void {
   registerDb(program, app);
   registerDashboard(program, app);
   registerBranch(program, app);
+  registerRender(program, app);
+  registerNodes(program, app);
+  registerServe(program, app);
 }
