@@ -36,7 +36,9 @@ afterAll(async () => {
 
 const redisUrl = async (): Promise<string> => (await p.runJson<{ env: Record<string, string> }>(['connect', 'redis', '--show-secrets'])).env['REDIS_URL']!;
 async function withRedis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(await redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 2 });
+  // As the admin user: SAVE is an admin command, which the app user of REDIS_URL may not run.
+  const admin = (JSON.parse(readFileSync(path.join(p.dir, '.baas', 'secrets.json'), 'utf8')) as { redis: { password: string } }).redis.password;
+  const r = new Redis((await redisUrl()).replace(/\/\/[^@]*@/, '//'), { lazyConnect: true, maxRetriesPerRequest: 2, username: 'admin', password: admin });
   await r.connect();
   try {
     return await fn(r);
