@@ -65,3 +65,4 @@ if (paused.length) {
     console.log(`  switch ${s(p.switchMs)}, first write ${p.firstWriteMs !== undefined ? s(p.firstWriteMs) : 'none'}; writes ${p.writes.acknowledged} acknowledged, ${p.writes.unacknowledged} unconfirmed, ${p.writes.failed} failed; lost: ${p.lostAcknowledged} acknowledged, ${p.lostUnconfirmed} unconfirmed; old master back as replica: ${p.resumedAsReplica}`);
   }
 }
+console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores; other work on the machine skews every figure)`);

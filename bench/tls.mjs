@@ -80,3 +80,4 @@ line('Redis SET ops/s (20 conns)', 'redisSet', 20);
 line('Redis GET ops/s (20 conns)', 'redisGet', 20);
 line('Postgres select 1 TPS (8 conns)', 'pg', 10);
 console.log(`all rounds: ${JSON.stringify(results)}`);
+console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores; other work on the machine skews every figure)`);
