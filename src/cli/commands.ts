@@ -6,6 +6,7 @@ import { registerPlanners } from './planners.js';
 import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
+import { registerBackup } from './backup.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -18,4 +19,5 @@ export function registerCommands(program: Command, app: App): void {
   registerDb(program, app);
   registerDashboard(program, app);
   registerBranch(program, app);
+  registerBackup(program, app);
 }

@@ -174,15 +174,17 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.stopTimeoutSeconds ? { StopTimeout: spec.stopTimeoutSeconds } : {}),
         HostConfig: {
           PortBindings: bindings,
-          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })),
+          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ...(m.readOnly ? { ReadOnly: true } : {}) })),
           RestartPolicy: { Name: spec.restartPolicy },
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
           Init: true,
+          ...(spec.ipv4 ? {} : { NetworkMode: spec.network }),
         },
+        // Without a fixed address (one-off tool containers on Docker's default bridge): no IPAM, no aliases.
         NetworkingConfig: {
           EndpointsConfig: {
-            [spec.network]: { IPAMConfig: { IPv4Address: spec.ipv4 }, Aliases: [spec.hostname] },
+            [spec.network]: spec.ipv4 ? { IPAMConfig: { IPv4Address: spec.ipv4 }, Aliases: [spec.hostname] } : {},
           },
         },
       });
@@ -372,6 +374,20 @@ export class DockerRuntime implements ContainerRuntime {
         out.end(demuxBuffer(buf));
       }
       return out;
+    });
+  }
+
+  async getArchive(id: string, path: string): Promise<Readable> {
+    return this.call(`copying ${path} out of a container`, async () => {
+      const docker = await this.client();
+      return (await docker.getContainer(id).getArchive({ path })) as unknown as Readable;
+    });
+  }
+
+  async putArchive(id: string, dir: string, tar: Readable): Promise<void> {
+    await this.call(`copying files into ${dir} of a container`, async () => {
+      const docker = await this.client();
+      await docker.getContainer(id).putArchive(tar, { path: dir });
     });
   }
 

@@ -15,6 +15,7 @@ export interface MountSpec {
   type: 'volume' | 'bind';
   source: string;
   target: string;
+  readOnly?: boolean;
 }
 
 export interface ContainerSpec {
@@ -24,6 +25,7 @@ export interface ContainerSpec {
   env: Record<string, string>;
   labels: Record<string, string>;
   network: string;
+  /** A fixed address in `network`; empty for none (one-off containers on Docker's default `bridge`). */
   ipv4: string;
   hostname: string;
   ports: PortBinding[];
@@ -119,4 +121,8 @@ export interface ContainerRuntime {
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   logs(id: string, options: { tail?: number; follow?: boolean; since?: number }): Promise<Readable>;
   exec(id: string, cmd: string[], options?: { user?: string; env?: Record<string, string> }): Promise<ExecResult>;
+  /** A tar stream of a file or directory in a container (`docker cp` out); works on stopped containers too. */
+  getArchive(id: string, path: string): Promise<Readable>;
+  /** Unpacks a tar stream into a directory of a container (`docker cp` in). */
+  putArchive(id: string, dir: string, tar: Readable): Promise<void>;
 }
