@@ -180,7 +180,8 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     } finally {
       await counted.release();
     }
-    const stoppedAt = new Date(String((await sql.query<{ at: Date }>('select clock_timestamp() as at'))[0]!.at));
+    const at = (await sql.query<{ at: Date | string }>('select clock_timestamp() as at'))[0]!.at;
+    const stoppedAt = at instanceof Date ? at : new Date(at);
     if (stop.spcmapfile && stop.spcmapfile.trim()) {
       throw new UserError('The database uses tablespaces outside its data directory, which baas backups do not copy.', { exitCode: ExitCode.conflict, hint: 'Move the tables into the default tablespace.' });
     }
