@@ -194,7 +194,8 @@ Exit codes: 2 bad target, unknown label, outside the recoverable window, in the 
     .action(async (opts: JsonOpt & { at: string; to?: string; inPlace?: boolean; yes?: boolean; redis?: boolean; mongo?: boolean }) => {
       const { restoreBackup } = await import('../backup/restore.js');
       let confirmed = Boolean(opts.yes);
-      if (opts.inPlace && !confirmed) {
+      // Without a terminal to ask on, the core refuses and says to pass --yes.
+      if (opts.inPlace && !confirmed && io.isTTY && io.stdin) {
         const loaded = await app.config();
         confirmed = await confirm(io, `Replace the Postgres data of '${loaded.config.project}'${opts.redis ? ' and its Redis data' : ''} with the state at ${opts.at}? The current data directory is kept beside it.`);
         if (!confirmed) throw new UserError('Not confirmed: nothing was changed.', { hint: 'Pass --yes to restore in place without being asked.' });
