@@ -222,7 +222,8 @@ export function AlertsPanel({ active, recent, width, lines, focused }: { active:
 
 export function ServicesLines({ postgres, mongo, width }: { postgres: PostgresLine; mongo: ServiceLine; width: number }) {
   const mark = (l: ServiceLine): { c: Color; t: string } => (l.reachable === true ? { c: 'green', t: '●' } : l.reachable === false ? { c: 'red', t: '●' } : { c: 'gray', t: '○' });
-  const pg = mark(postgres);
+  // A failing WAL archiver (backups) shows as a warning even while Postgres answers.
+  const pg = postgres.archiving === 'failing' && postgres.reachable ? { c: 'yellow' as Color, t: '●' } : mark(postgres);
   const mg = mark(mongo);
   return (
     <Box flexDirection="column" width={width} height={2} overflow="hidden">

@@ -202,3 +202,18 @@ describe('recovery', () => {
     expect(parseConfigText(restoredConfig(loaded, 'drill', { redis: true, pgData: '/x/pg-drill' })).services.redis).toMatchObject({ enabled: true, port: 'auto', sentinelPort: 'auto' });
   });
 });
+
+describe('the dashboard Postgres line', () => {
+  it('says when WAL archiving fails, and nothing about it when archiving is off', async () => {
+    const { PostgresProbe } = await import('../../../src/dashboard/service-probes.js');
+    const row = (extra: Record<string, unknown>) => ({ connections: 2, max_connections: 100, databases: 1, branches: 0, mode: 'on', failed_count: 3, last_archived_wal: 'A', last_archived_time: new Date(Date.now() - 60_000), last_failed_wal: 'B', last_failed_time: new Date(), ...extra });
+    const probe = (r: Record<string, unknown>) => new PostgresProbe({ open: async () => ({ pid: 1, query: async () => [r], execute: async () => 0, end: async () => {} }) as never });
+    const failing = probe(row({}));
+    await failing.sample();
+    expect(failing.line).toMatchObject({ reachable: true, archiving: 'failing', detail: expect.stringMatching(/^2\/100 connections, 1 database\(s\) \(0 branches\); WAL archiving failing: 3 failure\(s\), last B/) });
+    const off = probe(row({ mode: 'off' }));
+    await off.sample();
+    expect(off.line.detail).toBe('2/100 connections, 1 database(s) (0 branches)');
+    expect(off.line).not.toHaveProperty('archiving');
+  });
+});
