@@ -54,6 +54,7 @@ describe('backups and point-in-time recovery', () => {
 services:
   postgres:
     port: auto
+    data: ./pgdata
   redis:
     port: auto
     sentinelPort: auto
@@ -220,6 +221,24 @@ backups:
     const tooEarly = await p.run(['backup', 'restore', '--at', l.backups[0]!.stoppedAt, '--to', 'never-made']);
     expect(tooEarly.code).toBe(2);
     expect(tooEarly.err).toMatch(/outside the recoverable window/);
+  });
+
+  it('restores in place after confirmation, keeps the replaced data directory, and backs up the new timeline', async () => {
+    await pgQuery(admin, "create table public.after_backup (id int primary key); select baas_platform.exempt_table('public.after_backup', 'test')");
+    const r = await p.run(['backup', 'restore', '--at', 'under-load', '--in-place', '--yes', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out) as RestoreResult;
+    expect(res).toMatchObject({ mode: 'in-place', project: p.name, reached: 'target', replacedDataDir: expect.stringMatching(/\/pgdata\.replaced-\d{8}T\d{6}Z$/) });
+    // The table created after the backup is gone; the replaced data directory is still there.
+    expect(await pgQuery(admin, "select to_regclass('public.after_backup') as t")).toEqual([{ t: null }]);
+    expect(existsSync(res.replacedDataDir!)).toBe(true);
+    expect((await p.run(['health'])).code).toBe(0);
+    // The server now writes timeline 2, archived like the first; a new backup lands on it.
+    const b = await p.runJson<CreateResult>(['backup', 'create', '--label', 'after-restore']);
+    expect(b.timeline).toBe(2);
+    const l = await p.runJson<ListResult>(['backup', 'list']);
+    expect(l.window.timeline).toBe(2);
+    expect(l.backups.map((x) => [x.label, x.usable])).toEqual([['under-load', true], ['after-restore', true]]);
   });
 
   it('health reports the archiver', async () => {
