@@ -26,6 +26,11 @@ import { formatLsn, parseLsn, segmentName, segmentOf } from './wal.js';
 
 export interface CreateInput {
   label?: string;
+  /**
+   * Force the copy method. A clone shares its blocks with the live data until they change, so it
+   * does not survive the loss of that filesystem; `archive` makes a self-contained copy there too.
+   */
+  method?: 'clone' | 'archive';
   /** Apply retention afterwards (default true). */
   prune?: boolean;
 }
@@ -110,6 +115,7 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
   let partial: string | undefined;
   let copyRunning = false;
   let pending: Promise<unknown> | undefined;
+  let counterSession: Promise<Sql> | undefined;
   try {
     const info = (await sql.query<{ mode: string; sysid: string; version: string; segsize: string; recovery: boolean; total: string }>(
       `select current_setting('archive_mode') as mode, (select system_identifier::text from pg_control_system()) as sysid,
@@ -142,7 +148,14 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     if (input.label && listing.backups.some((b) => b.label === input.label)) {
       throw new UserError(`A backup labelled '${input.label}' already exists.`, { exitCode: ExitCode.conflict, hint: 'Choose another --label (`baas backup list` shows them).' });
     }
-    const method: Manifest['method'] = /^@method clone$/m.test(prep.stdout) ? 'clone' : 'archive';
+    const canClone = /^@method clone$/m.test(prep.stdout);
+    if (input.method === 'clone' && !canClone) {
+      throw new UserError(`A clone is not possible: the repository ${s.repo.location} and the Postgres data are not on one filesystem that can clone files (XFS with reflink=1, btrfs).`, {
+        exitCode: ExitCode.conflict,
+        hint: 'Put both on such a filesystem (services.postgres.data and backups.dir as host paths there; `baas doctor` checks it), or leave --method out.',
+      });
+    }
+    const method: Manifest['method'] = input.method ?? (canClone ? 'clone' : 'archive');
     const totalBytes = Number(info.total);
     const dir = `${s.repo.root}/base/${partial}`;
 
@@ -159,6 +172,10 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     const started = (await sql.query<{ lsn: string }>('select pg_backup_start($1, true)::text as lsn', [`baas ${id}`]))[0]!;
     log.info({ id, method, startLsn: started.lsn }, 'backup started');
 
+    // The session that counts the platform tables at the stop opens while the copy runs.
+    const counter = connectPg(s.adminUrl(), { applicationName: 'baas backup', connectTimeoutMs: 10_000, show: 'server' });
+    counterSession = counter;
+    counter.catch(() => undefined);
     progress('copy', { detail: method === 'clone' ? 'reflink clone' : 'gzipped tar', doneBytes: 0, totalBytes });
     const copyStarted = Date.now();
     copyRunning = true;
@@ -171,7 +188,7 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     const sizes = /^@sizes (\d+) (\d+)$/m.exec(copied.stdout);
 
     progress('stop', { detail: 'pg_backup_stop' });
-    const counted = await countPlatformTables(s);
+    const counted = await countPlatformTables(counter);
     let stop: { lsn: string; labelfile: string; spcmapfile: string | null };
     let databases: string[];
     try {
@@ -213,8 +230,9 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
       startedAt: startedAt.toISOString(),
       stoppedAt: stoppedAt.toISOString(),
       durationMs: Date.now() - t0,
-      dataBytes: Number(sizes?.[1] ?? 0),
-      storedBytes: Number(sizes?.[2] ?? 0) + ('snapshot' in redis ? redis.snapshot.bytes : 0) + (mongo && 'snapshot' in mongo ? mongo.snapshot.bytes : 0),
+      // A clone's size is the data's (sum of the databases); its blocks are shared until they change.
+      dataBytes: Number(sizes?.[1] ?? totalBytes),
+      storedBytes: Number(sizes?.[2] ?? totalBytes) + ('snapshot' in redis ? redis.snapshot.bytes : 0) + (mongo && 'snapshot' in mongo ? mongo.snapshot.bytes : 0),
       platformCounts: counted.counts,
       databases,
       redis: 'snapshot' in redis ? redis.snapshot : null,
@@ -244,6 +262,7 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     return { ...rest, durationMs: Date.now() - t0, copyMs, project: s.project, repository: s.repo.location, notes, pruned };
   } finally {
     await sql.end(); // ends the backup on the server too, when it was not stopped
+    await counterSession?.then((c) => c.end()).catch(() => undefined);
     await pending;
     if (partial && !copyRunning) {
       await shell.run(REMOVE_SCRIPT, env({ DIRS: partial, FILES: '' })).catch(() => undefined);
@@ -284,10 +303,10 @@ async function withCopyProgress<T>(shell: RepoShell, env: Record<string, string>
  * Row counts of the platform tables, taken under SHARE locks held until pg_backup_stop returns,
  * so they are the counts of the restored copy at its consistent point (`verify` compares them).
  */
-async function countPlatformTables(s: SourceStack): Promise<{ counts: Record<string, number> | null; note?: string; release(): Promise<void> }> {
+async function countPlatformTables(opening: Promise<Sql>): Promise<{ counts: Record<string, number> | null; note?: string; release(): Promise<void> }> {
   let c: Sql | undefined;
   try {
-    c = await connectPg(s.adminUrl(), { applicationName: 'baas backup', connectTimeoutMs: 10_000, show: 'server' });
+    c = await opening;
     const tables = (await c.query<{ t: string }>(`select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'baas_platform' and c.relkind in ('r', 'p') order by 1`)).map((r) => r.t);
     if (tables.length === 0) {
       await c.end();

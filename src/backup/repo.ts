@@ -198,7 +198,10 @@ else
   if [ "\${rc[0]}" -gt 1 ] || [ "\${rc[1]}" -ne 0 ]; then exit 1; fi
   sync "$P/data.tar.gz"
 fi
-echo "@sizes $(du -sb --apparent-size --exclude=pg_wal "$PGDATA" 2>/dev/null | cut -f1) $(du -sb "$P/data" "$P/data.tar.gz" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }')"
+# Sizes: the data copied, and what it takes in the repository (a clone takes nothing new until the data changes).
+if [ "$METHOD" = archive ]; then
+  echo "@sizes $(du -sb --apparent-size --exclude=pg_wal "$PGDATA" 2>/dev/null | cut -f1) $(stat -c %s "$P/data.tar.gz")"
+fi
 `;
 
 /** Bytes read so far by the copy (tar's checkpoints: 1000 records of 10 KiB each). Env: ROOT, ID. */

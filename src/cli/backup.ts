@@ -107,18 +107,25 @@ Needs \`backups.enabled: true\` (the default with \`profile: server\`), then \`b
     .command('create')
     .description('a consistent base backup of the running Postgres, without stopping it or ending sessions, plus a Redis snapshot from a replica')
     .option('--label <label>', 'a name to restore it by (letters, digits, . _ -)')
+    .option('--method <method>', 'clone (reflink, shares blocks with the live data) or archive (gzipped tar, self-contained); default: clone where possible')
     .option('--no-prune', 'do not apply backups.keep afterwards')
     .option('--json', 'print the result as JSON (progress as NDJSON on stderr)')
     .addHelpText('after', `
 Examples:
   $ baas backup create
   $ baas backup create --label before-migration-42 --json | jq .durationMs
+  $ baas backup create --method archive      a self-contained copy even where a clone is possible
 A clone on XFS/btrfs when the repository shares the data's filesystem, a gzipped tar otherwise.
-Exit codes: 2 bad label, 3 backups off, 5 label exists / repository of another cluster, 6 Postgres not running
+Exit codes: 2 bad label or --method, 3 backups off, 5 label exists / repository of another cluster / clone not
+possible, 6 Postgres not running
 or WAL archiving failing, 7 the repository is full or not writable.`)
-    .action(async (opts: JsonOpt & { label?: string; prune: boolean }) => {
+    .action(async (opts: JsonOpt & { label?: string; prune: boolean; method?: string }) => {
+      if (opts.method !== undefined && opts.method !== 'clone' && opts.method !== 'archive') {
+        throw new UserError(`--method must be clone or archive, not '${opts.method}'.`, { hint: 'Leave it out to clone where the filesystem allows and archive elsewhere.' });
+      }
       const { createBackup } = await import('../backup/create.js');
-      const r = await withProgress(opts, (deps) => createBackup(deps, { ...(opts.label ? { label: opts.label } : {}), prune: opts.prune }));
+      const method = opts.method as 'clone' | 'archive' | undefined;
+      const r = await withProgress(opts, (deps) => createBackup(deps, { ...(opts.label ? { label: opts.label } : {}), ...(method ? { method } : {}), prune: opts.prune }));
       if (opts.json) return io.stdout(json(r));
       io.stdout(`Backup ${r.id}${r.label ? ` (${r.label})` : ''} of '${r.project}' done in ${ms(r.durationMs)}: ${r.method === 'clone' ? 'reflink clone' : 'gzipped tar'} of ${bytes(r.dataBytes)} in ${ms(r.copyMs)}, ${bytes(r.storedBytes)} stored${r.method === 'clone' ? ' (blocks shared with the live data until they change)' : ''}.\n`);
       io.stdout(`  restores to  ${when(r.stoppedAt)} or later (WAL ${r.startLsn} … ${r.stopLsn}, timeline ${r.timeline})\n`);
