@@ -126,12 +126,6 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
       throw new UserError('The running Postgres does not archive its WAL (archive_mode is off).', { exitCode: ExitCode.conflict, hint: 'Run `baas up` so the container picks up the backup settings.' });
     }
     if (info.recovery) throw new UserError('Postgres is still recovering (or is a standby); back it up once it is a primary.', { exitCode: ExitCode.conflict });
-    const archiver = await readArchiver(sql);
-    if (archiver.failing) {
-      throw new UnhealthyError(`WAL archiving into ${s.repo.location} is failing (${archiver.failedCount} failure(s), last for ${archiver.lastFailedWal} at ${archiver.lastFailedAt}), so a new backup could not be restored.`, {
-        hint: '`baas logs postgres` says why (a full or read-only repository, usually); fix that first. The database keeps serving meanwhile.',
-      });
-    }
     const segmentSize = Number(info.segsize);
 
     // One exec for the preflight, the listing, the partial directory and the clone probe.
@@ -142,6 +136,12 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     if (prep.exitCode !== 0 || fail !== undefined) throw repositoryError(s.repo.location, fail ?? lastLine(prep.stderr), 'writing a test file');
     partial = `${id}.partial`;
     checkCluster(s, /^@ok (.*)$/m.exec(prep.stdout)?.[1]?.trim(), info.sysid);
+    const archiver = await readArchiver(sql);
+    if (archiver.failing) {
+      throw new UnhealthyError(`WAL archiving into ${s.repo.location} is failing (${archiver.failedCount} failure(s), last for ${archiver.lastFailedWal} at ${archiver.lastFailedAt}), so a new backup could not be restored.`, {
+        hint: '`baas logs postgres` says why (a full or read-only repository, usually); fix that first. The database keeps serving meanwhile.',
+      });
+    }
     const df = /^@df (\d+) (\d+)$/m.exec(prep.stdout);
     if (df && Number(df[2]) < 16 * 1024 * 1024) throw repositoryError(s.repo.location, `No space left on device (${Math.round(Number(df[2]) / 1024)} KiB free)`, 'checking free space');
     const listing = parseListing(prep.stdout);

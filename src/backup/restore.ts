@@ -298,6 +298,9 @@ async function restoreInPlace(
   const pgId = s.pg.container?.id;
   progress('prepare', `stopping Postgres of '${s.project}'`);
   if (pgId) await deps.runtime.stopContainer(pgId, 60);
+  // A stack removed with its data (a lost disk): its volumes are made as `up` makes them, labelled.
+  const labels = projectLabels(s.project, s.ctx.extraLabels);
+  if (data.type === 'volume') await deps.runtime.createVolume(data.source, { ...labels, [LABEL.service]: 'postgres' });
   let extracted = false;
   try {
     progress('prepare', `laying out backup ${plan.backup.label ?? plan.backup.id} (${plan.backup.method}); the current data moves to ${path.basename(keep)}`);
@@ -323,6 +326,7 @@ async function restoreInPlace(
       for (const n of nodes) {
         const c = s.actual.find((x) => x.labels[LABEL.service] === n.name);
         if (c) await deps.runtime.stopContainer(c.id, 30);
+        if (n.volume) await deps.runtime.createVolume(n.volume, { ...labels, [LABEL.service]: n.name });
       }
       await seedRedis(deps, s, nodes, imageFor(s.ctx, 'redis'), backupDir, s.project);
     }

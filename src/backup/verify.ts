@@ -17,6 +17,7 @@ import { openSource, PG_DATA_DIR, repoShell, type BackupDeps, type BackupProgres
 import { ONEOFF_LABEL, removeStaleToolboxes, startToolbox } from './toolbox.js';
 import { analyse } from './window.js';
 import { withDatabase } from '../pg/url.js';
+import { addressIn } from '../model/addresses.js';
 
 export interface VerifyCheck {
   check: string;
@@ -82,7 +83,7 @@ export async function verifyBackup(deps: BackupDeps, input: { backup?: string } 
     const port = await freePort('127.0.0.1');
     // On the stack's network when it exists, so connections arrive from its gateway as the stack's do.
     const network = (await deps.runtime.listNetworks({ 'baas.project': s.project })).some((n) => n.name === s.ctx.network)
-      ? { name: s.ctx.network, ip: `${s.ctx.subnet.replace(/\.0\/24$/, '')}.${200 + Math.floor(Math.random() * 50)}` }
+      ? { name: s.ctx.network, ip: addressIn(s.ctx.subnet, 200 + Math.floor(Math.random() * 50)) }
       : undefined;
     try {
       rec = await runRecovery(deps.runtime, {

@@ -145,8 +145,8 @@ describe('backups when things go wrong', () => {
     expect(svc.status).toBe('unhealthy');
     expect(svc.detail).toMatch(new RegExp(`WAL archiving failing: \\d+ failure\\(s\\), last [0-9A-F]{24} .*\\(repository: ${mnt}; see \`baas backup list\`\\)`));
     const c2 = await p.run(['backup', 'create']);
-    expect(c2.code).toBe(6);
-    expect(c2.err).toContain(`WAL archiving into ${mnt} is failing`);
+    expect(c2.code).toBe(7);
+    expect(c2.err).toContain(`error: The backup repository ${mnt} is full`);
     // The database keeps serving, reads and writes.
     expect(await pgQuery(app, 'select 1 as ok')).toEqual([{ ok: 1 }]);
     await pgQuery(admin, 'insert into big values (-1, $1, $1, $1)', ['still writing']);
