@@ -7,6 +7,10 @@ import { registerDb } from './db.js';
 import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerBackup } from './backup.js';
+import { registerRender } from './render.js';
+import { registerNodes } from './swarm.js';
+import { registerServe } from './serve.js';
+import { registerData } from './data.js';
 
 /**
  * Every command group registers itself here. Register functions only declare options and
@@ -14,10 +18,14 @@ import { registerBackup } from './backup.js';
  */
 export function registerCommands(program: Command, app: App): void {
   registerStack(program, app);
+  registerData(program, app);
   registerImages(program, app);
   registerPlanners(program, app);
   registerDb(program, app);
   registerDashboard(program, app);
   registerBranch(program, app);
+  registerRender(program, app);
+  registerNodes(program, app);
+  registerServe(program, app);
   registerBackup(program, app);
 }

@@ -3,6 +3,7 @@ import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
 import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
+import { resolveTarget, swarmDownCommand, swarmHealthCommand, swarmStatusCommand, swarmUpCommand } from './swarm.js';
 
 interface JsonOpt {
   json?: boolean;
@@ -12,7 +13,7 @@ async function deps(app: App) {
   return { runtime: await app.runtime(), logger: await app.logger(), env: app.io.env };
 }
 
-const parseTimeout = (v: string): number => {
+export const parseTimeout = (v: string): number => {
   const n = parseDuration(v, { defaultUnit: 's', units: ['s', 'm'] });
   if (n === undefined || n <= 0) throw new UserError(`--timeout must be a number of seconds, not '${v}'.`, { hint: 'For example --timeout 120.' });
   return n;
@@ -28,14 +29,24 @@ export function registerStack(program: Command, app: App): void {
     .option('--json', 'print the result as JSON (progress as NDJSON on stderr)')
     .option('--timeout <seconds>', 'how long each service may take to become healthy', '90')
     .option('--quiet', 'no progress output')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
+    .option('--force', "start EMPTY where the configuration moved a service's data location (the old data is kept, not copied)")
     .addHelpText('after', `
 Examples:
   $ baas up                  whole stack: Postgres, Redis master + replicas + sentinels, MongoDB
   $ baas up redis            only Redis and its sentinels
   $ baas up --json | jq .services
-Running it again changes nothing unless the configuration changed (then only what changed is recreated).`)
-    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean }) => {
+  $ DOCKER_HOST=ssh://admin@manager-1 baas up --target swarm     the same stack across a Docker Swarm
+Running it again changes nothing unless the configuration changed (then only what changed is recreated).
+Every port, limit and data location is checked before anything is created; all port conflicts
+are listed at once (exit 5). A changed services.<svc>.data is refused while the old place holds
+data: move it with \`baas data move <svc> <path>\`, or add --force to start empty.`)
+    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean; force?: boolean; target?: string }) => {
       const timeoutMs = parseTimeout(opts.timeout);
+      if ((await resolveTarget(app, opts.target)) === 'swarm') {
+        if (services.length) throw new UserError('`baas up --target swarm` deploys the whole stack; it takes no service names.', { hint: 'Run `baas up --target swarm` without names.' });
+        return swarmUpCommand(app, { ...opts, timeoutMs });
+      }
       const loaded = await app.config();
       const { up } = await import('../stack/up.js');
       const { createProgress } = await import('./progress.js');
@@ -45,6 +56,7 @@ Running it again changes nothing unless the configuration changed (then only wha
         const result = await up(d, loaded, await app.stateDir(), {
           services,
           timeoutMs,
+          force: Boolean(opts.force),
           onEvent: (e) => progress.event(e),
           buildImages: async () => {
             const { buildLocalImages } = await import('../images/build.js');
@@ -75,43 +87,63 @@ Running it again changes nothing unless the configuration changed (then only wha
 
   program
     .command('down')
-    .description('stop and remove the stack; data volumes are kept unless --volumes')
-    .option('--volumes', 'also delete the data volumes (irreversible)')
+    .description('stop and remove the stack; its data is kept unless --volumes')
+    .option('--volumes', "also delete the data: named volumes, and what the services wrote into bind-mounted data directories (irreversible)")
     .option('--json', 'print the result as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas down                keep the data for the next \`baas up\`
-  $ baas down --volumes      remove everything baas created for this project`)
-    .action(async (opts: JsonOpt & { volumes?: boolean }) => {
+  $ baas down --volumes      remove everything baas created for this project, data included
+  $ baas down --target swarm remove the stack from the swarm (volumes stay on their nodes)
+With a host path as services.<svc>.data, --volumes deletes only what the service wrote there
+(Postgres: pgdata/; Redis: redis-N/; MongoDB: the mongod files) and keeps the directory itself.`)
+    .action(async (opts: JsonOpt & { volumes?: boolean; target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmDownCommand(app, opts);
       const loaded = await app.config();
       const { down } = await import('../stack/down.js');
       const r = await down(await deps(app), loaded, { volumes: Boolean(opts.volumes) });
       if (opts.json) return io.stdout(json(r));
+      const keptData = (): void => {
+        for (const k of r.keptData) io.stdout(`Kept ${k.path}: ${k.why}.\n`);
+      };
       if (r.nothingToDo) {
         io.stdout(`Nothing to do: no stack named '${r.project}' is running.${r.keptVolumes.length ? ` (${r.keptVolumes.length} data volume(s) kept; \`baas down --volumes\` removes them.)` : ''}\n`);
+        keptData();
         return;
       }
       io.stdout(`Removed ${r.containers.length} container(s) and ${r.networks.length} network(s) of '${r.project}'.\n`);
       if (r.volumes.length) io.stdout(`Deleted ${r.volumes.length} data volume(s): ${r.volumes.join(', ')}.\n`);
+      if (r.removedData.length) io.stdout(`Deleted the data in ${r.removedData.join(', ')} (the directories that held it are kept).\n`);
       if (r.keptVolumes.length) io.stdout(`Kept ${r.keptVolumes.length} data volume(s); \`baas down --volumes\` deletes them.\n`);
+      keptData();
     });
 
   program
     .command('status')
     .description('what runs: containers, images, ports and Docker state')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas status
-  $ baas status --json | jq '.services[] | {service, state}'`)
-    .action(async (opts: JsonOpt) => {
+  $ baas status --json | jq '.services[] | {service, state}'
+  $ baas status --target swarm        every service with its node and that node's state`)
+    .action(async (opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmStatusCommand(app, opts);
       const loaded = await app.config();
       const { status } = await import('../stack/status.js');
       const r = await status(await deps(app), loaded, await app.stateDir());
-      if (opts.json) return io.stdout(json(r));
+      const { readAgentState } = await import('../serve/state.js');
+      const agent = readAgentState(await app.stateDir());
+      if (opts.json) return io.stdout(json({ ...r, agent: agent ?? null }));
       io.stdout(`Project ${r.project}${r.network ? ` (network ${r.network}, ${r.subnet})` : ''}: ${r.running ? 'running' : 'not running'}\n\n`);
       io.stdout(table(['SERVICE', 'STATE', 'IMAGE', 'PORTS', 'STATUS'], r.services.map((s) => [s.service, s.state, s.image, s.ports.join(', '), s.status])));
       if (r.extra.length) io.stdout(`\nNot in the configuration (removed by the next \`baas up\`): ${r.extra.join(', ')}\n`);
+      if (agent) {
+        const { agentLines } = await import('./serve.js');
+        io.stdout(`\n${agentLines(agent)}`);
+      }
     });
 
   program
@@ -119,12 +151,15 @@ Examples:
     .description("ask every service with its own client: latency, role, replication, quorum and disk headroom (exit 6 when anything is unhealthy)")
     .argument('[services...]', 'only these services')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas health
   $ baas health redis --json
+  $ baas health --target swarm
 Exit code 6 when any selected service is not healthy, so scripts can gate on it.`)
-    .action(async (services: string[], opts: JsonOpt) => {
+    .action(async (services: string[], opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmHealthCommand(app, services, opts);
       const loaded = await app.config();
       const { describeStack } = await import('../stack/context.js');
       const { stackHealth } = await import('../stack/health.js');
