@@ -152,7 +152,9 @@ async function main() {
   baas(['up', '--quiet']);
 
   row(`base backup of ${mb(size)} by reflink clone: \`backup create\` end to end (median of 3)`, fmt(cloneWall), '< 1 s', cloneWall < 1);
-  row('  the clone of the data directory itself (in the command)', fmt(cloneCopy), '< 1 s', cloneCopy < 1);
+  const cloneIn = median(clones.map((c) => c.durationMs / 1000));
+  row('  inside the command (without the CLI starting)', fmt(cloneIn), '< 1 s', cloneIn < 1);
+  row('  the clone of the data directory itself', fmt(cloneCopy), '< 1 s', cloneCopy < 1);
   row(`base backup of ${mb(size)} as a gzipped tar, end to end`, fmt(archive.wall), '-', undefined, `${mb(archive.storedBytes)} stored; copy ${fmt(archive.copyMs / 1000)}`);
   row('tar of the stopped data directory (anchor, no compression)', fmt(tarStopped), '-', undefined, 'needs Postgres stopped');
 

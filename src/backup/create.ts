@@ -179,7 +179,7 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
     progress('copy', { detail: method === 'clone' ? 'reflink clone' : 'gzipped tar', doneBytes: 0, totalBytes });
     const copyStarted = Date.now();
     copyRunning = true;
-    const copied = await withCopyProgress(shell, env({ ID: id }), method === 'archive' && deps.onProgress !== undefined, (done) => progress('copy', { doneBytes: Math.min(done, totalBytes), totalBytes }), () =>
+    const copied = await withCopyProgress(shell, env({ ID: id }), method === 'archive' && deps.onProgress !== undefined, (done) => progress('copy', { doneBytes: done, totalBytes }), () =>
       shell.run(COPY_SCRIPT, env({ ID: id, PGDATA: PG_DATA_DIR, METHOD: method })),
     );
     copyRunning = false;
@@ -208,7 +208,7 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
 
     progress('redis');
     const [redis, mongo] = await sideJobs;
-    if ('note' in redis) notes.push(`Redis: ${redis.note}`);
+    if (redis && 'note' in redis) notes.push(`Redis: ${redis.note}`);
     if (mongo && 'note' in mongo) notes.push(mongo.note);
     if (counted.note) notes.push(counted.note);
 
@@ -232,10 +232,10 @@ export async function createBackup(deps: BackupDeps, input: CreateInput = {}): P
       durationMs: Date.now() - t0,
       // A clone's size is the data's (sum of the databases); its blocks are shared until they change.
       dataBytes: Number(sizes?.[1] ?? totalBytes),
-      storedBytes: Number(sizes?.[2] ?? totalBytes) + ('snapshot' in redis ? redis.snapshot.bytes : 0) + (mongo && 'snapshot' in mongo ? mongo.snapshot.bytes : 0),
+      storedBytes: Number(sizes?.[2] ?? totalBytes) + (redis && 'snapshot' in redis ? redis.snapshot.bytes : 0) + (mongo && 'snapshot' in mongo ? mongo.snapshot.bytes : 0),
       platformCounts: counted.counts,
       databases,
-      redis: 'snapshot' in redis ? redis.snapshot : null,
+      redis: redis && 'snapshot' in redis ? redis.snapshot : null,
       mongo: mongo && 'snapshot' in mongo ? mongo.snapshot : null,
       notes,
     };

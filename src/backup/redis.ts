@@ -21,7 +21,8 @@ export interface RedisSnapshot {
   takenAt: string;
 }
 
-export type RedisOutcome = { snapshot: RedisSnapshot } | { note: string };
+/** undefined: the stack has no Redis. */
+export type RedisOutcome = { snapshot: RedisSnapshot } | { note: string } | undefined;
 
 /** Pure: the node to snapshot: a replica whose link to the master is up, else the master. */
 export function pickSnapshotNode(nodes: { name: string; info: Record<string, string> }[]): { name: string; role: string } | undefined {
@@ -44,7 +45,7 @@ export async function snapshotRedis(
   now: () => Date,
 ): Promise<RedisOutcome> {
   const cfg = s.ctx.config.services.redis;
-  if (!cfg.enabled) return { note: 'Redis is disabled in the configuration' };
+  if (!cfg.enabled) return undefined;
   const nodes = s.defs.filter((d) => d.kind === 'redis');
   const running = nodes.filter((d) => s.actual.some((c) => c.labels[LABEL.service] === d.name && c.state === 'running'));
   if (running.length === 0) return { note: 'no Redis node is running, so Redis is not in this backup' };

@@ -204,8 +204,8 @@ if [ "$METHOD" = archive ]; then
 fi
 `;
 
-/** Bytes read so far by the copy (tar's checkpoints: 1000 records of 10 KiB each). Env: ROOT, ID. */
-export const PROGRESS_SCRIPT = `P="$ROOT/base/$ID.partial"; c=$(cat "$P/.progress" 2>/dev/null || echo 0); echo $(( c * 1000 * 10240 ))`;
+/** Bytes read so far by the copy (TAR_CHECKPOINT counts tar's 10 KiB records; the action runs every 1000). Env: ROOT, ID. */
+export const PROGRESS_SCRIPT = `P="$ROOT/base/$ID.partial"; c=$(cat "$P/.progress" 2>/dev/null || echo 0); echo $(( c * 10240 ))`;
 
 /**
  * Finishes a backup: waits (up to WAIT tenths of a second) for the last WAL segment it needs to be

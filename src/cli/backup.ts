@@ -30,7 +30,8 @@ function backupProgress(io: Io, mode: 'tty' | 'plain' | 'json'): { on(e: BackupP
   const draw = (): void => {
     if (!current) return;
     const e = current;
-    const amount = e.doneBytes !== undefined && e.totalBytes ? `  ${bytes(e.doneBytes)} of ~${bytes(e.totalBytes)}` : '';
+    // The total is the databases' size, an estimate of what the copy reads.
+    const amount = e.doneBytes === undefined ? '' : e.totalBytes && e.doneBytes < e.totalBytes ? `  ${bytes(e.doneBytes)} of ~${bytes(e.totalBytes)}` : `  ${bytes(e.doneBytes)} read`;
     const line = `${FRAMES[frame++ % FRAMES.length]} ${e.step.padEnd(8)} ${(e.elapsedMs / 1000).toFixed(1).padStart(5)}s${amount}${e.detail ? `  ${e.detail}` : ''}`;
     io.stderr(`\r\u001b[2K${line.slice(0, io.columns - 1)}`);
   };
@@ -129,7 +130,7 @@ or WAL archiving failing, 7 the repository is full or not writable.`)
       if (opts.json) return io.stdout(json(r));
       io.stdout(`Backup ${r.id}${r.label ? ` (${r.label})` : ''} of '${r.project}' done in ${ms(r.durationMs)}: ${r.method === 'clone' ? 'reflink clone' : 'gzipped tar'} of ${bytes(r.dataBytes)} in ${ms(r.copyMs)}, ${bytes(r.storedBytes)} stored${r.method === 'clone' ? ' (blocks shared with the live data until they change)' : ''}.\n`);
       io.stdout(`  restores to  ${when(r.stoppedAt)} or later (WAL ${r.startLsn} … ${r.stopLsn}, timeline ${r.timeline})\n`);
-      io.stdout(`  redis        ${r.redis ? `${r.redis.role} ${r.redis.node}, ${bytes(r.redis.bytes)} RDB` : 'not included'}\n`);
+      if (r.redis) io.stdout(`  redis        snapshot of ${r.redis.role} ${r.redis.node}, ${bytes(r.redis.bytes)} RDB\n`);
       if (r.mongo) io.stdout(`  mongo        mongodump --oplog, ${bytes(r.mongo.bytes)}\n`);
       io.stdout(`  repository   ${r.repository}\n`);
       if (r.pruned && (r.pruned.removeBackups.length || r.pruned.removeWal.length || r.pruned.removePartials.length)) {
