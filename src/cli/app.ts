@@ -16,6 +16,8 @@ export interface GlobalOptions {
  */
 export class App {
   private loadedConfig: LoadedConfig | undefined;
+  /** A config that failed to load is not read (and parsed) a second time, e.g. by the logger. */
+  private configFailure: unknown;
   private log: { logger: Logger; runId: string } | undefined;
   private rt: ContainerRuntime | undefined;
 
@@ -28,10 +30,16 @@ export class App {
   }
 
   async config(): Promise<LoadedConfig> {
+    if (this.configFailure !== undefined) throw this.configFailure;
     if (!this.loadedConfig) {
       const { loadConfig } = await import('../config/load.js');
       const file = this.globals().config;
-      this.loadedConfig = loadConfig({ cwd: this.io.cwd, env: this.io.env, ...(file ? { file } : {}) });
+      try {
+        this.loadedConfig = loadConfig({ cwd: this.io.cwd, env: this.io.env, ...(file ? { file } : {}) });
+      } catch (e) {
+        this.configFailure = e;
+        throw e;
+      }
     }
     return this.loadedConfig;
   }

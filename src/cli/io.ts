@@ -1,7 +1,16 @@
+import { terminalSafe } from '../terminal-text.js';
+
 /** Where a command writes. Tests pass a capturing Io; bin/baas.js uses the process's streams. */
 export interface Io {
+  /** Text for people or programs: control characters are stripped on the way (see terminalSafe). */
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * baas's own terminal control (cursor moves of the live progress, the dashboard's alternate
+   * screen), written as is. Only text baas itself made goes here, already passed through
+   * terminalSafe where it carries anything user-supplied.
+   */
+  control?(stream: 'stdout' | 'stderr', sequence: string): void;
   /** True when stdout is an interactive terminal (live views, colours, prompts). */
   isTTY: boolean;
   columns: number;
@@ -21,6 +30,19 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     stdin: process.stdin,
+  };
+}
+
+/**
+ * The Io commands get: every write passes through terminalSafe, so no user-supplied text can
+ * reach the terminal with escape sequences in it; `control` writes baas's own sequences raw.
+ */
+export function safeIo(io: Io): Io {
+  return {
+    ...io,
+    stdout: (t) => io.stdout(terminalSafe(t)),
+    stderr: (t) => io.stderr(terminalSafe(t)),
+    control: (stream, sequence) => (stream === 'stdout' ? io.stdout(sequence) : io.stderr(sequence)),
   };
 }
 

@@ -50,6 +50,7 @@ describe('backups in the configuration', () => {
     })();
     expect(e.issues.map((i) => i.path).sort()).toEqual(['backups.dir', 'backups.keep', 'services.postgres.settings.archive_command']);
     expect(() => parseConfigText('services:\n  postgres:\n    settings:\n      archive_command: "cp %p /x"\n')).not.toThrow();
+    expect(() => parseConfigText('backups: { enabled: true, dir: /srv/pg }\nservices:\n  postgres:\n    data: /srv/pg/\n')).toThrow(ConfigError);
   });
 });
 
