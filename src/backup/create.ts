@@ -61,7 +61,7 @@ export interface CreateResult {
 export function parseBackupLabel(text: string): { startWal: string; timeline: number } {
   const wal = /^START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)$/m.exec(text)?.[1];
   const tli = /^START TIMELINE: (\d+)$/m.exec(text)?.[1];
-  if (!wal || !tli) throw new ExternalError('pg_backup_stop returned a backup label baas cannot read.', { details: text.split('\n').slice(0, 6) });
+  if (!wal || !tli) throw new ExternalError('pg_backup_stop returned a backup label baas cannot read.', { code: 'backup_failed', details: text.split('\n').slice(0, 6) });
   return { startWal: wal, timeline: Number(tli) };
 }
 
@@ -69,15 +69,17 @@ export function parseBackupLabel(text: string): { startWal: string; timeline: nu
 export function repositoryError(location: string, why: string, doing: string): ExternalError {
   if (/no space left|disk quota/i.test(why)) {
     return new ExternalError(`The backup repository ${location} is full: ${doing} failed (${why.trim()}).`, {
+      code: 'disk_full',
       hint: 'Free space there (`baas backup prune` removes backups beyond backups.keep) or set backups.dir to a larger place. The database itself keeps serving.',
     });
   }
   if (/read-only|permission denied|operation not permitted/i.test(why)) {
     return new ExternalError(`The backup repository ${location} is not writable: ${doing} failed (${why.trim()}).`, {
+      code: 'permission_denied',
       hint: 'Make it writable for root in the Postgres container (and for the postgres user, uid 999, for WAL archiving), or set backups.dir elsewhere.',
     });
   }
-  return new ExternalError(`${doing} in the backup repository ${location} failed: ${why.trim() || 'no message'}.`);
+  return new ExternalError(`${doing} in the backup repository ${location} failed: ${why.trim() || 'no message'}.`, { code: 'backup_repository' });
 }
 
 const lastLine = (t: string): string => t.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';

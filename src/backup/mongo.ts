@@ -55,7 +55,7 @@ export async function snapshotMongo(runtime: ContainerRuntime, s: SourceStack, s
     const tar = await runtime.getArchive(c.id, out);
     await runtime.putArchive(shell.containerId, dir, tar);
     const moved = await shell.run('set -e; cd "$DIR"; mv "$NAME" mongo.archive.gz; stat -c %s mongo.archive.gz', { DIR: dir, NAME: out.slice('/tmp/'.length) });
-    if (moved.exitCode !== 0) throw new ExternalError(`Could not store the MongoDB dump in the backup: ${moved.stderr.trim()}`);
+    if (moved.exitCode !== 0) throw new ExternalError(`Could not store the MongoDB dump in the backup: ${moved.stderr.trim()}`, { code: 'backup_failed' });
     return { snapshot: { file: MONGO_ARCHIVE, bytes: Number(moved.stdout.trim()), takenAt, oplog: true } };
   } finally {
     await runtime.exec(c.id, ['rm', '-f', out]).catch(() => undefined);
@@ -65,10 +65,10 @@ export async function snapshotMongo(runtime: ContainerRuntime, s: SourceStack, s
 /** Replays a backup's MongoDB dump into the stack's running MongoDB (collections in the dump are replaced). */
 export async function restoreMongo(runtime: ContainerRuntime, s: SourceStack, shell: RepoShell, backupDir: string): Promise<void> {
   const c = mongoContainer(s);
-  if (c?.state !== 'running') throw new ExternalError('MongoDB is not running, so its dump cannot be restored.', { hint: 'Run `baas up mongo` first.' });
+  if (c?.state !== 'running') throw new ExternalError('MongoDB is not running, so its dump cannot be restored.', { code: 'backup_failed', hint: 'Run `baas up mongo` first.' });
   const tar = await runtime.getArchive(shell.containerId, `${backupDir}/${MONGO_ARCHIVE}`);
   await runtime.putArchive(c.id, '/tmp', tar);
   const r = await runtime.exec(c.id, ['bash', '-c', MONGORESTORE_SCRIPT], { env: { MONGO_PASSWORD: s.secrets.mongo.rootPassword, IN: `/tmp/${MONGO_ARCHIVE}` } });
   await runtime.exec(c.id, ['rm', '-f', `/tmp/${MONGO_ARCHIVE}`]).catch(() => undefined);
-  if (r.exitCode !== 0) throw new ExternalError(`mongorestore failed (exit code ${r.exitCode}).`, { details: (r.stderr || r.stdout).trim().split('\n').slice(-5) });
+  if (r.exitCode !== 0) throw new ExternalError(`mongorestore failed (exit code ${r.exitCode}).`, { code: 'backup_failed', details: (r.stderr || r.stdout).trim().split('\n').slice(-5) });
 }

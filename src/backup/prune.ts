@@ -74,14 +74,14 @@ export async function applyPrune(shell: RepoShell, root: string, plan: PrunePlan
     listing.wal.filter((w) => files.includes(w.name)).reduce((n, w) => n + w.bytes, 0);
   for (let i = 0; i < Math.max(dirs.length, files.length); i += 500) {
     const r = await shell.run(REMOVE_SCRIPT, { ROOT: root, DIRS: dirs.slice(i, i + 500).join(' '), FILES: files.slice(i, i + 500).join(' ') });
-    if (r.exitCode !== 0) throw new ExternalError(`Removing old backups failed: ${r.stderr.trim()}`);
+    if (r.exitCode !== 0) throw new ExternalError(`Removing old backups failed: ${r.stderr.trim()}`, { code: 'backup_failed' });
   }
   return freed;
 }
 
 export async function readListing(shell: RepoShell, root: string): Promise<RepoListing> {
   const r = await shell.run(LIST_SCRIPT, { ROOT: root });
-  if (r.exitCode !== 0) throw new ExternalError(`Could not read the backup repository: ${(r.stderr || r.stdout).trim()}`);
+  if (r.exitCode !== 0) throw new ExternalError(`Could not read the backup repository: ${(r.stderr || r.stdout).trim()}`, { code: 'backup_failed' });
   return parseListing(r.stdout);
 }
 

@@ -137,7 +137,7 @@ async function runOnce(runtime: ContainerRuntime, o: RecoveryOptions, target: Re
     if (Date.now() > deadline) {
       const logs = await logsOf(runtime, tb.id);
       await tb.remove();
-      throw new ExternalError(`Recovery did not finish within ${Math.round((o.timeoutMs ?? 3_600_000) / 1000)} s.`, { exitCode: ExitCode.timeout, details: logs.slice(-10) });
+      throw new ExternalError(`Recovery did not finish within ${Math.round((o.timeoutMs ?? 3_600_000) / 1000)} s.`, { code: 'backup_failed', exitCode: ExitCode.timeout, details: logs.slice(-10) });
     }
   }
 }
@@ -155,6 +155,7 @@ export async function runRecovery(runtime: ContainerRuntime, o: RecoveryOptions)
   if (!run.ok) {
     const fatal = run.logs.filter((l) => /FATAL|PANIC|ERROR/.test(l)).slice(-3);
     throw new ExternalError(`Postgres could not recover the backup: ${fatal[fatal.length - 1]?.replace(/^.*?(FATAL|PANIC|ERROR):\s*/, '') ?? 'it stopped during recovery'}.`, {
+      code: 'backup_failed',
       details: run.logs.slice(-12),
       hint: 'Nothing of the running stack was changed. `baas backup list` shows which backups and moments are restorable.',
     });

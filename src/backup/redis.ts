@@ -75,11 +75,11 @@ export async function snapshotRedis(
       const done = p['rdb_bgsave_in_progress'] === '0' && (before < 0 || Number(p['rdb_saves'] ?? 0) > before);
       if (done) {
         if (p['rdb_last_bgsave_status'] !== 'ok') {
-          throw new ExternalError(`Redis ${pick.name} could not write its snapshot (rdb_last_bgsave_status: ${p['rdb_last_bgsave_status']}).`, { hint: `See \`baas logs ${pick.name}\`.` });
+          throw new ExternalError(`Redis ${pick.name} could not write its snapshot (rdb_last_bgsave_status: ${p['rdb_last_bgsave_status']}).`, { code: 'backup_failed', hint: `See \`baas logs ${pick.name}\`.` });
         }
         break;
       }
-      if (clock.now() > deadline) throw new ExternalError(`Redis ${pick.name} did not finish its snapshot within 5 minutes.`);
+      if (clock.now() > deadline) throw new ExternalError(`Redis ${pick.name} did not finish its snapshot within 5 minutes.`, { code: 'backup_failed' });
       await clock.sleep(100);
     }
     const takenAt = now().toISOString();
@@ -108,7 +108,7 @@ async function copyRdb(runtime: ContainerRuntime, s: SourceStack, def: ServiceDe
   const tar = await runtime.getArchive(container.id, '/data/dump.rdb');
   await runtime.putArchive(shell.containerId, dir, tar);
   const r = await shell.run('set -e; cd "$DIR"; mv dump.rdb redis.rdb; sync redis.rdb; stat -c %s redis.rdb', { DIR: dir });
-  if (r.exitCode !== 0) throw new ExternalError(`Could not store the Redis snapshot in the backup: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0) throw new ExternalError(`Could not store the Redis snapshot in the backup: ${r.stderr.trim()}`, { code: 'backup_failed' });
   return Number(r.stdout.trim());
 }
 

@@ -175,7 +175,7 @@ async function extract(deps: BackupDeps, s: SourceStack, plan: RestorePlan, data
   const tb = await startToolbox(deps.runtime, { project: labelProject, purpose: 'restore-tool', image: s.image, mounts: [{ ...s.repo.mount, readOnly: true }, data], extraLabels: s.ctx.extraLabels });
   try {
     const r = await tb.shell.run(EXTRACT_SCRIPT, { ROOT: s.repo.root, ID: plan.backup.id, METHOD: plan.backup.method, DATA: PG_DATA_DIR, KEEP: keep });
-    if (r.exitCode !== 0) throw new ExternalError(`Laying out the backup ${plan.backup.id} failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? `exit code ${r.exitCode}`}.`, { details: r.stderr.trim().split('\n').slice(-5) });
+    if (r.exitCode !== 0) throw new ExternalError(`Laying out the backup ${plan.backup.id} failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? `exit code ${r.exitCode}`}.`, { code: 'backup_failed', details: r.stderr.trim().split('\n').slice(-5) });
   } finally {
     await tb.remove();
   }
@@ -193,7 +193,7 @@ async function seedRedis(deps: BackupDeps, s: SourceStack, nodes: ServiceDef[], 
     });
     try {
       const r = await tb.shell.run(SEED_AOF_SCRIPT, { RDB: `${backupDir}/redis.rdb` });
-      if (r.exitCode !== 0) throw new ExternalError(`Seeding ${node.name} with the Redis snapshot failed: ${r.stderr.trim()}`);
+      if (r.exitCode !== 0) throw new ExternalError(`Seeding ${node.name} with the Redis snapshot failed: ${r.stderr.trim()}`, { code: 'backup_failed' });
     } finally {
       await tb.remove();
     }
@@ -354,7 +354,7 @@ async function restoreInPlace(
     }
     if (pgId) await deps.runtime.startContainer(pgId).catch(() => undefined);
     if (e instanceof Error && !(e instanceof UserError)) {
-      throw new ExternalError(`The in-place restore failed and '${s.project}' was put back as it was: ${messageOf(e)}`, { cause: e, ...(e instanceof ExternalError ? { details: e.details } : {}) });
+      throw new ExternalError(`The in-place restore failed and '${s.project}' was put back as it was: ${messageOf(e)}`, { code: 'backup_failed', cause: e, ...(e instanceof ExternalError ? { details: e.details } : {}) });
     }
     throw e;
   }

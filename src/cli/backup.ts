@@ -4,6 +4,7 @@ import type { BackupDeps, BackupProgress } from '../backup/source.js';
 import type { App } from './app.js';
 import type { Io } from './io.js';
 import { bytes, json, ms, table } from './format.js';
+import { terminalSafe } from '../terminal-text.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -25,6 +26,8 @@ function backupProgress(io: Io, mode: 'tty' | 'plain' | 'json'): { on(e: BackupP
       done() {},
     };
   }
+  // baas's own cursor control goes through io.control, raw; the line itself is made safe.
+  const write = (t: string): void => (io.control ? io.control('stderr', t) : io.stderr(t));
   let current: BackupProgress | undefined;
   let frame = 0;
   const draw = (): void => {
@@ -33,7 +36,7 @@ function backupProgress(io: Io, mode: 'tty' | 'plain' | 'json'): { on(e: BackupP
     // The total is the databases' size, an estimate of what the copy reads.
     const amount = e.doneBytes === undefined ? '' : e.totalBytes && e.doneBytes < e.totalBytes ? `  ${bytes(e.doneBytes)} of ~${bytes(e.totalBytes)}` : `  ${bytes(e.doneBytes)} read`;
     const line = `${FRAMES[frame++ % FRAMES.length]} ${e.step.padEnd(8)} ${(e.elapsedMs / 1000).toFixed(1).padStart(5)}s${amount}${e.detail ? `  ${e.detail}` : ''}`;
-    io.stderr(`\r\u001b[2K${line.slice(0, io.columns - 1)}`);
+    write(`\r\u001b[2K${terminalSafe(line.slice(0, io.columns - 1))}`);
   };
   const timer = setInterval(draw, 120);
   timer.unref();
@@ -46,7 +49,7 @@ function backupProgress(io: Io, mode: 'tty' | 'plain' | 'json'): { on(e: BackupP
     },
     done() {
       clearInterval(timer);
-      if (current) io.stderr('\r\u001b[2K');
+      if (current) write('\r\u001b[2K');
     },
   };
 }
