@@ -7,7 +7,7 @@
 import { COLLECTOR_ALERT_KINDS, diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
 import { chooseHotKeyMethod, LfuSampler, MonitorSampler, ServerHotkeysSampler, type HotKeyChoice, type HotKeySampler, type MethodDecision } from './hotkeys.js';
 import type { Sql } from '../pg/sql.js';
-import { initialSentinelEvents, reduceSentinelEvent, type SentinelEventState } from './sentinel-events.js';
+import { eventView, initialSentinelEvents, reduceSentinelEvent, type SentinelEventState } from './sentinel-events.js';
 import { MongoProbe, PostgresProbe } from './service-probes.js';
 import { overviewOf, pairs, parseInfo, parseLatencyLatest, parseSlowlog, pushHistory, replicationRows, type NodeSample } from './metrics.js';
 import type {
@@ -449,7 +449,7 @@ export class Collector {
       this.nodes.map((n) => ({ name: n.target.name, internalIp: n.target.internal.ip, address: `${n.target.internal.ip}:${n.target.internal.port}`, info: n.info })),
       this.masterIp,
     );
-    this.sentinelView.events = this.sentinelEvents.events.slice(-20);
+    this.sentinelView.events = eventView(this.sentinelEvents.events);
     // Once stop() has closed the connections, whatever a tick still in flight saw ("Stream isn't
     // writeable", "Connection is closed") is the collector's own doing, not the stack's: it must
     // neither raise nor resolve an alert.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAlertLog } from '../../../src/dashboard/alerts.js';
 import { Collector } from '../../../src/dashboard/collector.js';
 import { FakeConnector, FakeServer, sentinelServer, topology } from './fakes.js';
+import { FAILOVER_EVENTS } from './fixtures.js';
 
 const thresholds = { hitRateBelow: 0.8, memoryAbove: 0.9, replicationLagAboveBytes: 1_048_576, rejectedConnections: 1 };
 
@@ -62,6 +63,24 @@ describe('Collector', () => {
     expect(after.alerts.active.map((a) => a.kind)).not.toContain('masterDown');
     // The old master, still down, is now a replica that does not answer.
     expect(log.records.map((r) => `${r.id}:${r.state}`)).toEqual(['masterDown:fired', 'replicaDown:redis-1:fired', 'masterDown:resolved', `failover:${1_001_000}:event`]);
+  });
+
+  it("still shows the master's +sdown and +odown after a whole failover's worth of events", async () => {
+    const { nodes, collector, advance, setMaster } = stack();
+    await collector.start();
+    await collector.tick();
+    nodes[0]!.down = true;
+    nodes[2]!.info.role = 'master';
+    for (const [type, message] of FAILOVER_EVENTS) {
+      collector.onSentinelEvent(type, message.replaceAll('mymaster', 'baas'));
+      advance(40);
+    }
+    setMaster('10.0.0.23');
+    const s = await collector.tick();
+    expect(s.failover.last).toMatchObject({ from: 'redis-1', to: 'redis-3' });
+    expect(s.sentinel.events).toHaveLength(20);
+    const seen = s.sentinel.events.map((e) => `${e.type} ${e.message.split(' ')[0]}`);
+    for (const e of ['+sdown master', '+odown master', '+switch-master baas', '+failover-end master']) expect(seen).toContain(e);
   });
 
   it('uses server-side HOTKEYS when INFO says Redis 8.6', async () => {
