@@ -4,6 +4,7 @@ import { Children, type ReactNode } from 'react';
 import { terminalSafe } from '../../terminal-text.js';
 import { bytes } from '../../format.js';
 import { compact, percent, sparkline } from '../metrics.js';
+import { eventView } from '../sentinel-events.js';
 import type { Alert, AlertRecord, FailoverView, HistoryPoint, HotKeysView, LatencyView, Overview, PostgresLine, ReplicationView, SentinelView, ServiceLine, Snapshot } from '../types.js';
 
 type Color = 'green' | 'yellow' | 'red' | 'gray' | 'cyan' | undefined;
@@ -150,7 +151,7 @@ export function SentinelPanel({ sentinel, failover, width, lines, focused }: { s
   if (failover.inProgress) rows.push(<Line key="f" bold color="red">FAILOVER IN PROGRESS</Line>);
   else if (failover.last) rows.push(<Line key="f" color="yellow">failover {failover.last.at.slice(11, 19)} {failover.last.from} → {failover.last.to}</Line>);
   const room = Math.max(0, lines - rows.length);
-  for (const e of s.events.slice(-room).reverse()) {
+  for (const e of eventView(s.events, room).reverse()) {
     rows.push(
       <Line key={`${e.at}${e.type}${e.message}`} {...(/switch-master|odown|failover/.test(e.type) ? { color: 'yellow' as const } : { dim: true })}>
         {e.at.slice(11, 19)} {e.type} {e.message}
