@@ -8,6 +8,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerBranch } from './branch.js';
 import { registerRedis } from './redis.js';
 import { registerClaims, registerSecurity } from './security.js';
+import { registerBackup } from './backup.js';
 import { registerRender } from './render.js';
 import { registerNodes } from './swarm.js';
 import { registerServe } from './serve.js';
@@ -31,4 +32,5 @@ export function registerCommands(program: Command, app: App): void {
   registerRender(program, app);
   registerNodes(program, app);
   registerServe(program, app);
+  registerBackup(program, app);
 }

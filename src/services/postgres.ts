@@ -10,6 +10,7 @@ import { poll, sequence } from '../wait.js';
 import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy, secretsMount } from './common.js';
 import { SECRETS_DIR, syncSecretsScript } from '../security/files.js';
 import { gatewayOf } from '../model/addresses.js';
+import { backupRepoLocation, backupRepoMount, backupServerSettings, backupStartPrefix, backupVolumes, backupsOn, judgeArchiver, readArchiver, type ArchiverStatus } from './postgres-backups.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 export const PG_DATA_MOUNT = '/var/lib/postgresql/data';
@@ -77,6 +78,7 @@ export function postgresSettings(ctx: StackContext): string[] {
       ? { ssl: true, ssl_cert_file: `${SECRETS_DIR}/server.crt`, ssl_key_file: `${SECRETS_DIR}/server.key`, ssl_ca_file: `${SECRETS_DIR}/ca.crt`, ssl_min_protocol_version: 'TLSv1.2' }
       : {}),
     ...ctx.config.services.postgres.settings,
+    ...backupServerSettings(ctx),
   };
   return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}`]);
 }
@@ -89,14 +91,14 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
   const spec = {
     name: b.containerName,
     image: imageFor(ctx, 'postgres'),
-    cmd: ['sh', '-c', POSTGRES_START, 'baas-postgres', ...postgresSettings(ctx)],
+    cmd: ['sh', '-c', `${backupStartPrefix(ctx)}${POSTGRES_START}`, 'baas-postgres', ...postgresSettings(ctx)],
     env: { PG_MAJOR: String(cfg.version), LANG: 'C.UTF-8' },
     labels: b.labels,
     network: ctx.network,
     ipv4: ip,
     hostname: 'postgres',
     ports: [{ container: 5432, host: hostPort, hostIp: ctx.bindAddress }],
-    mounts: [data.mount, secretsMount(ctx, 'postgres')],
+    mounts: [data.mount, secretsMount(ctx, 'postgres'), ...(backupsOn(ctx) ? [backupRepoMount(ctx)] : [])],
     restartPolicy: restartPolicy(ctx),
     stopTimeoutSeconds: 30,
     ...limits(ctx, 'postgres'),
@@ -111,6 +113,7 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
       secretFiles: { 'postgres-password': `${ctx.secrets.postgres.superuserPassword}\n`, 'pg_hba.conf': hba },
       runAs: 'postgres',
       ...(data.volume ? { volume: data.volume } : {}),
+      extraVolumes: backupVolumes(ctx),
     },
   ];
 }
@@ -240,7 +243,8 @@ async function probeApp(ctx: StackContext, def: ServiceDef): Promise<HealthRepor
       "select current_setting('server_version') as version, (select count(*) from pg_stat_activity where backend_type = 'client backend') as conns, pg_is_in_recovery() as recovery",
     );
     const row = r[0]!;
-    return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database };
+    const archiver: ArchiverStatus | undefined = backupsOn(ctx) ? await readArchiver(c) : undefined;
+    return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database, ...(archiver ? { archiver } : {}) };
   });
   return {
     service: def.name,
@@ -256,7 +260,9 @@ async function probeApp(ctx: StackContext, def: ServiceDef): Promise<HealthRepor
 /** Readiness as users see it: `select 1` as the application user. */
 export async function postgresHealth(ctx: StackContext, def: ServiceDef): Promise<HealthReport> {
   try {
-    return await probeApp(ctx, def);
+    const report = await probeApp(ctx, def);
+    // Readiness (`up`) does not wait on the archiver; health says when it fails.
+    return judgeArchiver(report, report.details?.['archiver'] as ArchiverStatus | undefined, backupRepoLocation(ctx));
   } catch (e) {
     return { service: def.name, kind: 'postgres', status: 'unhealthy', detail: messageOf(e) };
   }

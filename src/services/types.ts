@@ -28,6 +28,8 @@ export interface ServiceDef {
   secretFiles?: Record<string, string>;
   /** The user the engine runs as inside the container (owner of its copies of the secrets). */
   runAs?: string;
+  /** Further named volumes the container mounts, created by `up` with these labels when missing. */
+  extraVolumes?: { name: string; labels: Record<string, string> }[];
 }
 
 export interface StackContext {
