@@ -77,7 +77,7 @@ export async function rotateCertificates(deps: StackDeps, loaded: LoadedConfig, 
     try {
       const sync = await deps.runtime.exec(c.id, ['sh', '-c', syncSecretsScript(def.runAs ?? 'root')]);
       if (sync.exitCode !== 0) throw new Error(`copying the files failed: ${(sync.stderr || sync.stdout).trim()}`);
-      applied.push({ service: def.name, ...(await reload(ctx, def, c.id, deps, options)), ok: true });
+      applied.push({ service: def.name, ...(await reload(ctx, def, c.id, deps, options, defs)), ok: true });
     } catch (e) {
       applied.push({ service: def.name, how: 'failed', ok: false, detail: messageOf(e) });
     }
@@ -87,7 +87,7 @@ export async function rotateCertificates(deps: StackDeps, loaded: LoadedConfig, 
   return { issued: prepared.issued, applied };
 }
 
-async function reload(ctx: StackContext, def: ServiceDef, containerId: string, deps: StackDeps, options: { restart?: (service: string) => Promise<void> }): Promise<{ how: string }> {
+async function reload(ctx: StackContext, def: ServiceDef, containerId: string, deps: StackDeps, options: { restart?: (service: string) => Promise<void> }, defs: ServiceDef[]): Promise<{ how: string }> {
   switch (def.kind) {
     case 'postgres': {
       const { withPg } = await import('../pg/client.js');
@@ -115,13 +115,17 @@ async function reload(ctx: StackContext, def: ServiceDef, containerId: string, d
         await deps.runtime.stopContainer(containerId, 10);
         await deps.runtime.startContainer(containerId);
       }
-      // One at a time: the next Sentinel restarts only once this one answers again (quorum stays).
+      // One at a time: the next Sentinel restarts only once this one answers again and every
+      // Sentinel sees all its peers again (the others flag a restarted peer down until its link
+      // is back; restarting the next one before that could leave the quorum short).
       const { driverFor } = await import('../services/drivers.js');
+      const group = def.kind === 'sentinel' ? defs.filter((d) => d.kind === 'sentinel') : [def];
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const h = await driverFor(def.kind).health(ctx, def);
-        if (h.status === 'healthy') break;
-        if (Date.now() > deadline) throw new Error(`${def.name} did not answer within 20 s of its restart: ${h.detail}`);
+        const hs = await Promise.all(group.map((d) => driverFor(d.kind).health(ctx, d)));
+        const bad = hs.find((h) => h.status !== 'healthy');
+        if (!bad) break;
+        if (Date.now() > deadline) throw new Error(`${bad.service} was not healthy within 20 s of ${def.name}'s restart: ${bad.detail}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       return { how: 'restarted (no live reload of TLS files), healthy again' };
