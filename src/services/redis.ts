@@ -582,11 +582,30 @@ export function quietSentinelErrors(client: RedisClient): void {
   };
 }
 
+/** Exported for tests: a client marked 'ready' on a stream that is already closed. */
+export function repairDeadReady(client: RedisClient): boolean {
+  const c = client as unknown as { status: string; stream?: { destroyed?: boolean; writable?: boolean }; reconnectTimeout?: unknown; connect(): Promise<void> };
+  if (c.status !== 'ready' || !c.stream || (!c.stream.destroyed && c.stream.writable !== false)) return false;
+  if (c.reconnectTimeout) {
+    c.status = 'reconnecting';
+  } else {
+    c.status = 'close';
+    c.connect().catch(() => {});
+  }
+  return true;
+}
+
 /**
- * ioredis (5.x) ends a Sentinel client for good when its failover detector sees +switch-master
- * while the client is still reconnecting (the detector closes the connector mid-connect, and
- * the connect fails with "Connection is closed"). A client that should follow failovers
- * reconnects when that happens; `stop()` is how its owner ends it.
+ * Two ways ioredis (5.x) stops following a failover, both repaired here:
+ * - it ends a Sentinel client for good when its failover detector sees +switch-master while
+ *   the client is still reconnecting (the detector closes the connector mid-connect, and the
+ *   connect fails with "Connection is closed"): the client reconnects;
+ * - with `enableReadyCheck: false` it marks a connection 'ready' after the connection's first
+ *   commands settle, even when the connection closed meanwhile (a killed master's published
+ *   port accepts, then closes: EPIPE). The reconnect it already scheduled then refuses to run
+ *   ("already connected") and every command fails with "Stream isn't writeable" for good. A
+ *   'ready' on a closed stream is put back to 'reconnecting', so the scheduled reconnect runs.
+ * `stop()` is how its owner ends it.
  */
 export function keepFollowing(client: RedisClient): { stop(): void } {
   let stopped = false;
@@ -596,6 +615,7 @@ export function keepFollowing(client: RedisClient): { stop(): void } {
       if (!stopped && client.status === 'end') client.connect().catch(() => {});
     }, 10);
   });
+  client.on('ready', () => repairDeadReady(client));
   return {
     stop() {
       stopped = true;

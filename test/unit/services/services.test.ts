@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateMaster, evaluateReplica, evaluateSentinel, parseInfo, parseRole, pairsToObject, natMap } from '../../../src/services/redis.js';
+import { evaluateMaster, evaluateReplica, evaluateSentinel, parseInfo, parseRole, pairsToObject, natMap, repairDeadReady } from '../../../src/services/redis.js';
 import { evaluateHello, mongoDefs, mongoInitScript, MONGO_START } from '../../../src/services/mongo.js';
 import { bootstrapSql, postgresSettings, POSTGRES_START } from '../../../src/services/postgres.js';
 import { quoteIdent, quoteLiteral } from '../../../src/pg/escape.js';
@@ -121,5 +121,31 @@ describe('Postgres container and bootstrap', () => {
     expect(sql.inDatabase[0]).toBe(`GRANT CONNECT, TEMPORARY ON DATABASE "my""db" TO "o'user"`);
     expect(quoteIdent('a"b')).toBe('"a""b"');
     expect(quoteLiteral("it's")).toBe("'it''s'");
+  });
+});
+
+describe('following a failover (ioredis repairs)', () => {
+  const fake = (over: Record<string, unknown>) => {
+    const c = { status: 'ready', stream: { destroyed: true, writable: false }, reconnectTimeout: undefined as unknown, connects: 0, connect() {
+      this.connects++;
+      return Promise.resolve();
+    }, ...over };
+    return c;
+  };
+
+  it("puts a 'ready' on an already closed connection back to 'reconnecting', so ioredis's scheduled reconnect runs", () => {
+    const c = fake({ reconnectTimeout: setTimeout(() => {}, 0) });
+    expect(repairDeadReady(c as never)).toBe(true);
+    expect(c.status).toBe('reconnecting');
+    expect(c.connects).toBe(0);
+  });
+
+  it('reconnects itself when no reconnect is scheduled, and leaves a live connection alone', () => {
+    const dead = fake({});
+    expect(repairDeadReady(dead as never)).toBe(true);
+    expect(dead.connects).toBe(1);
+    const live = fake({ stream: { destroyed: false, writable: true } });
+    expect(repairDeadReady(live as never)).toBe(false);
+    expect(live.status).toBe('ready');
   });
 });
