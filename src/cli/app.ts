@@ -15,7 +15,7 @@ export interface GlobalOptions {
  * use so `baas --help` stays fast.
  */
 export class App {
-  private loadedConfig: LoadedConfig | undefined;
+  private loadedConfig: Promise<LoadedConfig> | undefined;
   private log: { logger: Logger; runId: string } | undefined;
   private rt: ContainerRuntime | undefined;
 
@@ -27,12 +27,14 @@ export class App {
     this.rt = overrides.runtime;
   }
 
-  async config(): Promise<LoadedConfig> {
-    if (!this.loadedConfig) {
-      const { loadConfig } = await import('../config/load.js');
+  /** Loaded once per run (a failure too: it is not read a second time, e.g. by the logger). */
+  config(): Promise<LoadedConfig> {
+    this.loadedConfig ??= (async () => {
+      // Validated once per change of the file (or its variables): see config/cache.ts.
+      const { loadConfigCached } = await import('../config/cache.js');
       const file = this.globals().config;
-      this.loadedConfig = loadConfig({ cwd: this.io.cwd, env: this.io.env, ...(file ? { file } : {}) });
-    }
+      return loadConfigCached({ cwd: this.io.cwd, env: this.io.env, ...(file ? { file } : {}) });
+    })();
     return this.loadedConfig;
   }
 
