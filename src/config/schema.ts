@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSize } from './size.js';
 
 /**
  * The one source of the config's shape and defaults. Every object is strict: an unknown key
@@ -122,12 +123,5 @@ export type MongoConfig = Config['services']['mongo'];
 export type ServiceKind = keyof Config['services'];
 export const SERVICE_KINDS: ServiceKind[] = ['postgres', 'redis', 'mongo'];
 
-/** Parses sizes such as 512m / 1g / 256mb into bytes. */
-export function parseSize(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(size.trim());
-  if (!m) throw new Error(`not a size: ${size}`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const mult = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
-  return Math.round(n * mult);
-}
+/** Parses sizes such as 512m / 1g / 256mb into bytes (in ./size.ts, which does not load zod). */
+export { parseSize };
