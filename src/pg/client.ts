@@ -4,6 +4,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
+import { loadPgDriver } from './driver.js';
 import { translateConnectError, translateQueryError } from './errors.js';
 import type { Sql, SqlConnector } from './sql.js';
 import { describeServer, redactUrl, withDatabase } from './url.js';
@@ -47,14 +48,26 @@ interface PgResultLike {
   rowCount: number | null;
 }
 
-/** Starts loading the driver (while the caller does other I/O); connectPg awaits the same import. */
+/**
+ * Loads the driver on the next turn of the event loop, so that requests the caller sends right
+ * after this call (asking Docker where the stack listens) are on their way while pg loads;
+ * connectPg uses the same instance.
+ */
 export function preloadDriver(): Promise<unknown> {
-  return import('pg').catch(() => undefined);
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      try {
+        resolve(loadPgDriver());
+      } catch {
+        resolve(undefined); // connectPg reports it
+      }
+    }),
+  );
 }
 
 /** Opens a session; a failure is a typed error that names the server (password hidden) and why. */
 export async function connectPg(url: string, options: PgClientOptions = {}): Promise<Sql> {
-  const { default: pg } = await import('pg');
+  const pg = loadPgDriver();
   const client = new pg.Client(clientConfig(url, options));
   // A session killed by the server (pg_terminate_backend, a restart) emits 'error'; the next query reports it.
   client.on('error', () => {});
