@@ -1,21 +1,39 @@
 import type { Command } from 'commander';
 import type { App } from './app.js';
-import { registerStack } from './stack.js';
-import { registerImages } from './images.js';
-import { registerPlanners } from './planners.js';
-import { registerDb } from './db.js';
-import { registerDashboard } from './dashboard.js';
-import { registerBranch } from './branch.js';
+
+type Register = (program: Command, app: App) => void;
 
 /**
- * Every command group registers itself here. Register functions only declare options and
- * import their core modules lazily inside the action, to keep start-up fast.
+ * Every command group, with the top-level commands it registers. A run loads only the group of
+ * the command it was asked for (`baas status` never reads the planner or dashboard modules);
+ * `--help`, `help`, an unknown word or a command missing here load them all, in this order.
+ * Register functions only declare options and import their core modules inside the action.
+ * test/unit/cli/help.test.ts checks that the lists match what each group registers.
  */
-export function registerCommands(program: Command, app: App): void {
-  registerStack(program, app);
-  registerImages(program, app);
-  registerPlanners(program, app);
-  registerDb(program, app);
-  registerDashboard(program, app);
-  registerBranch(program, app);
+export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
+  { commands: ['up', 'down', 'status', 'health', 'logs', 'connect', 'env', 'doctor', 'config'], load: async () => (await import('./stack.js')).registerStack },
+  { commands: ['images'], load: async () => (await import('./images.js')).registerImages },
+  { commands: ['advise', 'cost', 'plan'], load: async () => (await import('./planners.js')).registerPlanners },
+  { commands: ['migrate', 'rls', 'tenant'], load: async () => (await import('./db.js')).registerDb },
+  { commands: ['dashboard', 'metrics'], load: async () => (await import('./dashboard.js')).registerDashboard },
+  { commands: ['branch'], load: async () => (await import('./branch.js')).registerBranch },
+];
+
+/** Registers the group of the command `argv` asks for, or every group (no argv, help, unknown). */
+export async function registerCommands(program: Command, app: App, argv?: string[]): Promise<void> {
+  const word = argv ? requestedCommand(argv) : undefined;
+  const group = word === undefined ? undefined : COMMAND_GROUPS.find((g) => g.commands.includes(word));
+  const registers = await Promise.all((group ? [group] : COMMAND_GROUPS).map((g) => g.load()));
+  for (const register of registers) register(program, app);
+}
+
+/** The first word that is not a global option (nor the value of --config): the command asked for. */
+export function requestedCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (a === '-c' || a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }

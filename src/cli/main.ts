@@ -38,7 +38,7 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
 5 conflict (port taken, name exists), 6 unhealthy / check failed, 7 a server refused,
 8 timed out, 130 interrupted.`,
   );
-  registerCommands(program, app);
+  await registerCommands(program, app, argv);
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
