@@ -6,7 +6,8 @@ type Register = (program: Command, app: App) => void;
 /**
  * Every command group, with the top-level commands it registers. A run loads only the group of
  * the command it was asked for (`baas status` never reads the planner or dashboard modules);
- * `--help`, `help`, an unknown word or a command missing here load them all, in this order.
+ * `help`, an unknown word or a command missing here load them all, in this order; `--help`
+ * without a command uses the build's index of top-level commands (see help-index.ts).
  * Register functions only declare options and import their core modules inside the action.
  * test/unit/cli/help.test.ts checks that the lists match what each group registers.
  */
@@ -22,6 +23,12 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
 /** Registers the group of the command `argv` asks for, or every group (no argv, help, unknown). */
 export async function registerCommands(program: Command, app: App, argv?: string[]): Promise<void> {
   const word = argv ? requestedCommand(argv) : undefined;
+  if (argv && word === undefined) {
+    // The root help (or --version): names and descriptions from the build's index, when it matches.
+    const { readHelpIndex, registerFromIndex } = await import('./help-index.js');
+    const index = readHelpIndex();
+    if (index) return registerFromIndex(program, index);
+  }
   const group = word === undefined ? undefined : COMMAND_GROUPS.find((g) => g.commands.includes(word));
   const registers = await Promise.all((group ? [group] : COMMAND_GROUPS).map((g) => g.load()));
   for (const register of registers) register(program, app);

@@ -46,6 +46,7 @@ describe('start-up path', () => {
   // What `baas --help`, `status`, `branch list|create` load before doing their work.
   it.each([
     'cli/main.ts',
+    'cli/help-index.ts',
     'cli/stack.ts',
     'cli/branch.ts',
     'config/cache.ts',
