@@ -20,7 +20,10 @@ export function processIo(): Io {
     rows: process.stdout.rows || 24,
     env: process.env,
     cwd: process.cwd(),
-    stdin: process.stdin,
+    // Read on use: creating process.stdin (a pipe or TTY stream) costs start-up time most commands never need.
+    get stdin() {
+      return process.stdin;
+    },
   };
 }
 
