@@ -2,8 +2,11 @@
 // Branch creation time through the CLI (`node bin/baas.js branch create …`, wall clock) against
 // database size, for each copy method, plus pg_dump | pg_restore on Debian's Postgres 15 for the
 // same data. Needs root (loop mount), `npm run build`, the local images, and postgresql-15.
-// Prints figures and ratios; it is not a test. Usage: node bench/branch.mjs [--sizes 10,100,1024] [--runs 3]
-import { execFileSync, spawnSync } from 'node:child_process';
+// Also measures how long the parent refuses connections when a branch is made right after a bulk
+// write (--pause-mb, default 256), against the same copy without a checkpoint first.
+// Prints figures and ratios; it is not a test.
+// Usage: node bench/branch.mjs [--sizes 10,100,1024] [--runs 3] [--pause-mb 256] [--only pause]
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, existsSync, chownSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -19,6 +22,8 @@ const opt = (name, def) => {
 };
 const sizesMb = opt('sizes', '10,100,1024').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
+const pauseMb = Number(opt('pause-mb', '256'));
+const only = opt('only', '');
 const id = randomBytes(3).toString('hex');
 const work = `/tmp/baas-bench-branch-${id}`;
 const img = `${work}.img`;
@@ -100,6 +105,8 @@ async function main() {
   });
   baas('up', '--quiet');
   const admin = baas('branch', 'connstr', 'main', '--admin').trim();
+  const pause = await pauseAfterBulkWrite(admin);
+  if (only === 'pause') return printPause(pause);
 
   // Postgres 15 on the host, same filesystem, for pg_dump | pg_restore with matching tools.
   mkdirSync(pg15.dir);
@@ -180,6 +187,111 @@ async function main() {
   console.log(`clone ${Math.round(last.size / 1048576)} MB through the CLI: ${fmt(last.clone)} (target: under 0.5 s); ${(last.wal_log / last.clone).toFixed(0)}x faster than WAL_LOG (target: at least 50x)`);
   console.log(`CLI start-up (wall minus in-command) at ${Math.round(last.size / 1048576)} MB: ${fmt(last.clone - last.cloneIn)}: node, config, Docker lookup of the port, pg driver`);
   console.log(`in-command clone (checks, pause, copy, register) vs the bare SQL clone: ${fmt(last.cloneIn)} vs ${fmt(last.sqlClone)}; WAL_LOG in-command ${fmt(last.wal_logIn)} = ${(last.wal_logIn / last.cloneIn).toFixed(0)}x the in-command clone`);
+  printPause(pause);
+}
+
+/**
+ * The parent's pause right after a bulk write: write `pauseMb` MB into main (no checkpoint), then
+ * `baas branch create` while a client keeps connecting to main; the pause is what the command
+ * reports and the span during which that client was refused. Side by side, the same copy the way
+ * it was done before (bare SQL: disallow connections, CREATE DATABASE … STRATEGY FILE_COPY, allow),
+ * whose forced checkpoint then has the whole write to flush.
+ */
+async function pauseAfterBulkWrite(admin) {
+  const bulk = async () => {
+    await withPg(admin, async (c) => {
+      await c.query('create table if not exists pause_bulk (id bigint, pad text)');
+      await c.query('truncate pause_bulk');
+      await c.query('checkpoint');
+      // ~1 kB rows: pauseMb MB of heap written and left dirty.
+      await c.query(`insert into pause_bulk select g, repeat(md5(g::text), 29) from generate_series(1, ${pauseMb * 1000}) g`);
+    });
+  };
+  const dbUrl = (db) => admin.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
+  const mainDb = new URL(admin).pathname.slice(1);
+  /** Connects to main over and over; returns how long connections were refused (first to last refusal). */
+  const probe = () => {
+    let stop = false;
+    let first;
+    let last;
+    let attempts = 0;
+    const done = (async () => {
+      while (!stop) {
+        const t = performance.now();
+        const c = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 5000 });
+        c.on('error', () => {});
+        attempts++;
+        try {
+          await c.connect();
+          await c.end();
+        } catch (e) {
+          if (e.code === '55000' || /not currently accepting connections|does not allow connections/.test(e.message)) {
+            first ??= t;
+            last = performance.now();
+          }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return async () => {
+      stop = true;
+      await done;
+      return { refusedMs: first === undefined ? 0 : last - first, attempts };
+    };
+  };
+  const baasAsync = (...argv) =>
+    new Promise((resolve, reject) =>
+      execFile(process.execPath, [cli, ...argv], { cwd: work, encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`baas ${argv.join(' ')}: ${stderr}`)) : resolve(stdout))),
+    );
+  const n = Math.max(3, runs);
+  const withCheckpoint = [];
+  for (let i = 0; i < n; i++) {
+    await bulk();
+    const stopProbe = probe();
+    await new Promise((r) => setTimeout(r, 50));
+    const r = JSON.parse(await baasAsync('branch', 'create', `pause-${i}`, '--strategy', 'clone', '--json'));
+    const seen = await stopProbe();
+    baas('branch', 'delete', `pause-${i}`);
+    withCheckpoint.push({ reported: r.pause.pauseMs, refused: seen.refusedMs, statement: r.pause.statementMs });
+    process.stderr.write(`  pause after ${pauseMb} MB, baas branch create: reported ${fmt(r.pause.pauseMs / 1000)}, refused for ${fmt(seen.refusedMs / 1000)} (${seen.attempts} connection attempts)\n`);
+  }
+  const bare = [];
+  for (let i = 0; i < n; i++) {
+    await bulk();
+    const stopProbe = probe();
+    await new Promise((r) => setTimeout(r, 50));
+    await withPg(dbUrl('postgres'), async (c) => {
+      const t = performance.now();
+      await c.query(`alter database "${mainDb}" allow_connections false`);
+      try {
+        await c.query('select pg_terminate_backend(pid, 5000) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [mainDb]);
+        await c.query('set file_copy_method = clone');
+        await c.query(`create database pause_bare template "${mainDb}" strategy file_copy`);
+      } finally {
+        await c.query(`alter database "${mainDb}" allow_connections true`);
+      }
+      const ms = performance.now() - t;
+      const seen = await stopProbe();
+      await c.query('drop database pause_bare');
+      bare.push({ reported: ms, refused: seen.refusedMs });
+      process.stderr.write(`  pause after ${pauseMb} MB, same copy without a checkpoint first: ${fmt(ms / 1000)}, refused for ${fmt(seen.refusedMs / 1000)}\n`);
+    });
+  }
+  await withPg(admin, (c) => c.query('drop table pause_bulk'));
+  return { n, withCheckpoint, bare };
+}
+
+function printPause({ n, withCheckpoint, bare }) {
+  const med = (xs, k) => median(xs.map((x) => x[k]));
+  const worst = (xs, k) => Math.max(...xs.map((x) => x[k]));
+  const target = 200;
+  const seen = worst(withCheckpoint, 'refused');
+  const reported = worst(withCheckpoint, 'reported');
+  console.log(`\nParent paused by \`baas branch create\` (clone) right after a ${pauseMb} MB bulk write, ${n} rounds (median / worst):`);
+  console.log(`  reported by the command (pause.pauseMs): ${fmt(med(withCheckpoint, 'reported') / 1000)} / ${fmt(reported / 1000)}   target: under ${target} ms, ${reported < target ? 'met' : 'missed'}`);
+  console.log(`  refused connections seen by a client:     ${fmt(med(withCheckpoint, 'refused') / 1000)} / ${fmt(seen / 1000)}   target: under ${target} ms, ${seen < target ? 'met' : 'missed'}`);
+  console.log(`  of which CREATE DATABASE itself:          ${fmt(med(withCheckpoint, 'statement') / 1000)} / ${fmt(worst(withCheckpoint, 'statement') / 1000)}`);
+  console.log(`  the same copy without a checkpoint first: ${fmt(med(bare, 'reported') / 1000)} / ${fmt(worst(bare, 'reported') / 1000)} (refused ${fmt(med(bare, 'refused') / 1000)} / ${fmt(worst(bare, 'refused') / 1000)}) — how it was before`);
 }
 
 try {

@@ -14,7 +14,10 @@ export async function syncRegistry(deps: BranchDeps): Promise<RegistrySync> {
   try {
     const found = await main.query<{ t: string | null }>("select to_regclass('baas_platform.databases')::text as t");
     if (!found[0]?.t) return { registry: 'absent' };
-    const branches = (await deps.store.list()).filter((s) => s.meta.kind === 'branch' && !isTempDatabase(s.database));
+    const stored = await deps.store.list();
+    const branches = stored.filter((s) => s.meta.kind === 'branch' && !isTempDatabase(s.database));
+    // main's protection lives in its own metadata too (`branch protect main`); unprotected without it.
+    const mainProtected = stored.some((s) => s.database === deps.mainDatabase && s.meta.kind === 'main' && s.meta.protected);
     await main.query('begin');
     try {
       await main.query('delete from baas_platform.databases where parent is not null and not (name = any($1::text[]))', [branches.map((b) => b.database)]);
@@ -26,6 +29,11 @@ export async function syncRegistry(deps: BranchDeps): Promise<RegistrySync> {
           [b.database, databaseFor(b.meta.parent ?? 'main', deps.mainDatabase), b.meta.createdAt, b.meta.creator, b.meta.expiresAt, b.meta.protected],
         );
       }
+      await main.query(
+        `insert into baas_platform.databases (name, parent, protected) values ($1, null, $2)
+         on conflict (name) do update set protected = excluded.protected`,
+        [deps.mainDatabase, mainProtected],
+      );
       await main.query('commit');
     } catch (e) {
       await main.query('rollback').catch(() => {});

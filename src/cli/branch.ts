@@ -141,7 +141,7 @@ Exit codes: 2 bad name or unknown parent, 5 name exists / parent busy with --no-
         if (r.choice.fallback) io.stdout(`  cost     ${r.choice.fallback}\n`);
         io.stdout(`  parent   ${r.parent} (${r.parentDatabase}), ${bytes(r.sizeBytes)}, ${r.disruption.sessions.length} session(s) connected\n`);
         if (r.disruption.mode === 'pause') {
-          io.stdout(`  pause    the parent refuses new connections during the copy${r.disruption.sessions.length ? ` and these sessions are ended` : ''}${r.choice.fullCopy ? ' (for as long as the full copy takes)' : ' (milliseconds with a clone)'}\n`);
+          io.stdout(`  pause    the parent refuses new connections during the copy${r.disruption.sessions.length ? ` and these sessions are ended` : ''}${r.choice.fullCopy ? ' (for as long as the full copy takes)' : ' (a fraction of a second with a clone: baas checkpoints first)'}\n`);
         } else {
           io.stdout(`  pause    none: ${r.disruption.why}; ${r.disruption.sessions.length ? 'the copy would fail because of these sessions' : 'no session is connected, so the copy can run'}\n`);
         }

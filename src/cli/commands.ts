@@ -13,6 +13,7 @@ type Register = (program: Command, app: App) => void;
  */
 export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
   { commands: ['up', 'down', 'status', 'health', 'logs', 'connect', 'env', 'doctor', 'config'], load: async () => (await import('./stack.js')).registerStack },
+  { commands: ['data'], load: async () => (await import('./data.js')).registerData },
   { commands: ['images'], load: async () => (await import('./images.js')).registerImages },
   { commands: ['advise', 'cost', 'plan'], load: async () => (await import('./planners.js')).registerPlanners },
   { commands: ['migrate', 'rls', 'tenant'], load: async () => (await import('./db.js')).registerDb },

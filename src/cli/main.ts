@@ -18,11 +18,11 @@ export async function main(argv: string[], io: Io = processIo(), options: MainOp
     .version('0.1.0', '-V, --version')
     .option('-c, --config <file>', 'path to platform.config.yaml (default: ./platform.config.yaml, or built-in defaults)')
     .option('-v, --verbose', 'also write log lines to stderr')
-    .showHelpAfterError('(run with --help for usage and examples)')
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(s),
+      // commander's "(Did you mean …?)" moves into the hint: line.
+      outputError: (s, write) => write(s.replace(/\n\(Did you mean [^)]*\?\)/, '')),
     })
     .exitOverride();
   program.addHelpText(
@@ -39,8 +39,15 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
 8 timed out, 130 interrupted.`,
   );
   await registerCommands(program, app, argv);
+  // Which command commander was parsing when it refused the input, for the hint.
+  let refusedBy: Command = program;
+  const override = (cmd: Command) => (err: CommanderError): never => {
+    refusedBy = cmd;
+    throw err;
+  };
+  program.exitOverride(override(program));
   for (const cmd of allCommands(program)) {
-    cmd.exitOverride();
+    cmd.exitOverride(override(cmd));
     cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   }
 
@@ -48,7 +55,32 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (e) {
+    if (e instanceof CommanderError && e.exitCode !== 0 && !['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code)) {
+      io.stderr(`hint: ${usageHint(e, refusedBy)}\n`);
+    }
     return report(e, io, app);
+  }
+}
+
+/** The `hint:` line for input commander refused: where to look, and commander's own suggestion when it has one. */
+export function usageHint(e: CommanderError, cmd: Command): string {
+  const path: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) path.unshift(c.name());
+  const help = `baas ${[...path, '--help'].join(' ')}`;
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(e.message)?.[1];
+  switch (e.code) {
+    case 'commander.unknownCommand':
+      return suggestion ? `Did you mean ${suggestion}? \`${help}\` lists the commands.` : `\`${help}\` lists the commands, with examples.`;
+    case 'commander.unknownOption':
+      return suggestion ? `Did you mean ${suggestion}? \`${help}\` lists the options.` : `\`${help}\` lists the options of this command, with examples.`;
+    case 'commander.missingArgument':
+    case 'commander.optionMissingArgument':
+    case 'commander.missingMandatoryOptionValue':
+      return `Something required is missing: \`${help}\` shows the usage and examples.`;
+    case 'commander.excessArguments':
+      return `Too many arguments: \`${help}\` shows what this command takes.`;
+    default:
+      return `\`${help}\` shows the usage and examples.`;
   }
 }
 

@@ -156,12 +156,18 @@ A file whose first comment lines contain \`-- baas:no-transaction\` runs stateme
     .description('create the next numbered migration file from the template')
     .argument('<name>', 'what the migration does, e.g. add_notes')
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  $ baas migrate new "add notes table"     → db/migrations/0002_add_notes_table.sql')
+    .addHelpText('after', `
+Examples:
+  $ baas migrate new add_notes     → db/migrations/0001_add_notes.sql on a fresh project, then 0002_…
+App migrations are numbered on their own, after the highest file in migrations.dir: the platform's
+migrations (baas_platform) are tracked apart (SOURCE platform in \`baas migrate status\`) and always
+run first. The new file holds an example tenant table (named after the migration) and the
+enable_tenant_rls call: adapt it before \`baas migrate up\`.`)
     .action(async (name: string, opts: { json?: boolean }) => {
       const loaded = await app.config();
       const { newMigration } = await import('../migrate/new.js');
       const r = newMigration(path.resolve(loaded.dir, loaded.config.migrations.dir), name);
       if (opts.json) return io.stdout(json(r));
-      io.stdout(`Created ${path.relative(io.cwd, r.file) || r.file}\n`);
+      io.stdout(`Created ${path.relative(io.cwd, r.file) || r.file}: an example tenant table '${r.exampleTable}' with RLS; edit it, then \`baas migrate up\`.\n`);
     });
 }

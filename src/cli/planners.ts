@@ -59,17 +59,17 @@ interface AdviseFlags {
   dataModel?: string;
   dataGb?: string;
   filesGb?: string;
-  realtime?: boolean;
-  offline?: boolean;
-  vector?: boolean;
-  branching?: boolean;
-  scaleToZero?: boolean;
-  cache?: boolean;
-  cacheHa?: boolean;
-  containers?: boolean;
-  functions?: boolean;
-  edge?: boolean;
-  fileStorage?: boolean;
+  realtime?: boolean | string;
+  offline?: boolean | string;
+  vector?: boolean | string;
+  branching?: boolean | string;
+  scaleToZero?: boolean | string;
+  cache?: boolean | string;
+  cacheHa?: boolean | string;
+  containers?: boolean | string;
+  functions?: boolean | string;
+  edge?: boolean | string;
+  fileStorage?: boolean | string;
   api?: string;
   auth?: boolean;
   mau?: string;
@@ -85,8 +85,17 @@ interface AdviseFlags {
   ecosystem?: string;
   vmPrice?: string;
   top?: string;
+  explain?: string;
   json?: boolean;
   markdown?: boolean;
+}
+
+/** `--realtime` alone is `some`; `--realtime core` says the product rests on it. */
+async function levelOf(v: boolean | string | undefined, flag: string): Promise<string | undefined> {
+  if (v === undefined) return undefined;
+  if (v === true) return 'some';
+  const R = await import('../planners/requirements.js');
+  return choice(String(v), R.LEVELS, flag);
 }
 
 async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<string, unknown>> {
@@ -103,17 +112,17 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
     },
     data: { model: await choice(o.dataModel, R.DATA_MODELS, '--data-model'), size_gb: num(o.dataGb, '--data-gb'), files_gb: num(o.filesGb, '--files-gb') },
     features: {
-      realtime: o.realtime,
-      offline_sync: o.offline,
-      vector_search: o.vector,
-      branching: o.branching,
-      scale_to_zero: o.scaleToZero,
-      cache: o.cache,
-      cache_ha: o.cacheHa,
-      containers: o.containers,
-      functions: o.functions,
-      edge: o.edge,
-      file_storage: o.fileStorage,
+      realtime: await levelOf(o.realtime, '--realtime'),
+      offline_sync: await levelOf(o.offline, '--offline'),
+      vector_search: await levelOf(o.vector, '--vector'),
+      branching: await levelOf(o.branching, '--branching'),
+      scale_to_zero: await levelOf(o.scaleToZero, '--scale-to-zero'),
+      cache: await levelOf(o.cache, '--cache'),
+      cache_ha: await levelOf(o.cacheHa, '--cache-ha'),
+      containers: await levelOf(o.containers, '--containers'),
+      functions: await levelOf(o.functions, '--functions'),
+      edge: await levelOf(o.edge, '--edge'),
+      file_storage: await levelOf(o.fileStorage, '--file-storage'),
       api_style: await choice(o.api, R.API_STYLES, '--api'),
     },
     auth: {
@@ -174,24 +183,34 @@ async function askRequirements(io: Io): Promise<Record<string, unknown>> {
     const stage = await pickOne('Stage', R.STAGES, 'mvp');
     const team = await number('Team size', '1');
     const kind = await pickOne('Kind of app', R.APP_KINDS, 'web');
-    const frontend = await pickOne('Frontend', R.FRONTENDS, 'react');
+    // No default frontend: a web app to host is a part of the stack, so it is asked, not assumed.
+    const frontend = await pickOne('Frontend to host (none = nothing to host)', R.FRONTENDS, 'none');
     const model = await pickOne('Data model', R.DATA_MODELS, 'relational');
     const size = model === 'none' ? 0 : await number('Database size in GB', '1');
     const feats = (await ask('Features, comma-separated (realtime, offline_sync, vector_search, branching, scale_to_zero, cache, cache_ha, containers, functions, edge, file_storage)', '')).split(',').map((s) => s.trim()).filter(Boolean);
+    const features: Record<string, string> = {};
+    for (const f of feats) {
+      if (!(R.FEATURES as readonly string[]).includes(f)) {
+        io.stdout(`  "${f}" is not a feature advise knows; skipped\n`);
+        continue;
+      }
+      // core = the product rests on it (a multiplayer editor's realtime); some = a part of it.
+      features[f] = await pickOne(`How central is ${f.replace(/_/g, ' ')}`, ['some', 'core'] as const, 'some');
+    }
     const needed = !/^n/i.test(await ask('Do users sign in? (y/n)', 'y'));
     const mau = needed ? await number('Monthly active users', '1000') : 0;
     const sso = needed ? await yes('Enterprise SSO (SAML/OIDC)?') : false;
     const orgs = needed ? await yes('Organisations / teams of users?') : false;
     const self = await pickOne('Self-hosting', R.SELF_HOSTING, 'any');
     const budget = await ask('Monthly budget in USD (empty = none)', '');
-    const compliance = (await ask('Compliance, comma-separated (soc2, hipaa, gdpr)', '')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const compliance = (await ask('Compliance, comma-separated (soc2, iso27001, hipaa, gdpr)', '')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
     const lock = await pickOne('Lock-in tolerance', R.LOCK_IN, 'medium');
     return {
       stage,
       team_size: Math.max(1, Math.round(team)),
       app: { kind, frontend },
       data: { model, size_gb: size },
-      features: Object.fromEntries(feats.map((f) => [f, true])),
+      features,
       auth: { needed, mau, enterprise_sso: sso, organizations: orgs },
       constraints: { self_hosting: self, ...(budget ? { budget_monthly: Number(budget) } : {}), compliance, lock_in_tolerance: lock },
     };
@@ -213,17 +232,17 @@ function registerAdvise(program: Command, app: App): void {
     .option('--data-model <model>', 'relational | document | mixed | none')
     .option('--data-gb <gb>', 'database size in GB')
     .option('--files-gb <gb>', 'file storage in GB')
-    .option('--realtime', 'needs realtime updates to clients')
-    .option('--offline', 'needs offline sync on clients')
-    .option('--vector', 'needs vector search')
-    .option('--branching', 'needs database branches / preview environments')
-    .option('--scale-to-zero', 'variable load: prefer services that scale to zero')
-    .option('--cache', 'needs a cache (Redis)')
-    .option('--cache-ha', 'needs a highly available cache')
-    .option('--containers', 'runs containers')
-    .option('--functions', 'needs server functions')
-    .option('--edge', 'needs edge functions')
-    .option('--file-storage', 'needs file storage')
+    .option('--realtime [level]', 'needs realtime updates to clients (some, or core when the product rests on it)')
+    .option('--offline [level]', 'needs offline sync on clients (some, or core when the product rests on it)')
+    .option('--vector [level]', 'needs vector search (some, or core when the product rests on it)')
+    .option('--branching [level]', 'needs database branches / preview environments (some, or core when the product rests on it)')
+    .option('--scale-to-zero [level]', 'variable load: prefer services that scale to zero (some, or core when the product rests on it)')
+    .option('--cache [level]', 'needs a cache (Redis) (some, or core when the product rests on it)')
+    .option('--cache-ha [level]', 'needs a highly available cache (some, or core when the product rests on it)')
+    .option('--containers [level]', 'runs containers (some, or core when the product rests on it)')
+    .option('--functions [level]', 'needs server functions (some, or core when the product rests on it)')
+    .option('--edge [level]', 'needs edge functions (some, or core when the product rests on it)')
+    .option('--file-storage [level]', 'needs file storage (some, or core when the product rests on it)')
     .option('--api <style>', 'rest | graphql | rpc | sql | any')
     .option('--no-auth', 'the app has no user sign-in')
     .option('--mau <n>', 'monthly active users')
@@ -233,24 +252,32 @@ function registerAdvise(program: Command, app: App): void {
     .option('--egress <gb>', 'egress GB per month')
     .option('--self-host <mode>', 'required | preferred | any | no')
     .option('--budget <usd>', 'monthly budget in USD (a hard limit)')
-    .option('--compliance <list>', 'comma-separated: soc2,hipaa,gdpr (hard constraints)')
+    .option('--compliance <list>', 'comma-separated: soc2,iso27001,hipaa,gdpr (hard constraints; an unknown vendor fact is a warning)')
     .option('--regions <list>', 'comma-separated regions, e.g. eu,us')
     .option('--lock-in <level>', 'lock-in tolerance: low | medium | high')
     .option('--ecosystem <list>', 'comma-separated, e.g. google,cloudflare,typescript')
-    .option('--vm-price <usd>', 'price of one self-hosted server per month (default: the catalog assumption, $40)')
+    .option('--vm-price <usd>', 'price of one self-hosted server per month (default: sized to the workload, $5-$160, a labelled assumption)')
     .option('--top <n>', 'how many stacks to show', '5')
+    .option('--explain <rank>', "one stack's full breakdown: breaches, warnings, every criterion with its weight and points, cost lines")
     .option('--json', 'machine-readable output')
     .option('--markdown', 'a Markdown report')
     .addHelpText(
       'after',
       `
-Hard constraints (self-hosting, compliance, budget, required capabilities) are never broken by
-the first pick; when nothing meets them all, advise says which ones conflict and shows the closest.
-Without --file or flags, in a terminal, advise asks a few questions.
+Stacks are ranked by least breach, then score: a compliance or self-hosting breach is worse than
+a missing required capability, which is worse than any budget overrun (the smaller overrun
+first). The first pick never breaks a hard constraint while a stack exists that breaks none; when
+nothing meets them all, advise says which ones conflict and by how much each pick breaks them.
+A compliance fact no vendor page confirms is shown as unconfirmed (a warning), never as a pass.
+Capabilities take a level: --realtime (some) or --realtime core (the product rests on it).
+Nothing is assumed silently: every default is listed under "Assumptions" (no frontend given =
+no web hosting added). Without --file or flags, in a terminal, advise asks a few questions.
+Weights: templates/catalog/advisor-weights.yaml.
 
 Examples:
-  $ baas advise --stage mvp --team 1 --frontend nextjs --realtime --mau 2000 --budget 50
+  $ baas advise --stage mvp --team 1 --frontend nextjs --realtime core --mau 2000 --budget 50
   $ baas advise --file requirements.yaml --markdown > advice.md
+  $ baas advise --file requirements.yaml --explain 2
   $ baas advise --stage scale --team 25 --self-host required --compliance hipaa --cache-ha --json`,
     )
     .action(async (o: AdviseFlags, cmd: Command) => {
@@ -268,7 +295,18 @@ Examples:
       }
       const requirements = R.resolveRequirements(fromFile, flags);
       const top = num(o.top, '--top', { int: true }) ?? 5;
-      const advice = advise(loadCatalog(), requirements, { top: Math.max(1, top) });
+      const explain = num(o.explain, '--explain', { int: true });
+      if (explain === 0) throw new UserError('--explain needs a rank of 1 or more.', { hint: 'Example: --explain 1 (the first pick).' });
+      const advice = advise(loadCatalog(), requirements, { top: Math.max(1, top), ...(explain !== undefined ? { explain } : {}) });
+      if (explain !== undefined) {
+        const stack = advice.stacks.find((s) => s.rank === explain);
+        if (!stack) {
+          throw new UserError(`--explain ${explain}: only ${advice.considered} stacks were ranked.`, { hint: `Give a rank from 1 to ${advice.considered}.` });
+        }
+        out(app.io, Boolean(o.json), { requirements: advice.requirements, assumptions: advice.assumptions, considered: advice.considered, stack }, () => render.explainText(advice, stack));
+        return;
+      }
+      for (const s of advice.stacks) delete s.cost.members;
       if (o.markdown && !o.json) app.io.stdout(render.adviceMarkdown(advice));
       else out(app.io, Boolean(o.json), advice, () => render.adviceText(advice));
     });
@@ -339,7 +377,7 @@ Examples:
       if (o.sources) {
         const recs = priceRecords(catalog);
         out(app.io, json, recs, () =>
-          table(['Platform', 'Price', 'USD', 'Source', 'As of'], recs.map((r) => [r.platform, r.what, String(r.usd), r.source, `${r.as_of}${r.date_kind === 'retrieved' ? ' (retrieved)' : ''}`])),
+          table(['Platform', 'Price', 'USD', 'Source', 'As of'], recs.map((r) => [r.platform, r.what, String(r.usd), r.source, `${r.as_of}${r.date_kind !== 'published' ? ` (${r.date_kind})` : ''}`])),
         );
         return;
       }

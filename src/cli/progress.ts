@@ -10,6 +10,7 @@ const SYMBOL: Record<string, string> = {
   healthy: '✔',
   failed: '✖',
   unchanged: '✔',
+  ready: '✔',
   remove: '−',
 };
 
@@ -47,7 +48,7 @@ export function createProgress(io: Io, mode: 'tty' | 'plain' | 'json' | 'none'):
   timer.unref();
   return {
     event(e) {
-      const final = e.phase === 'healthy' || e.phase === 'failed' || e.phase === 'remove';
+      const final = e.phase === 'healthy' || e.phase === 'failed' || e.phase === 'remove' || e.phase === 'ready';
       rows.set(e.service, { phase: e.phase === 'unchanged' ? 'waiting' : e.phase, since: e.elapsedMs, ...(e.detail && e.phase !== 'healthy' ? { detail: e.detail } : {}), final });
       draw();
     },

@@ -27,14 +27,22 @@ In a migration: select baas_platform.enable_tenant_rls('public.notes', 'org_id',
     .argument('<table>', 'table or schema.table; quote odd names: \'"Weird Name"\'')
     .option('--column <column>', 'the tenant column (uuid)', 'org_id')
     .option('--mode <mode>', 'enforce (isolate) or audit (RLS on, permissive policies: nothing changes yet)', 'enforce')
-    .addHelpText('after', "\nExamples:\n  $ baas rls enable notes\n  $ baas rls enable billing.invoices --column tenant_id --mode audit")
-    .action(async (input: string, opts: DbOpts & { column: string; mode: string; schema?: string[] }) => {
+    .option('--grant', 'also give the application role (services.postgres.user) USAGE on the schema and SELECT/INSERT/UPDATE/DELETE on the table')
+    .addHelpText('after', "\nExamples:\n  $ baas rls enable notes\n  $ baas rls enable billing.invoices --column tenant_id --mode audit\n  $ baas rls enable billing.invoices --grant      outside public, the app role needs the grants too")
+    .action(async (input: string, opts: DbOpts & { column: string; mode: string; schema?: string[]; grant?: boolean }) => {
       if (!(MODES as readonly string[]).includes(opts.mode)) throw new UserError(`--mode must be audit or enforce, not '${opts.mode}'.`, { hint: 'Start with --mode audit during a roll-out, then enforce.' });
       const schemas = await schemasOf(opts);
+      const role = (await app.config()).config.services.postgres.user;
       const { resolveTable, enableTenantRls } = await import('../rls/catalog.js');
-      const msg = await withAdmin(app, opts, async (c) => enableTenantRls(c, await resolveTable(c, input, schemas), opts.column, opts.mode as 'audit' | 'enforce'));
-      if (opts.json) return io.stdout(json({ result: msg }));
-      io.stdout(`${msg}\n`);
+      const { grantAppAccess } = await import('../rls/access.js');
+      const r = await withAdmin(app, opts, async (c) => {
+        const t = await resolveTable(c, input, schemas);
+        const result = await enableTenantRls(c, t, opts.column, opts.mode as 'audit' | 'enforce');
+        return { result, grants: opts.grant ? await grantAppAccess(c, t, role) : [] };
+      });
+      if (opts.json) return io.stdout(json(r));
+      io.stdout(`${r.result}\n`);
+      for (const g of r.grants) io.stdout(`${g}\n`);
     });
 
   withDb(rls.command('disable'))
@@ -70,7 +78,7 @@ In a migration: select baas_platform.enable_tenant_rls('public.notes', 'org_id',
       const { rlsStatus } = await import('../rls/check.js');
       const rows = await withAdmin(app, opts, (c) => rlsStatus(c, schemas));
       if (opts.json) return io.stdout(json({ schemas, tables: rows }));
-      if (rows.length === 0) return io.stdout(`No tables in schema(s) ${schemas.join(', ')}.\n`);
+      if (rows.length === 0) return io.stdout(`No tables in schema(s) ${schemas.join(', ')}, and no table with RLS elsewhere.\n`);
       io.stdout(table(['TABLE', 'MODE', 'TENANT COLUMN', 'FORCED', 'POLICIES', 'INDEXED', 'NOTE'], rows.map((r) => [r.table, r.mode, r.tenantColumn ?? '-', r.forced ? 'yes' : 'no', r.policies, r.indexed ? 'yes' : 'no', r.note])));
     });
 
@@ -102,11 +110,18 @@ Exit code 6 on any gap (a table with no tenant column needs \`baas rls exempt\`)
         if (r.gaps.length) {
           io.stdout('\nGaps:\n');
           for (const g of r.gaps) io.stdout(`  ${g.table ?? '(database)'}: ${g.problem}\n`);
+          if (r.grants.length) {
+            io.stdout(`\nThe application role ${r.appRole} lacks access; as the admin, run:\n${r.grants.map((g) => `  ${g}\n`).join('')}(or \`baas rls enable <table> --grant\` per table), then \`baas rls check\` again.\n`);
+          }
         } else io.stdout(`\n${r.tables.length} table(s) checked as role ${r.appRole}${r.probed ? ' with a live probe' : ''}: isolation holds.\n`);
       }
       if (!r.ok) {
         const tables = [...new Set(r.gaps.map((g) => g.table ?? '(database)'))];
-        throw new UnhealthyError(`Tenant isolation has ${r.gaps.length} gap(s) in: ${tables.join(', ')}.`, { hint: 'Fix each gap listed above (`baas rls enable <table>` or `baas rls exempt <table> --reason ...`), then run `baas rls check` again.' });
+        throw new UnhealthyError(`Tenant isolation has ${r.gaps.length} gap(s) in: ${tables.join(', ')}.`, {
+          hint: r.grants.length
+            ? `Give the application role access first (${r.grants.join(' ')}), then run \`baas rls check\` again.`
+            : 'Fix each gap listed above (`baas rls enable <table>` or `baas rls exempt <table> --reason ...`), then run `baas rls check` again.',
+        });
       }
     });
 }

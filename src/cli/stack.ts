@@ -12,7 +12,7 @@ async function deps(app: App) {
   return { runtime: await app.runtime(), logger: await app.logger(), env: app.io.env };
 }
 
-const parseTimeout = (v: string): number => {
+export const parseTimeout = (v: string): number => {
   const n = parseDuration(v, { defaultUnit: 's', units: ['s', 'm'] });
   if (n === undefined || n <= 0) throw new UserError(`--timeout must be a number of seconds, not '${v}'.`, { hint: 'For example --timeout 120.' });
   return n;
@@ -28,13 +28,17 @@ export function registerStack(program: Command, app: App): void {
     .option('--json', 'print the result as JSON (progress as NDJSON on stderr)')
     .option('--timeout <seconds>', 'how long each service may take to become healthy', '90')
     .option('--quiet', 'no progress output')
+    .option('--force', "start EMPTY where the configuration moved a service's data location (the old data is kept, not copied)")
     .addHelpText('after', `
 Examples:
   $ baas up                  whole stack: Postgres, Redis master + replicas + sentinels, MongoDB
   $ baas up redis            only Redis and its sentinels
   $ baas up --json | jq .services
-Running it again changes nothing unless the configuration changed (then only what changed is recreated).`)
-    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean }) => {
+Running it again changes nothing unless the configuration changed (then only what changed is recreated).
+Every port, limit and data location is checked before anything is created; all port conflicts
+are listed at once (exit 5). A changed services.<svc>.data is refused while the old place holds
+data: move it with \`baas data move <svc> <path>\`, or add --force to start empty.`)
+    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean; force?: boolean }) => {
       const timeoutMs = parseTimeout(opts.timeout);
       const loaded = await app.config();
       const { up } = await import('../stack/up.js');
@@ -45,6 +49,7 @@ Running it again changes nothing unless the configuration changed (then only wha
         const result = await up(d, loaded, await app.stateDir(), {
           services,
           timeoutMs,
+          force: Boolean(opts.force),
           onEvent: (e) => progress.event(e),
           buildImages: async () => {
             const { buildLocalImages } = await import('../images/build.js');
@@ -75,25 +80,33 @@ Running it again changes nothing unless the configuration changed (then only wha
 
   program
     .command('down')
-    .description('stop and remove the stack; data volumes are kept unless --volumes')
-    .option('--volumes', 'also delete the data volumes (irreversible)')
+    .description('stop and remove the stack; its data is kept unless --volumes')
+    .option('--volumes', "also delete the data: named volumes, and what the services wrote into bind-mounted data directories (irreversible)")
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Examples:
   $ baas down                keep the data for the next \`baas up\`
-  $ baas down --volumes      remove everything baas created for this project`)
+  $ baas down --volumes      remove everything baas created for this project, data included
+With a host path as services.<svc>.data, --volumes deletes only what the service wrote there
+(Postgres: pgdata/; Redis: redis-N/; MongoDB: the mongod files) and keeps the directory itself.`)
     .action(async (opts: JsonOpt & { volumes?: boolean }) => {
       const loaded = await app.config();
       const { down } = await import('../stack/down.js');
       const r = await down(await deps(app), loaded, { volumes: Boolean(opts.volumes) });
       if (opts.json) return io.stdout(json(r));
+      const keptData = (): void => {
+        for (const k of r.keptData) io.stdout(`Kept ${k.path}: ${k.why}.\n`);
+      };
       if (r.nothingToDo) {
         io.stdout(`Nothing to do: no stack named '${r.project}' is running.${r.keptVolumes.length ? ` (${r.keptVolumes.length} data volume(s) kept; \`baas down --volumes\` removes them.)` : ''}\n`);
+        keptData();
         return;
       }
       io.stdout(`Removed ${r.containers.length} container(s) and ${r.networks.length} network(s) of '${r.project}'.\n`);
       if (r.volumes.length) io.stdout(`Deleted ${r.volumes.length} data volume(s): ${r.volumes.join(', ')}.\n`);
+      if (r.removedData.length) io.stdout(`Deleted the data in ${r.removedData.join(', ')} (the directories that held it are kept).\n`);
       if (r.keptVolumes.length) io.stdout(`Kept ${r.keptVolumes.length} data volume(s); \`baas down --volumes\` deletes them.\n`);
+      keptData();
     });
 
   program

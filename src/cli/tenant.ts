@@ -22,6 +22,7 @@ export function registerTenant(program: Command, app: App): void {
 Examples:
   $ baas tenant create acme --name "Acme Corp"
   $ baas tenant list
+  $ baas tenant member add acme user-42 --role admin
   $ baas tenant delete acme`);
   const withDb = (cmd: Command): Command => cmd.option('--database-url <url>', DATABASE_URL_HELP).option('--json', 'print as JSON');
 
@@ -86,5 +87,68 @@ Examples:
       }
       if (opts.json) return io.stdout(json({ ...t, ...(mongo ? { mongo } : {}) }));
       io.stdout(`Deleted tenant ${t.slug} (${t.id})${mongo ? ` and MongoDB database ${mongo.database}` : ''}.\n`);
+    });
+
+  const member = tenant
+    .command('member')
+    .description("who belongs to a tenant, with which role (rows in baas_platform.members)")
+    .addHelpText('after', `
+Examples:
+  $ baas tenant member add acme user-42 --role owner
+  $ baas tenant member list acme
+  $ baas tenant member remove acme user-42
+Roles: owner, admin, member, viewer. The user id is whatever your app knows the user by; the
+app makes a member's organisation active with baas_platform.activate_user_org(user_id).`);
+
+  withDb(member.command('add'))
+    .description('add a user to a tenant with a role (an existing member gets the new role)')
+    .argument('<slug>', 'the tenant')
+    .argument('<user-id>', "your app's id for the user, e.g. user-42 or an email")
+    .option('--role <role>', 'owner, admin, member or viewer', 'member')
+    .addHelpText('after', '\nExamples:\n  $ baas tenant member add acme user-42\n  $ baas tenant member add acme ana@example.com --role admin --json')
+    .action(async (slug: string, userId: string, opts: DbOpts & { role: string }) => {
+      const { addMember, validateRole, validateUserId } = await import('../tenant/members.js');
+      const { validateSlug } = await import('../tenant/tenants.js');
+      validateSlug(slug);
+      validateUserId(userId);
+      validateRole(opts.role);
+      const m = await withAdmin(app, opts, (c) => addMember(c, { slug, userId, role: opts.role }));
+      if (opts.json) return io.stdout(json(m));
+      io.stdout(
+        m.previousRole === null
+          ? `Added ${m.userId} to ${m.tenant} as ${m.role}.\n`
+          : m.previousRole === m.role
+            ? `${m.userId} was already a member of ${m.tenant} as ${m.role}.\n`
+            : `${m.userId} is now ${m.role} of ${m.tenant} (was ${m.previousRole}).\n`,
+      );
+    });
+
+  withDb(member.command('remove'))
+    .description('remove a user from a tenant')
+    .argument('<slug>', 'the tenant')
+    .argument('<user-id>', 'the member to remove')
+    .addHelpText('after', '\nExamples:\n  $ baas tenant member remove acme user-42')
+    .action(async (slug: string, userId: string, opts: DbOpts) => {
+      const { removeMember, validateUserId } = await import('../tenant/members.js');
+      const { validateSlug } = await import('../tenant/tenants.js');
+      validateSlug(slug);
+      validateUserId(userId);
+      const m = await withAdmin(app, opts, (c) => removeMember(c, { slug, userId }));
+      if (opts.json) return io.stdout(json(m));
+      io.stdout(`Removed ${m.userId} (${m.role}) from ${m.tenant}.\n`);
+    });
+
+  withDb(member.command('list'))
+    .description("list a tenant's members and their roles")
+    .argument('<slug>', 'the tenant')
+    .addHelpText('after', "\nExamples:\n  $ baas tenant member list acme\n  $ baas tenant member list acme --json | jq -r '.[] | select(.role == \"owner\") | .userId'")
+    .action(async (slug: string, opts: DbOpts) => {
+      const { listMembers } = await import('../tenant/members.js');
+      const { validateSlug } = await import('../tenant/tenants.js');
+      validateSlug(slug);
+      const list = await withAdmin(app, opts, (c) => listMembers(c, slug));
+      if (opts.json) return io.stdout(json(list));
+      if (list.length === 0) return io.stdout(`${slug} has no members yet: \`baas tenant member add ${slug} <user-id> --role owner\`.\n`);
+      io.stdout(table(['USER', 'ROLE', 'SINCE'], list.map((m) => [m.userId, m.role, m.createdAt])));
     });
 }

@@ -31,13 +31,25 @@ export const CAPABILITIES = [
 ] as const;
 export type CapabilityName = (typeof CAPABILITIES)[number];
 
-const asOf = z
-  .string()
-  .regex(/^(\d{4}-\d{2}(-\d{2})?|commit [0-9a-f]{7,40})$/, 'must be a date (YYYY-MM or YYYY-MM-DD) or "commit <sha>"');
+/** A date, never a commit id: `baas cost --sources` shows it in its "As of" column. */
+const asOf = z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be a date (YYYY-MM or YYYY-MM-DD); put a commit id under `commit`');
 
 const source = z
-  .object({ title: z.string().min(1), as_of: asOf, date_kind: z.enum(['published', 'retrieved']).default('published') })
+  .object({
+    title: z.string().min(1),
+    as_of: asOf,
+    date_kind: z.enum(['published', 'retrieved']).default('published'),
+    /** The source repository commit the figures were read at, when the page itself shows no date. */
+    commit: z.string().regex(/^[0-9a-f]{7,40}$/).optional(),
+    url: z.string().url().optional(),
+  })
   .strict();
+export type Source = z.infer<typeof source>;
+
+/** How a source reads in outputs: its title, and the commit it was read at when there is one. */
+export function sourceLabel(s: Source): string {
+  return s.commit && !s.title.includes(s.commit) ? `${s.title} (commit ${s.commit})` : s.title;
+}
 
 const included = z.union([z.number().nonnegative(), z.literal('unlimited'), z.literal('unknown')]);
 export type Included = z.infer<typeof included>;
@@ -90,9 +102,35 @@ const plan = z
   .strict();
 export type Plan = z.infer<typeof plan>;
 
-const complianceEntry = z.object({ plan: z.string().optional(), note: z.string().optional() }).strict();
-export const COMPLIANCE = ['soc2', 'hipaa', 'gdpr'] as const;
+/**
+ * Compliance facts a requirement can name: SOC 2 (type II report), ISO 27001 certification, a
+ * HIPAA business associate agreement (BAA) and a GDPR data processing agreement (DPA).
+ */
+export const COMPLIANCE = ['soc2', 'iso27001', 'hipaa', 'gdpr'] as const;
 export type Compliance = (typeof COMPLIANCE)[number];
+export const COMPLIANCE_LABEL: Record<Compliance, string> = {
+  soc2: 'SOC 2 type II',
+  iso27001: 'ISO 27001',
+  hipaa: 'HIPAA BAA',
+  gdpr: 'GDPR DPA',
+};
+
+/**
+ * One compliance fact, from the vendor's own page: `yes`/`no` name their `source` (declared under
+ * the platform's sources, with its address and date); `unknown` means no vendor page said.
+ */
+const complianceFactSchema = z
+  .object({
+    status: z.enum(['yes', 'no', 'unknown']),
+    /** The cheapest plan it comes with; plans listed after it have it too. Left out: every plan. */
+    plan: z.string().optional(),
+    /** It costs extra on top of the plan (price not in the catalog unless given under addons). */
+    addon: z.string().optional(),
+    source: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type ComplianceFact = z.infer<typeof complianceFactSchema>;
 
 const platform = z
   .object({
@@ -108,13 +146,24 @@ const platform = z
       .strict(),
     notes: z.record(z.string(), z.string()).default({}),
     self_hosting: z
-      .object({ available: z.union([z.boolean(), z.literal('partial'), z.literal('only')]), licence: z.string(), note: z.string().optional() })
+      .object({
+        available: z.union([z.boolean(), z.literal('partial'), z.literal('only')]),
+        licence: z.string(),
+        note: z.string().optional(),
+        /** ASSUMPTION: memory the platform's own services take on a server, before your data. */
+        ram_gb: z.number().positive().optional(),
+      })
       .strict(),
     single_node: z.boolean().default(false),
+    /** What the platform is built around, not merely offers: credited when a requirement calls it `core`. */
+    designed_for: z.array(z.enum(CAPABILITIES)).default([]),
     /** Roles that only work together with the platform's own database (Nhost auth needs Nhost's Postgres). */
     bundled: z.array(z.enum(['auth', 'storage'])).default([]),
-    compliance: z.object(Object.fromEntries(COMPLIANCE.map((c) => [c, complianceEntry.optional()])) as Record<Compliance, z.ZodOptional<typeof complianceEntry>>).strict(),
-    regions: z.object({ confirmed: z.array(z.string()).optional(), note: z.string().optional() }).strict(),
+    compliance: z.object(Object.fromEntries(COMPLIANCE.map((c) => [c, complianceFactSchema.optional()])) as Record<Compliance, z.ZodOptional<typeof complianceFactSchema>>).strict(),
+    /** Data-residency regions the vendor names; `complete` = the list is the whole offer. */
+    regions: z
+      .object({ confirmed: z.array(z.string()).optional(), complete: z.boolean().default(false), source: z.string().optional(), note: z.string().optional() })
+      .strict(),
     lock_in: z.enum(['low', 'medium', 'high']),
     ecosystems: z.array(z.string()),
     sources: z.record(z.string(), source),
@@ -146,6 +195,14 @@ const platform = z
         }
       }
     });
+    for (const c of COMPLIANCE) {
+      const f = p.compliance[c];
+      if (!f) continue;
+      if (f.status !== 'unknown' && !f.source) ctx.addIssue({ code: 'custom', path: ['compliance', c, 'source'], message: `a ${f.status} needs the vendor page it comes from` });
+      if (f.source) needSource(f.source, ['compliance', c, 'source']);
+      if (f.plan && !p.plans.some((pl) => pl.id === f.plan)) ctx.addIssue({ code: 'custom', path: ['compliance', c, 'plan'], message: `no plan "${f.plan}" on ${p.id}` });
+    }
+    if (p.regions.source) needSource(p.regions.source, ['regions', 'source']);
     if (p.self_hosting.available !== 'only' && p.plans.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['plans'], message: 'a hosted platform needs at least one plan' });
     }
@@ -157,7 +214,20 @@ export const catalogSchema = z
     version: z.literal(1),
     assumptions: z
       .object({
-        self_hosted_vm: z.object({ label: z.string(), price: z.number().nonnegative(), per: z.string(), source: z.string(), as_of: asOf }).strict(),
+        self_hosted_vm: z
+          .object({
+            label: z.string(),
+            per: z.string(),
+            source: z.string(),
+            as_of: asOf,
+            /** Server sizes, smallest first: a self-hosted stack rents the smallest that fits. */
+            tiers: z.array(z.object({ id: z.string(), ram_gb: z.number().positive(), price: z.number().nonnegative(), label: z.string() }).strict()).min(1),
+            /** Memory the workload adds on top of the platforms' own: database cache and request load. */
+            sizing: z
+              .object({ db_cache_share: z.number().nonnegative(), db_cache_max_gb: z.number().nonnegative(), gb_per_10m_requests: z.number().nonnegative(), label: z.string() })
+              .strict(),
+          })
+          .strict(),
         month_hours: z.number().positive(),
         days_per_month: z.number().positive(),
       })
@@ -187,7 +257,33 @@ export function loadCatalog(url: URL = CATALOG_URL): Catalog {
 }
 
 export function parseCatalogText(text: string, file?: string): Catalog {
-  return parseYamlWith(catalogSchema, text, file);
+  return withCompliancePlans(parseYamlWith(catalogSchema, text, file));
+}
+
+/**
+ * One truth for compliance: a `yes` fact marks the plans that carry it (its `plan` and every
+ * plan listed after it, or all plans), and an `addon` becomes that plan's add-on line, so the
+ * cost engine prices exactly what the compliance facts say.
+ */
+function withCompliancePlans(catalog: Catalog): Catalog {
+  for (const p of catalog.platforms) {
+    for (const c of COMPLIANCE) {
+      const f = p.compliance[c];
+      if (f?.status !== 'yes') continue;
+      const from = f.plan ? p.plans.findIndex((pl) => pl.id === f.plan) : 0;
+      p.plans.forEach((pl, i) => {
+        if (i < from) return;
+        if (!pl.features.includes(c)) pl.features.push(c);
+        if (f.addon && !pl.addons[c] && f.source) pl.addons[c] = { label: f.addon, source: f.source };
+      });
+    }
+  }
+  return catalog;
+}
+
+/** A compliance fact of a platform; a fact the catalog does not list is unknown. */
+export function complianceFact(p: Platform, c: Compliance): ComplianceFact {
+  return p.compliance[c] ?? { status: 'unknown' };
 }
 
 /** Looks a platform up by id or name; an unknown one is a usage error with a "did you mean". */
@@ -223,11 +319,11 @@ export interface PriceRecord {
 export function priceRecords(catalog: Catalog): PriceRecord[] {
   const out: PriceRecord[] = [];
   const vm = catalog.assumptions.self_hosted_vm;
-  out.push({ platform: 'self-hosted', what: `server (${vm.per})`, usd: vm.price, source: vm.source, as_of: vm.as_of, date_kind: 'assumption' });
+  for (const t of vm.tiers) out.push({ platform: 'self-hosted', what: `${t.id} server, ${t.ram_gb} GB (${vm.per})`, usd: t.price, source: vm.source, as_of: vm.as_of, date_kind: 'assumption' });
   for (const p of catalog.platforms) {
     const rec = (what: string, usd: number | 'unknown', s: string): void => {
       const src = p.sources[s];
-      out.push({ platform: p.id, what, usd, source: src?.title ?? '', as_of: src?.as_of ?? '', date_kind: src?.date_kind ?? 'published' });
+      out.push({ platform: p.id, what, usd, source: src ? sourceLabel(src) : '', as_of: src?.as_of ?? '', date_kind: src?.date_kind ?? 'published' });
     };
     for (const [id, m] of Object.entries(p.meters)) {
       if (m.price !== undefined) rec(`meter ${id}`, m.price, m.source);

@@ -1,4 +1,4 @@
-import type { Catalog, Meter, Plan, Platform } from './catalog.js';
+import { sourceLabel, type Catalog, type Meter, type Plan, type Platform } from './catalog.js';
 import { scaleUsage, type Metric, type Usage } from './usage.js';
 
 /**
@@ -16,6 +16,13 @@ export interface CostOptions {
   features?: string[];
   /** Overrides the catalog's self-hosted server price assumption. */
   vmPrice?: number;
+  /**
+   * Which of `features` a platform's plans must carry. Default: all of them. advise gates only the
+   * compliance facts a vendor confirms; an unknown fact is a warning there, not a missing plan.
+   */
+  featureGate?: (platform: Platform, feature: string) => boolean;
+  /** Reuses platform costs across the stacks of one advise run (same usage, same options): key = platform and the roles billed to it. */
+  memo?: Map<string, PlatformCost>;
 }
 
 export interface CostLine {
@@ -108,14 +115,14 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
   const lines: CostLine[] = [];
   const src = (id: string): { source?: string; as_of?: string } => {
     const s = platform.sources[id];
-    return s ? { source: s.title, as_of: s.as_of } : {};
+    return s ? { source: sourceLabel(s), as_of: s.as_of } : {};
   };
   const reject = (reason: string): Evaluated => ({ plan, lines, knownTotal: 0, unknownCount: 0, rejectReason: reason });
 
   if (opts.commercial && plan.restrictions.includes('non_commercial')) return reject('non-commercial use only');
   if (opts.alwaysOn && plan.restrictions.includes('pauses_when_idle')) return reject('pauses idle projects');
   const addonFeatures: string[] = [];
-  for (const f of opts.features ?? []) {
+  for (const f of (opts.features ?? []).filter((x) => !opts.featureGate || opts.featureGate(platform, x))) {
     if (plan.features.includes(f)) {
       if (plan.addons[f]) addonFeatures.push(f);
       continue;
@@ -183,6 +190,17 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
       continue;
     }
     if (incl === 'unknown') {
+      // A paid plan does not include less than the plans listed before it: when the usage fits
+      // in what a lower plan includes, it fits here too (said in the line's assumption).
+      const lower = platform.plans.slice(0, platform.plans.indexOf(plan)).flatMap((pl) => {
+        const v = pl.included[id];
+        return typeof v === 'number' ? [{ plan: pl.name, v }] : [];
+      });
+      const floor = lower.reduce<{ plan: string; v: number } | undefined>((best, x) => (!best || x.v > best.v ? x : best), undefined);
+      if (floor && qty <= floor.v) {
+        lines.push({ ...base, included: floor.v, billable: 0, assumption: [base.assumption, `allowance on ${plan.name} not confirmed; assumed at least the ${floor.plan} plan's ${fmtQty(floor.v)}`].filter(Boolean).join('; ') });
+        continue;
+      }
       lines.push({ ...base, unknown: plan.overage ? `allowance on ${plan.name} not confirmed` : `whether ${plan.name} includes this is not confirmed` });
       continue;
     }
@@ -214,16 +232,43 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
   return { plan, lines, knownTotal, unknownCount: lines.filter((l) => l.unknown).length };
 }
 
-/** The vm price in force: an explicit override, else the catalog's labelled assumption. */
-export function vmPrice(catalog: Catalog, opts: CostOptions): number {
-  return opts.vmPrice ?? catalog.assumptions.self_hosted_vm.price;
+export interface ServerSize {
+  id: string;
+  ram_gb: number;
+  price: number;
+  label: string;
+  /** Memory the stack needs on each server: the platforms' own services plus the workload. */
+  needed_gb: number;
+}
+
+/**
+ * The smallest server tier that holds the self-hosted platforms and the workload (ASSUMPTION,
+ * from the catalog): a single binary for a tiny tool rents a small VPS, a stack of services
+ * with a large database a big one. `--vm-price` overrides the price, not the sizing.
+ */
+export function serverSize(catalog: Catalog, platforms: Platform[], usage: Usage, opts: CostOptions = {}): ServerSize {
+  const vm = catalog.assumptions.self_hosted_vm;
+  const sz = vm.sizing;
+  const own = platforms.reduce((s, p) => s + (p.self_hosting.ram_gb ?? 1), 0);
+  const work = Math.min(usage.db_gb * sz.db_cache_share, sz.db_cache_max_gb) + (usage.requests / 1e7) * sz.gb_per_10m_requests;
+  const needed = Math.round((own + work) * 100) / 100;
+  const last = vm.tiers[vm.tiers.length - 1] ?? { id: 'server', ram_gb: 1, price: 0, label: 'server' };
+  const tier = vm.tiers.find((t) => t.ram_gb >= needed) ?? last;
+  return { ...tier, price: opts.vmPrice ?? tier.price, needed_gb: needed };
+}
+
+/** The vm price in force for a given stack and usage: an explicit override, else the sized tier. */
+export function vmPrice(catalog: Catalog, opts: CostOptions, platforms: Platform[] = [], usage?: Usage): number {
+  if (opts.vmPrice !== undefined) return opts.vmPrice;
+  return usage ? serverSize(catalog, platforms, usage, opts).price : (catalog.assumptions.self_hosted_vm.tiers[0]?.price ?? 0);
 }
 
 export function selfHostedCost(catalog: Catalog, platforms: Platform[], usage: Usage, opts: CostOptions): PlatformCost {
   const vm = catalog.assumptions.self_hosted_vm;
-  const price = vmPrice(catalog, opts);
+  const size = serverSize(catalog, platforms, usage, opts);
   const servers = Math.max(1, usage.servers);
   const names = platforms.map((p) => p.name.replace(/ \(self-hosted\)$/, '')).join(' + ');
+  const fits = size.ram_gb >= size.needed_gb;
   return {
     platform: platforms.map((p) => p.id).join('+'),
     name: `${names} (self-hosted)`,
@@ -232,22 +277,24 @@ export function selfHostedCost(catalog: Catalog, platforms: Platform[], usage: U
     lines: [
       {
         component: 'servers',
-        label: 'servers you run',
+        label: `servers you run (${size.label})`,
         quantity: servers,
         unit: 'server-months',
         included: null,
         billable: servers,
-        price: `$${price}/server-month`,
-        monthly: servers * price,
+        price: `$${size.price}/server-month`,
+        monthly: servers * size.price,
         usageBased: true,
         source: opts.vmPrice === undefined ? vm.source : '--vm-price',
         as_of: vm.as_of,
-        assumption: opts.vmPrice === undefined ? vm.label : `server price $${price}/month given with --vm-price`,
+        assumption:
+          (opts.vmPrice === undefined ? `${vm.label} ` : `server price $${size.price}/month given with --vm-price; `) +
+          `Sized for ${size.needed_gb} GB of memory per server (${vm.sizing.label})${fits ? '' : `; more than the largest tier (${size.ram_gb} GB) holds`}.`,
       },
     ],
-    knownTotal: servers * price,
+    knownTotal: servers * size.price,
     hasUnknown: false,
-    notes: ['Licences are free; egress, backups, monitoring and your team\'s time are not included.'],
+    notes: ["Licences are free; egress, backups, monitoring and your team's time are not included."],
     rejected: [],
   };
 }
@@ -328,9 +375,6 @@ export interface StackCost {
 
 /** Splits the usage between the members by role, then costs each; self-hosted members share servers. */
 export function costStack(catalog: Catalog, members: StackMember[], usage: Usage, opts: CostOptions = {}): StackCost {
-  const routed = new Map<StackMember, Usage>();
-  const zero = Object.fromEntries(Object.keys(usage).map((k) => [k, 0])) as Usage;
-  for (const m of members) routed.set(m, { ...zero, seats: usage.seats, servers: usage.servers });
   const holder = (role: Role): StackMember | undefined => {
     for (const r of [role, ...FALLBACK[role]]) {
       const m = members.find((x) => x.roles.includes(r));
@@ -338,31 +382,42 @@ export function costStack(catalog: Catalog, members: StackMember[], usage: Usage
     }
     return members[0];
   };
-  for (const role of Object.keys(ROLE_METRICS) as Role[]) {
-    const m = holder(role);
-    if (!m) continue;
-    const u = routed.get(m);
-    if (!u) continue;
-    for (const k of ROLE_METRICS[role]) u[k] = usage[k];
-  }
-  // Every request reaches the host and, for per-call databases (Convex, Firestore, D1), the
-  // database; the database's own compute (Neon CU-hours, Supabase instances) runs as long as the app's.
-  for (const role of ['compute', 'database'] as Role[]) {
-    const m = holder(role);
-    const u = m ? routed.get(m) : undefined;
-    if (u) {
+  const holders = new Map<Role, StackMember | undefined>((Object.keys(ROLE_METRICS) as Role[]).map((role) => [role, holder(role)]));
+  // What a member is billed for follows from the roles that land on it: the routing signature
+  // (and the platform) decides its cost, which is what the memo keys on.
+  const landing = (m: StackMember): Role[] => (Object.keys(ROLE_METRICS) as Role[]).filter((role) => holders.get(role) === m);
+  const routedUsage = (m: StackMember, roles: Role[]): Usage => {
+    const u = Object.fromEntries(Object.keys(usage).map((k) => [k, 0])) as Usage;
+    u.seats = usage.seats;
+    u.servers = usage.servers;
+    for (const role of roles) for (const k of ROLE_METRICS[role]) u[k] = usage[k];
+    // Every request reaches the host and, for per-call databases (Convex, Firestore, D1), the
+    // database; the database's own compute (Neon CU-hours, Supabase instances) runs as long as the app's.
+    if (roles.includes('compute') || roles.includes('database')) {
       u.requests = usage.requests;
       u.compute_hours = usage.compute_hours;
     }
-  }
+    return u;
+  };
 
   const results: PlatformCost[] = [];
   const self = members.filter((m) => m.mode === 'self-hosted');
   for (const m of members) {
     if (m.mode === 'self-hosted') continue;
-    results.push(costPlatform(catalog, m.platform, routed.get(m) ?? zero, opts));
+    const roles = landing(m);
+    const key = opts.memo ? `${m.platform.id}|${roles.join(',')}` : '';
+    const hit = opts.memo?.get(key);
+    const c = hit ?? costPlatform(catalog, m.platform, routedUsage(m, roles), opts);
+    if (opts.memo && !hit) opts.memo.set(key, c);
+    results.push(c);
   }
-  if (self.length > 0) results.push(selfHostedCost(catalog, self.map((m) => m.platform), usage, opts));
+  if (self.length > 0) {
+    const key = opts.memo ? `self|${self.map((m) => m.platform.id).join(',')}` : '';
+    const hit = opts.memo?.get(key);
+    const c = hit ?? selfHostedCost(catalog, self.map((m) => m.platform), usage, opts);
+    if (opts.memo && !hit) opts.memo.set(key, c);
+    results.push(c);
+  }
   const warnings = results.flatMap((r) => {
     const w: string[] = [];
     if (r.noFit) w.push(r.noFit);

@@ -16,8 +16,8 @@ const pct = (n: number): string => `${Math.round(n * 100)}%`;
 function requirementLine(a: Advice): string {
   const r = a.requirements;
   const f = Object.entries(r.features)
-    .filter(([k, v]) => v === true && k !== 'api_style')
-    .map(([k]) => k.replace(/_/g, ' '));
+    .filter(([k, v]) => k !== 'api_style' && v !== 'none')
+    .map(([k, v]) => `${k.replace(/_/g, ' ')}${v === 'core' ? ' (core)' : ''}`);
   if (r.features.api_style !== 'any') f.push(`${r.features.api_style} API`);
   const c = r.constraints;
   const parts = [
@@ -34,63 +34,110 @@ function requirementLine(a: Advice): string {
   return parts.join('; ');
 }
 
+/** The constraints column: what a stack breaks, worst first, or what it leaves unconfirmed. */
+function constraintCell(s: RankedStack): string {
+  if (s.violations.length === 0) return s.warnings.length ? `ok, ${s.warnings.length} unconfirmed` : 'ok';
+  const order = { policy: 0, capability: 1, budget: 2 } as const;
+  const worst = [...s.violations].sort((a, b) => order[a.severity] - order[b.severity]);
+  const label = (v: (typeof worst)[number]): string => {
+    if (v.constraint === 'budget') return v.over?.usd != null ? `budget +${usd(v.over.usd)}${v.over.ratio !== null ? ` (+${pct(v.over.ratio)})` : ''}` : 'budget unconfirmed';
+    return v.constraint.replace(/^capability:/, '').replace(/^compliance:/, '').replace(/_/g, ' ');
+  };
+  return `breaks ${[...new Set(worst.map(label))].join(', ')}`;
+}
+
 function stackRow(s: RankedStack): (string | number)[] {
-  return [
-    s.rank,
-    s.name,
-    s.score.toFixed(1),
-    money(s.cost.monthly, s.cost.hasUnknown),
-    s.roles.database ?? '-',
-    s.roles.auth ?? '-',
-    s.roles.compute ?? '-',
-    s.violations.length === 0 ? 'ok' : `${s.violations.length} violation${s.violations.length === 1 ? '' : 's'}`,
-  ];
+  return [s.rank, s.name, s.score.toFixed(1), money(s.cost.monthly, s.cost.hasUnknown), s.roles.database ?? '-', s.roles.auth ?? '-', s.roles.compute ?? '-', constraintCell(s)];
 }
 
 function why(s: RankedStack): string[] {
   const out: string[] = [];
   for (const v of s.violations) out.push(`  ✗ ${v.text} [${v.requirement}]`);
+  for (const v of s.warnings) out.push(`  ? ${v.text} [${v.requirement}]`);
   for (const c of s.criteria) {
     for (const r of c.reasons) out.push(`  ${r.effect === 'pro' ? '+' : r.effect === 'con' ? '-' : '·'} ${r.text} [${r.requirement}]`);
   }
   return out;
 }
 
+const scoreLine = (s: RankedStack): string => s.criteria.filter((c) => c.weight > 0).map((c) => `${c.label} ${pct(c.score)} (x${c.weight})`).join(', ');
+const costLine = (s: RankedStack): string => s.cost.plans.map((p) => `${p.platform} ${p.plan ?? 'no plan fits'} ${money(p.monthly, p.hasUnknown)}`).join(', ');
+
 export function adviceText(a: Advice): string {
   const lines: string[] = [];
   lines.push(`Requirements: ${requirementLine(a)}`);
   lines.push(`Considered ${a.considered} stacks.`, '');
   if (!a.satisfiable) {
-    lines.push('No stack meets every hard constraint.');
+    lines.push('No stack meets every hard constraint; the stacks below are ranked by least breach.');
     for (const c of a.conflicts) lines.push(`  ! ${c.text}`);
-    lines.push('The closest stacks are shown; relax one of the constraints above to get a clean pick.', '');
+    lines.push('Relax one of the constraints above to get a clean pick.', '');
+  } else if (!a.confirmed) {
+    lines.push('No stack is confirmed to meet every hard constraint: the first picks break none, but no vendor page confirms:');
+    for (const c of a.conflicts) lines.push(`  ? ${c.text}`);
+    lines.push('Confirm the open facts with the vendors (see `?` lines below) before relying on the pick.', '');
   }
   lines.push(table(['#', 'Stack', 'Score', '$/month', 'Database', 'Auth', 'Compute', 'Constraints'], a.stacks.map(stackRow), { alignRight: [0, 2, 3] }).trimEnd());
   const top = a.stacks[0];
   if (top) {
     lines.push('', `Why #1 ${top.name}:`);
     lines.push(...why(top));
-    lines.push('', `Score: ${top.criteria.filter((c) => c.weight > 0).map((c) => `${c.label} ${pct(c.score)} (x${c.weight})`).join(', ')}`);
-    lines.push(`Cost: ${top.cost.plans.map((p) => `${p.platform} ${p.plan ?? 'no plan fits'} ${money(p.monthly, p.hasUnknown)}`).join(', ')} (run \`baas cost --stack ${top.key.replace(/\+/g, ',')}\` for the breakdown)`);
+    lines.push('', `Score: ${scoreLine(top)}`);
+    lines.push(`Cost: ${costLine(top)} (run \`baas cost --stack ${top.key.replace(/\+/g, ',')}\` for the breakdown)`);
     if (top.cost.warnings.length) {
       lines.push('Warnings:');
       for (const w of top.cost.warnings) lines.push(`  ! ${w}`);
     }
   }
   for (const s of a.stacks.slice(1)) {
-    const cons = s.violations.map((v) => v.text);
+    const cons = [...s.violations.map((v) => v.text), ...s.warnings.map((v) => v.text)];
     if (cons.length) lines.push(`#${s.rank} ${s.name}: ${cons.join('; ')}`);
   }
   lines.push('', 'Assumptions:');
   for (const x of a.assumptions) lines.push(`  · ${x}`);
+  lines.push('', `Run \`baas advise ... --explain <rank>\` for one stack's full score breakdown.`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `--explain <rank>`: one stack's breaches, warnings, every criterion with its weight and contribution, and its cost lines. */
+export function explainText(a: Advice, s: RankedStack): string {
+  const lines: string[] = [];
+  const weight = s.criteria.reduce((sum, c) => sum + c.weight, 0);
+  lines.push(`#${s.rank} of ${a.considered}: ${s.name} (${s.key}), score ${s.score.toFixed(1)}, ${money(s.cost.monthly, s.cost.hasUnknown)}/month`);
+  lines.push(`Requirements: ${requirementLine(a)}`, '');
+  lines.push(`Roles: ${Object.entries(s.roles).map(([role, id]) => `${role} ${id}${s.selfHosted.includes(id) ? ' (self-hosted)' : ''}`).join(', ')}`, '');
+  lines.push('Breaches (they rank a stack before its score: policy, then capability, then budget):');
+  if (s.violations.length === 0) lines.push('  none');
+  for (const v of s.violations) lines.push(`  ✗ [${v.severity}] ${v.text} [${v.requirement}]`);
+  lines.push('Unconfirmed (warnings, neither a pass nor a breach):');
+  if (s.warnings.length === 0) lines.push('  none');
+  for (const v of s.warnings) lines.push(`  ? ${v.text} [${v.requirement}]`);
+  lines.push('');
+  const rows = s.criteria
+    .filter((c) => c.weight > 0)
+    .map((c) => [c.label, String(c.weight), pct(c.score), weight ? ((c.weight * c.score * 100) / weight).toFixed(1) : '0']);
+  rows.push(['Total', String(weight), '', s.score.toFixed(1)]);
+  lines.push(table(['Criterion', 'Weight', 'Score', 'Points'], rows, { alignRight: [1, 2, 3] }).trimEnd(), '');
+  for (const c of s.criteria) {
+    if (c.reasons.length === 0) continue;
+    lines.push(`${c.label}:`);
+    for (const r of c.reasons) lines.push(`  ${r.effect === 'pro' ? '+' : r.effect === 'con' ? '-' : '·'} ${r.text} [${r.requirement}]`);
+  }
+  lines.push('');
+  if (s.cost.members) for (const m of s.cost.members) lines.push(platformCostText(m));
+  else lines.push(`Cost: ${costLine(s)}`);
+  if (s.cost.warnings.length) lines.push('Warnings:', ...s.cost.warnings.map((w) => `  ! ${w}`));
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
 export function adviceMarkdown(a: Advice): string {
   const lines: string[] = [];
   lines.push(`# Stack advice${a.requirements.name ? `: ${a.requirements.name}` : ''}`, '', `**Requirements:** ${requirementLine(a)}`, '');
   if (!a.satisfiable) {
-    lines.push('> **No stack meets every hard constraint.**');
+    lines.push('> **No stack meets every hard constraint; the stacks below are ranked by least breach.**');
+    for (const c of a.conflicts) lines.push(`> - ${c.text}`);
+    lines.push('');
+  } else if (!a.confirmed) {
+    lines.push('> **No stack is confirmed to meet every hard constraint: the first picks break none, but leave facts unconfirmed.**');
     for (const c of a.conflicts) lines.push(`> - ${c.text}`);
     lines.push('');
   }
@@ -102,7 +149,7 @@ export function adviceMarkdown(a: Advice): string {
     for (const c of s.criteria.filter((x) => x.weight > 0)) lines.push(`| ${c.label} | ${c.weight} | ${pct(c.score)} |`);
     lines.push('');
     for (const l of why(s)) lines.push(`- ${l.trim()}`);
-    lines.push(`- Cost: ${s.cost.plans.map((p) => `${p.platform} ${p.plan ?? 'no plan fits'} ${money(p.monthly, p.hasUnknown)}`).join(', ')}`);
+    lines.push(`- Cost: ${costLine(s)}`);
   }
   lines.push('', '## Assumptions', '', ...a.assumptions.map((x) => `- ${x}`));
   return `${lines.join('\n')}\n`;

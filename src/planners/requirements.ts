@@ -15,52 +15,57 @@ export const DATA_MODELS = ['relational', 'document', 'mixed', 'none'] as const;
 export const API_STYLES = ['rest', 'graphql', 'rpc', 'sql', 'any'] as const;
 export const SELF_HOSTING = ['required', 'preferred', 'any', 'no'] as const;
 export const LOCK_IN = ['low', 'medium', 'high'] as const;
-export const COMPLIANCE_NAMES = ['soc2', 'hipaa', 'gdpr'] as const;
+export const COMPLIANCE_NAMES = ['soc2', 'iso27001', 'hipaa', 'gdpr'] as const;
+/** How much of the product rests on a capability: `core` = it is the product, `some` = a part of it. */
+export const LEVELS = ['none', 'some', 'core'] as const;
+export type Level = (typeof LEVELS)[number];
+export const FEATURES = ['realtime', 'offline_sync', 'vector_search', 'branching', 'scale_to_zero', 'cache', 'cache_ha', 'containers', 'functions', 'edge', 'file_storage'] as const;
+export type Feature = (typeof FEATURES)[number];
 
 const count = z.number().finite().nonnegative();
+/** `true` reads as `some`, `false` as `none`: files written before levels existed keep their meaning. */
+const level = z
+  .union([z.boolean(), z.enum(LEVELS)])
+  .default('none')
+  .transform((v): Level => (v === true ? 'some' : v === false ? 'none' : v));
+
+const roleIds = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 export const requirementsSchema = z
   .object({
     name: z.string().optional(),
-    stage: z.enum(STAGES).default('mvp'),
-    team_size: z.number().int().min(1).max(100_000).default(1),
+    // Left out = not said: advise fills a default and lists it under "Assumptions".
+    stage: z.enum(STAGES).optional(),
+    team_size: z.number().int().min(1).max(100_000).optional(),
     app: z
       .object({
-        kind: z.enum(APP_KINDS).default('web'),
-        frontend: z.enum(FRONTENDS).default('react'),
+        kind: z.enum(APP_KINDS).optional(),
+        /** No frontend given = none to host; advise does not invent one. */
+        frontend: z.enum(FRONTENDS).optional(),
         commercial: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
     data: z
       .object({
-        model: z.enum(DATA_MODELS).default('relational'),
-        size_gb: count.max(1e7).default(1),
+        model: z.enum(DATA_MODELS).optional(),
+        size_gb: count.max(1e7).optional(),
         files_gb: count.max(1e8).default(0),
       })
       .strict()
       .prefault({}),
     features: z
       .object({
-        realtime: z.boolean().default(false),
-        offline_sync: z.boolean().default(false),
-        vector_search: z.boolean().default(false),
-        branching: z.boolean().default(false),
-        scale_to_zero: z.boolean().default(false),
-        cache: z.boolean().default(false),
-        cache_ha: z.boolean().default(false),
-        containers: z.boolean().default(false),
-        functions: z.boolean().default(false),
-        edge: z.boolean().default(false),
-        file_storage: z.boolean().default(false),
+        ...(Object.fromEntries(FEATURES.map((f) => [f, level])) as Record<Feature, typeof level>),
         api_style: z.enum(API_STYLES).default('any'),
       })
       .strict()
       .prefault({}),
     auth: z
       .object({
-        needed: z.boolean().default(true),
-        mau: count.max(1e10).default(1000),
+        /** Left out: sign-in is assumed only when MAU, SSO or organisations are given. */
+        needed: z.boolean().optional(),
+        mau: count.max(1e10).optional(),
         enterprise_sso: z.boolean().default(false),
         organizations: z.boolean().default(false),
       })
@@ -95,6 +100,25 @@ export const requirementsSchema = z
       .strict()
       .optional(),
     why: z.string().optional(),
+    /** Evaluation cases only: the public story the case was written from. Ignored by advise. */
+    source: z
+      .object({
+        url: z.string().url(),
+        title: z.string().min(1),
+        /** The date the page states, or `undated`. */
+        published: z.union([z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/), z.literal('undated')]),
+        kind: z.enum(['vendor-story', 'team-writeup', 'decision-record']),
+      })
+      .strict()
+      .optional(),
+    /** Evaluation cases only: what the team actually chose, per role (a list = any of them). */
+    chosen: z
+      .object({
+        stack: z.string().min(1),
+        roles: z.object({ database: roleIds.optional(), auth: roleIds.optional(), compute: roleIds.optional(), cache: roleIds.optional() }).strict(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -139,26 +163,76 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   return out;
 }
 
+type Stage = (typeof STAGES)[number];
+
+/** Requirements with every default filled in: what the planners work from. */
+export type ResolvedRequirements = Omit<Requirements, 'stage' | 'team_size' | 'app' | 'data' | 'auth'> & {
+  stage: Stage;
+  team_size: number;
+  app: { kind: (typeof APP_KINDS)[number]; frontend: (typeof FRONTENDS)[number] | 'unspecified'; commercial: boolean };
+  /** `unspecified`: a database is needed, but no data model is preferred (none is assumed). */
+  data: { model: (typeof DATA_MODELS)[number] | 'unspecified'; size_gb: number; files_gb: number };
+  auth: { needed: boolean; mau: number; enterprise_sso: boolean; organizations: boolean };
+};
+
+/**
+ * Fills what the requirements leave out, and says so: every default becomes a line under
+ * "Assumptions". Parts nobody asked for (a web frontend to host, user sign-in) are not added.
+ */
+export function fillDefaults(r: Requirements): { requirements: ResolvedRequirements; assumptions: string[] } {
+  const notes: string[] = [];
+  const stage = r.stage ?? 'mvp';
+  if (r.stage === undefined) notes.push('stage not given: mvp assumed (--stage)');
+  const team = r.team_size ?? 1;
+  if (r.team_size === undefined) notes.push('team size not given: one person assumed (--team)');
+  const kind = r.app.kind ?? 'web';
+  if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
+  const frontend = r.app.frontend ?? 'unspecified';
+  if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
+  const model = r.data.model ?? 'unspecified';
+  if (r.data.model === undefined) notes.push('data model not given: a database is included, with no model preferred (--data-model)');
+  const size = r.data.size_gb ?? (model === 'none' ? 0 : 1);
+  if (r.data.size_gb === undefined && model !== 'none') notes.push('database size not given: 1 GB assumed (--data-gb)');
+  const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
+  const needed = r.auth.needed ?? asked;
+  if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
+  const mau = r.auth.mau ?? (needed ? 1000 : 0);
+  if (needed && r.auth.mau === undefined) notes.push('monthly active users not given: 1,000 assumed (--mau)');
+  return {
+    requirements: {
+      ...r,
+      stage,
+      team_size: team,
+      app: { kind, frontend, commercial: r.app.commercial },
+      data: { model, size_gb: size, files_gb: r.data.files_gb },
+      auth: { needed, mau, enterprise_sso: r.auth.enterprise_sso, organizations: r.auth.organizations },
+    },
+    assumptions: notes,
+  };
+}
+
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);
 
-/** What the stack must host: a web frontend, server functions, edge code, containers. */
-export function needsHosting(r: Requirements): boolean {
+/** A web frontend the stack must host (not a mobile app, not one nobody mentioned). */
+export function needsHosting(r: ResolvedRequirements): boolean {
   return WEB_FRONTENDS.has(r.app.frontend);
 }
 
-export function needsCompute(r: Requirements): boolean {
-  return needsHosting(r) || r.features.functions || r.features.edge || r.features.containers || r.app.kind === 'api';
+export function needsCompute(r: ResolvedRequirements): boolean {
+  const f = r.features;
+  return needsHosting(r) || f.functions !== 'none' || f.edge !== 'none' || f.containers !== 'none' || r.app.kind === 'api';
 }
 
 /** Servers a self-hosted stack needs: one for an MVP, two for growth, three for HA at scale. */
-export function selfHostedServers(r: Requirements): number {
+export function selfHostedServers(r: ResolvedRequirements): number {
   const base = r.stage === 'mvp' ? 1 : r.stage === 'growth' ? 2 : 3;
-  return r.features.cache_ha ? Math.max(3, base) : base;
+  return r.features.cache_ha !== 'none' ? Math.max(3, base) : base;
 }
 
 /** The usage profile a set of requirements implies, with every assumption in words. */
-export function usageFromRequirements(r: Requirements): DerivedUsage {
+export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
   const notes: string[] = [];
+  const f = r.features;
   const mau = r.auth.needed ? r.auth.mau : 0;
   let requests = r.traffic.requests_per_month;
   if (requests === undefined) {
@@ -172,13 +246,14 @@ export function usageFromRequirements(r: Requirements): DerivedUsage {
   }
   let invocations = r.traffic.function_invocations;
   if (invocations === undefined) {
-    invocations = r.features.functions || r.features.edge || r.app.frontend === 'nextjs' ? requests : 0;
+    invocations = f.functions !== 'none' || f.edge !== 'none' || r.app.frontend === 'nextjs' ? requests : 0;
     if (invocations > 0) notes.push('function invocations = requests (server-rendered or function-backed)');
   }
-  const compute = r.features.scale_to_zero ? 180 : 730;
-  notes.push(r.features.scale_to_zero ? 'compute active 180 h/month (variable load, scales to zero)' : 'compute always on (730 h/month)');
+  const idle = f.scale_to_zero !== 'none';
+  const compute = idle ? 180 : 730;
+  notes.push(idle ? 'compute active 180 h/month (variable load, scales to zero)' : 'compute always on (730 h/month)');
   let realtime = 0;
-  if (r.features.realtime) {
+  if (f.realtime !== 'none') {
     realtime = r.traffic.realtime_messages ?? requests;
     if (r.traffic.realtime_messages === undefined) notes.push('realtime messages = requests');
   }

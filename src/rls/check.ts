@@ -1,4 +1,5 @@
 import type { Sql } from '../pg/sql.js';
+import { accessGaps, describeGap, grantStatements, type AccessGap } from './access.js';
 import { listTables, platformInstalled, type RlsMode, type TableInfo } from './catalog.js';
 import { probeTable, type ProbeCheck } from './probe.js';
 
@@ -31,6 +32,8 @@ export interface RlsCheckResult {
   probed: boolean;
   tables: TableReport[];
   gaps: Gap[];
+  /** GRANTs that give the application role the access it lacks on checked tables (empty when it has it). */
+  grants: string[];
 }
 
 const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
@@ -75,10 +78,14 @@ export async function checkRls(c: Sql, options: CheckOptions): Promise<RlsCheckR
   const canProbe = (options.probe ?? true) && installed && Boolean(r);
 
   const tables = await listTables(c, options.schemas);
+  const probeable = tables.filter((t) => !t.exemptReason && t.tenantColumn && t.tenantColumnType === 'uuid');
+  const access: AccessGap[] = r ? await accessGaps(c, probeable, options.appRole) : [];
   const reports: TableReport[] = [];
   for (const t of tables) {
     const checks: TableCheck[] = staticChecks(t, options.appRole);
-    if (canProbe && !t.exemptReason && t.tenantColumn && t.tenantColumnType === 'uuid') {
+    const noAccess = access.find((g) => g.oid === t.oid);
+    if (noAccess) checks.push({ check: 'app access', ok: false, detail: describeGap(noAccess, options.appRole) });
+    else if (canProbe && probeable.includes(t) && t.tenantColumn) {
       const probe = await probeTable(c, t, t.tenantColumn, options.appRole);
       if (probe.skipped) checks.push({ check: 'live probe', ok: false, detail: probe.skipped });
       checks.push(...probe.checks.map((p: ProbeCheck) => ({ check: `probe ${p.check}`, ok: p.ok, detail: p.detail })));
@@ -87,7 +94,7 @@ export async function checkRls(c: Sql, options: CheckOptions): Promise<RlsCheckR
     for (const x of checks.filter((k) => !k.ok)) gaps.push({ table: t.display, problem: `${x.check}: ${x.detail}` });
     reports.push({ table: t.display, schema: t.schema, name: t.name, mode: t.mode, tenantColumn: t.tenantColumn, exemptReason: t.exemptReason, checks, ok });
   }
-  return { ok: gaps.length === 0, appRole: options.appRole, schemas: options.schemas, probed: canProbe, tables: reports, gaps };
+  return { ok: gaps.length === 0, appRole: options.appRole, schemas: options.schemas, probed: canProbe, tables: reports, gaps, grants: grantStatements(access, options.appRole) };
 }
 
 export interface RlsStatusRow {
@@ -100,8 +107,21 @@ export interface RlsStatusRow {
   note: string;
 }
 
+/**
+ * Every table of the configured schemas, plus every table elsewhere that has RLS on, is
+ * registered for tenant RLS or is exempt (a `rls enable billing.invoices` must show up even when
+ * billing is not in migrations.schemas).
+ */
 export async function rlsStatus(c: Sql, schemas: string[]): Promise<RlsStatusRow[]> {
-  return (await listTables(c, schemas)).map((t) => ({
+  const platform = await platformInstalled(c);
+  const others = await c.query<{ schema: string }>(
+    `select distinct n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and c.relrowsecurity and n.nspname not in ('pg_catalog', 'information_schema', 'baas_platform')
+     ${platform ? 'union select schema_name from baas_platform.tenant_tables union select schema_name from baas_platform.rls_exemptions' : ''}`,
+  );
+  const extra = others.map((x) => x.schema).filter((x) => !schemas.includes(x));
+  const tables = (await listTables(c, [...schemas, ...extra])).filter((t) => schemas.includes(t.schema) || t.mode !== 'off');
+  return tables.map((t) => ({
     table: t.display,
     mode: t.mode,
     tenantColumn: t.tenantColumn,

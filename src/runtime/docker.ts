@@ -12,6 +12,7 @@ import type {
   ImageInfo,
   NetworkInfo,
   NetworkSpec,
+  OneOffSpec,
   VolumeInfo,
 } from './types.js';
 
@@ -136,9 +137,16 @@ export class DockerRuntime implements ContainerRuntime {
     return this.call('a version query', async () => {
       const [v, info] = await Promise.all([
         this.get<{ Version: string; ApiVersion: string; Os: string; Arch: string }>('/version'),
-        this.get<{ DockerRootDir?: string }>('/info'),
+        this.get<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number }>('/info'),
       ]);
-      return { version: v?.Version ?? '?', apiVersion: v?.ApiVersion ?? '?', os: `${v?.Os}/${v?.Arch}`, rootDir: info?.DockerRootDir ?? '' };
+      return {
+        version: v?.Version ?? '?',
+        apiVersion: v?.ApiVersion ?? '?',
+        os: `${v?.Os}/${v?.Arch}`,
+        rootDir: info?.DockerRootDir ?? '',
+        ...(info?.NCPU ? { cpus: info.NCPU } : {}),
+        ...(info?.MemTotal ? { memoryBytes: info.MemTotal } : {}),
+      };
     });
   }
 
@@ -413,6 +421,31 @@ export class DockerRuntime implements ContainerRuntime {
         stdout: Buffer.concat(outChunks).toString('utf8'),
         stderr: Buffer.concat(errChunks).toString('utf8'),
       };
+    });
+  }
+
+  async runOnce(spec: OneOffSpec): Promise<ExecResult> {
+    return this.call(`running ${spec.cmd[0]} in a helper container`, async () => {
+      const docker = await this.client();
+      const c = await docker.createContainer({
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Entrypoint: [],
+        User: '0',
+        Labels: spec.labels,
+        HostConfig: { Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })), NetworkMode: 'none' },
+      });
+      try {
+        await c.start();
+        const res = (await c.wait()) as { StatusCode?: number };
+        const [out, err] = await Promise.all([
+          c.logs({ stdout: true, stderr: false, follow: false }) as unknown as Promise<Buffer>,
+          c.logs({ stdout: false, stderr: true, follow: false }) as unknown as Promise<Buffer>,
+        ]);
+        return { exitCode: res.StatusCode ?? 1, stdout: demuxBuffer(out).toString('utf8'), stderr: demuxBuffer(err).toString('utf8') };
+      } finally {
+        await c.remove({ force: true }).catch(() => {});
+      }
     });
   }
 }

@@ -58,6 +58,14 @@ export interface ContainerInfo {
   mounts?: MountInfo[];
 }
 
+/** A short-lived container that runs one command to completion (no network), then is removed. */
+export interface OneOffSpec {
+  image: string;
+  cmd: string[];
+  mounts: MountSpec[];
+  labels: Record<string, string>;
+}
+
 export interface NetworkSpec {
   name: string;
   subnet: string;
@@ -94,6 +102,9 @@ export interface EngineInfo {
   apiVersion: string;
   os: string;
   rootDir: string;
+  /** CPUs and memory the engine can give containers (absent when the engine does not say). */
+  cpus?: number;
+  memoryBytes?: number;
 }
 
 export interface ContainerRuntime {
@@ -119,4 +130,6 @@ export interface ContainerRuntime {
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   logs(id: string, options: { tail?: number; follow?: boolean; since?: number }): Promise<Readable>;
   exec(id: string, cmd: string[], options?: { user?: string; env?: Record<string, string> }): Promise<ExecResult>;
+  /** Runs `spec` to completion as root without a network and removes the container; resolves with its exit code and output. */
+  runOnce(spec: OneOffSpec): Promise<ExecResult>;
 }

@@ -23,6 +23,11 @@ export function dataMount(ctx: StackContext, group: ServiceKind, service: string
   return { mount: { type: 'bind', source, target } };
 }
 
+/** The inverse of dataMount for a bind mount: the `services.<group>.data` value that puts a service's data at `source`. */
+export function configuredData(group: ServiceKind, source: string): string {
+  return group === 'redis' ? path.dirname(source) : source;
+}
+
 export function limits(ctx: StackContext, group: ServiceKind): { memoryBytes?: number; nanoCpus?: number } {
   const svc = ctx.config.services[group];
   return {

@@ -119,6 +119,8 @@ export const mongoDriver: EngineDriver = {
   group: 'mongo',
   ports: (config) => (config.services.mongo.enabled ? [{ service: 'mongo', configured: config.services.mongo.port, offset: 0, key: 'services.mongo.port' }] : []),
   defs: (ctx, port) => mongoDefs(ctx, port('mongo')),
+  // mongod writes straight into the mount; WiredTiger's own file says the directory is a data directory.
+  ownedData: (source) => ({ dir: source, everythingIf: 'WiredTiger' }),
   readiness(def, env) {
     const guarded = <T>(fn: () => Promise<T>): Promise<T> => checkingContainer(env, fn);
     return sequence<HealthReport>(def.name, [

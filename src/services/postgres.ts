@@ -233,6 +233,8 @@ export const postgresDriver: EngineDriver = {
   group: 'postgres',
   ports: (config) => (config.services.postgres.enabled ? [{ service: 'postgres', configured: config.services.postgres.port, offset: 0, key: 'services.postgres.port' }] : []),
   defs: (ctx, port) => postgresDefs(ctx, port('postgres')),
+  // The data directory and the one initdb fills before renaming it (see the start script).
+  ownedData: (source) => ({ dir: source, entries: [path.basename(PG_DATA_DIR), `${path.basename(PG_DATA_DIR)}.init`] }),
   readiness(def, env) {
     const { ctx } = env;
     const guarded = <T>(fn: () => Promise<T>): Promise<T> => checkingContainer(env, fn);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Redis as RedisClient } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
@@ -408,7 +409,8 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
   };
   if (sentinels.length > 0) {
     env['REDIS_SENTINELS'] = sentinels.join(',');
-    env['REDIS_NAT_MAP'] = JSON.stringify(Object.fromEntries(Object.entries(natMap(redis, host)).map(([k, v]) => [k, `${v.host}:${v.port}`])));
+    // Exactly what ioredis' `natMap` option takes: JSON.parse(REDIS_NAT_MAP) and pass it on.
+    env['REDIS_NAT_MAP'] = JSON.stringify(natMap(redis, host));
   }
   return {
     service: 'redis',
@@ -416,7 +418,7 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
     secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
     urlKey: 'REDIS_URL',
     notes: sentinels.length > 0
-      ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: map them with REDIS_NAT_MAP (ioredis natMap).', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
+      ? ['Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels use the same password.', 'From the host, sentinels answer with container addresses: pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap.', 'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.']
       : [],
   };
 }
@@ -430,6 +432,8 @@ export const redisDriver: EngineDriver = {
   group: 'redis',
   ports: (config) => redisPorts(config, nodeNames(config), config.services.redis.port, 'services.redis.port'),
   defs: (ctx, port, live) => redisNodeDefs(ctx, nodeNames(ctx.config).map(port), live.masterIp),
+  // Each node has its own subdirectory <data>/redis-N (see dataMount).
+  ownedData: (source) => ({ dir: path.dirname(source), entries: [path.basename(source)] }),
   readiness(def, env) {
     const { ctx, liveMasterIp } = env;
     return poll<HealthReport>(

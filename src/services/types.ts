@@ -75,6 +75,13 @@ export interface PortChoice {
   key: string;
 }
 
+/**
+ * What an engine writes into a bind-mounted data directory, so `baas down --volumes` deletes that
+ * and nothing else: the named entries of `dir`, or every entry of `dir` when `marker` is one of
+ * them (a directory the engine owns whole, recognised by a file only it writes).
+ */
+export type OwnedData = { dir: string; entries: string[] } | { dir: string; everythingIf: string };
+
 /** Connection settings of one config section, for applications (`baas env`, `baas connect`). */
 export interface ConnectionInfo {
   service: 'postgres' | 'redis' | 'mongo';
@@ -119,6 +126,8 @@ export interface EngineDriver {
   repair?(ctx: StackContext, def: ServiceDef): Promise<string[]>;
   /** A service that did not become ready is stopped, unless this says its server is fine. */
   keepRunningAfter?(error: unknown): string | undefined;
+  /** What it writes into a bind-mounted data directory whose host path is `source` (engines with data only). */
+  ownedData?(source: string): OwnedData;
   /** Connection settings of the engine's section; `defs` carry the ports actually published. */
   connection?(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo;
 }

@@ -76,6 +76,6 @@ export function validateServiceNames(config: Config, names: string[]): void {
     if (n === 'postgres' || n === 'redis' || n === 'mongo') {
       throw new UserError(`The service '${n}' is disabled in the configuration.`, { hint: `Set services.${n}.enabled: true in platform.config.yaml.` });
     }
-    throw new UserError(`Unknown service '${n}'.`, { hint: `Valid names: ${[...groups, ...containers].join(', ')}.` });
+    throw new UserError(`Unknown service '${n}'.`, { hint: `Valid names: ${[...new Set([...groups, ...containers])].join(', ')}.` });
   }
 }

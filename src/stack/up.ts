@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaasError, messageOf } from '../errors.js';
-import type { ContainerInfo } from '../runtime/types.js';
 import { driverFor } from '../services/drivers.js';
 import { currentMaster } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
-import { chooseSubnet, freePort, makeContext, portInUse, projectContainers, projectNetwork, type StackDeps } from './context.js';
+import { chooseSubnet, freePort, makeContext, projectContainers, projectNetwork, type StackDeps } from './context.js';
+import { preflight } from './preflight.js';
 import { desiredServices, resolvePorts, selectServices, validateServiceNames } from './desired.js';
 import { lastLogLines } from './health.js';
 import { gatewayOf } from '../model/addresses.js';
@@ -14,7 +14,7 @@ import { configHash, planReconcile, waves, type Action } from './reconcile.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { realClock, type Clock } from '../wait.js';
 
-export type UpPhase = 'plan' | 'pull' | 'build' | 'create' | 'recreate' | 'start' | 'unchanged' | 'waiting' | 'healthy' | 'failed' | 'remove';
+export type UpPhase = 'check' | 'ready' | 'plan' | 'pull' | 'build' | 'create' | 'recreate' | 'start' | 'unchanged' | 'waiting' | 'healthy' | 'failed' | 'remove';
 
 export interface UpEvent {
   service: string;
@@ -31,6 +31,8 @@ export interface UpOptions {
   clock?: Clock;
   /** Builds the local images when the config selects them and they are missing. */
   buildImages?: (refs: string[]) => Promise<void>;
+  /** Accept starting empty where the configuration moved a service's data location. */
+  force?: boolean;
 }
 
 export interface UpResult {
@@ -59,19 +61,21 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const log = logger.child({ project });
 
   validateServiceNames(loaded.config, options.services ?? []);
-  await runtime.ping();
+  emit('docker', 'check', 'connecting to the Docker engine');
+  const engine = await runtime.ping();
+  emit('docker', 'ready', `Docker ${engine.version}`);
   const { secrets, created: secretsCreated } = loadOrCreateSecrets(stateDir);
   if (secretsCreated) log.info({ stateDir }, 'generated new credentials');
 
+  emit('stack', 'plan', 'reading what exists');
   const existingNet = await projectNetwork(runtime, project);
   const subnet = await chooseSubnet(runtime, loaded, existingNet);
   const ctx = makeContext(loaded, subnet, secrets, deps.env);
   const actual = await projectContainers(runtime, project);
 
   // Ports recorded on any baas container (even stopped or restarting ones) are not free to hand out.
-  const allocated = new Set<number>(
-    (await runtime.listContainers({})).flatMap((c) => [Number(c.labels[LABEL.hostPort] ?? 0), ...c.ports.map((p) => p.host)]).filter((n) => n > 0),
-  );
+  const everyContainer = await runtime.listContainers({});
+  const allocated = new Set<number>(everyContainer.flatMap((c) => [Number(c.labels[LABEL.hostPort] ?? 0), ...c.ports.map((p) => p.host)]).filter((n) => n > 0));
   const autoPorts = new Map<string, number>();
   for (const [service, port] of resolvePorts(loaded.config, actual, () => 0)) {
     if (port === 0) {
@@ -91,12 +95,30 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0 });
   log.info({ plan: plan.map((a) => `${a.type}:${'def' in a ? a.def.name : a.container.name}`) }, 'reconcile plan');
 
+  // Every port, limit and data location is checked before anything is pulled, built or created.
+  emit('stack', 'check', 'ports, limits and data locations');
+  const projectVolumes = await runtime.listVolumes({ [LABEL.project]: project });
+  const moved = await preflight({
+    config: loaded.config,
+    configFile: loaded.file,
+    engine,
+    plan,
+    selected,
+    facts: { all: everyContainer, actual },
+    volumes: projectVolumes,
+    force: Boolean(options.force),
+  });
+  for (const m of moved) log.warn({ service: m.service, from: m.from, to: m.to, startsEmpty: m.startsEmpty }, 'data location changed');
+  emit('stack', 'ready', `${plan.filter((a) => a.type !== 'keep').length} change(s) planned`);
+
   // Images first: a pull that fails must not leave a half-made stack behind.
-  await ensureImages(deps, plan, options, emit);
+  await ensureImages(deps, plan, options, emit, loaded.config.images);
 
   if (!existingNet) {
+    emit('network', 'create', `${ctx.network} ${subnet}`);
     await runtime.createNetwork({ name: ctx.network, subnet, gateway: gatewayOf(subnet), labels: projectLabels(project, ctx.extraLabels) });
     log.info({ network: ctx.network, subnet }, 'created network');
+    emit('network', 'ready', subnet);
   }
 
   // Leftovers first, so their ports and addresses are free for what replaces them.
@@ -108,12 +130,10 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
     removed.push(a.container.name);
   }
 
-  await checkPorts(deps, ctx, plan, actual);
-
   // Docker does not create a missing bind-mount source (unlike `docker run -v`): make data paths here.
   for (const def of selected) for (const m of def.spec.mounts) if (m.type === 'bind') mkdirSync(m.source, { recursive: true });
 
-  const volumes = new Set((await runtime.listVolumes({ [LABEL.project]: project })).map((v) => v.name));
+  const volumes = new Set(projectVolumes.map((v) => v.name));
   for (const def of selected) {
     if (def.volume && !volumes.has(def.volume)) {
       await runtime.createVolume(def.volume, { ...projectLabels(project, ctx.extraLabels), [LABEL.service]: def.name });
@@ -258,12 +278,18 @@ async function ensureImages(
   plan: Action[],
   options: UpOptions,
   emit: (service: string, phase: UpPhase, detail?: string) => void,
+  images: 'official' | 'local',
 ): Promise<void> {
   const needed = new Map<string, string[]>();
   for (const a of plan) if (a.type === 'create' || a.type === 'recreate') needed.set(a.def.spec.image, [...(needed.get(a.def.spec.image) ?? []), a.def.name]);
+  if (needed.size === 0) return;
+  emit('images', 'check', [...needed.keys()].join(', '));
   const missing: string[] = [];
   for (const image of needed.keys()) if (!(await deps.runtime.imageExists(image))) missing.push(image);
-  if (missing.length === 0) return;
+  if (missing.length === 0) {
+    emit('images', 'ready', `${needed.size} present`);
+    return;
+  }
   const local = missing.filter((m) => m.startsWith('baas-local/'));
   if (local.length > 0) {
     if (!options.buildImages) {
@@ -280,33 +306,21 @@ async function ensureImages(
     } catch (e) {
       const group = services[0]!.replace(/-\d+$/, '').replace('sentinel', 'redis');
       throw new ExternalError(`Pulling the image ${image} failed: ${messageOf(e).replace(/^Docker refused pulling image [^:]+:[^:]*: /, '')}`, {
-        hint: `Without registry access, run \`baas images build\` and set \`images: local\` in platform.config.yaml (or services.${group}.image to an image you have).`,
+        hint: pullHint(group, images),
         cause: e,
       });
     }
   }
 }
 
-/** Refuses early, with names, when a host port is held by something other than the container being replaced. */
-async function checkPorts(deps: StackDeps, ctx: StackContext, plan: Action[], actual: ContainerInfo[]): Promise<void> {
-  const all = await deps.runtime.listContainers({});
-  for (const a of plan) {
-    if (a.type !== 'create' && a.type !== 'recreate' && a.type !== 'start') continue;
-    for (const p of a.def.spec.ports) {
-      const own = actual.find((c) => c.labels[LABEL.service] === a.def.name);
-      // The service's own container holds (or will hold, once started) its port; a recreate frees it first.
-      if (own && (own.ports.some((x) => x.host === p.host) || own.labels[LABEL.hostPort] === String(p.host))) continue;
-      const holder = all.find((c) => c.id !== own?.id && c.state === 'running' && c.ports.some((x) => x.host === p.host));
-      const busy = holder ? true : await portInUse(p.hostIp, p.host);
-      if (!busy) continue;
-      const who = holder ? `container ${holder.name}${holder.labels[LABEL.project] ? ` (baas project ${holder.labels[LABEL.project]})` : ''}` : 'another process';
-      const key = a.def.group === 'redis' ? (a.def.kind === 'sentinel' ? 'services.redis.sentinelPort' : 'services.redis.port') : `services.${a.def.group}.port`;
-      throw new UserError(`Port ${p.host} for ${a.def.name} is already in use by ${who}.`, {
-        exitCode: ExitCode.conflict,
-        hint: holder?.labels[LABEL.project]
-          ? `Stop that stack (\`baas down\` in its directory) or set ${key} to another port (or 'auto') in platform.config.yaml.`
-          : `Stop whatever listens on ${p.host} or set ${key} to another port (or 'auto') in platform.config.yaml.`,
-      });
-    }
+/** What to do when an image cannot be pulled: depends on whether baas can build one. */
+export function pullHint(group: string, images: 'official' | 'local'): string {
+  if (group === 'mongo') {
+    return images === 'local'
+      ? 'No local MongoDB image can be built (`baas images build` makes Postgres and Redis only): set services.mongo.enabled: false in platform.config.yaml, or point services.mongo.image at a MongoDB image you have (`docker images`).'
+      : 'Without registry access no MongoDB image can be had here: set services.mongo.enabled: false in platform.config.yaml, or point services.mongo.image at a MongoDB image you have (`docker images`).';
   }
+  return images === 'local'
+    ? `Point services.${group}.image at an image you have (\`docker images\`), or remove it to use the one \`baas images build\` makes.`
+    : `Without registry access, run \`baas images build\` and set \`images: local\` in platform.config.yaml (or services.${group}.image to an image you have).`;
 }

@@ -22,7 +22,7 @@ describe('bad input and faults', () => {
     const p = project('nodock');
     const r = await p.run(['up'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(r.code).toBe(4);
-    expect(r.err).toMatch(/^error: Docker is not reachable: there is no Docker socket at \/nonexistent\/docker.sock\.\n/);
+    expect(r.err).toMatch(/^error: Docker is not reachable: there is no Docker socket at \/nonexistent\/docker.sock\.\n/m); // after the progress line "docker check"
     expect(r.err).toMatch(/hint: Start the Docker daemon/);
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
   });

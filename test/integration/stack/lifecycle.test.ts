@@ -61,12 +61,7 @@ describe('baas up / health / status / down against real containers', () => {
     expect(r.rows[0]).toEqual({ u: 'app', bypass: false });
     const redisEnv = (await p.runJson<{ env: Record<string, string> }>(['connect', 'redis', '--show-secrets'])).env;
     const [host, port] = redisEnv['REDIS_SENTINELS']!.split(',')[0]!.split(':');
-    const natMap = Object.fromEntries(
-      Object.entries(JSON.parse(redisEnv['REDIS_NAT_MAP']!) as Record<string, string>).map(([k, v]) => {
-        const [h, pt] = v.split(':');
-        return [k, { host: h!, port: Number(pt) }];
-      }),
-    );
+    const natMap = JSON.parse(redisEnv['REDIS_NAT_MAP']!) as Record<string, { host: string; port: number }>;
     const redis = new Redis({ sentinels: [{ host: host!, port: Number(port) }], name: redisEnv['REDIS_MASTER_NAME']!, password: redisEnv['REDIS_PASSWORD']!, sentinelPassword: redisEnv['REDIS_PASSWORD']!, natMap, lazyConnect: true });
     await redis.connect();
     await redis.set('baas:test', 'ok');

@@ -130,7 +130,7 @@ export class FakeServer {
       return [{}];
     }
     if (/aclexplode|pg_roles|pg_db_role_setting|pg_locks|pg_cancel_backend/.test(t)) return [];
-    if (/^(set|reset|SET|RESET|GRANT|REVOKE|ALTER DATABASE .* SET )/.test(t)) return [];
+    if (/^(set|reset|SET|RESET|GRANT|REVOKE|CHECKPOINT|ALTER DATABASE .* SET )/.test(t)) return [];
     throw new Error(`FakeServer: unexpected SQL: ${t}`);
   }
 

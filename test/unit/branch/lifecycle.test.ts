@@ -44,6 +44,22 @@ describe('createBranch', () => {
     expect(s.dbs.get('app')?.allow).toBe(true);
   });
 
+  it('checkpoints before pausing the parent, so the checkpoint inside FILE_COPY has nothing left to flush', async () => {
+    for (const strategy of ['clone', 'file_copy'] as const) {
+      const s = new FakeServer();
+      s.session('app', 778);
+      await createBranch(s.deps(), { name: `b-${strategy.replace('_', '-')}`, strategy });
+      const checkpoint = s.log.indexOf('CHECKPOINT');
+      const pause = s.log.indexOf('ALTER DATABASE "app" ALLOW_CONNECTIONS false');
+      const terminate = s.log.findIndex((l) => /pg_terminate_backend/.test(l));
+      expect(checkpoint, strategy).toBeGreaterThanOrEqual(0);
+      expect(checkpoint < pause && pause < terminate, strategy).toBe(true);
+    }
+    const w = new FakeServer();
+    await createBranch(w.deps(), { name: 'small', strategy: 'wal_log' });
+    expect(w.log).not.toContain('CHECKPOINT'); // WAL_LOG forces no checkpoint: nothing to get ahead of
+  });
+
   it('with --no-disrupt fails with exit 5 listing the blocking sessions, touching nothing', async () => {
     const s = new FakeServer();
     s.session('app', 555);

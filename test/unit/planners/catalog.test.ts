@@ -17,8 +17,16 @@ describe('platform catalog', () => {
     expect(records.length).toBeGreaterThan(40);
     for (const r of records) {
       expect(r.source, `${r.platform} ${r.what}`).not.toBe('');
-      expect(r.as_of, `${r.platform} ${r.what}`).toMatch(/^(\d{4}-\d{2}(-\d{2})?|commit [0-9a-f]{7,40})$/);
+      expect(r.as_of, `${r.platform} ${r.what}`).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
     }
+  });
+
+  it('gives every price a date in as_of, never a commit id (a commit goes with the source)', () => {
+    const records = priceRecords(catalog);
+    const commits = records.filter((r) => !/^\d{4}-\d{2}(-\d{2})?$/.test(r.as_of));
+    expect(commits.map((r) => `${r.platform} ${r.what}: ${r.as_of}`)).toEqual([]);
+    const supabase = records.find((r) => r.platform === 'supabase' && r.what === 'meter mau');
+    expect(supabase?.source).toMatch(/commit 124cddf/);
   });
 
   it('keeps the seed documents\' placeholder prices out', () => {
@@ -40,7 +48,7 @@ describe('platform catalog', () => {
     const text = [
       'version: 1',
       'assumptions:',
-      '  self_hosted_vm: { label: x, price: 40, per: server-month, source: a, as_of: "2026-01-01" }',
+      '  self_hosted_vm: { label: x, per: server-month, source: a, as_of: "2026-01-01", tiers: [{ id: s, ram_gb: 2, price: 10, label: s }], sizing: { db_cache_share: 0.25, db_cache_max_gb: 16, gb_per_10m_requests: 0.5, label: x } }',
       '  month_hours: 730',
       '  days_per_month: 30',
       'platforms:',

@@ -43,8 +43,52 @@ describe('baas advise (CLI)', () => {
   it('says which constraints conflict', async () => {
     const r = await run(['advise', '--file', scenario('selfhost-offline-contradiction.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('No stack meets every hard constraint.');
+    expect(r.out).toContain('No stack meets every hard constraint; the stacks below are ranked by least breach.');
     expect(r.out).toMatch(/Offline sync .* self-hosting constraint cannot both be met/);
+  });
+
+  it('explains one stack: breaches, warnings, every criterion with weight and points, cost lines', async () => {
+    const r = await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--explain', '2']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^#2 of \d+: /);
+    expect(r.out).toContain('Breaches (they rank a stack before its score');
+    expect(r.out).toMatch(/Criterion\s+Weight\s+Score\s+Points/);
+    expect(r.out).toMatch(/Total\s+\d+\s+\d+\.\d/);
+    expect(r.out).toMatch(/Monthly cost/);
+    const j = JSON.parse((await run(['advise', '--file', scenario('budget-zero-hipaa.yaml'), '--explain', '1', '--json'])).out);
+    expect(j.stack.rank).toBe(1);
+    expect(j.stack.criteria.length).toBeGreaterThan(4);
+    expect(j.stack.cost.members.length).toBeGreaterThan(0);
+    expect((await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--explain', '0'])).code).toBe(2);
+    const far = await run(['advise', '--file', scenario('solo-mvp-realtime.yaml'), '--explain', '99999']);
+    expect(far.code).toBe(2);
+    expect(far.err).toMatch(/only \d+ stacks were ranked/);
+  });
+
+  it('asks in a terminal: the frontend is asked (default none) and each feature gets a level', async () => {
+    const { PassThrough } = await import('node:stream');
+    const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
+    (stdin as { isTTY?: boolean }).isTTY = true;
+    // stage, team, kind, frontend (Enter = none), model, size, features, level, sign-in, MAU, SSO, orgs, self-hosting, budget, compliance, lock-in
+    stdin.end(['mvp', '2', 'saas', '', 'document', '1', 'realtime', 'core', 'y', '500', 'n', 'n', 'any', '', '', 'medium', ''].join('\n'));
+    const io = captureIo({ isTTY: true, stdin, env: { ...process.env, BAAS_LOG_DIR: '' } });
+    const code = await main(['advise'], io);
+    expect(code).toBe(0);
+    expect(io.out()).toContain('Frontend to host (none = nothing to host)');
+    expect(io.out()).toContain('How central is realtime');
+    expect(io.out()).toMatch(/Requirements: mvp, team 2; saas\/none; document 1 GB; realtime \(core\)/);
+  });
+
+  it('takes a capability level on the flag: --realtime core', async () => {
+    const r = await run(['advise', '--kind', 'saas', '--data-model', 'document', '--no-auth', '--realtime', 'core', '--json']);
+    const data = JSON.parse(r.out);
+    expect(data.requirements.features.realtime).toBe('core');
+    expect(['convex', 'firebase']).toContain(data.stacks[0].roles.database);
+    const bad = await run(['advise', '--realtime', 'central']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--realtime "central" is not one of none, some, core/);
+    const plain = JSON.parse((await run(['advise', '--realtime', '--json'])).out);
+    expect(plain.requirements.features.realtime).toBe('some');
   });
 
   it('rejects a malformed requirements file with path and line (exit 3)', async () => {
@@ -116,6 +160,12 @@ describe('baas cost (CLI)', () => {
     const r = await run(['cost', '--sources', '--json']);
     const recs = JSON.parse(r.out) as { source: string; as_of: string }[];
     expect(recs.every((x) => x.source && x.as_of)).toBe(true);
+    // Dates where dates belong: the As-of column never shows a git commit id.
+    expect(recs.filter((x) => /commit/.test(x.as_of))).toEqual([]);
+    const text = await run(['cost', '--sources']);
+    for (const line of text.out.split('\n').slice(2).filter(Boolean)) {
+      expect(line, line).toMatch(/\d{4}-\d{2}(-\d{2})?( \((retrieved|assumption)\))?$/);
+    }
   });
 });
 

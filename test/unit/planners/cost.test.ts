@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPlatform, loadCatalog } from '../../../src/planners/catalog.js';
-import { assignRoles, costPlatform, costStack, project } from '../../../src/planners/cost.js';
+import { assignRoles, costPlatform, costStack, project, serverSize } from '../../../src/planners/cost.js';
 import { checkUsage, deriveUsage, METRICS, scaleUsage, type Usage, type UsageInput } from '../../../src/planners/usage.js';
 import { UserError } from '../../../src/errors.js';
 
@@ -100,11 +100,37 @@ describe('costPlatform', () => {
     expect(clerk.noFit).toMatch(/no HIPAA/);
   });
 
-  it('prices self-hosted platforms as labelled servers', () => {
+  it('prices self-hosted platforms as labelled servers, sized to the platforms and the workload', () => {
+    // baas needs 2 GB of its own: the 2 GB tier at $10, three times.
     const c = costPlatform(catalog, findPlatform(catalog, 'baas'), usage({ servers: 3 }));
-    expect(c.knownTotal).toBe(120);
+    expect(c.knownTotal).toBe(30);
     expect(c.lines[0]?.assumption).toMatch(/ASSUMPTION/);
-    expect(costPlatform(catalog, findPlatform(catalog, 'baas'), usage({ servers: 2 }), { vmPrice: 10 }).knownTotal).toBe(20);
+    expect(c.lines[0]?.assumption).toMatch(/Sized for 2 GB/);
+    expect(costPlatform(catalog, findPlatform(catalog, 'baas'), usage({ servers: 2 }), { vmPrice: 7 }).knownTotal).toBe(14);
+  });
+
+  it('rents a small VPS for a tiny tool and a bigger server for a bigger workload (issue 15)', () => {
+    const pb = findPlatform(catalog, 'pocketbase');
+    const tiny = serverSize(catalog, [pb], usage({ mau: 50, db_gb: 0.5, requests: 100_000 }));
+    expect(tiny.price).toBe(5);
+    expect(tiny.ram_gb).toBe(1);
+    const big = serverSize(catalog, [pb], usage({ db_gb: 200, requests: 100_000_000 }));
+    expect(big.ram_gb).toBeGreaterThanOrEqual(16);
+    // A dozen services need more than one binary, for the same workload.
+    const supa = serverSize(catalog, [findPlatform(catalog, 'supabase')], usage({ mau: 50, db_gb: 0.5, requests: 100_000 }));
+    expect(supa.price).toBeGreaterThan(tiny.price);
+  });
+
+  it('never sizes a smaller server for more usage (property)', () => {
+    const r = rng(7);
+    const self = catalog.platforms.filter((p) => p.self_hosting.available === true || p.self_hosting.available === 'only');
+    for (let i = 0; i < 200; i++) {
+      const u = randomUsage(r);
+      const ps = self.filter(() => r() < 0.4);
+      const a = serverSize(catalog, ps, u);
+      const b = serverSize(catalog, ps, scaleUsage(u, 1 + r() * 5));
+      expect(b.price).toBeGreaterThanOrEqual(a.price);
+    }
   });
 
   it('never costs less when usage grows (property, every platform)', () => {
@@ -140,7 +166,8 @@ describe('costStack', () => {
     const members = assignRoles(['baas', 'keycloak'].map((id) => ({ platform: findPlatform(catalog, id), mode: 'self-hosted' as const })));
     const c = costStack(catalog, members, usage({ servers: 2, mau: 10_000 }));
     expect(c.members).toHaveLength(1);
-    expect(c.knownTotal).toBe(80);
+    // baas 2 GB + Keycloak 1 GB on one server each: the 4 GB tier ($20), twice.
+    expect(c.knownTotal).toBe(40);
   });
 });
 

@@ -1,0 +1,185 @@
+import { isSelfHostable, type Capability, type CapabilityName, type Catalog, type Platform } from './catalog.js';
+import type { Role, StackMember } from './cost.js';
+import { needsCompute, needsHosting, type ResolvedRequirements } from './requirements.js';
+
+/**
+ * Candidate generation for `baas advise`: the capabilities the requirements ask for, and every
+ * distinct stack of catalog platforms that fills the roles they need.
+ */
+
+export const ROLE_ORDER: Role[] = ['database', 'auth', 'compute', 'cache'];
+
+export const CAP_LABEL: Record<CapabilityName, string> = {
+  auth: 'auth',
+  storage: 'file storage',
+  functions: 'server functions',
+  edge: 'edge functions',
+  hosting: 'web hosting',
+  containers: 'containers',
+  realtime: 'realtime',
+  offline_sync: 'offline sync',
+  vector_search: 'vector search',
+  branching: 'branching / preview databases',
+  scale_to_zero: 'scale to zero',
+  cache: 'a cache',
+  cache_ha: 'a highly available cache',
+  enterprise_sso: 'enterprise SSO',
+  organizations: 'organisations',
+};
+
+export interface Wanted {
+  cap: CapabilityName;
+  requirement: string;
+  /** Which member must provide it; `any` = some member of the stack. */
+  scope: Role | 'any';
+  /** `core`: the product rests on it; `some`: a part of it. */
+  level: 'some' | 'core';
+  /** Missing it is a breach (not merely a lower score). */
+  hard: boolean;
+}
+
+/** The capabilities the requirements ask for, each tied to the requirement key that asked. */
+export function wantedCapabilities(r: ResolvedRequirements): Wanted[] {
+  const w: Wanted[] = [];
+  const f = r.features;
+  const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true): void => void w.push({ cap, requirement, scope, level, hard });
+  const feature = (cap: CapabilityName, key: keyof typeof f, scope: Role | 'any', hard = true): void => {
+    const v = f[key];
+    if (v === 'some' || v === 'core') add(cap, `features.${key}`, scope, v, hard);
+  };
+  feature('realtime', 'realtime', 'database');
+  feature('offline_sync', 'offline_sync', 'database');
+  feature('vector_search', 'vector_search', 'database');
+  feature('branching', 'branching', 'database');
+  feature('scale_to_zero', 'scale_to_zero', 'database', false);
+  feature('cache', 'cache', 'cache');
+  feature('cache_ha', 'cache_ha', 'cache');
+  feature('containers', 'containers', 'compute');
+  feature('functions', 'functions', 'compute');
+  feature('edge', 'edge', 'compute');
+  if (f.file_storage !== 'none') feature('storage', 'file_storage', 'any');
+  else if (r.data.files_gb > 0) add('storage', 'data.files_gb', 'any', 'some');
+  if (needsHosting(r)) add('hosting', `app.frontend (${r.app.frontend})`, 'compute', 'some');
+  // The sign-in itself: a platform with only partial auth (Neon Auth) holds the role less well.
+  if (r.auth.needed) add('auth', 'auth.needed', 'auth', 'some');
+  if (r.auth.needed && r.auth.enterprise_sso) add('enterprise_sso', 'auth.enterprise_sso', 'auth', 'some');
+  if (r.auth.needed && r.auth.organizations) add('organizations', 'auth.organizations', 'auth', 'some', false);
+  return w;
+}
+
+export interface Candidate {
+  key: string;
+  members: StackMember[];
+}
+
+function modes(p: Platform): ('cloud' | 'self-hosted')[] {
+  const out: ('cloud' | 'self-hosted')[] = [];
+  if (p.plans.length > 0 && p.self_hosting.available !== 'only') out.push('cloud');
+  if (isSelfHostable(p)) out.push('self-hosted');
+  return out;
+}
+
+const has = (v: Capability): boolean => v !== false;
+
+function providers(catalog: Catalog, role: Role): { platform: Platform; mode: 'cloud' | 'self-hosted' }[] {
+  const ok = (p: Platform): boolean => {
+    const c = p.provides;
+    if (role === 'database') return c.database !== null;
+    if (role === 'auth') return has(c.auth);
+    if (role === 'compute') return has(c.hosting) || has(c.functions) || has(c.containers) || has(c.edge);
+    if (role === 'cache') return has(c.cache);
+    return has(c.storage);
+  };
+  return catalog.platforms.filter(ok).flatMap((p) => modes(p).map((mode) => ({ platform: p, mode })));
+}
+
+/** The roles a stack must fill for these requirements. */
+export function neededRoles(r: ResolvedRequirements): Record<Role, boolean> {
+  return {
+    database: r.data.model !== 'none',
+    auth: r.auth.needed,
+    compute: needsCompute(r),
+    cache: r.features.cache !== 'none' || r.features.cache_ha !== 'none',
+    storage: false,
+  };
+}
+
+/** Every distinct stack that fills the roles the requirements need. */
+export function candidateStacks(catalog: Catalog, r: ResolvedRequirements): Candidate[] {
+  const need = neededRoles(r);
+  const slots = ROLE_ORDER.map((role) => (need[role] ? providers(catalog, role).map((c) => ({ ...c, role })) : [null]));
+  const seen = new Set<string>();
+  const out: Candidate[] = [];
+  const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role }[]): void => {
+    if (i === slots.length) {
+      const members: StackMember[] = [];
+      for (const p of picked) {
+        // Nhost auth without Nhost's database (and the like) is not a real option.
+        if (p.platform.bundled.includes('auth') && p.role === 'auth' && !picked.some((q) => q.platform.id === p.platform.id && q.role === 'database')) return;
+        const m = members.find((x) => x.platform.id === p.platform.id);
+        if (m) {
+          if (m.mode !== p.mode) return; // one platform, one deployment mode
+          m.roles.push(p.role);
+        } else members.push({ platform: p.platform, mode: p.mode, roles: [p.role] });
+      }
+      if (members.length === 0) return;
+      const key = stackKey(members);
+      // The same platforms with roles split differently are different stacks; the ranking
+      // keeps the best split of each set of platforms.
+      const variant = members.map((m) => `${m.platform.id}/${m.mode}:${[...m.roles].sort().join(',')}`).sort().join(' ');
+      if (seen.has(variant)) return;
+      seen.add(variant);
+      out.push({ key, members });
+      return;
+    }
+    for (const choice of slots[i] ?? []) walk(i + 1, choice ? [...picked, choice] : picked);
+  };
+  walk(0, []);
+  return out;
+}
+
+/** Canonical id of a set of platforms: sorted ids, `:self` marking a self-hosted copy of a hosted platform. */
+export function stackKey(members: StackMember[]): string {
+  return members
+    .map((m) => `${m.platform.id}${m.mode === 'self-hosted' && m.platform.self_hosting.available !== 'only' ? ':self' : ''}`)
+    .sort()
+    .join('+');
+}
+
+export function stackName(members: StackMember[]): string {
+  const names = members.map((m) => `${m.platform.name}${m.mode === 'self-hosted' && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
+  return names.length === 1 ? `${names[0]} only` : names.join(' + ');
+}
+
+export function holderOf(members: StackMember[], role: Role): StackMember | undefined {
+  return members.find((m) => m.roles.includes(role));
+}
+
+export interface Provided {
+  value: Capability;
+  by: StackMember | undefined;
+  /** The providing platform is built around this capability. */
+  designed: boolean;
+}
+
+/** How a stack provides one wanted capability, and by which member. */
+export function capabilityOf(members: StackMember[], w: Wanted, containerRunsFunctions: 'full' | 'partial' | 'none' = 'partial'): Provided {
+  const designed = (m: StackMember | undefined): boolean => Boolean(m?.platform.designed_for.includes(w.cap));
+  if (w.scope === 'any') {
+    let best: Provided = { value: false, by: undefined, designed: false };
+    for (const m of members) {
+      const v = m.platform.provides[w.cap];
+      if (v === true && (best.value !== true || (designed(m) && !best.designed))) best = { value: true, by: m, designed: designed(m) };
+      if (v === 'partial' && best.value === false) best = { value: 'partial', by: m, designed: false };
+    }
+    return best;
+  }
+  const m = holderOf(members, w.scope);
+  if (!m) return { value: false, by: undefined, designed: false };
+  let v = m.platform.provides[w.cap];
+  // A container host can run your functions.
+  if (w.cap === 'functions' && v === false && m.platform.provides.containers !== false && containerRunsFunctions !== 'none') {
+    v = containerRunsFunctions === 'full' ? true : 'partial';
+  }
+  return { value: v, by: m, designed: v === true && designed(m) };
+}

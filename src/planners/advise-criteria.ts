@@ -1,0 +1,216 @@
+import { CAP_LABEL, capabilityOf, holderOf, type Wanted } from './advise-candidates.js';
+import { money, type Reason } from './advise-constraints.js';
+import type { Weights } from './advise-weights.js';
+import type { StackCost, StackMember } from './cost.js';
+import { needsHosting, type ResolvedRequirements } from './requirements.js';
+
+/**
+ * The scored criteria of `baas advise`: capabilities (by level), data model, operational
+ * simplicity, cost, lock-in, ecosystem and, when preferred, self-hosting. Each returns a 0..1
+ * score with the reasons behind it, every one tied to the requirement key that caused it.
+ */
+
+export interface CriterionScore {
+  id: string;
+  label: string;
+  weight: number;
+  /** 0..1 */
+  score: number;
+  reasons: Reason[];
+}
+
+/** A tiny tool: a person or two, an MVP, few users and little data. */
+export function isTiny(r: ResolvedRequirements, w: Weights): boolean {
+  const t = w.simplicity.tiny;
+  return r.stage === 'mvp' && r.team_size <= t.team_up_to && r.auth.mau <= t.mau_up_to && r.data.size_gb <= t.db_gb_up_to;
+}
+
+function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: Wanted[], w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  let sum = 0;
+  let total = 0;
+  for (const x of wanted) {
+    const weight = w.capabilities.level_weight[x.level];
+    const credit = w.capabilities[x.level];
+    const { value, by, designed } = capabilityOf(members, x, w.capabilities.container_runs_functions);
+    total += weight;
+    const note = by?.platform.notes[x.cap];
+    const tag = x.level === 'core' ? ' (core)' : '';
+    if (value === true) {
+      const c = designed ? credit.designed_for : credit.full;
+      sum += weight * c;
+      const how = designed ? `${by?.platform.name} is built around it` : `${by?.platform.name}`;
+      reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note})` : ''}` });
+    } else if (value === 'partial') {
+      sum += weight * credit.partial;
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${by?.platform.name}${note ? ` (${note})` : ''}` });
+    } else {
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing` });
+    }
+  }
+  const style = r.features.api_style;
+  if (style !== 'any') {
+    const weight = w.capabilities.api_style_weight;
+    total += weight;
+    const m = members.find((y) => y.platform.provides.api.includes(style));
+    if (m) {
+      sum += weight;
+      reasons.push({ requirement: 'features.api_style', effect: 'pro', text: `${style.toUpperCase()} API: ${m.platform.name}` });
+    } else reasons.push({ requirement: 'features.api_style', effect: 'con', text: `no ${style.toUpperCase()} API out of the box` });
+  }
+  return { id: 'capabilities', label: 'Capabilities', weight: w.criteria.capabilities, score: total === 0 ? 1 : sum / total, reasons };
+}
+
+function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  let score = 1;
+  const db = holderOf(members, 'database');
+  if (r.data.model === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
+  else if (r.data.model !== 'none' && db?.platform.provides.database) {
+    const have = db.platform.provides.database.model;
+    const want = r.data.model;
+    score = w.data.fit[want][have];
+    const engine = db.platform.provides.database.engine;
+    reasons.push({
+      requirement: 'data.model',
+      effect: score >= 1 ? 'pro' : 'con',
+      text: score >= 1 ? `${want} data fits ${db.platform.name} (${engine}, ${have})` : `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`,
+    });
+    if (db.platform.single_node && r.data.size_gb > w.data.single_node_large_gb) {
+      score *= w.data.single_node_large_factor;
+      reasons.push({ requirement: 'data.size_gb', effect: 'con', text: `${r.data.size_gb} GB on a single-server database` });
+    }
+  }
+  return { id: 'data', label: 'Data model', weight: w.criteria.data, score, reasons };
+}
+
+function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore {
+  const s = w.simplicity;
+  const reasons: Reason[] = [];
+  let score = 1;
+  const vendors = members.length;
+  if (vendors > 1) {
+    score -= (vendors - 1) * s.vendor_step[r.stage];
+    reasons.push({ requirement: 'stage', effect: vendors > 2 ? 'con' : 'note', text: `${vendors} services to integrate and pay at the ${r.stage} stage` });
+  } else {
+    reasons.push({ requirement: 'stage', effect: 'pro', text: 'one service to learn, bill and secure' });
+  }
+  const selfHosted = members.filter((m) => m.mode === 'self-hosted');
+  if (selfHosted.length > 0) {
+    const wants = r.constraints.self_hosting === 'required' || r.constraints.self_hosting === 'preferred';
+    const t = r.team_size;
+    let pen = s.self_hosted_penalty.find((x) => t <= x.team_up_to)?.penalty ?? 0;
+    if (r.stage === 'mvp') pen += s.mvp_self_hosted_extra;
+    if (wants) pen *= s.wanted_self_hosting_factor;
+    pen *= 1 + s.extra_self_hosted_service * (selfHosted.length - 1);
+    score -= pen;
+    if (pen > 0) reasons.push({ requirement: 'team_size', effect: 'con', text: `a team of ${t} runs ${selfHosted.length === 1 ? 'the servers' : `${selfHosted.length} self-hosted services`} (upgrades, backups, on-call)` });
+    else reasons.push({ requirement: 'team_size', effect: 'pro', text: `a team of ${t} can carry its own servers` });
+    const only = selfHosted[0];
+    if (wants && members.length === 1 && only?.platform.single_node && isTiny(r, w)) {
+      score += s.tiny.single_binary_bonus;
+      reasons.push({ requirement: 'team_size', effect: 'pro', text: `${only.platform.name} is one binary on one small server: little to run for a tiny tool` });
+    }
+  }
+  for (const m of members) {
+    if (m.platform.single_node && r.stage !== 'mvp') {
+      score -= r.stage === 'scale' ? s.single_node_scale : s.single_node_growth;
+      reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} runs on one server: no high availability` });
+    }
+  }
+  if (r.stage === 'scale' && r.auth.needed) {
+    const auth = holderOf(members, 'auth');
+    if (auth && auth.platform.provides.enterprise_sso === true && auth.platform.provides.organizations === true) {
+      reasons.push({ requirement: 'stage', effect: 'pro', text: `${auth.platform.name} covers enterprise identity as you scale` });
+    }
+  }
+  return { id: 'simplicity', label: 'Operational simplicity', weight: w.criteria.simplicity, score: Math.max(0, Math.min(1, score)), reasons };
+}
+
+function cost(r: ResolvedRequirements, c: StackCost, w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  const total = c.knownTotal;
+  const budget = r.constraints.budget_monthly;
+  let score: number;
+  const unknown = c.hasUnknown ? ' + unknown' : '';
+  if (budget !== undefined) {
+    if (total <= budget) score = budget === 0 ? 1 : 1 - (w.cost.within_slope * total) / budget;
+    else score = budget === 0 ? w.cost.over_start / (1 + total / w.cost.reference[r.stage]) : (w.cost.over_start * budget) / total;
+    reasons.push({ requirement: 'constraints.budget_monthly', effect: total > budget ? 'con' : 'pro', text: `${money(total)}/month${unknown} against a ${money(budget)} budget` });
+  } else {
+    score = 1 / (1 + total / w.cost.reference[r.stage]);
+    reasons.push({ requirement: 'stage', effect: 'note', text: `${money(total)}/month${unknown} at your usage` });
+  }
+  if (c.hasUnknown) {
+    score *= w.cost.unknown_price_factor;
+    reasons.push({ requirement: 'usage', effect: 'con', text: 'part of the price is not confirmed (see warnings)' });
+  } else {
+    // Within the allowances today, but the price of growing past them is not published.
+    const unpriced = c.members.filter((m) => m.mode === 'cloud' && m.lines.some((l) => l.usageBased && l.price === null));
+    if (unpriced.length > 0) {
+      score *= w.cost.unpriced_growth_factor;
+      reasons.push({ requirement: 'usage', effect: 'con', text: `${unpriced.map((m) => m.name).join(', ')}: usage beyond the allowance has no published price` });
+    }
+  }
+  return { id: 'cost', label: 'Cost', weight: w.criteria.cost, score, reasons };
+}
+
+function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  const tol = r.constraints.lock_in_tolerance;
+  // The stickiest part decides: adding an open-source part does not make leaving Firebase easier.
+  let worst = 1;
+  for (const m of members) {
+    const level = m.mode === 'self-hosted' ? 'low' : m.platform.lock_in;
+    worst = Math.min(worst, w.lock_in.fit[tol][level]);
+    if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${m.platform.name}: ${level} lock-in (you accept ${tol})` });
+  }
+  if (reasons.length === 0) reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'pro', text: 'open source or standard Postgres/Docker: easy to leave' });
+  return { id: 'lock_in', label: 'Lock-in', weight: w.criteria.lock_in, score: worst, reasons };
+}
+
+function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  const wantedTags = new Set(r.constraints.ecosystem.map((e) => e.toLowerCase()));
+  if (['nextjs', 'react', 'vue', 'svelte', 'flutter'].includes(r.app.frontend)) wantedTags.add(r.app.frontend);
+  if (r.app.kind === 'mobile' || ['react-native', 'flutter', 'mobile-native'].includes(r.app.frontend)) wantedTags.add('mobile');
+  let hit = 0;
+  // The frontend runs where the stack hosts it (most of the weight); first-class SDKs in
+  // the backend parts count for the rest. Other tags may come from any part.
+  const host = needsHosting(r) ? holderOf(members, 'compute') : undefined;
+  const share = w.ecosystem.host_share;
+  for (const tag of wantedTags) {
+    const requirement = r.constraints.ecosystem.includes(tag) ? 'constraints.ecosystem' : 'app.frontend';
+    const fits = members.filter((x) => x.platform.ecosystems.includes(tag));
+    if (host && tag === r.app.frontend) {
+      const onHost = fits.includes(host);
+      const backend = fits.filter((x) => x !== host);
+      const others = members.filter((x) => x !== host).length;
+      hit += (onHost ? share : 0) + (others > 0 ? ((1 - share) * backend.length) / others : 0);
+      if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${host.platform.name} hosts it first-class` });
+      else reasons.push({ requirement, effect: 'con', text: `${tag}: ${host.platform.name} is not built around it` });
+      if (backend.length > 0) reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${backend.map((x) => x.platform.name).join(', ')}` });
+    } else if (fits[0]) {
+      hit++;
+      reasons.push({ requirement, effect: 'pro', text: `${tag}: ${fits[0].platform.name} is built for it` });
+    } else reasons.push({ requirement, effect: 'con', text: `${tag}: no first-class support in this stack` });
+  }
+  return { id: 'ecosystem', label: 'Ecosystem', weight: w.criteria.ecosystem, score: wantedTags.size ? hit / wantedTags.size : 1, reasons };
+}
+
+/** Every criterion for one stack; constraint notes ride along with weight 0. */
+export function scoreStack(r: ResolvedRequirements, members: StackMember[], c: StackCost, wanted: Wanted[], constraintNotes: Reason[], w: Weights): CriterionScore[] {
+  const criteria = [capabilities(r, members, wanted, w), dataModel(r, members, w), simplicity(r, members, w), cost(r, c, w), lockIn(r, members, w), ecosystem(r, members, w)];
+  if (r.constraints.self_hosting === 'preferred') {
+    const self = members.filter((m) => m.mode === 'self-hosted').length;
+    criteria.push({
+      id: 'self_hosting',
+      label: 'Self-hosting',
+      weight: w.criteria.self_hosting,
+      score: self / members.length,
+      reasons: [{ requirement: 'constraints.self_hosting', effect: self === members.length ? 'pro' : 'con', text: `${self} of ${members.length} parts run on your servers` }],
+    });
+  }
+  if (constraintNotes.length > 0) criteria.push({ id: 'constraints', label: 'Constraints', weight: 0, score: 1, reasons: constraintNotes });
+  return criteria;
+}

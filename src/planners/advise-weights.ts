@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseYamlWith } from './yaml-file.js';
+
+/**
+ * The weights and thresholds of `baas advise`, kept as data beside the catalog
+ * (templates/catalog/advisor-weights.yaml, each value with its reason there).
+ */
+
+export const WEIGHTS_URL = new URL('../../templates/catalog/advisor-weights.yaml', import.meta.url);
+
+const share = z.number().min(0).max(1);
+const weight = z.number().nonnegative();
+const byStage = z.object({ mvp: z.number().nonnegative(), growth: z.number().nonnegative(), scale: z.number().nonnegative() }).strict();
+const fitRow = z.object({ relational: share, document: share, mixed: share }).strict();
+const lockRow = z.object({ low: share, medium: share, high: share }).strict();
+const credit = z.object({ designed_for: share, full: share, partial: share }).strict();
+
+export const weightsSchema = z
+  .object({
+    version: z.literal(1),
+    ranking: z.object({ core_missing_counts: weight, budget_tie_usd: z.number().positive(), budget_tie_share: share }).strict(),
+    criteria: z
+      .object({ capabilities: weight, data: weight, simplicity: weight, cost: weight, lock_in: weight, ecosystem: weight, self_hosting: weight })
+      .strict(),
+    capabilities: z
+      .object({
+        level_weight: z.object({ core: weight, some: weight }).strict(),
+        core: credit,
+        some: credit,
+        container_runs_functions: z.enum(['full', 'partial', 'none']),
+        api_style_weight: weight,
+      })
+      .strict(),
+    data: z
+      .object({
+        fit: z.object({ relational: fitRow, document: fitRow, mixed: fitRow }).strict(),
+        single_node_large_gb: weight,
+        single_node_large_factor: share,
+      })
+      .strict(),
+    simplicity: z
+      .object({
+        vendor_step: byStage,
+        self_hosted_penalty: z.array(z.object({ team_up_to: z.number().int().positive(), penalty: share }).strict()).min(1),
+        mvp_self_hosted_extra: share,
+        wanted_self_hosting_factor: share,
+        extra_self_hosted_service: weight,
+        single_node_growth: share,
+        single_node_scale: share,
+        tiny: z
+          .object({ team_up_to: z.number().int().positive(), mau_up_to: weight, db_gb_up_to: weight, single_binary_bonus: share })
+          .strict(),
+      })
+      .strict(),
+    cost: z
+      .object({ reference: byStage, within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
+      .strict(),
+    lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow }).strict() }).strict(),
+    ecosystem: z.object({ host_share: share }).strict(),
+  })
+  .strict();
+export type Weights = z.infer<typeof weightsSchema>;
+
+let cached: Weights | undefined;
+
+/** Reads and validates the weights file once. */
+export function loadWeights(url: URL = WEIGHTS_URL): Weights {
+  if (url === WEIGHTS_URL && cached) return cached;
+  const file = fileURLToPath(url);
+  const w = parseYamlWith(weightsSchema, readFileSync(file, 'utf8'), file);
+  if (url === WEIGHTS_URL) cached = w;
+  return w;
+}

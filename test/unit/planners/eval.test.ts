@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { agrees, evaluate, loadCases, splitCases } from '../../../src/planners/advise-eval.js';
+import { loadCatalog } from '../../../src/planners/catalog.js';
+
+const dir = path.resolve('test/fixtures/scenarios/cases');
+const catalog = loadCatalog();
+const cases = loadCases(dir);
+const split = JSON.parse(readFileSync(path.join(dir, 'split.json'), 'utf8')) as { tuning: string[]; validation: string[] };
+
+describe('advise evaluation cases', () => {
+  it('has at least 30 cases, each with a cited source and the stack the team chose', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    const ids = new Set(catalog.platforms.map((p) => p.id));
+    for (const c of cases) {
+      expect(c.requirements.source?.url, c.file).toMatch(/^https:\/\//);
+      expect(c.requirements.why?.length ?? 0, c.file).toBeGreaterThan(60);
+      const named = Object.values(c.roles).flatMap((v) => (Array.isArray(v) ? v : [v]));
+      expect(named.length, c.file).toBeGreaterThan(0);
+      for (const id of named) expect(ids.has(String(id).replace(/:self$/, '')), `${c.file}: ${id}`).toBe(true);
+    }
+  });
+
+  it('keeps the split fixed by its rule (sha256 of the file name), halves disjoint and complete', () => {
+    const rule = splitCases(cases.map((c) => c.file));
+    expect(split.tuning).toEqual(rule.tuning);
+    expect(split.validation).toEqual(rule.validation);
+    expect(split.tuning.filter((f) => split.validation.includes(f))).toEqual([]);
+    expect([...split.tuning, ...split.validation].sort()).toEqual(cases.map((c) => c.file));
+    expect(Math.abs(split.tuning.length - split.validation.length)).toBeLessThanOrEqual(1);
+  });
+
+  it('scores both halves separately (figures are printed by npm run eval:advisor)', () => {
+    const halves = evaluate(catalog, cases, split);
+    expect(halves.map((h) => h.name)).toEqual(['tuning', 'validation']);
+    for (const h of halves) {
+      expect(h.cases.length).toBe(split[h.name].length);
+      expect(h.top3).toBeGreaterThanOrEqual(h.top1);
+      // The promise that holds whatever the agreement: never a needless hard-constraint break.
+      expect(h.needlessBreaches).toBe(0);
+    }
+  });
+
+  it('matches a chosen stack by role, a list meaning any of them and :self meaning self-hosted', () => {
+    const s = { roles: { database: 'supabase', compute: 'vercel' }, selfHosted: [] as string[] } as unknown as Parameters<typeof agrees>[0];
+    expect(agrees(s, { database: 'supabase' })).toBe(true);
+    expect(agrees(s, { database: 'supabase', compute: ['railway', 'vercel'] })).toBe(true);
+    expect(agrees(s, { database: 'supabase:self' })).toBe(false);
+    expect(agrees(s, { auth: 'clerk' })).toBe(false);
+    const self = { roles: { database: 'supabase' }, selfHosted: ['supabase'] } as unknown as Parameters<typeof agrees>[0];
+    expect(agrees(self, { database: 'supabase:self' })).toBe(true);
+  });
+});
