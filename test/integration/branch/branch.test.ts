@@ -236,6 +236,26 @@ describe('baas branch on XFS with reflink (copy-on-write)', () => {
     expect(await databases()).toContain('br_old-kept');
   });
 
+  it('opens no session on main after a branch change while main has no registry, and looks again once main is written', async () => {
+    // Sessions ever opened on main; the server counts them as they end.
+    const sessionsOnMain = async (): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 1000));
+      return Number((await q<{ n: string }>('postgres', "select sessions::text as n from pg_stat_database where datname = 'app'"))[0]!.n);
+    };
+    await q('app', 'vacuum analyze'); // autovacuum then has nothing to write in main meanwhile
+    expect((await p.run(['branch', 'create', 'gate-a'])).code).toBe(0); // looks once, remembers "none"
+    const before = await sessionsOnMain();
+    expect((await p.run(['branch', 'create', 'gate-b'])).code).toBe(0);
+    expect((await p.run(['branch', 'delete', 'gate-b'])).code).toBe(0);
+    expect(await sessionsOnMain()).toBe(before);
+    await q('app', 'create table gate_touch (id int)'); // one session, and catalog rows written in main
+    const touched = await sessionsOnMain();
+    expect(touched).toBe(before + 1);
+    expect((await p.run(['branch', 'delete', 'gate-a'])).code).toBe(0);
+    expect(await sessionsOnMain()).toBe(touched + 1);
+    await q('app', 'drop table gate_touch');
+  });
+
   it('keeps the platform database registry (baas_platform.databases) in step once migrations have run', async () => {
     const m = await p.run(['migrate', 'up']);
     expect(m.code, m.err).toBe(0);
