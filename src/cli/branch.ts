@@ -37,9 +37,8 @@ function expiry(iso: string | null, now: Date): string {
  * flight is cancelled and its parent re-opened before the command ends (exit 130).
  */
 async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) => Promise<T>, interruptible = false, mutates = interruptible): Promise<T> {
-  // Load the Docker client, the config and the branch code side by side: start-up is most of a clone's time.
-  const runtime = opts.databaseUrl ? undefined : app.runtime();
-  const [loaded, { openBranchContext }] = await Promise.all([app.config(), import('../branch/context.js'), runtime]);
+  // The config and the branch code side by side; the Docker client only if the stack's address is not remembered.
+  const [loaded, { openBranchContext }] = await Promise.all([app.config(), import('../branch/context.js')]);
   const stateDir = await app.stateDir();
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();

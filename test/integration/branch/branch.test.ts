@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -234,6 +235,30 @@ describe('baas branch on XFS with reflink (copy-on-write)', () => {
     expect(gc.out).toContain("Kept expired 'old-kept': protected");
     expect(await databases()).not.toContain('br_old');
     expect(await databases()).toContain('br_old-kept');
+  });
+
+  it('connects from the remembered address without Docker, and asks Docker again when it no longer answers', async () => {
+    const cache = path.join(p.dir, '.baas', 'connection-cache.json');
+    expect((await p.run(['branch', 'list'])).code).toBe(0);
+    const entry = JSON.parse(readFileSync(cache, 'utf8')) as { postgres: { admin: string } };
+    expect(entry.postgres.admin).toBe(adminUrl);
+    // A Docker that cannot be reached does not matter while the remembered address answers.
+    const noDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    expect((await p.run(['branch', 'list'], noDocker)).code).toBe(0);
+    // A stale address (the container was recreated on another port): Docker is asked, the entry replaced.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const stale = new URL(adminUrl);
+    stale.port = String(closed);
+    writeFileSync(cache, JSON.stringify({ ...entry, postgres: { ...entry.postgres, admin: stale.toString() } }), { mode: 0o600 });
+    expect((await p.run(['branch', 'list'], noDocker)).code).toBe(4);
+    const r = await p.run(['branch', 'list', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect((JSON.parse(readFileSync(cache, 'utf8')) as { postgres: { admin: string } }).postgres.admin).toBe(adminUrl);
   });
 
   it('opens no session on main after a branch change while main has no registry, and looks again once main is written', async () => {
