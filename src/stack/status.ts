@@ -27,7 +27,7 @@ export interface StatusResult {
 }
 
 export async function status(deps: StackDeps, loaded: LoadedConfig, stateDir: string, options: { health?: boolean } = {}): Promise<StatusResult> {
-  await deps.runtime.ping();
+  // No separate ping: listing the network and containers fails the same way when Docker is not there.
   const secrets = readSecrets(stateDir) ?? generateSecrets();
   const { ctx, defs, actual, network } = await describeStack(deps.runtime, loaded, secrets, deps.env);
   // Only when asked for: the health probes and their modules load then, not for a plain status.
