@@ -5,7 +5,7 @@ import { UserError, ExitCode, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { databaseFor, MAIN } from './names.js';
-import { pgConnector, preloadDriver } from '../pg/client.js';
+import { pgConnector, preloadDriver, type PgClientOptions } from '../pg/client.js';
 import { SQLSTATE, sqlState, type Sql, type SqlConnector } from '../pg/sql.js';
 import { databaseOf, describeServer, withDatabase } from '../pg/url.js';
 import { CommentBranchStore } from './store.js';
@@ -91,7 +91,7 @@ export async function openBranchContext(args: OpenArgs): Promise<BranchContext> 
     const remembered = rememberedPostgres(args.loaded, args.stateDir);
     if (remembered) {
       await driver;
-      opened = await openSession(remembered.admin, mainDatabase, REMEMBERED_CONNECT_TIMEOUT_MS).catch(() => undefined);
+      opened = await openSession(remembered.admin, mainDatabase, { connectTimeoutMs: REMEMBERED_CONNECT_TIMEOUT_MS, scramOnly: true }).catch(() => undefined);
       if (!opened) forgetPostgres(args.stateDir);
     }
     if (opened && remembered) {
@@ -139,16 +139,18 @@ interface Session {
 }
 
 /** The superuser session branch commands work from, in a database nobody branches: `postgres`, or template1 when main is `postgres` itself. */
-async function openSession(adminUrl: string, mainDatabase: string, firstTimeoutMs = 10_000): Promise<Session> {
-  const connectorWith = (connectTimeoutMs: number): SqlConnector =>
+async function openSession(adminUrl: string, mainDatabase: string, remembered?: Pick<PgClientOptions, 'connectTimeoutMs' | 'scramOnly'>): Promise<Session> {
+  const connectorWith = (extra: PgClientOptions): SqlConnector =>
     pgConnector(adminUrl, {
       applicationName: 'baas branch',
-      connectTimeoutMs,
+      connectTimeoutMs: 10_000,
       show: 'server',
       hint: 'Is the stack running? `baas up` starts it; `baas health postgres` checks it. With --database-url, check the URL.',
+      ...extra,
     });
-  const connector = connectorWith(10_000);
-  const first = firstTimeoutMs === 10_000 ? connector : connectorWith(firstTimeoutMs);
+  const connector = connectorWith({});
+  // The first session on a remembered address: shorter wait, SCRAM only. It proves the address; later sessions use the defaults.
+  const first = remembered ? connectorWith(remembered) : connector;
   let maintenanceDatabase = mainDatabase === 'postgres' ? 'template1' : 'postgres';
   let sql: Sql;
   try {
