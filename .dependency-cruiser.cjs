@@ -54,6 +54,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/errors\\.ts$' },
     },
     {
+      name: 'dashboard-below-serve',
+      comment: 'baas serve (src/serve/) builds on the dashboard\'s collector and alert rules; the dashboard never imports the agent (the CLI composes both).',
+      severity: 'error',
+      from: { path: '^src/dashboard/' },
+      to: { path: '^src/serve/' },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},

@@ -43,6 +43,8 @@ export interface LoggerOptions {
   dir?: string;
   /** Also write log lines to stderr. */
   verbose?: boolean;
+  /** Write log lines (info and up, debug too with verbose) to stdout: a foreground service's structured log. */
+  stdout?: boolean;
   runId?: string;
 }
 
@@ -88,7 +90,8 @@ function openLogger(options: LoggerOptions & { runId: string }): { logger: Logge
       // A read-only working directory must not stop the command; logging is best effort.
     }
   }
-  if (options.verbose) streams.push({ level: 'debug', stream: pino.destination({ dest: 2, sync: true }) });
+  if (options.stdout) streams.push({ level: options.verbose ? 'debug' : 'info', stream: pino.destination({ dest: 1, sync: true }) });
+  else if (options.verbose) streams.push({ level: 'debug', stream: pino.destination({ dest: 2, sync: true }) });
   if (streams.length === 0) return { logger: silentLogger, runId };
   const base = pino(
     { level: 'debug', base: { runId }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },

@@ -2,11 +2,12 @@ import { removeByLabel, TEST_LABEL } from './helpers/harness.js';
 
 /**
  * Stacks left by an earlier, crashed run (dockerd restarts them with their restart policy)
- * would hold ports and subnets: remove everything labelled as a test stack before starting.
+ * would hold ports and subnets. CI removes everything labelled as a test stack before starting
+ * (`.ci/run` sets BAAS_TEST_SWEEP=1). Locally the sweep is opt-in, because it would also remove
+ * the stacks of another test run going on at the same time on the same Docker engine.
  */
 export default async function setup(): Promise<void> {
-  // Developers running several suites side by side can keep each other's stacks.
-  if (process.env['BAAS_TEST_NO_SWEEP'] === '1') return;
+  if (process.env['BAAS_TEST_SWEEP'] !== '1') return;
   try {
     await removeByLabel(TEST_LABEL);
   } catch {

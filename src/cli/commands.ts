@@ -19,6 +19,9 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
   { commands: ['migrate', 'rls', 'tenant'], load: async () => (await import('./db.js')).registerDb },
   { commands: ['dashboard', 'metrics'], load: async () => (await import('./dashboard.js')).registerDashboard },
   { commands: ['branch'], load: async () => (await import('./branch.js')).registerBranch },
+  { commands: ['render'], load: async () => (await import('./render.js')).registerRender },
+  { commands: ['nodes'], load: async () => (await import('./swarm.js')).registerNodes },
+  { commands: ['serve'], load: async () => (await import('./serve.js')).registerServe },
 ];
 
 /** Registers the group of the command `argv` asks for, or every group (no argv, help, unknown). */

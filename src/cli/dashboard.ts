@@ -44,9 +44,14 @@ export function registerDashboard(program: Command, app: App): void {
     const intervalMs = parseInterval(opts.interval);
     const hotkeys = parseHotkeys(opts.hotkeys);
     const loaded = await app.config();
+    const stateDir = await app.stateDir();
+    // With `baas serve` running, show its history from before this dashboard opened, and leave the
+    // recording of alerts to it.
+    const { dashboardAlertLog } = await import('../serve/history.js');
+    const alertLog = await dashboardAlertLog(stateDir, loaded.config.project);
     const { openCollector } = await import('../dashboard/session.js');
     const collector = await openCollector(
-      { runtime: await app.runtime(), env: io.env, loaded, stateDir: await app.stateDir() },
+      { runtime: await app.runtime(), env: io.env, loaded, stateDir, ...(alertLog ? { alertLog } : {}) },
       // One snapshot examines more keys at once; a live view spreads the work over passes.
       { intervalMs, hotkeys, ...(extra.once ? { lfuBudget: 20_000 } : {}) },
     );

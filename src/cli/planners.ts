@@ -84,6 +84,9 @@ interface AdviseFlags {
   lockIn?: string;
   ecosystem?: string;
   vmPrice?: string;
+  current?: string;
+  tenants?: string;
+  tenantIsolation?: string;
   top?: string;
   explain?: string;
   json?: boolean;
@@ -131,6 +134,8 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
       enterprise_sso: o.sso,
       organizations: o.orgs,
     },
+    current: currentOf(o.current),
+    tenants: tenantsOf(o),
     traffic: { requests_per_month: num(o.requests, '--requests'), egress_gb: num(o.egress, '--egress') },
     constraints: {
       self_hosting: await choice(o.selfHost, R.SELF_HOSTING, '--self-host'),
@@ -142,6 +147,37 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
       vm_price: num(o.vmPrice, '--vm-price'),
     },
   };
+}
+
+const CURRENT_ROLES = ['database', 'auth', 'compute', 'cache'] as const;
+
+/** `--current firebase` or `--current auth=auth0,database=supabase`. */
+function currentOf(v: string | undefined): string[] | Record<string, string> | undefined {
+  const parts = list(v);
+  if (!parts) return undefined;
+  if (!parts.some((p) => p.includes('='))) return parts.map((p) => p.toLowerCase());
+  const byRole: Record<string, string> = {};
+  for (const p of parts) {
+    const [role, id] = p.split('=').map((x) => x.trim().toLowerCase());
+    if (!role || !id || !(CURRENT_ROLES as readonly string[]).includes(role)) {
+      throw new UserError(`--current: "${p}" is not a platform id or role=id.`, { hint: `Give ids (--current firebase) or roles ${CURRENT_ROLES.join(', ')} (--current auth=auth0,database=supabase).` });
+    }
+    byRole[role] = id;
+  }
+  return byRole;
+}
+
+function tenantsOf(o: AdviseFlags): { count: number; isolation?: string } | undefined {
+  const count = num(o.tenants, '--tenants', { int: true });
+  if (count === undefined) {
+    if (o.tenantIsolation !== undefined) throw new UserError('--tenant-isolation needs --tenants.', { hint: 'Example: --tenants 500 --tenant-isolation database.' });
+    return undefined;
+  }
+  if (count < 1) throw new UserError(`--tenants must be 1 or more (got ${count}).`, { hint: 'Give the number of tenants, e.g. --tenants 500.' });
+  if (o.tenantIsolation !== undefined && !['shared', 'database'].includes(o.tenantIsolation)) {
+    throw new UserError(`--tenant-isolation must be shared or database (got "${o.tenantIsolation}").`, { hint: 'shared = one database for all tenants; database = a database (project) each.' });
+  }
+  return { count, ...(o.tenantIsolation ? { isolation: o.tenantIsolation } : {}) };
 }
 
 function hasAny(v: unknown): boolean {
@@ -205,7 +241,10 @@ async function askRequirements(io: Io): Promise<Record<string, unknown>> {
     const budget = await ask('Monthly budget in USD (empty = none)', '');
     const compliance = (await ask('Compliance, comma-separated (soc2, iso27001, hipaa, gdpr)', '')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
     const lock = await pickOne('Lock-in tolerance', R.LOCK_IN, 'medium');
+    // Moving off what runs today costs a migration: asked, never assumed.
+    const current = (await ask('Platforms in use today, comma-separated catalog ids (empty = none)', '')).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
     return {
+      ...(current.length > 0 ? { current } : {}),
       stage,
       team_size: Math.max(1, Math.round(team)),
       app: { kind, frontend },
@@ -257,6 +296,9 @@ function registerAdvise(program: Command, app: App): void {
     .option('--lock-in <level>', 'lock-in tolerance: low | medium | high')
     .option('--ecosystem <list>', 'comma-separated, e.g. google,cloudflare,typescript')
     .option('--vm-price <usd>', 'price of one self-hosted server per month (default: sized to the workload, $5-$160, a labelled assumption)')
+    .option('--current <ids>', 'what runs today: platform ids (firebase) or role=id pairs (auth=auth0,database=supabase); moving off it costs the migration estimate')
+    .option('--tenants <n>', 'number of tenants the product serves')
+    .option('--tenant-isolation <mode>', 'shared (one database for all, the default) | database (a database or project each: per-project prices multiply)')
     .option('--top <n>', 'how many stacks to show', '5')
     .option('--explain <rank>', "one stack's full breakdown: breaches, warnings, every criterion with its weight and points, cost lines")
     .option('--json', 'machine-readable output')
@@ -278,6 +320,8 @@ Examples:
   $ baas advise --stage mvp --team 1 --frontend nextjs --realtime core --mau 2000 --budget 50
   $ baas advise --file requirements.yaml --markdown > advice.md
   $ baas advise --file requirements.yaml --explain 2
+  $ baas advise --stage growth --kind mobile --frontend flutter --mau 20000 --current firebase
+  $ baas advise --kind content --data-model relational --tenants 500 --tenant-isolation database
   $ baas advise --stage scale --team 25 --self-host required --compliance hipaa --cache-ha --json`,
     )
     .action(async (o: AdviseFlags, cmd: Command) => {
@@ -330,6 +374,7 @@ const METRIC_FLAGS = {
   db_io_gb: '--db-io-gb',
   action_gb_hours: '--function-gb-hours',
   branches: '--branches',
+  projects: '--projects',
   seats: '--seats',
   servers: '--servers',
 } as const;

@@ -3,6 +3,7 @@ import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
 import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
+import { resolveTarget, swarmDownCommand, swarmHealthCommand, swarmStatusCommand, swarmUpCommand } from './swarm.js';
 
 interface JsonOpt {
   json?: boolean;
@@ -28,18 +29,24 @@ export function registerStack(program: Command, app: App): void {
     .option('--json', 'print the result as JSON (progress as NDJSON on stderr)')
     .option('--timeout <seconds>', 'how long each service may take to become healthy', '90')
     .option('--quiet', 'no progress output')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .option('--force', "start EMPTY where the configuration moved a service's data location (the old data is kept, not copied)")
     .addHelpText('after', `
 Examples:
   $ baas up                  whole stack: Postgres, Redis master + replicas + sentinels, MongoDB
   $ baas up redis            only Redis and its sentinels
   $ baas up --json | jq .services
+  $ DOCKER_HOST=ssh://admin@manager-1 baas up --target swarm     the same stack across a Docker Swarm
 Running it again changes nothing unless the configuration changed (then only what changed is recreated).
 Every port, limit and data location is checked before anything is created; all port conflicts
 are listed at once (exit 5). A changed services.<svc>.data is refused while the old place holds
 data: move it with \`baas data move <svc> <path>\`, or add --force to start empty.`)
-    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean; force?: boolean }) => {
+    .action(async (services: string[], opts: JsonOpt & { timeout: string; quiet?: boolean; force?: boolean; target?: string }) => {
       const timeoutMs = parseTimeout(opts.timeout);
+      if ((await resolveTarget(app, opts.target)) === 'swarm') {
+        if (services.length) throw new UserError('`baas up --target swarm` deploys the whole stack; it takes no service names.', { hint: 'Run `baas up --target swarm` without names.' });
+        return swarmUpCommand(app, { ...opts, timeoutMs });
+      }
       const loaded = await app.config();
       const { up } = await import('../stack/up.js');
       const { createProgress } = await import('./progress.js');
@@ -83,13 +90,16 @@ data: move it with \`baas data move <svc> <path>\`, or add --force to start empt
     .description('stop and remove the stack; its data is kept unless --volumes')
     .option('--volumes', "also delete the data: named volumes, and what the services wrote into bind-mounted data directories (irreversible)")
     .option('--json', 'print the result as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas down                keep the data for the next \`baas up\`
   $ baas down --volumes      remove everything baas created for this project, data included
+  $ baas down --target swarm remove the stack from the swarm (volumes stay on their nodes)
 With a host path as services.<svc>.data, --volumes deletes only what the service wrote there
 (Postgres: pgdata/; Redis: redis-N/; MongoDB: the mongod files) and keeps the directory itself.`)
-    .action(async (opts: JsonOpt & { volumes?: boolean }) => {
+    .action(async (opts: JsonOpt & { volumes?: boolean; target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmDownCommand(app, opts);
       const loaded = await app.config();
       const { down } = await import('../stack/down.js');
       const r = await down(await deps(app), loaded, { volumes: Boolean(opts.volumes) });
@@ -113,18 +123,27 @@ With a host path as services.<svc>.data, --volumes deletes only what the service
     .command('status')
     .description('what runs: containers, images, ports and Docker state')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas status
-  $ baas status --json | jq '.services[] | {service, state}'`)
-    .action(async (opts: JsonOpt) => {
+  $ baas status --json | jq '.services[] | {service, state}'
+  $ baas status --target swarm        every service with its node and that node's state`)
+    .action(async (opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmStatusCommand(app, opts);
       const loaded = await app.config();
       const { status } = await import('../stack/status.js');
       const r = await status(await deps(app), loaded, await app.stateDir());
-      if (opts.json) return io.stdout(json(r));
+      const { readAgentState } = await import('../serve/state.js');
+      const agent = readAgentState(await app.stateDir());
+      if (opts.json) return io.stdout(json({ ...r, agent: agent ?? null }));
       io.stdout(`Project ${r.project}${r.network ? ` (network ${r.network}, ${r.subnet})` : ''}: ${r.running ? 'running' : 'not running'}\n\n`);
       io.stdout(table(['SERVICE', 'STATE', 'IMAGE', 'PORTS', 'STATUS'], r.services.map((s) => [s.service, s.state, s.image, s.ports.join(', '), s.status])));
       if (r.extra.length) io.stdout(`\nNot in the configuration (removed by the next \`baas up\`): ${r.extra.join(', ')}\n`);
+      if (agent) {
+        const { agentLines } = await import('./serve.js');
+        io.stdout(`\n${agentLines(agent)}`);
+      }
     });
 
   program
@@ -132,12 +151,15 @@ Examples:
     .description("ask every service with its own client: latency, role, replication, quorum and disk headroom (exit 6 when anything is unhealthy)")
     .argument('[services...]', 'only these services')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host, the default) or swarm (the manager DOCKER_HOST points at); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas health
   $ baas health redis --json
+  $ baas health --target swarm
 Exit code 6 when any selected service is not healthy, so scripts can gate on it.`)
-    .action(async (services: string[], opts: JsonOpt) => {
+    .action(async (services: string[], opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmHealthCommand(app, services, opts);
       const loaded = await app.config();
       const { describeStack } = await import('../stack/context.js');
       const { stackHealth } = await import('../stack/health.js');

@@ -75,19 +75,69 @@ export const mongoSchema = z
   })
   .strict();
 
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+const durationSchema = z.string().regex(DURATION, 'must be a duration such as 500ms, 30s, 5m, 6h or 1d');
+
+/** Where `baas serve` sends alerts: once when one fires, once when it resolves. */
+export const webhookSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+    format: z.enum(['slack', 'generic']).default('generic'),
+  })
+  .strict();
+
 export const alertsSchema = z
   .object({
     hitRateBelow: z.number().min(0).max(1).default(0.8),
     memoryAbove: z.number().min(0).max(1).default(0.9),
     replicationLagAboveBytes: z.number().int().min(0).default(1_048_576),
     rejectedConnections: z.number().int().min(0).default(1),
+    /** Postgres client connections as a share of max_connections (baas serve). */
+    postgresConnectionsAbove: z.number().min(0).max(1).default(0.9),
+    webhooks: z.array(webhookSchema).default([]),
   })
   .strict();
+
+/** `baas serve`: the always-on agent (health API, metrics, alert webhooks, schedules). */
+export const serveSchema = z
+  .object({
+    listen: z.string().min(1).default('127.0.0.1:7070'),
+    /** How often the agent asks Redis, Sentinel, Postgres and MongoDB (what /health and /metrics serve). */
+    interval: durationSchema.default('1s'),
+    /** How often the full `baas health` checks run (also at once when the collection sees a change). */
+    healthInterval: durationSchema.default('5s'),
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+  })
+  .strict();
+
+export const SCHEDULE_JOBS = ['branch-gc'] as const;
+
+export const scheduleSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 characters of lowercase letters, digits and -, starting with a letter'),
+    job: z.enum(SCHEDULE_JOBS),
+    /** A cron expression (5 fields, or 6 with seconds first), in the agent's time zone unless `timezone`. */
+    cron: z.string().min(1).optional(),
+    every: durationSchema.optional(),
+    timezone: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.cron === undefined) === (s.every === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of `cron` (e.g. "0 3 * * *") or `every` (e.g. 6h)' });
+    }
+    if (s.cron !== undefined && !/^\S+(\s+\S+){4,5}$/.test(s.cron.trim())) {
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'must have 5 fields (minute hour day month weekday), or 6 with seconds first' });
+    }
+    if (s.every !== undefined && parseDuration(s.every) < 1000) ctx.addIssue({ code: 'custom', path: ['every'], message: 'must be at least 1s' });
+  });
 
 export const configSchema = z
   .object({
     project: z.string().regex(PROJECT_NAME, 'must be 2-40 characters of lowercase letters, digits and -, starting with a letter').default('baas'),
     profile: z.enum(['local', 'server']).default('local'),
+    /** Where `up`/`status`/`health`/`down` act: this host's Docker, or a Swarm through its manager (DOCKER_HOST). */
+    target: z.enum(['docker', 'swarm']).default('docker'),
     /** Which images to use: the official ones from a registry, or ones built by `baas images build`. */
     images: z.enum(['official', 'local']).default('official'),
     /** Address published ports bind to; defaults to 127.0.0.1 (local) or 0.0.0.0 (server). */
@@ -113,6 +163,17 @@ export const configSchema = z
       .strict()
       .prefault({}),
     alerts: alertsSchema.prefault({}),
+    serve: serveSchema.prefault({}),
+    schedules: z
+      .array(scheduleSchema)
+      .default([])
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((s, i) => {
+          if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `'${s.name}' is used by an earlier schedule` });
+          seen.add(s.name);
+        });
+      }),
   })
   .strict();
 
@@ -120,8 +181,19 @@ export type Config = z.infer<typeof configSchema>;
 export type PostgresConfig = Config['services']['postgres'];
 export type RedisConfig = Config['services']['redis'];
 export type MongoConfig = Config['services']['mongo'];
+export type ServeConfig = Config['serve'];
+export type ScheduleConfig = Config['schedules'][number];
+export type WebhookConfig = Config['alerts']['webhooks'][number];
 export type ServiceKind = keyof Config['services'];
 export const SERVICE_KINDS: ServiceKind[] = ['postgres', 'redis', 'mongo'];
 
 /** Parses sizes such as 512m / 1g / 256mb into bytes (in ./size.ts, which does not load zod). */
 export { parseSize };
+
+/** Parses durations such as 500ms / 30s / 5m / 6h / 1d / 2w into milliseconds. */
+export function parseDuration(text: string): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'ms'];
+  return Math.round(Number(m[1]) * unit);
+}

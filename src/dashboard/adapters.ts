@@ -90,9 +90,9 @@ function wrap(c: IoRedis): RedisLike {
   };
 }
 
-export async function openPostgres(url: string): Promise<Sql> {
+export async function openPostgres(url: string, applicationName = 'baas-dashboard'): Promise<Sql> {
   const { connectPg } = await import('../pg/client.js');
-  return connectPg(url, { connectTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName: 'baas-dashboard' });
+  return connectPg(url, { connectTimeoutMs: 2000, statementTimeoutMs: 2000, applicationName });
 }
 
 export async function openMongo(url: string): Promise<MongoLike> {

@@ -2,11 +2,12 @@
  * Alert rules (pure), the fired/resolved bookkeeping (pure), and the on-disk history
  * (.baas/alerts.jsonl, one JSON object a line, kept across runs).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { JsonLinesFile } from '../jsonl.js';
 import { bytes } from '../format.js';
-import type { Alert, AlertLog, AlertRecord, Overview, ReplicaView, SentinelView } from './types.js';
+import type { HealthReport } from '../services/types.js';
+import type { Alert, AlertKind, AlertLog, AlertRecord, Overview, ReplicaView, SentinelView } from './types.js';
 
 export type AlertThresholds = Config['alerts'];
 
@@ -46,6 +47,7 @@ export function evaluateAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
       message: `Memory ${bytes(o.usedMemory)} is ${(o.memoryRatio * 100).toFixed(0)}% of maxmemory ${bytes(o.maxmemory)} (alert above ${(t.memoryAbove * 100).toFixed(0)}%).`,
     });
   }
+  out.push(...replicaDownAlerts(input.replicas));
   for (const r of input.replicas) {
     if (r.lagBytes !== null && r.lagBytes > t.replicationLagAboveBytes) {
       out.push({ id: `replicationLag:${r.name}`, kind: 'replicationLag', severity: 'warning', message: `${r.name} lags ${bytes(r.lagBytes)} behind the master (alert above ${bytes(t.replicationLagAboveBytes)}).` });
@@ -66,6 +68,44 @@ export function evaluateAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
   return out;
 }
 
+/** A replica (or a former master) that does not answer: one alert per node. */
+export function replicaDownAlerts(replicas: ReplicaView[]): Alert[] {
+  return replicas
+    .filter((r) => !r.reachable)
+    .map((r) => ({ id: `replicaDown:${r.name}`, kind: 'replicaDown' as const, severity: 'warning' as const, message: `Replica ${r.name} (${r.address}) does not answer.` }));
+}
+
+/** Postgres client connections close to max_connections: new connections will soon be refused. */
+export function postgresConnectionAlerts(pg: { connections: number; maxConnections: number } | null, above: number): Alert[] {
+  if (!pg || pg.maxConnections <= 0) return [];
+  const ratio = pg.connections / pg.maxConnections;
+  if (ratio <= above) return [];
+  return [
+    {
+      id: 'postgresConnections',
+      kind: 'postgresConnections',
+      severity: ratio >= 0.98 ? 'critical' : 'warning',
+      message: `Postgres has ${pg.connections} of ${pg.maxConnections} connections in use (${(ratio * 100).toFixed(0)}%, alert above ${(above * 100).toFixed(0)}%).`,
+    },
+  ];
+}
+
+/**
+ * A failed `baas health` check. Redis nodes are left to the rules that watch them every interval
+ * (masterDown, replicaDown, replicationLag), so one stopped replica is one alert, not two; and
+ * `starting` (up but not converged, e.g. a sentinel during a failover) is not a failure.
+ */
+export function healthCheckAlerts(reports: HealthReport[]): Alert[] {
+  return reports
+    .filter((r) => r.kind !== 'redis' && (r.status === 'unhealthy' || r.status === 'stopped' || r.status === 'missing'))
+    .map((r) => ({
+      id: `healthCheck:${r.service}`,
+      kind: 'healthCheck' as const,
+      severity: r.kind === 'sentinel' ? ('warning' as const) : ('critical' as const),
+      message: `Health check failed for ${r.service}: ${r.status}, ${r.detail}`,
+    }));
+}
+
 export interface AlertTransition {
   fired: Alert[];
   resolved: Alert[];
@@ -78,11 +118,17 @@ export function diffAlerts(previous: Alert[], current: Alert[]): AlertTransition
   return { fired: current.filter((a) => !prevIds.has(a.id)), resolved: previous.filter((a) => !curIds.has(a.id)) };
 }
 
-/** The alerts a previous run left open (fired without a later resolved), so a restart does not fire them again. */
-export function openAlerts(history: AlertRecord[], project: string): Alert[] {
+/** The kinds the dashboard's collector evaluates (the others come from `baas serve`). */
+export const COLLECTOR_ALERT_KINDS: AlertKind[] = ['hitRate', 'memory', 'replicationLag', 'rejectedConnections', 'quorumLost', 'masterDown', 'replicaDown'];
+
+/**
+ * The alerts a previous run left open (fired without a later resolved), so a restart does not fire
+ * them again. `kinds`: only those an evaluator owns, so it never "resolves" another one's alerts.
+ */
+export function openAlerts(history: AlertRecord[], project: string, kinds?: AlertKind[]): Alert[] {
   const open = new Map<string, Alert>();
   for (const r of history) {
-    if (r.project !== project || r.state === 'event') continue;
+    if (r.project !== project || r.state === 'event' || (kinds && !kinds.includes(r.kind))) continue;
     if (r.state === 'fired') open.set(r.id, { id: r.id, kind: r.kind, severity: r.severity, message: r.message });
     else open.delete(r.id);
   }
@@ -93,39 +139,14 @@ export function toRecords(t: AlertTransition, project: string, at: string): Aler
   return [...t.fired.map((a) => ({ ...a, at, state: 'fired' as const, project })), ...t.resolved.map((a) => ({ ...a, at, state: 'resolved' as const, project }))];
 }
 
-/** Appends to a JSON-lines file; reads back only the tail. Keeps the file under ~1 MB by trimming old lines. */
-export class FileAlertLog implements AlertLog {
-  constructor(
-    readonly file: string,
-    private readonly maxBytes = 1024 * 1024,
-  ) {}
+/** .baas/alerts.jsonl: appended to, read back from the tail, kept under ~1 MB by trimming old lines. */
+export class FileAlertLog extends JsonLinesFile<AlertRecord> implements AlertLog {
+  constructor(file: string, maxBytes = 1024 * 1024) {
+    super(file, maxBytes);
+  }
 
   static inStateDir(stateDir: string): FileAlertLog {
     return new FileAlertLog(path.join(stateDir, 'alerts.jsonl'));
-  }
-
-  append(entries: AlertRecord[]): void {
-    if (entries.length === 0) return;
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    if (statSync(this.file).size > this.maxBytes) {
-      const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
-    }
-  }
-
-  recent(limit: number): AlertRecord[] {
-    if (!existsSync(this.file)) return [];
-    const out: AlertRecord[] = [];
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as AlertRecord);
-      } catch {
-        /* a torn line from a crash: skip it */
-      }
-    }
-    return out.slice(-limit);
   }
 }
 

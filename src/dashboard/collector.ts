@@ -4,7 +4,7 @@
  * lets the hot-key sampler do its bounded share, and returns a Snapshot. Sentinel events arrive
  * on pattern subscriptions; +switch-master moves the collector to the new master at once.
  */
-import { diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
+import { COLLECTOR_ALERT_KINDS, diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
 import { chooseHotKeyMethod, LfuSampler, MonitorSampler, ServerHotkeysSampler, type HotKeyChoice, type HotKeySampler, type MethodDecision } from './hotkeys.js';
 import type { Sql } from '../pg/sql.js';
 import { initialSentinelEvents, reduceSentinelEvent, type SentinelEventState } from './sentinel-events.js';
@@ -161,7 +161,7 @@ export class Collector {
     this.pg = new PostgresProbe(deps.postgres);
     this.mongo = new MongoProbe(deps.mongo, this.now);
     this.recentAlerts = deps.alertLog.recent(50).filter((r) => r.project === t.project);
-    this.activeAlerts = openAlerts(deps.alertLog.recent(500), t.project);
+    this.activeAlerts = openAlerts(deps.alertLog.recent(500), t.project, COLLECTOR_ALERT_KINDS);
   }
 
   /** Connects everything once and subscribes to the sentinels' events. Reports auth failures. */
@@ -308,7 +308,7 @@ export class Collector {
     }
   }
 
-  private async sampleNode(n: NodeState): Promise<void> {
+  private async sampleNode(n: NodeState, retry = true): Promise<void> {
     if (!n.client) {
       void this.connectNode(n);
       n.info = null;
@@ -326,6 +326,12 @@ export class Collector {
     } catch (e) {
       n.info = null;
       this.dropNode(n, e);
+      // Sentinel ends every client's connection to a node it reconfigures (CLIENT KILL during a
+      // failover): a closed connection is not a node that stopped answering. Ask once more.
+      if (retry && !this.stopped) {
+        await this.connectNode(n);
+        if (n.client) await this.sampleNode(n, false);
+      }
     }
   }
 
@@ -444,7 +450,12 @@ export class Collector {
       this.masterIp,
     );
     this.sentinelView.events = this.sentinelEvents.events.slice(-20);
-    const alerts = evaluateAlerts({ masterReachable: reachable, overview, windowHits: sum('hits'), windowMisses: sum('misses'), windowRejected: sum('rejected'), replicas, sentinel: this.sentinelView }, this.deps.thresholds);
+    // Once stop() has closed the connections, whatever a tick still in flight saw ("Stream isn't
+    // writeable", "Connection is closed") is the collector's own doing, not the stack's: it must
+    // neither raise nor resolve an alert.
+    const alerts = this.stopped
+      ? this.activeAlerts
+      : evaluateAlerts({ masterReachable: reachable, overview, windowHits: sum('hits'), windowMisses: sum('misses'), windowRejected: sum('rejected'), replicas, sentinel: this.sentinelView }, this.deps.thresholds);
     const at = new Date(now).toISOString();
     const records = [...toRecords(diffAlerts(this.activeAlerts, alerts), t.project, at), ...this.pendingEventAlerts.map((a) => ({ ...a, at, state: 'event' as const, project: t.project }))];
     this.pendingEventAlerts = [];
@@ -487,6 +498,11 @@ export class Collector {
       mongo: this.mongo.line,
       notes,
     };
+  }
+
+  /** The last INFO of every Redis node (null when it did not answer): what `baas serve` exports to Prometheus. */
+  nodeInfos(): { name: string; address: string; info: Record<string, string> | null }[] {
+    return this.nodes.map((n) => ({ name: n.target.name, address: `${n.target.internal.ip}:${n.target.internal.port}`, info: n.info }));
   }
 
   historyPoints(): HistoryPoint[] {

@@ -9,25 +9,31 @@ import { requireSecrets } from '../stack/secrets.js';
 import { ioredisConnector, openMongo, openPostgres, stackTargets } from './adapters.js';
 import { FileAlertLog } from './alerts.js';
 import { Collector, isAuthError, type CollectorOptions } from './collector.js';
-import type { Snapshot } from './types.js';
+import type { AlertLog, Snapshot } from './types.js';
 
 export interface SessionDeps {
   runtime: ContainerRuntime;
   env: NodeJS.ProcessEnv;
   loaded: LoadedConfig;
   stateDir: string;
+  /**
+   * Where alerts are read from and recorded (default .baas/alerts.jsonl). The CLI passes a
+   * read-only view merged with the agent's events while `baas serve` runs.
+   */
+  alertLog?: AlertLog;
 }
 
 export async function openCollector(deps: SessionDeps, options: Partial<CollectorOptions>): Promise<Collector> {
   const secrets = requireSecrets(deps.stateDir);
   await deps.runtime.ping();
   const targets = await stackTargets(deps.runtime, deps.loaded, secrets, deps.env);
+  const alertLog = deps.alertLog ?? FileAlertLog.inStateDir(deps.stateDir);
   const collector = new Collector(
     {
       connector: ioredisConnector(secrets.redis.password, Math.min(1500, Math.max(500, options.intervalMs ?? 1000))),
       topology: targets.topology,
       thresholds: deps.loaded.config.alerts,
-      alertLog: FileAlertLog.inStateDir(deps.stateDir),
+      alertLog,
       postgres: targets.postgresUrl ? { open: () => openPostgres(targets.postgresUrl!) } : undefined,
       mongo: targets.mongoUrl ? { open: () => openMongo(targets.mongoUrl!) } : undefined,
     },

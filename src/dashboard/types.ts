@@ -170,7 +170,20 @@ export interface LatencyView {
   slowlog: { id: number; at: string; durationUs: number; command: string }[];
 }
 
-export type AlertKind = 'hitRate' | 'memory' | 'replicationLag' | 'rejectedConnections' | 'quorumLost' | 'failover' | 'masterDown';
+export type AlertKind =
+  | 'hitRate'
+  | 'memory'
+  | 'replicationLag'
+  | 'rejectedConnections'
+  | 'quorumLost'
+  | 'failover'
+  | 'masterDown'
+  | 'replicaDown'
+  | 'postgresConnections'
+  | 'healthCheck'
+  /** History only (state 'event'): a webhook delivery of `baas serve`, or another agent event. */
+  | 'notification'
+  | 'agent';
 
 export interface Alert {
   id: string;

@@ -55,7 +55,10 @@ export function wantedCapabilities(r: ResolvedRequirements): Wanted[] {
   feature('cache', 'cache', 'cache');
   feature('cache_ha', 'cache_ha', 'cache');
   feature('containers', 'containers', 'compute');
-  feature('functions', 'functions', 'compute');
+  // "The product is an API": its server code is the core of it, not a couple of functions on
+  // the side (unless it runs in containers, which carry the compute themselves).
+  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core');
+  else feature('functions', 'functions', 'compute');
   feature('edge', 'edge', 'compute');
   if (f.file_storage !== 'none') feature('storage', 'file_storage', 'any');
   else if (r.data.files_gb > 0) add('storage', 'data.files_gb', 'any', 'some');

@@ -1,14 +1,26 @@
-import { CAP_LABEL, capabilityOf, holderOf, type Wanted } from './advise-candidates.js';
+import { CAP_LABEL, capabilityOf, holderOf, neededRoles, ROLE_ORDER, type Wanted } from './advise-candidates.js';
 import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
-import type { StackCost, StackMember } from './cost.js';
-import { needsHosting, type ResolvedRequirements } from './requirements.js';
+import type { Platform } from './catalog.js';
+import type { Role, StackCost, StackMember } from './cost.js';
+import { needsHosting, type CurrentRole, type ResolvedRequirements } from './requirements.js';
 
 /**
  * The scored criteria of `baas advise`: capabilities (by level), data model, operational
- * simplicity, cost, lock-in, ecosystem and, when preferred, self-hosting. Each returns a 0..1
- * score with the reasons behind it, every one tied to the requirement key that caused it.
+ * simplicity, cost, lock-in, ecosystem, maturity and, when asked for, self-hosting and the
+ * migration off what runs today. Each returns a 0..1 score with the reasons behind it, every one
+ * tied to the requirement key that caused it.
  */
+
+/** What the criteria need beyond the requirements and the stack. */
+export interface ScoreContext {
+  /** The catalog's review date: years on the market are counted to it. */
+  catalogDate: string;
+  /** The platforms in use today (`current`), resolved from the catalog. */
+  current: { platform: Platform; roles: CurrentRole[] | 'all' }[];
+  /** Working days to move from one platform to another (`baas plan migration`'s estimate, memoised by the caller). */
+  migrationDays: (from: Platform, to: Platform) => number;
+}
 
 export interface CriterionScore {
   id: string;
@@ -160,12 +172,27 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
   const tol = r.constraints.lock_in_tolerance;
   // The stickiest part decides: adding an open-source part does not make leaving Firebase easier.
   let worst = 1;
+  // A part that only serves a static build (no functions, edge code or containers asked for)
+  // holds nothing that ties you to it: the files run on any host.
+  const f = r.features;
+  const staticHostOnly = (m: StackMember): boolean =>
+    needsHosting(r) &&
+    !w.ecosystem.server_rendered.includes(r.app.frontend) &&
+    m.roles.every((role) => role === 'compute') &&
+    f.functions === 'none' &&
+    f.edge === 'none' &&
+    f.containers === 'none' &&
+    r.app.kind !== 'api';
   for (const m of members) {
+    if (m.mode === 'cloud' && m.platform.lock_in !== 'low' && staticHostOnly(m)) {
+      reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'note', text: `${m.platform.name} only serves the static build: nothing to move but files` });
+      continue;
+    }
     const level = m.mode === 'self-hosted' ? 'low' : m.platform.lock_in;
     worst = Math.min(worst, w.lock_in.fit[tol][level]);
     if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${m.platform.name}: ${level} lock-in (you accept ${tol})` });
   }
-  if (reasons.length === 0) reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'pro', text: 'open source or standard Postgres/Docker: easy to leave' });
+  if (worst === 1) reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'pro', text: 'open source or standard Postgres/Docker: easy to leave' });
   return { id: 'lock_in', label: 'Lock-in', weight: w.criteria.lock_in, score: worst, reasons };
 }
 
@@ -175,12 +202,29 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
   if (['nextjs', 'react', 'vue', 'svelte', 'flutter'].includes(r.app.frontend)) wantedTags.add(r.app.frontend);
   if (r.app.kind === 'mobile' || ['react-native', 'flutter', 'mobile-native'].includes(r.app.frontend)) wantedTags.add('mobile');
   let hit = 0;
-  // The frontend runs where the stack hosts it (most of the weight); first-class SDKs in
-  // the backend parts count for the rest. Other tags may come from any part.
-  const host = needsHosting(r) ? holderOf(members, 'compute') : undefined;
+  // A server-rendered frontend runs where the stack hosts it (most of the weight); first-class
+  // SDKs in the backend parts count for the rest. A static build runs on any host, so its tag,
+  // like every other tag, may come from any part.
+  const host = needsHosting(r) && w.ecosystem.server_rendered.includes(r.app.frontend) ? holderOf(members, 'compute') : undefined;
   const share = w.ecosystem.host_share;
+  // A static build runs on any host alike: its framework counts only in the parts the app
+  // talks to (SDKs of the database and auth), never in whoever serves the files.
+  const staticFrontend = needsHosting(r) && !host ? r.app.frontend : undefined;
+  const backendParts = members.filter((x) => x.roles.some((role) => role !== 'compute'));
+  let judged = 0;
   for (const tag of wantedTags) {
     const requirement = r.constraints.ecosystem.includes(tag) ? 'constraints.ecosystem' : 'app.frontend';
+    if (tag === staticFrontend) {
+      if (backendParts.length === 0) continue;
+      judged++;
+      const sdk = backendParts.filter((x) => x.platform.ecosystems.includes(tag));
+      if (sdk[0]) {
+        hit++;
+        reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${sdk.map((x) => x.platform.name).join(', ')} (a static build runs on any host)` });
+      } else reasons.push({ requirement, effect: 'note', text: `${tag}: no first-class SDK in the backend parts (a static build runs on any host)` });
+      continue;
+    }
+    judged++;
     const fits = members.filter((x) => x.platform.ecosystems.includes(tag));
     if (host && tag === r.app.frontend) {
       const onHost = fits.includes(host);
@@ -195,12 +239,96 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
       reasons.push({ requirement, effect: 'pro', text: `${tag}: ${fits[0].platform.name} is built for it` });
     } else reasons.push({ requirement, effect: 'con', text: `${tag}: no first-class support in this stack` });
   }
-  return { id: 'ecosystem', label: 'Ecosystem', weight: w.criteria.ecosystem, score: wantedTags.size ? hit / wantedTags.size : 1, reasons };
+  return { id: 'ecosystem', label: 'Ecosystem', weight: w.criteria.ecosystem, score: judged ? hit / judged : 1, reasons };
+}
+
+const monthIndex = (date: string): number => {
+  const [y, m] = date.split('-').map(Number);
+  return (y ?? 0) * 12 + ((m ?? 1) - 1);
+};
+
+/** One part's maturity, 0..1, and why: production readiness, track record, SLA (cloud only). */
+export function memberMaturity(m: StackMember, catalogDate: string, w: Weights): { score: number; text: string } {
+  const mat = m.platform.maturity;
+  const wm = w.maturity;
+  const name = `${m.platform.name}${m.mode === 'self-hosted' && m.platform.self_hosting.available !== 'only' ? ' (self-hosted)' : ''}`;
+  const production = mat.stage === 'ga' ? 1 : mat.stage === 'pre_ga' ? wm.pre_ga : wm.unknown;
+  const years = mat.since ? Math.max(0, (monthIndex(catalogDate) - monthIndex(mat.since)) / 12) : undefined;
+  const track = mat.stage === 'pre_ga' ? wm.pre_ga : years !== undefined ? Math.min(1, years / wm.full_years) : wm.unknown;
+  const signals = [production, track];
+  if (m.mode === 'cloud') signals.push(mat.sla ? 1 : wm.unknown);
+  const score = signals.reduce((a, b) => a + b, 0) / signals.length;
+  const parts: string[] = [];
+  if (mat.stage === 'pre_ga') parts.push('the vendor says it is not for production-critical use yet');
+  else if (mat.stage === 'ga') parts.push(mat.since ? `in production since ${mat.since} (${Math.round((years ?? 0) * 10) / 10} years)` : 'generally available (date unknown)');
+  else parts.push('production readiness unknown');
+  if (m.mode === 'cloud') parts.push(mat.sla ? `${mat.sla.uptime}% uptime SLA${mat.sla.plan ? ` (${mat.sla.plan})` : ''}` : 'no published SLA in the catalog');
+  else parts.push('on your servers the uptime is yours to keep');
+  return { score, text: `${name}: ${parts.join(', ')}` };
+}
+
+function maturity(r: ResolvedRequirements, members: StackMember[], ctx: ScoreContext, w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  let worst = 1;
+  for (const m of members) {
+    const { score, text } = memberMaturity(m, ctx.catalogDate, w);
+    worst = Math.min(worst, score);
+    reasons.push({ requirement: 'stage', effect: score >= 0.85 ? 'pro' : score < w.maturity.unknown ? 'con' : 'note', text });
+  }
+  return { id: 'maturity', label: 'Maturity', weight: w.maturity.weight[r.stage], score: worst, reasons };
+}
+
+const canHold = (p: Platform, role: Role): boolean => {
+  const c = p.provides;
+  if (role === 'database') return c.database !== null;
+  if (role === 'auth') return c.auth !== false;
+  if (role === 'compute') return c.hosting !== false || c.functions !== false || c.containers !== false || c.edge !== false;
+  if (role === 'cache') return c.cache !== false;
+  return c.storage !== false;
+};
+
+/** The migration off what runs today: `baas plan migration`'s estimate of a whole move, times the share of the work the moving roles carry. */
+function migration(r: ResolvedRequirements, members: StackMember[], ctx: ScoreContext, w: Weights): CriterionScore {
+  const reasons: Reason[] = [];
+  const need = neededRoles(r);
+  let days = 0;
+  for (const cur of ctx.current) {
+    const p = cur.platform;
+    const held = ROLE_ORDER.filter((role) => need[role] && (cur.roles === 'all' ? canHold(p, role) : cur.roles.includes(role as CurrentRole)));
+    if (held.length === 0) {
+      reasons.push({ requirement: 'current', effect: 'note', text: `${p.name} holds no role this stack needs` });
+      continue;
+    }
+    const moved = held.filter((role) => holderOf(members, role)?.platform.id !== p.id);
+    const target = moved[0] ? holderOf(members, moved[0]) : undefined;
+    if (!target) {
+      reasons.push({ requirement: 'current', effect: 'pro', text: `stays on ${p.name} (${held.join(', ')}): nothing to migrate` });
+      continue;
+    }
+    const share = Math.min(1, moved.reduce((sum, role) => sum + (role === 'storage' ? 0 : w.migration.role_share[role]), 0));
+    const d = ctx.migrationDays(p, target.platform) * share;
+    days += d;
+    reasons.push({
+      requirement: 'current',
+      effect: 'con',
+      text: `moves ${moved.join(', ')} off ${p.name} (to ${target.platform.name}): about ${Math.round(d)} working days by baas plan migration's estimate`,
+    });
+  }
+  return { id: 'migration', label: 'Migration', weight: w.migration.weight, score: 1 / (1 + days / w.migration.reference_days), reasons };
 }
 
 /** Every criterion for one stack; constraint notes ride along with weight 0. */
-export function scoreStack(r: ResolvedRequirements, members: StackMember[], c: StackCost, wanted: Wanted[], constraintNotes: Reason[], w: Weights): CriterionScore[] {
-  const criteria = [capabilities(r, members, wanted, w), dataModel(r, members, w), simplicity(r, members, w), cost(r, c, w), lockIn(r, members, w), ecosystem(r, members, w)];
+export function scoreStack(r: ResolvedRequirements, members: StackMember[], c: StackCost, wanted: Wanted[], constraintNotes: Reason[], w: Weights, ctx: ScoreContext): CriterionScore[] {
+  const criteria = [
+    capabilities(r, members, wanted, w),
+    dataModel(r, members, w),
+    simplicity(r, members, w),
+    cost(r, c, w),
+    lockIn(r, members, w),
+    ecosystem(r, members, w),
+    maturity(r, members, ctx, w),
+  ];
+  if (ctx.current.length > 0) criteria.push(migration(r, members, ctx, w));
   if (r.constraints.self_hosting === 'preferred') {
     const self = members.filter((m) => m.mode === 'self-hosted').length;
     criteria.push({

@@ -10,8 +10,12 @@ import { parseRequirementsText, type Requirements } from './requirements.js';
  * The evaluation of `baas advise` against cases written from public stories (see
  * test/fixtures/scenarios/cases/README.md): top-1 and top-3 agreement with the stack each team
  * chose, and picks that break a hard constraint while a stack exists that breaks none, for the
- * tuning half and the validation half separately.
+ * tuning half, the validation half and the held-out half separately.
  */
+
+export const HALVES = ['tuning', 'validation', 'holdout'] as const;
+export type HalfName = (typeof HALVES)[number];
+export type Split = Record<HalfName, string[]>;
 
 export interface EvalCase {
   file: string;
@@ -19,7 +23,10 @@ export interface EvalCase {
   roles: NonNullable<Requirements['chosen']>['roles'];
 }
 
-/** The split rule, fixed before any tuning: files ordered by SHA-256 of their name, first half tunes. */
+/**
+ * The split rule of the first round, fixed before any tuning: files ordered by SHA-256 of their
+ * name, first half tunes. (The held-out half is the list of cases added later, kept apart.)
+ */
 export function splitCases(files: string[]): { tuning: string[]; validation: string[] } {
   const hash = (f: string): string => createHash('sha256').update(f).digest('hex');
   const ordered = [...files].sort((a, b) => hash(a).localeCompare(hash(b)));
@@ -62,7 +69,7 @@ export interface CaseResult {
 }
 
 export interface HalfResult {
-  name: 'tuning' | 'validation';
+  name: HalfName;
   cases: CaseResult[];
   top1: number;
   top3: number;
@@ -86,8 +93,9 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights): 
   };
 }
 
-export function evaluate(catalog: Catalog, cases: EvalCase[], split: { tuning: string[]; validation: string[] }, weights?: Weights): HalfResult[] {
-  return (['tuning', 'validation'] as const).map((name) => {
+/** Scores each half asked for (all three by default), each apart from the others. */
+export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weights?: Weights, halves: readonly HalfName[] = HALVES): HalfResult[] {
+  return halves.map((name) => {
     const results = cases.filter((c) => split[name].includes(c.file)).map((c) => evaluateCase(catalog, c, weights));
     return {
       name,

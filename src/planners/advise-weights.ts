@@ -58,7 +58,15 @@ export const weightsSchema = z
       .object({ reference: byStage, within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
       .strict(),
     lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow }).strict() }).strict(),
-    ecosystem: z.object({ host_share: share }).strict(),
+    ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()) }).strict(),
+    maturity: z.object({ weight: byStage, unknown: share, full_years: z.number().positive(), pre_ga: share }).strict(),
+    migration: z
+      .object({
+        weight,
+        reference_days: z.number().positive(),
+        role_share: z.object({ database: share, auth: share, compute: share, cache: share }).strict(),
+      })
+      .strict(),
   })
   .strict();
 export type Weights = z.infer<typeof weightsSchema>;

@@ -1,9 +1,10 @@
-import { complianceFact, type Catalog, type Compliance } from './catalog.js';
+import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
 import { candidateStacks, holderOf, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { scoreStack, type CriterionScore } from './advise-criteria.js';
+import { scoreStack, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
+import { planMigration } from './migration.js';
 import { fillDefaults, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
 import type { Usage } from './usage.js';
 
@@ -80,6 +81,23 @@ function costOptions(r: ResolvedRequirements): CostOptions {
   };
 }
 
+/** The platforms in use today (an unknown id is a usage error with a "did you mean"), and a memoised migration estimate. */
+function scoreContext(catalog: Catalog, r: ResolvedRequirements): ScoreContext {
+  const current = (r.current ?? []).map((c) => ({ platform: findPlatform(catalog, c.id, 'current platform'), roles: c.roles }));
+  const memo = new Map<string, number>();
+  const migrationDays = (from: Platform, to: Platform): number => {
+    const key = `${from.id}>${to.id}`;
+    let d = memo.get(key);
+    if (d === undefined) {
+      const plan = planMigration({ from: { kind: 'platform', platform: from }, to, dataGb: r.data.size_gb });
+      d = (plan.effort.days.low + plan.effort.days.high) / 2;
+      memo.set(key, d);
+    }
+    return d;
+  };
+  return { catalogDate: catalog.assumptions.catalog_date, current, migrationDays };
+}
+
 function totalScore(criteria: CriterionScore[]): number {
   const weight = criteria.reduce((s, x) => s + x.weight, 0);
   return weight === 0 ? 0 : round1((criteria.reduce((s, x) => s + x.weight * x.score, 0) / weight) * 100);
@@ -92,10 +110,11 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const { usage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
   const wanted: Wanted[] = wantedCapabilities(r);
+  const ctx = scoreContext(catalog, r);
   const evaluated = candidateStacks(catalog, r).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = scoreStack(r, c.members, cost, wanted, notes, w);
+    const criteria = scoreStack(r, c.members, cost, wanted, notes, w, ctx);
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);

@@ -132,6 +132,24 @@ const complianceFactSchema = z
   .strict();
 export type ComplianceFact = z.infer<typeof complianceFactSchema>;
 
+/**
+ * How established a platform is, from the vendor's own pages: whether it calls the product
+ * generally available (`ga`) or not yet ready for production (`pre_ga`), the earliest dated
+ * evidence of a production offering (`since`: a GA announcement or a dated SLA), and a published
+ * uptime commitment. What no page says stays out (unknown), and advise scores it as unknown.
+ */
+const maturitySchema = z
+  .object({
+    stage: z.enum(['ga', 'pre_ga', 'unknown']).default('unknown'),
+    since: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)').optional(),
+    source: z.string().optional(),
+    sla: z.object({ uptime: z.number().min(90).max(100), plan: z.string().optional() }).strict().optional(),
+    sla_source: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type Maturity = z.infer<typeof maturitySchema>;
+
 const platform = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/),
@@ -165,6 +183,7 @@ const platform = z
       .object({ confirmed: z.array(z.string()).optional(), complete: z.boolean().default(false), source: z.string().optional(), note: z.string().optional() })
       .strict(),
     lock_in: z.enum(['low', 'medium', 'high']),
+    maturity: maturitySchema.prefault({}),
     ecosystems: z.array(z.string()),
     sources: z.record(z.string(), source),
     meters: z.record(z.string(), meter),
@@ -203,6 +222,11 @@ const platform = z
       if (f.plan && !p.plans.some((pl) => pl.id === f.plan)) ctx.addIssue({ code: 'custom', path: ['compliance', c, 'plan'], message: `no plan "${f.plan}" on ${p.id}` });
     }
     if (p.regions.source) needSource(p.regions.source, ['regions', 'source']);
+    const mat = p.maturity;
+    if ((mat.stage !== 'unknown' || mat.since) && !mat.source) ctx.addIssue({ code: 'custom', path: ['maturity', 'source'], message: 'a maturity stage or date needs the vendor page it comes from' });
+    if (mat.source) needSource(mat.source, ['maturity', 'source']);
+    if (mat.sla && !mat.sla_source) ctx.addIssue({ code: 'custom', path: ['maturity', 'sla_source'], message: 'an SLA needs the vendor page it comes from' });
+    if (mat.sla_source) needSource(mat.sla_source, ['maturity', 'sla_source']);
     if (p.self_hosting.available !== 'only' && p.plans.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['plans'], message: 'a hosted platform needs at least one plan' });
     }
@@ -228,6 +252,8 @@ export const catalogSchema = z
               .strict(),
           })
           .strict(),
+        /** The date the catalog's facts were last reviewed: years on the market are counted to it (never to today, so advise stays deterministic). */
+        catalog_date: asOf,
         month_hours: z.number().positive(),
         days_per_month: z.number().positive(),
       })

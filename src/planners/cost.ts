@@ -216,6 +216,23 @@ function evaluatePlan(platform: Platform, plan: Plan, usage: Usage, opts: CostOp
     });
   }
 
+  // Several isolated databases (one per tenant): a platform whose per-project price the catalog
+  // does not know gets an unknown line, never a silent "free".
+  if (usage.projects > 1 && !Object.values(platform.meters).some((m) => (Array.isArray(m.metric) ? m.metric : [m.metric]).includes('projects'))) {
+    lines.push({
+      component: 'projects',
+      label: 'separate projects',
+      quantity: usage.projects,
+      unit: 'projects',
+      included: null,
+      billable: null,
+      price: null,
+      monthly: 0,
+      unknown: `the price of ${fmtQty(usage.projects)} separate projects is not in the catalog`,
+      usageBased: true,
+    });
+  }
+
   // Credits offset the usage lines they apply to, never the base fee.
   if (plan.credit) {
     const credit = plan.credit;
@@ -352,7 +369,7 @@ export interface StackMember {
 
 const ROLE_METRICS: Record<Role, Metric[]> = {
   auth: ['mau', 'sso_mau'],
-  database: ['db_gb', 'db_reads', 'db_writes', 'db_io_gb', 'branches', 'realtime_messages'],
+  database: ['db_gb', 'db_reads', 'db_writes', 'db_io_gb', 'branches', 'realtime_messages', 'projects'],
   storage: ['storage_gb'],
   compute: ['function_invocations', 'compute_hours', 'cpu_ms', 'action_gb_hours', 'egress_gb'],
   cache: [],

@@ -31,6 +31,13 @@ const level = z
 
 const roleIds = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
+export type CurrentRole = 'database' | 'auth' | 'compute' | 'cache';
+/** A platform in use today: `all` = every role it can hold in a stack (`current: firebase`), else the roles named (`current: { auth: firebase }`). */
+export interface CurrentPlatform {
+  id: string;
+  roles: CurrentRole[] | 'all';
+}
+
 export const requirementsSchema = z
   .object({
     name: z.string().optional(),
@@ -92,6 +99,35 @@ export const requirementsSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * What runs today: catalog ids of the platforms the product is on now (`current: firebase`,
+     * a list, or by role: `current: { auth: firebase }`). Moving off them has a cost (data,
+     * users and code to migrate); staying has none.
+     */
+    current: z
+      .union([
+        z.string().min(1),
+        z.array(z.string().min(1)).min(1),
+        z.object({ database: z.string().min(1).optional(), auth: z.string().min(1).optional(), compute: z.string().min(1).optional(), cache: z.string().min(1).optional() }).strict(),
+        // The parsed form itself, so a loaded file can be merged with flags and parsed again.
+        z.array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]) }).strict()).min(1),
+      ])
+      .transform((v): CurrentPlatform[] => {
+        if (typeof v === 'string') return [{ id: v, roles: 'all' }];
+        if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? { id: x, roles: 'all' } : x));
+        const byId = new Map<string, CurrentRole[]>();
+        for (const [role, id] of Object.entries(v)) if (id) byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
+        return [...byId].map(([id, roles]) => ({ id, roles }));
+      })
+      .optional(),
+    /**
+     * Tenants the product serves. `shared`: one database for all (rows or schemas per tenant);
+     * `database`: a database (or project) of its own for each, so per-project prices multiply.
+     */
+    tenants: z
+      .object({ count: z.number().int().min(1).max(10_000_000), isolation: z.enum(['shared', 'database']).default('shared') })
+      .strict()
+      .optional(),
     /** Exact usage quantities; they win over what is derived from the fields above. */
     usage: usageFileSchema.optional(),
     /** Scenario files only: the stack an experienced engineer would pick, and why. Ignored by advise. */
@@ -260,6 +296,9 @@ export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
   const ssoMau = r.auth.enterprise_sso ? Math.round(mau * 0.2) : 0;
   if (ssoMau > 0) notes.push('20% of active users sign in through enterprise SSO');
   const servers = selfHostedServers(r);
+  // Tenants with a database each multiply per-project prices; shared tenancy is one project.
+  const projects = r.tenants?.isolation === 'database' ? r.tenants.count : 1;
+  if (projects > 1) notes.push(`${projects.toLocaleString('en-US')} separate databases (one per tenant)`);
   const input: UsageInput = {
     mau,
     sso_mau: ssoMau,
@@ -272,6 +311,7 @@ export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
     realtime_messages: realtime,
     seats: r.team_size,
     servers,
+    projects,
     ...r.usage,
   };
   const derived = deriveUsage(input);

@@ -18,6 +18,7 @@ export const METRICS = [
   'db_io_gb',
   'action_gb_hours',
   'branches',
+  'projects',
   'seats',
   'servers',
 ] as const;
@@ -40,6 +41,7 @@ export const METRIC_INFO: Record<Metric, { label: string; unit: string; max: num
   db_io_gb: { label: 'database I/O', unit: 'GB/month', max: 1e9 },
   action_gb_hours: { label: 'function compute', unit: 'GB-hours/month', max: 1e8 },
   branches: { label: 'extra database branches', unit: 'branch-months', max: 1e5 },
+  projects: { label: 'separate databases or projects (one per tenant when tenants are isolated)', unit: 'projects', max: 1e7 },
   seats: { label: 'developer seats', unit: 'seats', max: 1e5 },
   servers: { label: 'self-hosted servers', unit: 'servers', max: 1e4 },
 };
@@ -79,6 +81,7 @@ export function deriveUsage(input: UsageInput): DerivedUsage {
   }
   if (input.seats === undefined) u.seats = 1;
   if (input.servers === undefined) u.servers = 1;
+  if (input.projects === undefined) u.projects = 1;
   return { usage: u, assumptions };
 }
 
@@ -100,9 +103,9 @@ export function checkUsage(input: UsageInput, flagOf: (m: Metric) => string = (m
   }
 }
 
-/** Multiplies every quantity by a factor (growth projections); seats, servers and branches stay put. */
+/** Multiplies every quantity by a factor (growth projections); seats, servers, branches and projects stay put. */
 export function scaleUsage(u: Usage, factor: number): Usage {
   const out = { ...u };
-  for (const m of METRICS) if (m !== 'seats' && m !== 'servers' && m !== 'branches') out[m] = u[m] * factor;
+  for (const m of METRICS) if (m !== 'seats' && m !== 'servers' && m !== 'branches' && m !== 'projects') out[m] = u[m] * factor;
   return out;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffAlerts, evaluateAlerts, FileAlertLog, openAlerts, toRecords, type AlertInput } from '../../../src/dashboard/alerts.js';
+import { diffAlerts, evaluateAlerts, FileAlertLog, healthCheckAlerts, openAlerts, postgresConnectionAlerts, toRecords, type AlertInput } from '../../../src/dashboard/alerts.js';
 import { normalSnapshot } from './fixtures.js';
 
 const thresholds = { hitRateBelow: 0.8, memoryAbove: 0.9, replicationLagAboveBytes: 1_048_576, rejectedConnections: 1 };
@@ -46,6 +46,34 @@ describe('evaluateAlerts', () => {
   it('has no quorum alert when no sentinels are configured', () => {
     const s = normalSnapshot();
     expect(evaluateAlerts(input({ sentinel: { ...s.sentinel, enabled: false, sentinelsReachable: 0, quorumOk: null } }), thresholds)).toEqual([]);
+  });
+});
+
+describe('rules added for baas serve', () => {
+  it('fires one alert per replica that stops answering', () => {
+    const s = normalSnapshot();
+    const [r1, r2] = s.replication.replicas;
+    const alerts = evaluateAlerts(input({ replicas: [{ ...r1!, reachable: false, lagBytes: null }, r2!] }), thresholds);
+    expect(alerts.map((a) => a.id)).toEqual([`replicaDown:${r1!.name}`]);
+    expect(alerts[0]!.message).toContain('does not answer');
+  });
+
+  it('warns when Postgres connections near max_connections, critical when nearly full', () => {
+    expect(postgresConnectionAlerts({ connections: 80, maxConnections: 100 }, 0.9)).toEqual([]);
+    expect(postgresConnectionAlerts({ connections: 91, maxConnections: 100 }, 0.9)).toMatchObject([{ id: 'postgresConnections', severity: 'warning' }]);
+    expect(postgresConnectionAlerts({ connections: 99, maxConnections: 100 }, 0.9)[0]!.severity).toBe('critical');
+    expect(postgresConnectionAlerts(null, 0.9)).toEqual([]);
+  });
+
+  it('turns a failed health check into an alert, leaving Redis nodes to their own rules and ignoring "starting"', () => {
+    const alerts = healthCheckAlerts([
+      { service: 'postgres', kind: 'postgres', status: 'unhealthy', detail: 'connect ECONNREFUSED' },
+      { service: 'redis-2', kind: 'redis', status: 'stopped', detail: 'container is exited' },
+      { service: 'sentinel-1', kind: 'sentinel', status: 'starting', detail: 'sees 2/3 sentinels' },
+      { service: 'sentinel-2', kind: 'sentinel', status: 'stopped', detail: 'container is exited' },
+      { service: 'mongo', kind: 'mongo', status: 'healthy', detail: 'primary' },
+    ]);
+    expect(alerts.map((a) => `${a.id}:${a.severity}`)).toEqual(['healthCheck:postgres:critical', 'healthCheck:sentinel-2:warning']);
   });
 });
 

@@ -60,7 +60,8 @@ describe('Collector', () => {
     expect(after.failover.last).toMatchObject({ from: 'redis-1', to: 'redis-3' });
     expect(after.sentinel.events.find((e) => e.type === '+switch-master')?.sentinels).toBe(3);
     expect(after.alerts.active.map((a) => a.kind)).not.toContain('masterDown');
-    expect(log.records.map((r) => `${r.kind}:${r.state}`)).toEqual(['masterDown:fired', 'masterDown:resolved', 'failover:event']);
+    // The old master, still down, is now a replica that does not answer.
+    expect(log.records.map((r) => `${r.id}:${r.state}`)).toEqual(['masterDown:fired', 'replicaDown:redis-1:fired', 'masterDown:resolved', `failover:${1_001_000}:event`]);
   });
 
   it('uses server-side HOTKEYS when INFO says Redis 8.6', async () => {
@@ -106,5 +107,52 @@ describe('Collector', () => {
     expect(s.replication.replicas[0]).toMatchObject({ name: 'redis-2', reachable: false });
     expect(s.alerts.active.map((a) => a.kind)).toContain('quorumLost');
     expect(s.notes.join(' ')).toContain('redis-2 does not answer');
+  });
+
+  it('raises no alert from its own shutdown: a tick in flight when stop() closes the connections records nothing', async () => {
+    const { conn, topo, nodes, collector, log, advance } = stack();
+    await collector.start();
+    await collector.tick();
+    // The next CKQUORUM is still in flight when the dashboard quits; closing the connection makes it
+    // fail the way ioredis does ("Stream isn't writeable"), and the master's INFO fails the same way.
+    let asked!: () => void;
+    const inFlight = new Promise<void>((r) => (asked = r));
+    let fail!: (e: Error) => void;
+    for (const s of topo.sentinels) {
+      conn.servers.get(`${s.host.host}:${s.host.port}`)!.on('SENTINEL CKQUORUM', () => {
+        asked();
+        return new Promise((_, reject) => (fail = reject));
+      });
+    }
+    advance(1000);
+    const tick = collector.tick();
+    await inFlight;
+    await collector.stop();
+    nodes[0]!.down = true;
+    fail(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    const s = await tick;
+    expect(log.records).toEqual([]);
+    expect(s.alerts.active).toEqual([]);
+  });
+
+  it('does not call a node down when only its connection was closed (Sentinel kills clients during a failover)', async () => {
+    const { nodes, collector, log, advance } = stack();
+    await collector.start();
+    await collector.tick();
+    const replica = nodes[1]!;
+    const info = replica.handlers.get('INFO')!;
+    let killed = false;
+    replica.on('INFO', (args) => {
+      if (!killed) {
+        killed = true;
+        throw new Error('Connection is closed.');
+      }
+      return info(args);
+    });
+    advance(1000);
+    const s = await collector.tick();
+    expect(killed).toBe(true);
+    expect(s.replication.replicas.find((r) => r.name === 'redis-2')?.reachable).toBe(true);
+    expect(log.records.map((r) => r.id)).not.toContain('replicaDown:redis-2');
   });
 });

@@ -49,6 +49,7 @@ describe('platform catalog', () => {
       'version: 1',
       'assumptions:',
       '  self_hosted_vm: { label: x, per: server-month, source: a, as_of: "2026-01-01", tiers: [{ id: s, ram_gb: 2, price: 10, label: s }], sizing: { db_cache_share: 0.25, db_cache_max_gb: 16, gb_per_10m_requests: 0.5, label: x } }',
+      '  catalog_date: "2026-01-01"',
       '  month_hours: 730',
       '  days_per_month: 30',
       'platforms:',
@@ -72,7 +73,7 @@ describe('platform catalog', () => {
       expect(e).toBeInstanceOf(ConfigError);
       const issue = (e as ConfigError).issues[0];
       expect(issue?.path).toBe('platforms.0.meters.mau.source');
-      expect(issue?.line).toBe(17);
+      expect(issue?.line).toBe(18);
     }
   });
 });

@@ -91,6 +91,35 @@ describe('baas advise (CLI)', () => {
     expect(plain.requirements.features.realtime).toBe('some');
   });
 
+  it('takes what runs today and the tenants on flags, and shows migration and maturity in --explain', async () => {
+    const r = await run(['advise', '--stage', 'growth', '--kind', 'mobile', '--frontend', 'flutter', '--mau', '20000', '--current', 'firebase', '--json']);
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.out);
+    expect(data.requirements.current).toEqual([{ id: 'firebase', roles: 'all' }]);
+    expect(data.stacks[0].criteria.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['migration', 'maturity']));
+    const byRole = JSON.parse((await run(['advise', '--current', 'auth=auth0,database=supabase', '--json'])).out);
+    expect(byRole.requirements.current).toEqual(expect.arrayContaining([{ id: 'auth0', roles: ['auth'] }]));
+    const text = await run(['advise', '--stage', 'growth', '--kind', 'mobile', '--frontend', 'flutter', '--mau', '20000', '--current', 'firebase', '--explain', '1']);
+    expect(text.out).toMatch(/Migration/);
+    expect(text.out).toMatch(/Maturity/);
+    const tenants = JSON.parse((await run(['advise', '--kind', 'content', '--data-model', 'relational', '--tenants', '500', '--tenant-isolation', 'database', '--json'])).out);
+    expect(tenants.usage.projects).toBe(500);
+    expect(tenants.assumptions).toContain('500 separate databases (one per tenant)');
+  });
+
+  it('rejects an unknown current platform, a bad role and a bad tenant isolation (exit 2)', async () => {
+    const unknown = await run(['advise', '--current', 'firebas']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/Unknown current platform "firebas" \(did you mean firebase\?\)/);
+    const role = await run(['advise', '--current', 'storage=firebase']);
+    expect(role.code).toBe(2);
+    expect(role.err).toMatch(/--current: "storage=firebase" is not a platform id or role=id/);
+    const iso = await run(['advise', '--tenants', '5', '--tenant-isolation', 'schema']);
+    expect(iso.code).toBe(2);
+    expect(iso.err).toMatch(/--tenant-isolation must be shared or database/);
+    expect((await run(['advise', '--tenant-isolation', 'database'])).code).toBe(2);
+  });
+
   it('rejects a malformed requirements file with path and line (exit 3)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'baas-req-'));
     const f = path.join(dir, 'req.yaml');

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, evaluate, loadCases, splitCases } from '../../../src/planners/advise-eval.js';
+import { agrees, evaluate, HALVES, loadCases, splitCases, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
 const catalog = loadCatalog();
 const cases = loadCases(dir);
-const split = JSON.parse(readFileSync(path.join(dir, 'split.json'), 'utf8')) as { tuning: string[]; validation: string[] };
+const split = JSON.parse(readFileSync(path.join(dir, 'split.json'), 'utf8')) as Split;
 
 describe('advise evaluation cases', () => {
-  it('has at least 30 cases, each with a cited source and the stack the team chose', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(30);
+  it('has at least 30 cases in the first two halves and 16 held out, each with a cited source and the stack the team chose', () => {
+    expect(cases.length - split.holdout.length).toBeGreaterThanOrEqual(30);
+    expect(split.holdout.length).toBeGreaterThanOrEqual(16);
     const ids = new Set(catalog.platforms.map((p) => p.id));
     for (const c of cases) {
       expect(c.requirements.source?.url, c.file).toMatch(/^https:\/\//);
@@ -22,18 +23,19 @@ describe('advise evaluation cases', () => {
     }
   });
 
-  it('keeps the split fixed by its rule (sha256 of the file name), halves disjoint and complete', () => {
-    const rule = splitCases(cases.map((c) => c.file));
+  it('keeps the split fixed by its rule (sha256 of the file name) outside the held-out half, halves disjoint and complete', () => {
+    const rule = splitCases(cases.map((c) => c.file).filter((f) => !split.holdout.includes(f)));
     expect(split.tuning).toEqual(rule.tuning);
     expect(split.validation).toEqual(rule.validation);
-    expect(split.tuning.filter((f) => split.validation.includes(f))).toEqual([]);
-    expect([...split.tuning, ...split.validation].sort()).toEqual(cases.map((c) => c.file));
+    const all = [...split.tuning, ...split.validation, ...split.holdout];
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.sort()).toEqual(cases.map((c) => c.file));
     expect(Math.abs(split.tuning.length - split.validation.length)).toBeLessThanOrEqual(1);
   });
 
-  it('scores both halves separately (figures are printed by npm run eval:advisor)', () => {
+  it('scores the three halves separately (figures are printed by npm run eval:advisor)', () => {
     const halves = evaluate(catalog, cases, split);
-    expect(halves.map((h) => h.name)).toEqual(['tuning', 'validation']);
+    expect(halves.map((h) => h.name)).toEqual([...HALVES]);
     for (const h of halves) {
       expect(h.cases.length).toBe(split[h.name].length);
       expect(h.top3).toBeGreaterThanOrEqual(h.top1);

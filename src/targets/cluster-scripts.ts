@@ -1,0 +1,121 @@
+import type { RedisConfig } from '../config/schema.js';
+
+/**
+ * Start scripts for Redis and Sentinel on a cluster (Swarm, Kubernetes), where a restarted
+ * task or pod gets a new IP address but keeps its name. So, unlike on one host:
+ * - every node and sentinel announces a host name (BAAS_ME), and Sentinel resolves names
+ *   (`resolve-hostnames`/`announce-hostnames`, Redis >= 7.0 re-resolves after an address change);
+ * - at every start a node asks the sentinels who the master is now and follows it, so a node
+ *   that comes back after a failover rejoins as a replica instead of as a second master;
+ *   BAAS_FALLBACK_MASTER is used only when no sentinel answers (the first start);
+ * - a sentinel asks its peers the same, then monitors that master.
+ * The password comes in as REDIS_PASSWORD (from a Swarm secret file or a Kubernetes Secret)
+ * and is unset before the server starts.
+ */
+
+const ASK_SENTINELS = `export REDISCLI_AUTH="$REDIS_PASSWORD"
+MASTER=""
+for s in $BAAS_SENTINELS; do
+  [ "$s" = "$BAAS_ME" ] && continue
+  a=$(timeout 2 redis-cli --no-auth-warning -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 || true)
+  if [ -n "$a" ]; then MASTER="$a"; break; fi
+done
+[ -n "$MASTER" ] || MASTER="$BAAS_FALLBACK_MASTER"`;
+
+export const CLUSTER_REDIS_START = `set -eu
+mkdir -p /data /etc/baas
+chown redis:redis /data
+${ASK_SENTINELS}
+echo "baas: $BAAS_ME starts with master $MASTER"
+{
+  echo "bind 0.0.0.0"
+  echo "port 6379"
+  echo "protected-mode no"
+  echo "dir /data"
+  echo "appendonly yes"
+  echo "requirepass \\"$REDIS_PASSWORD\\""
+  echo "masterauth \\"$REDIS_PASSWORD\\""
+  echo "maxmemory $REDIS_MAXMEMORY"
+  echo "maxmemory-policy $REDIS_MAXMEMORY_POLICY"
+  echo "latency-monitor-threshold 25"
+  echo "repl-diskless-sync-delay 0"
+  echo "replica-announce-ip $BAAS_ME"
+  if [ "$MASTER" != "$BAAS_ME" ]; then echo "replicaof $MASTER 6379"; fi
+} > /etc/baas/redis.conf
+chown -R redis:redis /etc/baas
+chmod 600 /etc/baas/redis.conf
+unset REDIS_PASSWORD REDISCLI_AUTH
+exec setpriv --reuid=redis --regid=redis --init-groups redis-server /etc/baas/redis.conf`;
+
+export const CLUSTER_SENTINEL_START = `set -eu
+D=/var/lib/baas-sentinel
+F=$D/sentinel.conf
+mkdir -p "$D"
+${ASK_SENTINELS}
+# Sentinel refuses a configuration whose master name does not resolve (yet): wait for the name.
+i=0
+until getent hosts "$MASTER" >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ "$i" -gt 120 ]; then echo "baas: $MASTER does not resolve" >&2; exit 1; fi
+  sleep 1
+done
+echo "baas: $BAAS_ME monitors $MASTER"
+{
+  echo "port 26379"
+  echo "bind 0.0.0.0"
+  echo "protected-mode no"
+  echo "dir $D"
+  echo "sentinel resolve-hostnames yes"
+  echo "sentinel announce-hostnames yes"
+  echo "sentinel announce-ip $BAAS_ME"
+  echo "requirepass \\"$REDIS_PASSWORD\\""
+  echo "sentinel monitor $SENTINEL_MASTER $MASTER 6379 $SENTINEL_QUORUM"
+  echo "sentinel auth-pass $SENTINEL_MASTER \\"$REDIS_PASSWORD\\""
+  echo "sentinel down-after-milliseconds $SENTINEL_MASTER $SENTINEL_DOWN_AFTER"
+  echo "sentinel failover-timeout $SENTINEL_MASTER $SENTINEL_FAILOVER_TIMEOUT"
+  echo "sentinel parallel-syncs $SENTINEL_MASTER 1"
+  # A fixed id per name: a restarted sentinel is the same peer to the others, not a new one.
+  echo "sentinel myid $(printf '%s' "$BAAS_ME" | sha1sum | cut -c1-40)"
+} > "$F"
+chown -R redis:redis "$D"
+chmod 600 "$F"
+unset REDIS_PASSWORD REDISCLI_AUTH
+exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
+
+/** The plain (non-secret) environment both scripts read. */
+export function clusterRedisEnv(cfg: RedisConfig, addressing: { me: string; sentinels: string[]; fallbackMaster: string }): Record<string, string> {
+  return {
+    BAAS_ME: addressing.me,
+    BAAS_SENTINELS: addressing.sentinels.join(' '),
+    BAAS_FALLBACK_MASTER: addressing.fallbackMaster,
+    SENTINEL_MASTER: cfg.masterName,
+  };
+}
+
+export function clusterNodeEnv(cfg: RedisConfig): Record<string, string> {
+  return { REDIS_MAXMEMORY: cfg.maxmemory, REDIS_MAXMEMORY_POLICY: cfg.maxmemoryPolicy };
+}
+
+export function clusterSentinelEnv(cfg: RedisConfig): Record<string, string> {
+  return {
+    SENTINEL_QUORUM: String(cfg.quorum),
+    SENTINEL_DOWN_AFTER: String(cfg.downAfterMilliseconds),
+    SENTINEL_FAILOVER_TIMEOUT: String(cfg.failoverTimeout),
+  };
+}
+
+/**
+ * Health checks run inside the containers (Kubernetes probes), with the same meaning as
+ * `baas health`: a replica is ready when its link to the master is up and not syncing, a master
+ * when it answers as master; a sentinel when it reaches quorum (CKQUORUM). The password comes
+ * from REDISCLI_AUTH, never the command line.
+ */
+export const REDIS_READY = `I=$(redis-cli --no-auth-warning info replication) || exit 1
+case "$I" in
+  *role:master*) exit 0 ;;
+esac
+echo "$I" | grep -q '^master_link_status:up' || exit 1
+echo "$I" | grep -q '^master_sync_in_progress:1' && exit 1
+exit 0`;
+
+export const SENTINEL_READY = `redis-cli --no-auth-warning -p 26379 SENTINEL CKQUORUM "$SENTINEL_MASTER" | grep -q '^OK'`;
