@@ -9,6 +9,7 @@ export default defineConfig({
     // machine makes them slower, not faster, and makes readiness timeouts flaky.
     fileParallelism: false,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.baas-test-results.json' },
   },

@@ -3,8 +3,9 @@
  * tail, and drops the older half once it passes `maxBytes`. Used for the alert history
  * (.baas/alerts.jsonl) and the agent's events (.baas/events.jsonl).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, touchPrivateFile, writePrivateFile } from './private-files.js';
 
 export class JsonLinesFile<T> {
   constructor(
@@ -14,11 +15,13 @@ export class JsonLinesFile<T> {
 
   append(entries: T[]): void {
     if (entries.length === 0) return;
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    // Under .baas/: 0700 and 0600 whatever the umask.
+    ensurePrivateDir(path.dirname(this.file));
+    touchPrivateFile(this.file);
     appendFileSync(this.file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
     if (statSync(this.file).size > this.maxBytes) {
       const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
+      writePrivateFile(this.file, lines.slice(Math.floor(lines.length / 2)).join('\n') + '\n');
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, touchPrivateFile } from './private-files.js';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -83,9 +83,11 @@ function openLogger(options: LoggerOptions & { runId: string }): { logger: Logge
   const streams: pino.StreamEntry[] = [];
   if (options.dir) {
     try {
-      mkdirSync(path.dirname(options.dir), { recursive: true, mode: 0o700 });
-      mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-      streams.push({ level: 'debug', stream: pino.destination({ dest: path.join(options.dir, 'baas.log'), sync: true, mkdir: true }) });
+      ensurePrivateDir(path.dirname(options.dir));
+      ensurePrivateDir(options.dir);
+      const file = path.join(options.dir, 'baas.log');
+      touchPrivateFile(file);
+      streams.push({ level: 'debug', stream: pino.destination({ dest: file, sync: true }) });
     } catch {
       // A read-only working directory must not stop the command; logging is best effort.
     }

@@ -104,18 +104,67 @@ async function copyDatabaseSettings(sql: Sql, from: string, to: string, appRole:
     const name = s.cfg.slice(0, eq);
     if (eq < 1 || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) continue;
     const target = s.role ? `ROLE ${quoteIdent(s.role)} IN DATABASE ${quoteIdent(to)}` : `DATABASE ${quoteIdent(to)}`;
-    await sql.query(`ALTER ${target} SET ${name} = ${settingValue(s.cfg.slice(eq + 1))}`);
+    await sql.query(`ALTER ${target} SET ${name} = ${settingValue(name, s.cfg.slice(eq + 1))}`);
   }
 }
 
-/** A stored setting value as SQL: list values (search_path) element by element. */
-export function settingValue(raw: string): string {
-  if (!raw.includes(',')) return quoteLiteral(raw);
-  return raw
-    .split(',')
-    .map((e) => e.trim())
-    .map((e) => (/^"(?:[^"]|"")*"$/.test(e) ? e : quoteLiteral(e)))
+/**
+ * Settings whose stored value is a list of quoted identifiers (GUC_LIST_QUOTE): the server
+ * flattens `SET x = 'a', 'b'` into `a, b`, quoting elements as identifiers. pg_dump keeps the
+ * same list (variable_is_guc_list_quote); every other setting is stored as its plain text.
+ */
+const LIST_QUOTE_SETTINGS = new Set([
+  'local_preload_libraries',
+  'oauth_validator_libraries',
+  'search_path',
+  'session_preload_libraries',
+  'shared_preload_libraries',
+  'temp_tablespaces',
+  'unix_socket_directories',
+]);
+
+/**
+ * A value from pg_db_role_setting as SQL for `ALTER ... SET name = <value>`, as pg_dump does it:
+ * a list setting element by element (each a literal: Postgres re-quotes it as an identifier),
+ * any other setting as one literal, commas and all. Literals are escaped by the driver
+ * (`E'...'` when there is a backslash), right whatever standard_conforming_strings says.
+ */
+export function settingValue(name: string, raw: string): string {
+  if (!LIST_QUOTE_SETTINGS.has(name.toLowerCase())) return quoteLiteral(raw);
+  return splitSettingList(raw)
+    .map((e) => quoteLiteral(e))
     .join(', ');
+}
+
+/** `"$user", public, "we,ird"` → [`$user`, `public`, `we,ird`] (Postgres's SplitGUCList). */
+export function splitSettingList(raw: string): string[] {
+  const out: string[] = [];
+  const n = raw.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && /\s/.test(raw[i]!)) i++;
+    if (i >= n) break;
+    let element = '';
+    if (raw[i] === '"') {
+      i++;
+      while (i < n) {
+        if (raw[i] === '"' && raw[i + 1] === '"') {
+          element += '"';
+          i += 2;
+        } else if (raw[i] === '"') {
+          i++;
+          break;
+        } else element += raw[i++];
+      }
+    } else {
+      while (i < n && raw[i] !== ',') element += raw[i++];
+      element = element.trimEnd();
+    }
+    out.push(element);
+    while (i < n && raw[i] !== ',') i++;
+    i++; // past the comma
+  }
+  return out;
 }
 
 export interface CopyOutcome {

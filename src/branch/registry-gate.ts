@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sql } from '../pg/sql.js';
+import { replacePrivateFile } from '../private-files.js';
 import { syncRegistry, type RegistrySync } from './registry.js';
 import type { BranchDeps } from './types.js';
 
@@ -60,11 +61,8 @@ function readAbsent(file: string): Record<string, string> {
 
 function writeAbsent(file: string, absent: Record<string, string>): void {
   if (!existsSync(path.dirname(file))) return;
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify({ absent }), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, file);
+    replacePrivateFile(file, JSON.stringify({ absent }));
   } catch {
     /* best effort: the next command checks again */
   }

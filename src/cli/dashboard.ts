@@ -103,7 +103,8 @@ The dashboard follows Sentinel failovers; alert history is kept in .baas/alerts.
         const { render } = await import('ink');
         const { DashboardApp } = await import('../dashboard/ui/app.js');
         // Alternate screen: the dashboard leaves the scrollback as it found it.
-        io.stdout('\u001b[?1049h\u001b[H');
+        const screen = (seq: string): void => (io.control ? io.control('stdout', seq) : io.stdout(seq));
+        screen('\u001b[?1049h\u001b[H');
         try {
           const instance = render(
             createElement(DashboardApp, { source: collector, initial, initialIntervalMs: intervalMs, thresholds: loaded.config.alerts }),
@@ -111,7 +112,7 @@ The dashboard follows Sentinel failovers; alert history is kept in .baas/alerts.
           );
           await instance.waitUntilExit();
         } finally {
-          io.stdout('\u001b[?1049l');
+          screen('\u001b[?1049l');
         }
       } finally {
         await collector.stop();

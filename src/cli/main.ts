@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { BaasError, ExitCode, messageOf } from '../errors.js';
+import path from 'node:path';
+import { BaasError, ExitCode, jsonError, messageOf, translateFailure, type FailureContext } from '../errors.js';
 import { App, type GlobalOptions } from './app.js';
-import { processIo, type Io } from './io.js';
+import { processIo, safeIo, withIo, type Io } from './io.js';
 import { registerCommands } from './commands.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 
@@ -10,7 +11,12 @@ export interface MainOptions {
 }
 
 /** Runs one baas invocation and returns its exit code. Never calls process.exit. */
-export async function main(argv: string[], io: Io = processIo(), options: MainOptions = {}): Promise<number> {
+export async function main(argv: string[], rawIo: Io = processIo(), options: MainOptions = {}): Promise<number> {
+  const safe = safeIo(rawIo);
+  // Whether the command already printed its result: a failing check (`rls check --json`, exit 6)
+  // prints its report first, and a second JSON document after it would break `| jq`.
+  let printed = false;
+  const io: Io = withIo(safe, { stdout: (t) => ((printed ||= t.length > 0), safe.stdout(t)) });
   const program = new Command('baas');
   const app = new App(io, () => program.opts<GlobalOptions>(), options.runtime ? { runtime: options.runtime } : {});
   program
@@ -58,9 +64,57 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
     if (e instanceof CommanderError && e.exitCode !== 0 && !['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code)) {
       io.stderr(`hint: ${usageHint(e, refusedBy)}\n`);
     }
-    return report(e, io, app);
+    return report(await explain(e, app, argv), io, app, wantsJson(argv) && !printed);
   }
 }
+
+/**
+ * A driver's error that reached the CLI unexplained (or wrapped in a generic one) may still be
+ * a common failure: a full disk, a path without permission, too many connections. Say so in a
+ * sentence that names the data location, keeping the original message as a detail.
+ */
+async function explain(e: unknown, app: App, argv: string[]): Promise<unknown> {
+  if (e instanceof BaasError && e.code !== 'external' && e.code !== 'internal') return e;
+  const translated = translateFailure(e, await failureContext(app, argv));
+  if (!translated) return e;
+  // The original sentence (with its file and line, say) stays, then the server's own words.
+  if (e instanceof BaasError) translated.details.unshift(e.message, ...e.details);
+  return translated;
+}
+
+/** Where the stack keeps each engine's data, from the config (unknown when a command targets another server). */
+async function failureContext(app: App, argv: string[]): Promise<FailureContext> {
+  if (argv.includes('--database-url') || argv.some((a) => a.startsWith('--database-url=')) || app.io.env['DATABASE_ADMIN_URL']) return {};
+  try {
+    const loaded = await app.config();
+    const { volumeName } = await import('../model/labels.js');
+    const group = (svc: string): 'postgres' | 'redis' | 'mongo' | undefined =>
+      svc === 'postgres' || svc === 'mongo' ? svc : svc === 'redis' || svc === 'sentinel' ? 'redis' : undefined;
+    return {
+      dataLocation: (svc) => {
+        const g = group(svc);
+        if (!g) return undefined;
+        const data = loaded.config.services[g].data;
+        if (data !== 'volume') return path.resolve(loaded.dir, data);
+        return `the Docker volume ${volumeName(loaded.config.project, g === 'redis' ? 'redis-*' : g)}`;
+      },
+      memoryLimit: (svc) => {
+        const g = group(svc);
+        const m = g ? loaded.config.services[g].memory : undefined;
+        return m ? `${m} (services.${g}.memory)` : undefined;
+      },
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** `--json` anywhere before a `--` separator: a failure is then printed as JSON on stdout too (unless the command printed its own result). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 
 /** The `hint:` line for input commander refused: where to look, and commander's own suggestion when it has one. */
 export function usageHint(e: CommanderError, cmd: Command): string {
@@ -88,14 +142,20 @@ function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
-async function report(e: unknown, io: Io, app: App): Promise<number> {
+async function report(e: unknown, io: Io, app: App, asJson: boolean): Promise<number> {
+  // Scripts (`baas up --json | jq`) get something to parse on failure too (wrangler's JsonFriendlyFatalError).
+  const printJson = (err: Parameters<typeof jsonError>[0]): void => {
+    if (asJson) io.stdout(`${JSON.stringify(jsonError(err))}\n`);
+  };
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
     // commander already printed its message (and the help hint) through configureOutput.
     if (e.exitCode === 0) return ExitCode.ok;
+    printJson({ code: 'usage', exitCode: ExitCode.usage, message: e.message.replace(/^error: /, ''), hint: 'Run the command with --help for usage and examples.' });
     return ExitCode.usage;
   }
   if (e instanceof BaasError) {
+    printJson(e);
     io.stderr(`error: ${e.message}\n`);
     for (const d of e.details) io.stderr(`  ${d}\n`);
     if (e.hint) io.stderr(`hint: ${e.hint}\n`);
@@ -106,6 +166,7 @@ async function report(e: unknown, io: Io, app: App): Promise<number> {
     }
     return e.exitCode;
   }
+  printJson({ code: 'internal', exitCode: ExitCode.internal, message: `baas hit an unexpected problem: ${messageOf(e)}`, hint: 'Run again with --verbose, and report it with the log in .baas/logs/baas.log.' });
   io.stderr(`error: baas hit an unexpected problem: ${messageOf(e)}\n`);
   io.stderr('hint: Run again with --verbose, and report it with the log in .baas/logs/baas.log.\n');
   try {

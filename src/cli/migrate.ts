@@ -79,20 +79,23 @@ Exit codes: 2 bad input (duplicate version), 5 history conflict (changed or miss
   withDb(migrate.command('up'))
     .description('apply pending migrations (platform first, then the app), each in its own transaction')
     .option('--dry-run', 'print the SQL that would run, change nothing')
+    .option('--allow-out-of-order', 'apply a pending migration numbered below one already applied (merged late) instead of refusing')
     .option('--lock-timeout <seconds>', 'how long to wait for another run holding the migration lock', '60')
     .addHelpText('after', `
 Examples:
   $ baas migrate up
   $ baas migrate up --dry-run
   $ DATABASE_ADMIN_URL=postgres://postgres:...@db:5432/app baas migrate up --lock-timeout 10
+  $ baas migrate up --allow-out-of-order     apply 0002 although 0003 already ran (merged late)
 A file whose first comment lines contain \`-- baas:no-transaction\` runs statement by statement
 (for CREATE INDEX CONCURRENTLY).`)
-    .action(async (opts: DbOpts & { dryRun?: boolean; lockTimeout: string }) => {
+    .action(async (opts: DbOpts & { dryRun?: boolean; lockTimeout: string; allowOutOfOrder?: boolean }) => {
       const lockTimeoutMs = parseSeconds('--lock-timeout')(opts.lockTimeout);
       const t = await target(app, opts);
       const { migrateUp } = await import('../migrate/run.js');
       const r = await migrateUp({ logger: await app.logger() }, t, {
         dryRun: Boolean(opts.dryRun),
+        allowOutOfOrder: Boolean(opts.allowOutOfOrder),
         lockTimeoutMs,
         appliedBy: whoAmI(),
         onEvent: (e) => {
@@ -121,7 +124,8 @@ A file whose first comment lines contain \`-- baas:no-transaction\` runs stateme
       const { migrateStatus } = await import('../migrate/run.js');
       const r = await migrateStatus({}, await target(app, opts));
       if (opts.json) return io.stdout(json(r));
-      io.stdout(table(['SOURCE', 'VERSION', 'NAME', 'STATE', 'APPLIED AT', 'BY'], r.migrations.map((m) => [m.source, m.version, m.name, m.state, m.appliedAt ?? '', m.appliedBy ?? ''])));
+      const state = (m: (typeof r.migrations)[number]): string => (m.outOfOrderAfter ? `pending (out of order: ${m.outOfOrderAfter} already applied)` : m.state);
+      io.stdout(table(['SOURCE', 'VERSION', 'NAME', 'STATE', 'APPLIED AT', 'BY'], r.migrations.map((m) => [m.source, m.version, m.name, state(m), m.appliedAt ?? '', m.appliedBy ?? ''])));
       io.stdout(`\n${r.counts.applied} applied, ${r.counts.pending} pending, ${r.counts.changed} changed, ${r.counts.missing} missing.\n`);
       for (const f of r.ignored) io.stderr(`warning: ${f} is not named NNNN_name.sql and is ignored.\n`);
     });

@@ -1,5 +1,6 @@
 import type { UpEvent } from '../stack/up.js';
 import type { Io } from './io.js';
+import { terminalSafe } from '../terminal-text.js';
 
 export interface Progress {
   event(e: UpEvent): void;
@@ -40,8 +41,9 @@ export function createProgress(io: Io, mode: 'tty' | 'plain' | 'json' | 'none'):
       return `${sym} ${service.padEnd(12)} ${r.phase.padEnd(10)} ${t.padStart(6)}${detail}`.slice(0, io.columns - 1);
     });
     let out = drawn > 0 ? `\u001b[${drawn}A` : '';
-    for (const l of lines) out += `\u001b[2K${l}\n`;
-    io.stderr(out);
+    for (const l of lines) out += `\u001b[2K${terminalSafe(l)}\n`;
+    if (io.control) io.control('stderr', out);
+    else io.stderr(out);
     drawn = lines.length;
   };
   const timer = setInterval(draw, 100);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BAAS_VERSION } from '../model/labels.js';
+import { replacePrivateFile } from '../private-files.js';
 import type { Config } from './schema.js';
 import type { LoadedConfig, LoadOptions } from './load.js';
 
@@ -106,16 +107,9 @@ function readEntry(cacheFile: string, key: string): Config | undefined {
 /** Best effort: a read-only or missing `.baas/` just means no cache. */
 function writeEntry(cacheFile: string, entry: CacheEntry): void {
   if (!existsSync(path.dirname(cacheFile))) return;
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, cacheFile);
+    replacePrivateFile(cacheFile, JSON.stringify(entry));
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing was written */
-    }
+    /* no cache this time */
   }
 }

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, UserError, type ConfigIssue } from '../errors.js';
+import { UserError, type ConfigIssue } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
+import { configError, parseYamlInput, readInputFile } from './yaml-input.js';
 
 export const CONFIG_FILE = 'platform.config.yaml';
 
@@ -38,7 +38,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   } else if (existsSync(path.join(cwd, CONFIG_FILE))) {
     file = path.join(cwd, CONFIG_FILE);
   }
-  const text = file ? readFileSync(file, 'utf8') : '';
+  const text = file ? readInputFile(file) : '';
   const config = parseConfigText(text, { file, env });
   return { config, file, dir: file ? path.dirname(file) : cwd };
 }
@@ -46,36 +46,13 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 /** Pure: YAML text (possibly empty) to a validated Config, or a ConfigError listing every problem. */
 export function parseConfigText(text: string, options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? {};
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const { value, lineOf } = parseYamlInput(text, options.file);
   const issues: ConfigIssue[] = [];
-  for (const err of doc.errors) {
-    const line = err.linePos?.[0]?.line ?? (err.pos ? lineCounter.linePos(err.pos[0]).line : undefined);
-    issues.push({ path: '', message: `YAML syntax error: ${err.message.split('\n')[0]}`, ...(line ? { line } : {}) });
-  }
-  if (issues.length > 0) throw new ConfigError(options.file, issues);
-
-  const lineOf = (p: PropertyKey[]): number | undefined => {
-    // The line of the key itself (where the user looks), else of the value, else of the nearest ancestor.
-    const parent = p.length === 0 ? doc.contents : (doc.getIn(p.slice(0, -1) as unknown[], true) as Node | undefined);
-    if (p.length > 0 && parent && isMap(parent)) {
-      const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === String(p[p.length - 1]));
-      const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
-      if (keyRange) return lineCounter.linePos(keyRange[0]).line;
-    }
-    const node = doc.getIn(p as unknown[], true) as Node | undefined;
-    const range = node && (isScalar(node) || isMap(node) || isSeq(node)) ? node.range : undefined;
-    if (range) return lineCounter.linePos(range[0]).line;
-    if (p.length > 1) return lineOf(p.slice(0, -1));
-    return undefined;
-  };
-
-  const raw: unknown = doc.toJS() ?? {};
-  const interpolated = interpolate(raw, [], env, issues, lineOf);
-  if (issues.length > 0) throw new ConfigError(options.file, issues);
+  const interpolated = interpolate(value ?? {}, [], env, issues, lineOf);
+  if (issues.length > 0) throw configError(options.file, issues);
 
   const parsed = configSchema.safeParse(interpolated);
-  if (!parsed.success) throw new ConfigError(options.file, zodIssues(parsed.error, lineOf));
+  if (!parsed.success) throw configError(options.file, zodIssues(parsed.error, lineOf));
   return parsed.data;
 }
 

@@ -11,9 +11,24 @@ const SIZE = /^\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb)?$/i;
 
 export const portSchema = z.union([z.literal('auto'), z.number().int().min(1).max(65535)]);
 
-const sizeSchema = z
+/** Docker refuses limits under 6 MB; no engine baas runs starts in less than this. */
+export const MIN_MEMORY_BYTES = 32 * 1024 * 1024;
+
+/** A container memory limit: a size of at least 32 MB (`0` would mean "no limit" to Docker, silently). */
+const memorySchema = z
   .string()
-  .regex(SIZE, 'must be a size such as 512m, 1g or 256mb');
+  .regex(SIZE, 'must be a size such as 512m, 1g or 256mb')
+  .superRefine((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === 0) ctx.addIssue({ code: 'custom', message: `'${v}' is no limit at all: give a size such as 512m (or leave the key out for no limit)` });
+    else if (bytes < MIN_MEMORY_BYTES) ctx.addIssue({ code: 'custom', message: `'${v}' is below 32m, too little for any server baas runs to start: give a size such as 512m` });
+  });
+
+/** Redis's own size syntax: a whole number with k/kb/m/mb/g/gb (no fractions, no spaces); 0 = no limit. */
+const redisSizeSchema = z.string().regex(/^\d+(k|kb|m|mb|g|gb)?$/i, 'must be a whole number with k, kb, m, mb, g or gb, such as 256mb (0 = no limit)');
+
+/** Postgres settings that baas itself decides: changing them would make the container unreachable or lose its data. */
+export const RESERVED_PG_SETTINGS = ['port', 'listen_addresses', 'data_directory', 'hba_file', 'ident_file', 'config_file', 'unix_socket_directories'];
 
 const dataSchema = z
   .string()
@@ -26,7 +41,7 @@ const common = {
   enabled: z.boolean().default(true),
   /** Overrides the image chosen by `images`. */
   image: z.string().min(1).optional(),
-  memory: sizeSchema.optional(),
+  memory: memorySchema.optional(),
   cpus: z.number().positive().max(256).optional(),
   data: dataSchema.default('volume'),
 };
@@ -40,6 +55,11 @@ export const postgresSchema = z
     user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase identifier').default('app'),
     settings: z
       .record(z.string().regex(/^[a-z_][a-z0-9_.]*$/, 'must be a Postgres setting name'), z.union([z.string(), z.number(), z.boolean()]))
+      .superRefine((settings, ctx) => {
+        for (const k of Object.keys(settings)) {
+          if (RESERVED_PG_SETTINGS.includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'is set by baas (it decides where Postgres listens and keeps its data)' });
+        }
+      })
       .default({}),
   })
   .strict();
@@ -55,7 +75,7 @@ export const redisSchema = z
     masterName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('baas'),
     downAfterMilliseconds: z.number().int().min(100).max(600_000).default(5000),
     failoverTimeout: z.number().int().min(1000).default(60_000),
-    maxmemory: sizeSchema.default('256mb'),
+    maxmemory: redisSizeSchema.default('256mb'),
     maxmemoryPolicy: z
       .enum(['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'])
       .default('allkeys-lru'),
@@ -145,7 +165,14 @@ export const configSchema = z
     network: z
       .object({
         subnet: z
-          .union([z.literal('auto'), z.string().regex(/^(\d{1,3}\.){3}0\/24$/, 'must be an IPv4 /24 such as 10.213.7.0/24')])
+          .union([
+            z.literal('auto'),
+            z
+              .string()
+              .regex(/^(\d{1,3}\.){3}0\/24$/, 'must be an IPv4 /24 such as 10.213.7.0/24')
+              .refine((v) => v.split(/[./]/).slice(0, 4).every((o) => Number(o) <= 255), { message: 'is not an IPv4 address (each number is 0-255)' })
+              .refine((v) => isPrivateSubnet(v), { message: 'must be in a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16): a public range would hide real hosts from the containers' }),
+          ])
           .default('auto'),
       })
       .strict()
@@ -159,7 +186,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     migrations: z
-      .object({ dir: z.string().min(1).default('db/migrations'), schemas: z.array(z.string()).default(['public']) })
+      .object({ dir: z.string().min(1).default('db/migrations'), schemas: z.array(z.string().min(1)).min(1).max(100).transform((xs) => [...new Set(xs)]).default(['public']) })
       .strict()
       .prefault({}),
     alerts: alertsSchema.prefault({}),
@@ -175,7 +202,10 @@ export const configSchema = z
         });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const issue of crossChecks(c)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type PostgresConfig = Config['services']['postgres'];
@@ -189,6 +219,72 @@ export const SERVICE_KINDS: ServiceKind[] = ['postgres', 'redis', 'mongo'];
 
 /** Parses sizes such as 512m / 1g / 256mb into bytes (in ./size.ts, which does not load zod). */
 export { parseSize };
+
+/** 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16. */
+export function isPrivateSubnet(subnet: string): boolean {
+  const [a, b] = subnet.split('.').map(Number) as [number, number];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+interface ConfigShape {
+  services: {
+    postgres: { enabled: boolean; port: number | 'auto'; data: string; memory?: string | undefined };
+    redis: { enabled: boolean; port: number | 'auto'; sentinelPort: number | 'auto'; replicas: number; sentinels: number; data: string; memory?: string | undefined; maxmemory: string };
+    mongo: { enabled: boolean; port: number | 'auto'; data: string; memory?: string | undefined };
+  };
+}
+
+/**
+ * Problems no single key shows: host ports of different services that collide or run past
+ * 65535 (Redis nodes take port, port+1...; sentinels sentinelPort, +1...), two services on
+ * one data directory, Redis allowed more memory than its container.
+ */
+export function crossChecks(c: ConfigShape): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const s = c.services;
+  // Every host port a fixed-port service gets: Redis nodes take port, port+1..., sentinels sentinelPort, +1...
+  // (the same words as up's pre-flight, which checks the built containers again before creating anything).
+  const wanted: { name: string; port: number; key: string[] }[] = [];
+  const add = (names: string[], first: number | 'auto', key: string[]): void => {
+    if (first !== 'auto') names.forEach((name, i) => wanted.push({ name, port: first + i, key }));
+  };
+  if (s.postgres.enabled) add(['postgres'], s.postgres.port, ['services', 'postgres', 'port']);
+  if (s.redis.enabled) {
+    add(Array.from({ length: 1 + s.redis.replicas }, (_, i) => `redis-${i + 1}`), s.redis.port, ['services', 'redis', 'port']);
+    add(Array.from({ length: s.redis.sentinels }, (_, i) => `sentinel-${i + 1}`), s.redis.sentinelPort, ['services', 'redis', 'sentinelPort']);
+  }
+  if (s.mongo.enabled) add(['mongo'], s.mongo.port, ['services', 'mongo', 'port']);
+  const taken = new Map<number, { name: string; key: string[] }>();
+  for (const w of wanted) {
+    if (w.port > 65535) {
+      out.push({ path: w.key, message: `${w.name} would be published on port ${w.port}, outside 1-65535 (each replica or sentinel takes the next port)` });
+      continue;
+    }
+    const holder = taken.get(w.port);
+    if (holder) out.push({ path: w.key, message: `${w.name} would be published on port ${w.port}, which ${holder.name} of this stack (${holder.key.join('.')}) already gets` });
+    else taken.set(w.port, w);
+  }
+  const binds = new Map<string, string>();
+  for (const name of ['postgres', 'redis', 'mongo'] as const) {
+    const svc = s[name];
+    if (!svc.enabled || svc.data === 'volume') continue;
+    const key = svc.data.replace(/\/+$/, '');
+    const other = binds.get(key);
+    if (other) out.push({ path: ['services', name, 'data'], message: `is also the data directory of ${other}: two servers in one directory destroy each other's data` });
+    else binds.set(key, name);
+  }
+  if (s.redis.enabled && s.redis.memory) {
+    const limit = parseSize(s.redis.memory);
+    const max = parseSize(s.redis.maxmemory);
+    if (max === 0 || max >= limit) {
+      out.push({
+        path: ['services', 'redis', 'maxmemory'],
+        message: `${max === 0 ? 'no limit' : s.redis.maxmemory} is not below the container limit services.redis.memory (${s.redis.memory}): the kernel would kill Redis before it evicts; set it to about 3/4 of the limit`,
+      });
+    }
+  }
+  return out;
+}
 
 /** Parses durations such as 500ms / 30s / 5m / 6h / 1d / 2w into milliseconds. */
 export function parseDuration(text: string): number {

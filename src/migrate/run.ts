@@ -6,7 +6,7 @@ import { connectPg } from '../pg/client.js';
 import { isPgError, type Sql } from '../pg/sql.js';
 import { loadMigrationSet, versionNumber, type MigrationFile, type MigrationSource } from './files.js';
 import { pendingOrThrow, planStatus, type AppliedMigration, type MigrationStatus } from './plan.js';
-import { positionToLineColumn, splitStatements } from './sql-text.js';
+import { positionToLineColumn, splitStatements, SqlSyntaxError, type Statement } from './sql-text.js';
 
 /** Advisory lock key (two int4s: 'baas' and 1 = migrations), per database. */
 export const LOCK_KEY: [number, number] = [0x62616173, 1];
@@ -22,8 +22,10 @@ create table if not exists baas_platform.schema_migrations (
   duration_ms integer not null,
   applied_by text not null,
   no_transaction boolean not null default false,
+  previous text,
   primary key (source, version)
-)`;
+);
+alter table baas_platform.schema_migrations add column if not exists previous text`;
 
 export interface MigrateTarget {
   /** Admin (superuser) URL: migrations create tables, roles and policies. */
@@ -56,6 +58,8 @@ export interface MigrateDeps {
 
 export interface UpOptions {
   dryRun?: boolean;
+  /** Apply pending migrations numbered below an applied one (merged late) instead of refusing. */
+  allowOutOfOrder?: boolean;
   lockTimeoutMs?: number;
   appliedBy?: string;
   onEvent?: (e: MigrateEvent) => void;
@@ -96,6 +100,14 @@ const refOf = (m: MigrationFile): MigrationRef => ({ source: m.source, version: 
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const defaultConnect = (url: string): Promise<Sql> => connectPg(url, { applicationName: 'baas migrate' });
 
+async function hasColumn(c: Sql, column: string): Promise<boolean> {
+  const r = await c.query(
+    "select 1 from information_schema.columns where table_schema = 'baas_platform' and table_name = 'schema_migrations' and column_name = $1",
+    [column],
+  );
+  return r.length > 0;
+}
+
 async function trackingExists(c: Sql): Promise<boolean> {
   const r = await c.query<{ t: string | null }>(`select to_regclass('${TRACKING_TABLE}')::text as t`);
   return Boolean(r[0]?.t);
@@ -103,8 +115,10 @@ async function trackingExists(c: Sql): Promise<boolean> {
 
 export async function readApplied(c: Sql): Promise<AppliedMigration[]> {
   if (!(await trackingExists(c))) return [];
-  const r = await c.query<{ source: MigrationSource; version: string; name: string; checksum: string; applied_at: Date; duration_ms: number; applied_by: string }>(
-    `select source, version, name, checksum, applied_at, duration_ms, applied_by from ${TRACKING_TABLE}`,
+  // A table made by an older baas has no chain column until the next `up` adds it.
+  const chained = await hasColumn(c, 'previous');
+  const r = await c.query<{ source: MigrationSource; version: string; name: string; checksum: string; applied_at: Date; duration_ms: number; applied_by: string; previous?: string | null }>(
+    `select source, version, name, checksum, applied_at, duration_ms, applied_by${chained ? ', previous' : ''} from ${TRACKING_TABLE}`,
   );
   return r.map((x) => ({
     source: x.source,
@@ -114,7 +128,18 @@ export async function readApplied(c: Sql): Promise<AppliedMigration[]> {
     appliedAt: new Date(x.applied_at).toISOString(),
     durationMs: x.duration_ms,
     appliedBy: x.applied_by,
+    ...(chained ? { previous: x.previous ?? null } : {}),
   }));
+}
+
+/** Per source, the version applied last (by time): the next record is chained to it. */
+function lastApplied(applied: AppliedMigration[]): Map<MigrationSource, string> {
+  const out = new Map<MigrationSource, { version: string; at: string }>();
+  for (const a of applied) {
+    const cur = out.get(a.source);
+    if (!cur || a.appliedAt > cur.at || (a.appliedAt === cur.at && versionNumber(a.version) > versionNumber(cur.version))) out.set(a.source, { version: a.version, at: a.appliedAt });
+  }
+  return new Map([...out].map(([s, v]) => [s, v.version]));
 }
 
 /** Takes the per-database advisory lock; a second run waits (saying so) and gives up after the timeout. */
@@ -156,7 +181,7 @@ async function releaseLock(c: Sql): Promise<void> {
 export function migrationError(m: MigrationFile, e: unknown, offset: number, appliedBefore: number, partial: boolean): MigrationFailedError {
   const rel = path.relative(process.cwd(), m.file) || m.file;
   const shown = rel.startsWith('..') ? m.file : rel;
-  if (!isPgError(e)) return new MigrationFailedError(`Migration ${shown} failed: ${messageOf(e)}.`, m.file, undefined, undefined, [], e, partial);
+  if (!isPgError(e)) return new MigrationFailedError(`Migration ${shown} failed: ${messageOf(e).replace(/\.$/, '')}.`, m.file, undefined, undefined, [], e, partial);
   let pos = e.position ? positionToLineColumn(m.sql, Number(e.position), offset) : undefined;
   if (!pos && e.internalQuery && e.internalPosition) {
     const idx = m.sql.indexOf(e.internalQuery);
@@ -188,16 +213,33 @@ export function migrationError(m: MigrationFile, e: unknown, offset: number, app
   );
 }
 
-async function applyOne(c: Sql, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number): Promise<number> {
+/** The parser refused the file before any of its statements ran. */
+function syntaxError(m: MigrationFile, e: SqlSyntaxError, appliedBefore: number): MigrationFailedError {
+  const rel = path.relative(process.cwd(), m.file) || m.file;
+  const shown = rel.startsWith('..') ? m.file : rel;
+  const label = `${e.line} | `;
+  const details = [`${label}${e.lineText}`, `${' '.repeat(label.length + e.column - 1)}^`, 'Nothing in this file ran: it was refused before its first statement.'];
+  if (appliedBefore > 0) details.push(`${appliedBefore} migration(s) applied earlier in this run stay applied.`);
+  return new MigrationFailedError(`Migration ${shown}:${e.line}:${e.column} failed (line ${e.line}, column ${e.column}): ${e.message}.`, m.file, e.line, e.column, details, e);
+}
+
+async function applyOne(c: Sql, m: MigrationFile, appliedBy: string, appliedBefore: number, now: () => number, previous: string | null): Promise<number> {
   const started = now();
   const record = async (durationMs: number): Promise<void> => {
     await c.query(
-      `insert into ${TRACKING_TABLE} (source, version, name, checksum, duration_ms, applied_by, no_transaction) values ($1, $2, $3, $4, $5, $6 || ' as ' || session_user, $7)`,
-      [m.source, m.version, m.name, m.checksum, durationMs, appliedBy, m.noTransaction],
+      `insert into ${TRACKING_TABLE} (source, version, name, checksum, duration_ms, applied_by, no_transaction, previous) values ($1, $2, $3, $4, $5, $6 || ' as ' || session_user, $7, $8)`,
+      [m.source, m.version, m.name, m.checksum, durationMs, appliedBy, m.noTransaction, previous],
     );
   };
   if (m.noTransaction) {
-    for (const st of splitStatements(m.sql)) {
+    let statements: Statement[];
+    try {
+      statements = await splitStatements(m.sql);
+    } catch (e) {
+      if (e instanceof SqlSyntaxError) throw syntaxError(m, e, appliedBefore);
+      throw e;
+    }
+    for (const st of statements) {
       try {
         await c.query(st.sql);
       } catch (e) {
@@ -241,7 +283,7 @@ export async function migrateUp(deps: MigrateDeps, target: MigrateTarget, option
   try {
     if (options.dryRun) {
       const status = planStatus(set, await readApplied(c));
-      const pending = pendingOrThrow(set, status);
+      const pending = pendingOrThrow(set, status, { allowOutOfOrder: Boolean(options.allowOutOfOrder) });
       return {
         dryRun: true,
         applied: [],
@@ -255,12 +297,15 @@ export async function migrateUp(deps: MigrateDeps, target: MigrateTarget, option
       await c.query(TRACKING_DDL);
       await sessionSettings(c, target);
       // Read the history only once the lock is ours: a run that waited sees what the other applied.
-      const status = planStatus(set, await readApplied(c));
-      const pending = pendingOrThrow(set, status);
+      const history = await readApplied(c);
+      const status = planStatus(set, history);
+      const pending = pendingOrThrow(set, status, { allowOutOfOrder: Boolean(options.allowOutOfOrder) });
+      const last = lastApplied(history);
       const applied: UpResult['applied'] = [];
       for (const m of pending) {
         options.onEvent?.({ type: 'applying', migration: refOf(m) });
-        const d = await applyOne(c, m, options.appliedBy ?? 'baas', applied.length, now);
+        const d = await applyOne(c, m, options.appliedBy ?? 'baas', applied.length, now, last.get(m.source) ?? null);
+        last.set(m.source, m.version);
         log.info({ source: m.source, version: m.version, name: m.name, durationMs: d }, 'migration applied');
         options.onEvent?.({ type: 'applied', migration: refOf(m), durationMs: d });
         applied.push({ ...refOf(m), durationMs: d, noTransaction: m.noTransaction });

@@ -2,7 +2,7 @@
  * Driver errors in words a user understands, as baas' typed errors. The client factory uses
  * these where it calls the driver; command code may use them at its own boundary.
  */
-import { ExitCode, ExternalError, TimeoutError, UserError, messageOf, type BaasErrorOptions } from '../errors.js';
+import { ExitCode, ExternalError, TimeoutError, UserError, messageOf, translateFailure, type BaasErrorOptions } from '../errors.js';
 import { SQLSTATE, sqlState, type PgErrorFields } from './sql.js';
 
 /** Why a connection failed, as one word a caller can branch on. */
@@ -27,14 +27,11 @@ export function isDiskFull(e: unknown): boolean {
   return NO_SPACE.test(`${err?.message ?? ''} ${err?.detail ?? ''}`);
 }
 
+/** The one translation of common failures (src/errors.ts), told that this is Postgres and where its data is. */
 export function diskFullError(e: unknown, dataLocation?: string): ExternalError {
-  const where = dataLocation ? ` (${dataLocation})` : '';
-  return new ExternalError(`Postgres ran out of disk space where it keeps its data${where}: ${messageOf(e)}`, {
-    cause: e,
-    hint: dataLocation
-      ? `Free space on the filesystem holding ${dataLocation} (\`baas doctor\` shows the headroom of each data location), then retry.`
-      : 'Free space on the filesystem holding the Postgres data directory, then retry.',
-  });
+  const translated = translateFailure(e, { service: 'postgres', ...(dataLocation ? { dataLocation: () => dataLocation } : {}) });
+  if (translated instanceof ExternalError) return translated;
+  return new ExternalError(`Postgres ran out of disk space where it keeps its data: ${messageOf(e)}`, { cause: e, code: 'disk_full', hint: 'Free space on the filesystem holding the Postgres data directory, then retry.' });
 }
 
 export function connectFailure(e: unknown): PgConnectFailure {

@@ -29,7 +29,17 @@ const level = z
   .default('none')
   .transform((v): Level => (v === true ? 'some' : v === false ? 'none' : v));
 
-const roleIds = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const roleIds = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(50, 'at most 50 entries')]);
+
+/**
+ * A list where order does not matter and repeats mean nothing: repeats are dropped, and the
+ * length is capped so a file of 20 000 `- hipaa` lines cannot blow up the planners.
+ */
+const set = <T extends z.ZodType>(item: T, max = 50) =>
+  z
+    .array(item)
+    .max(max, `at most ${max} entries`)
+    .transform((xs) => [...new Set(xs)] as z.output<T>[]);
 
 export type CurrentRole = 'database' | 'auth' | 'compute' | 'cache';
 /** A platform in use today: `all` = every role it can hold in a stack (`current: firebase`), else the roles named (`current: { auth: firebase }`). */
@@ -91,10 +101,10 @@ export const requirementsSchema = z
       .object({
         self_hosting: z.enum(SELF_HOSTING).default('any'),
         budget_monthly: count.max(1e9).optional(),
-        compliance: z.array(z.enum(COMPLIANCE_NAMES)).default([]),
-        regions: z.array(z.string().min(2)).default([]),
+        compliance: set(z.enum(COMPLIANCE_NAMES)).default([]),
+        regions: set(z.string().min(2)).default([]),
         lock_in_tolerance: z.enum(LOCK_IN).default('medium'),
-        ecosystem: z.array(z.string()).default([]),
+        ecosystem: set(z.string()).default([]),
         vm_price: count.max(1e6).optional(),
       })
       .strict()
@@ -107,10 +117,10 @@ export const requirementsSchema = z
     current: z
       .union([
         z.string().min(1),
-        z.array(z.string().min(1)).min(1),
+        z.array(z.string().min(1)).min(1).max(50, 'at most 50 entries'),
         z.object({ database: z.string().min(1).optional(), auth: z.string().min(1).optional(), compute: z.string().min(1).optional(), cache: z.string().min(1).optional() }).strict(),
         // The parsed form itself, so a loaded file can be merged with flags and parsed again.
-        z.array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]) }).strict()).min(1),
+        z.array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]) }).strict()).min(1).max(50, 'at most 50 entries'),
       ])
       .transform((v): CurrentPlatform[] => {
         if (typeof v === 'string') return [{ id: v, roles: 'all' }];
@@ -132,7 +142,7 @@ export const requirementsSchema = z
     usage: usageFileSchema.optional(),
     /** Scenario files only: the stack an experienced engineer would pick, and why. Ignored by advise. */
     expect: z
-      .object({ any_of: z.array(z.string()).min(1).optional(), none: z.boolean().optional(), conflict: z.array(z.string()).optional() })
+      .object({ any_of: set(z.string()).pipe(z.array(z.string()).min(1)).optional(), none: z.boolean().optional(), conflict: set(z.string()).optional() })
       .strict()
       .optional(),
     why: z.string().optional(),

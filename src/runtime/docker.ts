@@ -157,6 +157,7 @@ export class DockerRuntime implements ContainerRuntime {
         id: c.Id,
         name: (c.Names[0] ?? '').replace(/^\//, ''),
         image: c.Image,
+        ...(c.ImageID ? { imageId: c.ImageID } : {}),
         state: toState(c.State),
         status: c.Status,
         labels: c.Labels ?? {},
@@ -360,14 +361,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     return this.call(`inspecting image ${ref}`, async () => {
-      const docker = await this.client();
-      try {
-        const i = await docker.getImage(ref).inspect();
-        return { id: i.Id, sizeBytes: i.Size, created: i.Created };
-      } catch (e) {
-        if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-        throw e;
-      }
+      // A read: straight to the Engine API, so `up` can compare image ids without loading dockerode.
+      const i = await this.get<{ Id: string; Size: number; Created: string }>(`/images/${encodeURIComponent(ref)}/json`);
+      return i ? { id: i.Id, sizeBytes: i.Size, created: i.Created } : undefined;
     });
   }
 

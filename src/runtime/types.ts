@@ -50,6 +50,8 @@ export interface ContainerInfo {
   id: string;
   name: string;
   image: string;
+  /** The id of the image the container was created from (Docker's ImageID), whatever its tag points at now. */
+  imageId?: string;
   state: ContainerState;
   status: string;
   labels: Record<string, string>;

@@ -3,7 +3,8 @@
  * where it listens, since when, and its schedules' last and next runs. Written by the agent only.
  * Never holds the token (that stays in .baas/serve-token).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 
 export const STATE_FILE = 'serve.json';
@@ -43,10 +44,10 @@ export function statePath(stateDir: string): string {
 }
 
 export function writeAgentState(stateDir: string, state: AgentState): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir);
   const file = statePath(stateDir);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writePrivateFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(tmp, file); // readers never see half a file
 }
 

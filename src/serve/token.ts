@@ -1,6 +1,7 @@
 /** The API's bearer token: generated on the first start, kept in .baas/serve-token (0600), never logged. */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from '../private-files.js';
 import path from 'node:path';
 
 export const TOKEN_FILE = 'serve-token';
@@ -18,7 +19,7 @@ export function ensureToken(stateDir: string): { token: string; created: boolean
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= 16) return { token, created: false, file };
   }
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir);
   const token = randomBytes(32).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -58,7 +58,7 @@ export async function checkingContainer<T>(env: Pick<ReadyEnv, 'assertRunning'>,
   try {
     return await fn();
   } catch (e) {
-    await env.assertRunning();
+    await env.assertRunning(e);
     throw e;
   }
 }

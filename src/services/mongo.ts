@@ -130,7 +130,7 @@ export const mongoDriver: EngineDriver = {
       }), { intervalMs: 200 }),
       poll(def.name, async () => {
         const h = await mongoHealth(env.ctx, def);
-        if (h.status !== 'healthy') await env.assertRunning();
+        if (h.status !== 'healthy') await env.assertRunning(new Error(h.detail));
         return { ok: h.status === 'healthy', detail: h.detail, value: h };
       }, { intervalMs: 200 }),
     ]);

@@ -448,7 +448,7 @@ export const redisDriver: EngineDriver = {
           });
           return { ok: false, detail: `re-pointed at the live master ${liveMasterIp}` };
         }
-        if (h.status !== 'healthy') await env.assertRunning();
+        if (h.status !== 'healthy') await env.assertRunning(new Error(h.detail));
         return { ok: h.status === 'healthy', detail: h.detail, value: h };
       },
       { intervalMs: 200 },
@@ -469,7 +469,7 @@ export const sentinelDriver: EngineDriver = {
       def.name,
       async () => {
         const h = await redisHealth(env.ctx, def);
-        if (h.status !== 'healthy') await env.assertRunning();
+        if (h.status !== 'healthy') await env.assertRunning(new Error(h.detail));
         return { ok: h.status === 'healthy', detail: h.detail, value: h };
       },
       { intervalMs: 200 },

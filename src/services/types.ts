@@ -101,8 +101,12 @@ export interface ReadyEnv {
   containerId: string;
   /** After a failover, the master Sentinel reports now (nodes that come back must follow it). */
   liveMasterIp?: string;
-  /** Throws an UnhealthyError when the container keeps exiting; cheap enough to call on every failed probe. */
-  assertRunning(): Promise<void>;
+  /**
+   * Throws an UnhealthyError when the container keeps exiting; cheap enough to call on every
+   * failed probe. Given the probe's failure, it also notices a published port that refuses
+   * connections while the container runs (its port mapping gone) and restores it.
+   */
+  assertRunning(failure?: unknown): Promise<void>;
 }
 
 /**

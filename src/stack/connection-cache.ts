@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
+import { replacePrivateFile } from '../private-files.js';
 import { secretsPath } from './secrets.js';
 
 /**
@@ -48,23 +49,17 @@ export function rememberedPostgres(loaded: LoadedConfig, stateDir: string): Post
 export function rememberPostgres(loaded: LoadedConfig, stateDir: string, urls: PostgresUrls): void {
   const id = identity(loaded, stateDir);
   if (!id || !existsSync(stateDir)) return;
-  const file = path.join(stateDir, CONNECTION_CACHE_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify({ identity: id, postgres: urls }), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, file);
+    replacePrivateFile(path.join(stateDir, CONNECTION_CACHE_FILE), JSON.stringify({ identity: id, postgres: urls }));
   } catch {
     forgetPostgres(stateDir);
   }
 }
 
 export function forgetPostgres(stateDir: string): void {
-  for (const f of [CONNECTION_CACHE_FILE, `${CONNECTION_CACHE_FILE}.${process.pid}.tmp`]) {
-    try {
-      unlinkSync(path.join(stateDir, f));
-    } catch {
-      /* not there */
-    }
+  try {
+    unlinkSync(path.join(stateDir, CONNECTION_CACHE_FILE));
+  } catch {
+    /* not there */
   }
 }

@@ -30,11 +30,16 @@ export function configHash(def: ServiceDef): string {
 
 /**
  * Pure: what to do to turn `actual` into `desired`. Creates what is missing, recreates what
- * changed (config-hash label differs), starts what is stopped, keeps the rest. Containers of
- * this project that no desired service claims are removed unless `partial` (a subset of
- * services was asked for).
+ * changed (config-hash label differs, or the image tag now points at another image id: a
+ * rebuild or a re-pull, which compose catches with its image-digest label), starts what is
+ * stopped, keeps the rest. Containers of this project that no desired service claims are
+ * removed unless `partial` (a subset of services was asked for).
  */
-export function planReconcile(desired: ServiceDef[], actual: ContainerInfo[], options: { partial?: boolean } = {}): Action[] {
+export function planReconcile(
+  desired: ServiceDef[],
+  actual: ContainerInfo[],
+  options: { partial?: boolean; /** image reference -> the id it points at now (absent: not known, no comparison) */ imageIds?: Map<string, string> } = {},
+): Action[] {
   const byService = new Map<string, ContainerInfo[]>();
   for (const c of actual) {
     const s = c.labels[LABEL.service] ?? '';
@@ -50,6 +55,7 @@ export function planReconcile(desired: ServiceDef[], actual: ContainerInfo[], op
     for (const extra of found) if (extra !== primary) actions.push({ type: 'remove', container: extra, reason: 'duplicate container for this service' });
     if (!primary) actions.push({ type: 'create', def });
     else if (primary.labels[LABEL.configHash] !== hash) actions.push({ type: 'recreate', def, container: primary, reason: 'configuration changed' });
+    else if (imageChanged(primary, options.imageIds?.get(def.spec.image))) actions.push({ type: 'recreate', def, container: primary, reason: `image ${def.spec.image} changed (rebuilt or pulled)` });
     else if (primary.state !== 'running' && primary.state !== 'restarting') actions.push({ type: 'start', def, container: primary });
     else actions.push({ type: 'keep', def, container: primary });
   }
@@ -57,6 +63,10 @@ export function planReconcile(desired: ServiceDef[], actual: ContainerInfo[], op
     for (const [, containers] of byService) for (const c of containers) actions.push({ type: 'remove', container: c, reason: 'no longer in the configuration' });
   }
   return actions;
+}
+
+function imageChanged(c: ContainerInfo, currentId: string | undefined): boolean {
+  return Boolean(c.imageId && currentId && c.imageId !== currentId);
 }
 
 /** Groups services into waves: each wave depends only on earlier waves. */

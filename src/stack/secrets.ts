@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import { UserError, ExitCode } from '../errors.js';
 
@@ -23,9 +24,9 @@ export function secretsPath(stateDir: string): string {
 
 /** Makes sure .baas/ exists and can never be committed, whatever the repository's .gitignore says. */
 export function ensureStateDir(stateDir: string): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir);
   const ignore = path.join(stateDir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '# baas state: generated secrets and logs. Never commit.\n*\n');
+  if (!existsSync(ignore)) writePrivateFile(ignore, '# baas state: generated secrets and logs. Never commit.\n*\n');
 }
 
 export function readSecrets(stateDir: string): Secrets | undefined {
@@ -55,13 +56,12 @@ export function loadOrCreateSecrets(stateDir: string): { secrets: Secrets; creat
   const file = secretsPath(stateDir);
   if (existing) {
     const text = JSON.stringify(existing, null, 2);
-    if (readFileSync(file, 'utf8') !== text) writeFileSync(file, text, { mode: 0o600 });
-    chmodSync(file, 0o600);
+    if (readFileSync(file, 'utf8') !== text) writePrivateFile(file, text);
+    else chmodSync(file, 0o600);
     return { secrets: existing, created: false };
   }
   const secrets = generateSecrets();
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, JSON.stringify(secrets, null, 2));
   return { secrets, created: true };
 }
 

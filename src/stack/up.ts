@@ -92,7 +92,8 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
   const master = redisRunning ? await currentMaster(ctx, provisional, ctx.probeHost) : undefined;
   const all = desiredServices(ctx, ports, master);
   const selected = selectServices(all, options.services ?? [], loaded.config);
-  const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0 });
+  const imageIds = await currentImageIds(deps, selected);
+  const plan = planReconcile(selected, actual, { partial: (options.services ?? []).length > 0, imageIds });
   log.info({ plan: plan.map((a) => `${a.type}:${'def' in a ? a.def.name : a.container.name}`) }, 'reconcile plan');
 
   // Every port, limit and data location is checked before anything is pulled, built or created.
@@ -247,13 +248,32 @@ async function becomeReady(
 ): Promise<HealthReport> {
   const { runtime } = deps;
   let lastStateCheck = 0;
-  const assertRunning = async (): Promise<void> => {
+  let refusedSince: number | undefined;
+  let remapped = false;
+  const assertRunning = async (failure?: unknown): Promise<void> => {
     const now = options.clock.now();
+    // While a container runs, Docker's proxy listens on its published port (a server still starting
+    // answers with a closed connection, not a refusal): refused connections mean the mapping is gone.
+    const refused = isRefused(failure);
+    refusedSince = refused ? (refusedSince ?? now) : undefined;
     if (now - lastStateCheck < 2000) return;
     lastStateCheck = now;
     const c = (await runtime.listContainers({ [LABEL.project]: ctx.project, [LABEL.service]: def.name }))[0];
-    if (c && (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting')) {
+    if (!c) throw new UnhealthyError(`${def.name}'s container disappeared during start-up (something else removed it)`);
+    if (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting') {
       throw new UnhealthyError(`${def.name} keeps exiting during start-up (${c.status})`);
+    }
+    if (refused && c.state === 'running' && refusedSince !== undefined && now - refusedSince >= 3000) {
+      const where = `${ctx.probeHost}:${def.hostPort}`;
+      if (remapped) {
+        throw new UnhealthyError(`${def.name} runs, but nothing accepts connections on its published port ${where}, even after a restart: Docker's port mapping for it is missing`);
+      }
+      // Seen in CI: the container runs, its docker-proxy does not. A stop and start makes Docker map the port again.
+      remapped = true;
+      refusedSince = undefined;
+      deps.logger.warn({ service: def.name, port: def.hostPort }, 'published port refuses connections while the container runs; restarting it to restore the port mapping');
+      await runtime.stopContainer(c.id, def.spec.stopTimeoutSeconds ?? 10);
+      await runtime.startContainer(c.id);
     }
   };
   const strategy = driverFor(def.kind).readiness(def, {
@@ -271,6 +291,22 @@ async function becomeReady(
       throw e;
     });
   return out.value!;
+}
+
+/** A connection refused (ECONNREFUSED), however the driver and baas's own translation wrapped it. */
+function isRefused(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const f = cur as { code?: unknown; reason?: unknown; message?: unknown };
+    if (f.code === 'ECONNREFUSED' || f.reason === 'refused' || /ECONNREFUSED|connection refused/.test(String(f.message ?? ''))) return true;
+  }
+  return false;
+}
+
+/** What each image reference points at now: a container made from an older id is recreated. */
+async function currentImageIds(deps: StackDeps, defs: ServiceDef[]): Promise<Map<string, string>> {
+  const refs = [...new Set(defs.map((d) => d.spec.image))];
+  const ids = await Promise.all(refs.map((r) => deps.runtime.inspectImage(r).catch(() => undefined)));
+  return new Map(refs.flatMap((r, i) => (ids[i] ? [[r, ids[i]!.id] as [string, string]] : [])));
 }
 
 async function ensureImages(

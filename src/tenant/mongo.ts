@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import path from 'node:path';
 import { ExternalError, messageOf } from '../errors.js';
 
@@ -73,10 +74,10 @@ export async function deleteMongoTenant(admin: MongoAdmin, slug: string): Promis
 /** Stores a tenant's Mongo credentials next to the stack's secrets (0600, git-ignored .baas/). */
 export function saveTenantSecret(stateDir: string, slug: string, secret: { database: string; user: string; password: string }): string {
   const dir = path.join(stateDir, 'tenants');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(stateDir);
+  ensurePrivateDir(dir);
   const file = path.join(dir, `${slug}.mongo.json`);
-  writeFileSync(file, JSON.stringify(secret, null, 2), { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writePrivateFile(file, JSON.stringify(secret, null, 2));
   return file;
 }
 

@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../../src/cli/io.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { LABEL } from '../../src/model/labels.js';
+import { fileFailed } from './failures.js';
 
 /** Every test stack carries this label, so a crashed run's leftovers can be removed by label. */
 export const TEST_LABEL = 'baas.test=1';
@@ -47,10 +48,51 @@ export function testProject(slug: string, configBody = ''): TestProject {
     },
     writeConfig,
     async cleanup() {
+      // The evidence goes before the stack: on a failure, CI keeps each container's log and state.
+      if (fileFailed()) await saveDiagnostics(name).catch((e: unknown) => console.error(`could not save diagnostics of ${name}: ${String(e)}`));
       await removeByLabel(`${LABEL.project}=${name}`);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Where CI keeps its logs (.ci/run prints the path); diagnostics of failed test stacks go under it. */
+export const CI_LOG_DIR = process.env['BAAS_CI_LOG_DIR'] || '/tmp/baas-ci';
+
+/**
+ * Saves, for every container of a project: its full log and `docker inspect`, plus the
+ * project's network and volumes and the host's listening sockets and docker-proxy processes
+ * (to tell a port or proxy problem from a server that never started).
+ */
+export async function saveDiagnostics(project: string, dir = CI_LOG_DIR): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdirSync } = await import('node:fs');
+  const out = path.join(dir, 'failed-stacks', `${new Date().toISOString().replace(/[:.]/g, '-')}-${project}`);
+  mkdirSync(out, { recursive: true });
+  const sh = (args: string[]): string => {
+    try {
+      return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      return `${err.stdout ?? ''}${err.stderr ?? ''}\n(${args.join(' ')} failed: ${err.message})\n`;
+    }
+  };
+  const ids = sh(['docker', 'ps', '-aq', '--filter', `label=${LABEL.project}=${project}`]).split('\n').filter((x) => /^[0-9a-f]+$/.test(x));
+  for (const id of ids) {
+    const name = sh(['docker', 'inspect', '-f', '{{.Name}}', id]).trim().replace(/^\//, '') || id;
+    writeFileSync(path.join(out, `${name}.inspect.json`), sh(['docker', 'inspect', id]));
+    writeFileSync(path.join(out, `${name}.log`), sh(['docker', 'logs', '--timestamps', id]));
+  }
+  writeFileSync(path.join(out, 'network.inspect.json'), sh(['docker', 'network', 'inspect', `baas-${project}`]));
+  writeFileSync(path.join(out, 'volumes.txt'), sh(['docker', 'volume', 'ls', '--filter', `label=${LABEL.project}=${project}`]));
+  writeFileSync(path.join(out, 'host.txt'), [
+    '# docker ps -a (all projects)', sh(['docker', 'ps', '-a', '--format', '{{.Names}}\t{{.Status}}\t{{.Ports}}']),
+    '# listening TCP sockets', sh(['ss', '-ltnp']),
+    '# docker-proxy processes', sh(['sh', '-c', 'ps -eo pid,etimes,args | grep [d]ocker-proxy || true']),
+    '# networks', sh(['docker', 'network', 'ls']),
+  ].join('\n'));
+  console.error(`saved the diagnostics of test stack ${project} in ${out}`);
+  return out;
 }
 
 /** The test stacks use the locally built images; MongoDB only when an image is named. */

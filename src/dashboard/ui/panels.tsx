@@ -1,6 +1,7 @@
 /** Display-only panels: each takes data and a size, renders at most `lines` lines, never wraps. */
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { Children, type ReactNode } from 'react';
+import { terminalSafe } from '../../terminal-text.js';
 import { bytes } from '../../format.js';
 import { compact, percent, sparkline } from '../metrics.js';
 import type { Alert, AlertRecord, FailoverView, HistoryPoint, HotKeysView, LatencyView, Overview, PostgresLine, ReplicationView, SentinelView, ServiceLine, Snapshot } from '../types.js';
@@ -8,9 +9,11 @@ import type { Alert, AlertRecord, FailoverView, HistoryPoint, HotKeysView, Laten
 type Color = 'green' | 'yellow' | 'red' | 'gray' | 'cyan' | undefined;
 
 export function Line({ children, color, bold, dim }: { children: ReactNode; color?: Color; bold?: boolean; dim?: boolean }) {
+  // Redis keys, sentinel messages and database names are data: no escape sequence of theirs reaches the screen.
+  const safe = Children.map(children, (c) => (typeof c === 'string' ? terminalSafe(c) : c));
   return (
     <Text wrap="truncate" {...(color ? { color } : {})} {...(bold ? { bold } : {})} {...(dim ? { dimColor: true } : {})}>
-      {children}
+      {safe}
     </Text>
   );
 }

@@ -145,6 +145,34 @@ describe('baas branch on XFS with reflink (copy-on-write)', () => {
     expect((await q('br_iso', 'select 1 from big where id = -1')).length).toBe(1);
   });
 
+  it('copies database settings whose values hold commas, quotes and backslashes, even with standard_conforming_strings off', async () => {
+    await q('app', `alter database app set application_name = 'one, two'`);
+    await q('app', `alter database app set search_path = "we,ird", public, "it's"`);
+    await q('app', `alter database app set baas_test.note = E'back\\\\slash, and ''quote'''`);
+    await q('app', `alter role app in database app set statement_timeout = '5s'`);
+    // The superuser's sessions read literals the pre-9.1 way: a hand-written quoter breaks on the backslash.
+    await q('postgres', 'alter role postgres set standard_conforming_strings = off');
+    try {
+      const r = await p.run(['branch', 'create', 'settings']);
+      expect(r.code, r.err).toBe(0);
+    } finally {
+      await q('postgres', 'alter role postgres reset standard_conforming_strings');
+    }
+    const settings = async (db: string) =>
+      q<{ role: string | null; cfg: string[] }>(
+        'postgres',
+        `select pg_get_userbyid(nullif(s.setrole, 0)) as role, s.setconfig as cfg from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase where d.datname = $1 order by 1 nulls first`,
+        [db],
+      );
+    const main = await settings('app');
+    expect(main[0]!.cfg).toContain('application_name=one, two');
+    expect(main[0]!.cfg).toContain(`baas_test.note=back\\slash, and 'quote'`);
+    expect(await settings('br_settings')).toEqual(main);
+    await q('app', 'alter database app reset all');
+    await q('app', 'alter role app in database app reset all');
+    expect((await p.run(['branch', 'delete', 'settings'])).code).toBe(0);
+  });
+
   it("reset re-creates the branch from the parent's current state, keeping its name", async () => {
     const r = await p.run(['branch', 'reset', 'iso']);
     expect(r.code, r.err).toBe(0);

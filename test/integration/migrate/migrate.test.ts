@@ -110,6 +110,28 @@ describe('baas migrate against a real Postgres', () => {
     expect(up.out).toContain('0002_b');
   });
 
+  it('refuses a migration merged after a later one ran, naming both files; --allow-out-of-order applies it and the chain records the real order', async () => {
+    const s = await scenario({ '0001_a.sql': 'create table a (id int);\n', '0003_c.sql': 'create table c (id int);\n' });
+    expect((await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url])).code).toBe(0);
+    writeFileSync(path.join(s.dir, '0002_b.sql'), 'create table b (id int);\n');
+    const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
+    expect(r.code).toBe(5);
+    expect(r.err).toContain('0002_b.sql is numbered before 0003_c.sql, which is already applied');
+    expect(r.err).toContain('--allow-out-of-order');
+    expect(await applied(s.url)).not.toContain('app:0002_b');
+    const status = await p.run(['-c', s.cfg, 'migrate', 'status', '--database-url', s.url]);
+    expect(status.out).toMatch(/0002 +b +pending \(out of order: 0003 already applied\)/);
+    const ok = await p.run(['-c', s.cfg, 'migrate', 'up', '--allow-out-of-order', '--database-url', s.url]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/applied app +0002_b/);
+    const chain = await sql<{ version: string; previous: string | null }>(s.url, "select version, previous from baas_platform.schema_migrations where source = 'app' order by applied_at, version");
+    expect(chain).toEqual([
+      { version: '0001', previous: null },
+      { version: '0003', previous: '0001' },
+      { version: '0002', previous: '0003' },
+    ]);
+  });
+
   it('refuses when the file of an applied migration is missing', async () => {
     const s = await scenario({ '0001_a.sql': 'select 1;\n', '0002_b.sql': 'select 2;\n' });
     expect((await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url])).code).toBe(0);
@@ -166,6 +188,39 @@ describe('baas migrate against a real Postgres', () => {
     const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
     expect(r.code, r.err).toBe(0);
     expect(await sql(s.url, "select count(*)::int as n from pg_indexes where tablename = 't'")).toEqual([{ n: 2 }]);
+  });
+
+  it('runs a no-transaction file with a SQL-standard function body (BEGIN ATOMIC) as one statement', async () => {
+    const s = await scenario({
+      '0001_t.sql': 'create table t (id int, v text);\n',
+      '0002_fn.sql': `-- baas:no-transaction
+create function add_one(x int) returns int language sql
+begin atomic
+  select x + 1;
+end;
+create index concurrently t_v_idx on t (v);
+select 'é😀';
+select * from t where nope = 1;
+`,
+    });
+    const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
+    expect(r.code).toBe(7);
+    // The function and the index ran; the error points into the right line of the file.
+    expect(await sql(s.url, 'select add_one(41) as n')).toEqual([{ n: 42 }]);
+    expect(r.err).toContain('0002_fn.sql:8:23');
+    expect(r.err).toContain('column "nope" does not exist');
+  });
+
+  it('refuses a no-transaction file with a syntax error before running any of it, with line and column', async () => {
+    const s = await scenario({
+      '0001_bad.sql': '-- baas:no-transaction\ncreate table first (id int);\n\ncreate tabel second (id int);\n',
+    });
+    const r = await p.run(['-c', s.cfg, 'migrate', 'up', '--database-url', s.url]);
+    expect(r.code).toBe(7);
+    expect(r.err).toContain('0001_bad.sql:4:8');
+    expect(r.err).toContain('syntax error at or near "tabel"');
+    expect(r.err).toContain('Nothing in this file ran');
+    expect(await sql(s.url, "select to_regclass('public.first')::text as t")).toEqual([{ t: null }]);
   });
 
   it('says which URL it could not reach, without the password', async () => {

@@ -174,11 +174,50 @@ describe('tenant RLS on the sample schema, proven against a real Postgres', () =
     }
   });
 
+  it('prints a tenant name holding escape sequences without them (stored as given)', async () => {
+    const name = '\u001b[2J\u001b[31mRed\u001b[0m Corp\u0007';
+    expect((await p.run(['tenant', 'create', 'ansi-co', '--name', name])).code).toBe(0);
+    try {
+      const list = await p.run(['tenant', 'list']);
+      expect(list.out).toMatch(/ansi-co +Red Corp +/);
+      expect(list.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+      expect((await sql<{ name: string }>(adminUrl, "select name from baas_platform.organisations where slug = 'ansi-co'"))[0]!.name).toBe(name);
+    } finally {
+      await p.run(['tenant', 'delete', 'ansi-co']);
+    }
+  });
+
   it.skipIf(!process.env['BAAS_TEST_MONGO_IMAGE'])('gives a tenant its own Mongo database and a user limited to it (needs BAAS_TEST_MONGO_IMAGE)', async () => {
+    // Written against the official mongo image's documented behaviour; it has never run here
+    // (no MongoDB image can be pulled or built on these machines).
     const up = await p.run(['up', 'mongo']);
     expect(up.code, up.err).toBe(0);
-    const r = await p.runJson<{ mongo?: { database: string } }>(['tenant', 'create', 'mongo-co']);
+    const r = await p.runJson<{ mongo?: { database: string; user: string; secretFile: string } }>(['tenant', 'create', 'mongo-co']);
     expect(r.mongo?.database).toBe('tenant_mongo_co');
+    const { readFileSync, statSync } = await import('node:fs');
+    expect(statSync(r.mongo!.secretFile).mode & 0o777).toBe(0o600);
+    const secret = JSON.parse(readFileSync(r.mongo!.secretFile, 'utf8')) as { database: string; user: string; password: string };
+    const info = await p.runJson<{ env: Record<string, string> }>(['connect', 'mongo', '--show-secrets']);
+    const admin = new URL(info.env['MONGO_URL']!);
+    const tenantUrl = `mongodb://${encodeURIComponent(secret.user)}:${encodeURIComponent(secret.password)}@${admin.host}/${secret.database}?authSource=${secret.database}&directConnection=true`;
+    const { MongoClient } = await import('mongodb');
+    const client = new MongoClient(tenantUrl, { serverSelectionTimeoutMS: 10_000 });
+    await client.connect();
+    try {
+      // Its own database: read and write.
+      await client.db(secret.database).collection('notes').insertOne({ text: 'mine' });
+      expect(await client.db(secret.database).collection('notes').countDocuments()).toBe(1);
+      // Any other database: refused (Unauthorized, code 13), reading and writing alike.
+      await expect(client.db('admin').command({ listDatabases: 1 })).rejects.toMatchObject({ code: 13 });
+      await expect(client.db('tenant_someone_else').collection('x').insertOne({ a: 1 })).rejects.toMatchObject({ code: 13 });
+      await expect(client.db('tenant_someone_else').collection('x').findOne({})).rejects.toMatchObject({ code: 13 });
+    } finally {
+      await client.close();
+    }
     expect((await p.run(['tenant', 'delete', 'mongo-co'])).code).toBe(0);
+    // The user is gone with the tenant: its password no longer authenticates.
+    const after = new MongoClient(tenantUrl, { serverSelectionTimeoutMS: 10_000 });
+    await expect(after.connect()).rejects.toThrow(/Authentication failed/);
+    await after.close();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMeta, encodeMeta, isExpired, type BranchMeta } from '../../../src/branch/meta.js';
 import { chooseStrategy, createDatabaseSql, parseStrategy, WAL_LOG_MAX_BYTES } from '../../../src/branch/strategy.js';
-import { settingValue } from '../../../src/branch/lifecycle.js';
+import { settingValue, splitSettingList } from '../../../src/branch/lifecycle.js';
 
 const meta: BranchMeta = { kind: 'branch', branch: 'x', parent: 'main', createdAt: '2026-01-01T00:00:00.000Z', creator: 'me', expiresAt: '2026-01-08T00:00:00.000Z', protected: true };
 
@@ -80,8 +80,15 @@ describe('chooseStrategy', () => {
 });
 
 describe('settingValue', () => {
-  it('quotes scalar settings and keeps list elements apart', () => {
-    expect(settingValue("it's")).toBe("'it''s'");
-    expect(settingValue('"$user", public')).toBe(`"$user", 'public'`);
+  it("quotes other settings as one literal, commas included, with the driver's escaping", () => {
+    expect(settingValue('application_name', "it's")).toBe("'it''s'");
+    expect(settingValue('application_name', 'one, two')).toBe("'one, two'");
+    expect(settingValue('x.note', 'back\\slash')).toBe(" E'back\\\\slash'");
+  });
+
+  it('splits list settings (search_path) like Postgres, keeping quoted elements with commas whole', () => {
+    expect(settingValue('search_path', '"$user", public')).toBe(`'$user', 'public'`);
+    expect(settingValue('search_path', '"we,ird", public, "say ""hi"""')).toBe(`'we,ird', 'public', 'say "hi"'`);
+    expect(splitSettingList('')).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../../src/log.js';
 import { loadPgDriver } from '../../../src/pg/driver.js';
+import { captureIo, safeIo, withIo } from '../../../src/cli/io.js';
 
 const src = path.resolve(import.meta.dirname, '../../../src');
 
@@ -84,5 +85,22 @@ describe('start-up path', () => {
     expect(typeof pg.Client).toBe('function');
     expect('navigator' in globalThis).toBe(hadNavigator);
     expect(loadPgDriver()).toBe(pg);
+  });
+
+  it('keeps stdin unread through the Io wrappers (creating process.stdin costs start-up)', () => {
+    let reads = 0;
+    const base = captureIo();
+    Object.defineProperty(base, 'stdin', {
+      get: () => {
+        reads++;
+        return undefined;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    const io = withIo(safeIo(base), { stdout: () => {} });
+    expect(reads).toBe(0);
+    void io.stdin;
+    expect(reads).toBe(1);
   });
 });

@@ -51,3 +51,36 @@ describe('pendingOrThrow', () => {
     expect(() => pendingOrThrow(s, planStatus(s, [row('app', '0007', 'gone')]))).toThrow(/no file any more: app 0007_gone/);
   });
 });
+
+describe('out-of-order migrations', () => {
+  const s = set([], [file('app', '0001', 'a'), file('app', '0002', 'late'), file('app', '0003', 'c'), file('app', '0004', 'd')]);
+  const history = [row('app', '0001', 'a'), row('app', '0003', 'c')];
+
+  it('marks a pending file numbered below an applied one', () => {
+    const status = planStatus(s, history);
+    expect(status.find((m) => m.version === '0002')).toMatchObject({ state: 'pending', outOfOrderAfter: '0003' });
+    expect(status.find((m) => m.version === '0004')!.outOfOrderAfter).toBeUndefined();
+  });
+
+  it('refuses it, naming both files, with exit 5 and the flag that allows it', () => {
+    let error: { message: string; hint: string; exitCode: number; code: string } | undefined;
+    try {
+      pendingOrThrow(s, planStatus(s, history));
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect(error?.message).toBe('0002_late.sql is numbered before 0003_c.sql, which is already applied: applying it now would run it out of order.');
+    expect(error?.exitCode).toBe(5);
+    expect(error?.code).toBe('migration_out_of_order');
+    expect(error?.hint).toContain('--allow-out-of-order');
+  });
+
+  it('applies it in file order with allowOutOfOrder', () => {
+    expect(pendingOrThrow(s, planStatus(s, history), { allowOutOfOrder: true }).map((m) => m.version)).toEqual(['0002', '0004']);
+  });
+
+  it('keeps the platform and app sequences apart', () => {
+    const t = set([file('platform', '0001', 'core'), file('platform', '0002', 'roles')], [file('app', '0005', 'x')]);
+    expect(pendingOrThrow(t, planStatus(t, [row('platform', '0001', 'core'), row('app', '0005', 'x')])).map((m) => m.version)).toEqual(['0002']);
+  });
+});

@@ -58,7 +58,7 @@ describe('translateConnectError', () => {
     expect(isDiskFull(new Error('FATAL: could not write to file "pg_wal/xlogtemp.42": No space left on device'))).toBe(true);
     const t = translateConnectError(e, { server, dataLocation: '/srv/pg' });
     expect(t).toBeInstanceOf(ExternalError);
-    expect(t.message).toMatch(/ran out of disk space .*\(\/srv\/pg\)/);
+    expect(t.message).toBe('Postgres ran out of disk space in /srv/pg: the disk is full (No space left on device).');
     expect((t as ExternalError).hint).toContain('/srv/pg');
   });
 });

@@ -18,8 +18,18 @@ import { generateSecrets } from '../../../src/stack/secrets.js';
 import { pullHint } from '../../../src/stack/up.js';
 
 const secrets = generateSecrets();
-function defsFor(yaml: string, dir = '/tmp/demo'): { defs: ServiceDef[]; config: ReturnType<typeof parseConfigText> } {
+type Config = ReturnType<typeof parseConfigText>;
+/**
+ * Config validation refuses what these tests feed the pre-flight (overlapping ports, memory "0"):
+ * the pre-flight is the second line of defence, so its tests build such configs by hand.
+ */
+function unchecked(yaml: string, mutate: (c: Config) => void): Config {
   const config = parseConfigText(`project: demo\n${yaml}`);
+  mutate(config);
+  return config;
+}
+function defsFor(yaml: string | Config, dir = '/tmp/demo'): { defs: ServiceDef[]; config: Config } {
+  const config = typeof yaml === 'string' ? parseConfigText(`project: demo\n${yaml}`) : yaml;
   const ctx = makeContext({ config, file: undefined, dir }, '10.210.1.0/24', secrets, {});
   return { defs: desiredServices(ctx, resolvePorts(config, [], () => 40000)), config };
 }
@@ -68,12 +78,12 @@ describe('up pre-flight: ports', () => {
   });
 
   it('finds ports two services of the stack both want, and ports past 65535, before asking Docker', () => {
-    const clash = defsFor('services:\n  redis:\n    port: 6379\n    sentinelPort: 6380\n');
+    const clash = defsFor(unchecked('', (c) => Object.assign(c.services.redis, { port: 6379, sentinelPort: 6380 })));
     expect(portClashesWithin(clash.defs, portKeysOf(clash.config)).conflicts.map((c) => `${c.port} ${c.service} vs ${c.holder}`)).toEqual([
       '6380 sentinel-1 vs redis-2 of this stack (services.redis.port)',
       '6381 sentinel-2 vs redis-3 of this stack (services.redis.port)',
     ]);
-    const high = defsFor('services:\n  redis:\n    port: 65534\n');
+    const high = defsFor(unchecked('', (c) => Object.assign(c.services.redis, { port: 65534 })));
     expect(portClashesWithin(high.defs, portKeysOf(high.config)).invalid).toEqual([
       { path: 'services.redis.port', message: 'redis-3 would be published on port 65536, outside 1-65535 (each replica or sentinel takes the next port)' },
     ]);
@@ -82,7 +92,10 @@ describe('up pre-flight: ports', () => {
 
 describe('up pre-flight: limits', () => {
   it('refuses a memory limit Docker would refuse or ignore, and more CPUs than the host has', () => {
-    const config = parseConfigText('services:\n  postgres:\n    memory: 1b\n    cpus: 8\n  redis:\n    memory: "0"\n  mongo:\n    memory: 64g\n');
+    const config = unchecked('services:\n  postgres:\n    cpus: 8\n  mongo:\n    memory: 64g\n', (c) => {
+      c.services.postgres.memory = '1b';
+      c.services.redis.memory = '0';
+    });
     expect(resourceProblems(config, { cpus: 2, memoryBytes: 4 * 1024 ** 3 }).map((i) => i.path)).toEqual([
       'services.postgres.memory',
       'services.postgres.cpus',
@@ -93,11 +106,14 @@ describe('up pre-flight: limits', () => {
   });
 
   it('reports problems before anything else, as a config error naming every key', async () => {
-    const { defs, config } = defsFor('services:\n  postgres:\n    memory: "0"\n  redis:\n    port: 65534\n');
+    const { defs, config } = defsFor(unchecked('', (c) => {
+      c.services.postgres.memory = '0';
+      c.services.redis.port = 65534;
+    }));
     const e = await preflight({ config, configFile: 'platform.config.yaml', engine: {}, plan: planReconcile(defs, []), selected: defs, facts: { all: [], actual: [], listening: async () => false }, volumes: [], force: false }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).issues.map((i) => i.path)).toEqual(['services.redis.port', 'services.postgres.memory']);
-    const { defs: overlap, config: c2 } = defsFor('services:\n  redis:\n    port: 6379\n    sentinelPort: 6381\n');
+    const { defs: overlap, config: c2 } = defsFor(unchecked('', (c) => Object.assign(c.services.redis, { port: 6379, sentinelPort: 6381 })));
     const e2 = await preflight({ config: c2, configFile: undefined, engine: {}, plan: planReconcile(overlap, []), selected: overlap, facts: { all: [], actual: [], listening: async () => false }, volumes: [], force: false }).catch((x: unknown) => x);
     expect((e2 as ConfigError).issues).toEqual([{ path: 'services.redis.sentinelPort', message: 'sentinel-1 would be published on port 6381, which redis-3 of this stack (services.redis.port) already gets' }]);
   });

@@ -82,6 +82,16 @@ describe('desired stack', () => {
 describe('planReconcile', () => {
   const defs = defsFor('services:\n  mongo:\n    enabled: false\n');
 
+  it('recreates a container whose image tag now points at another image id (rebuilt or pulled), and only that one', () => {
+    const ids = new Map(defs.map((d) => [d.spec.image, `sha256:new-${d.spec.image}`]));
+    const actual = defs.map((d) => container(d, { imageId: d.kind === 'sentinel' ? 'sha256:old' : `sha256:new-${d.spec.image}` }));
+    const plan = planReconcile(defs, actual, { imageIds: ids });
+    expect(plan.filter((a) => a.type === 'recreate').map((a) => ('def' in a ? a.def.name : ''))).toEqual(['sentinel-1', 'sentinel-2', 'sentinel-3']);
+    expect(plan.find((a) => a.type === 'recreate')).toMatchObject({ reason: expect.stringMatching(/image .* changed \(rebuilt or pulled\)/) });
+    // An image id that is not known (image missing, lookup failed) never forces a recreate.
+    expect(planReconcile(defs, actual).every((a) => a.type === 'keep')).toBe(true);
+  });
+
   it('creates everything on an empty engine', () => {
     expect(planReconcile(defs, []).map((a) => a.type)).toEqual(Array(7).fill('create'));
   });
