@@ -75,6 +75,8 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
  */
 async function explain(e: unknown, app: App, argv: string[]): Promise<unknown> {
   if (e instanceof BaasError && e.code !== 'external' && e.code !== 'internal') return e;
+  // Help, --version and refused input are commander's: nothing to translate, and no config to read.
+  if (e instanceof CommanderError) return e;
   const translated = translateFailure(e, await failureContext(app, argv));
   if (!translated) return e;
   // The original sentence (with its file and line, say) stays, then the server's own words.

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { createLogger } from '../../../src/log.js';
 import { loadPgDriver } from '../../../src/pg/driver.js';
 import { captureIo, safeIo, withIo } from '../../../src/cli/io.js';
+import { main } from '../../../src/cli/main.js';
+import { mkdirSync } from 'node:fs';
 
 const src = path.resolve(import.meta.dirname, '../../../src');
 
@@ -102,5 +104,13 @@ describe('start-up path', () => {
     expect(reads).toBe(0);
     void io.stdin;
     expect(reads).toBe(1);
+  });
+
+  it.each([['--help'], ['--version'], ['status', '--bogus'], ['upp']])('reads no configuration for commander\'s own answer: baas %s', async (...argv) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baas-noconf-'));
+    mkdirSync(path.join(dir, '.baas'));
+    await main(argv, captureIo({ cwd: dir }));
+    // The config loader caches what it validated in an existing .baas/: nothing there means it never ran.
+    expect(existsSync(path.join(dir, '.baas', 'config-cache.json'))).toBe(false);
   });
 });
