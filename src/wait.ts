@@ -16,6 +16,24 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
+/**
+ * Cancellable timers, for loops that run until they are stopped (the dashboard's refresh).
+ * Tests pass a manual one and move time themselves, so nothing depends on the machine's speed.
+ */
+export interface Scheduler {
+  now(): number;
+  /** Runs `fn` once after `ms`; the returned function cancels it. */
+  schedule(ms: number, fn: () => void): () => void;
+}
+
+export const realScheduler: Scheduler = {
+  now: () => Date.now(),
+  schedule: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
 export interface ProbeOutcome<T> {
   ok: boolean;
   /** What was seen, reported when the wait times out. */

@@ -22,6 +22,7 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
   { commands: ['render'], load: async () => (await import('./render.js')).registerRender },
   { commands: ['nodes'], load: async () => (await import('./swarm.js')).registerNodes },
   { commands: ['serve'], load: async () => (await import('./serve.js')).registerServe },
+  { commands: ['backup'], load: async () => (await import('./backup.js')).registerBackup },
 ];
 
 /** Registers the group of the command `argv` asks for, or every group (no argv, help, unknown). */

@@ -118,6 +118,26 @@ export const alertsSchema = z
   })
   .strict();
 
+/**
+ * Continuous WAL archiving and base backups (`baas backup`). `enabled` defaults to the profile:
+ * on for `server`, off for `local` (resolved in configSchema's transform, so the parsed config
+ * always says which).
+ */
+export const backupsSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    /** 'volume' (the Docker volume baas-<project>-backups, kept by `down --volumes`) or a host path. */
+    dir: dataSchema.default('volume'),
+    /** Seconds after which a WAL segment with any write in it is archived: bounds the recovery point. */
+    archiveTimeout: z.number().int().min(1).max(86_400).default(60),
+    /** Base backups kept by `baas backup prune` (and `create`); WAL older than the oldest kept one goes. */
+    keep: z.number().int().min(1).max(1000).default(7),
+  })
+  .strict();
+
+/** Postgres settings baas sets itself when backups are on; a user value would silently break archiving. */
+export const BACKUP_OWNED_SETTINGS = ['archive_mode', 'archive_command', 'archive_library', 'archive_timeout', 'restore_command', 'wal_level'] as const;
+
 /** `baas serve`: the always-on agent (health API, metrics, alert webhooks, schedules). */
 export const serveSchema = z
   .object({
@@ -190,6 +210,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     alerts: alertsSchema.prefault({}),
+    backups: backupsSchema.prefault({}),
     serve: serveSchema.prefault({}),
     schedules: z
       .array(scheduleSchema)
@@ -205,12 +226,24 @@ export const configSchema = z
   .strict()
   .superRefine((c, ctx) => {
     for (const issue of crossChecks(c)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
+    const enabled = c.backups.enabled ?? c.profile === 'server';
+    if (!enabled || !c.services.postgres.enabled) return;
+    if (c.backups.dir !== 'volume' && c.backups.dir.replace(/\/+$/, '') === c.services.postgres.data.replace(/\/+$/, '')) {
+      ctx.addIssue({ code: 'custom', path: ['backups', 'dir'], message: 'must not be the Postgres data directory (services.postgres.data): a backup there is lost with the data' });
+    }
+    for (const key of BACKUP_OWNED_SETTINGS) {
+      if (key in c.services.postgres.settings) {
+        ctx.addIssue({ code: 'custom', path: ['services', 'postgres', 'settings', key], message: 'is set by baas while backups are enabled (backups.enabled); remove it, or turn backups off' });
+      }
+    }
+  })
+  .transform((c) => ({ ...c, backups: { ...c.backups, enabled: c.backups.enabled ?? c.profile === 'server' } }));
 
 export type Config = z.infer<typeof configSchema>;
 export type PostgresConfig = Config['services']['postgres'];
 export type RedisConfig = Config['services']['redis'];
 export type MongoConfig = Config['services']['mongo'];
+export type BackupsConfig = Config['backups'];
 export type ServeConfig = Config['serve'];
 export type ScheduleConfig = Config['schedules'][number];
 export type WebhookConfig = Config['alerts']['webhooks'][number];

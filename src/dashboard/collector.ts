@@ -7,7 +7,7 @@
 import { COLLECTOR_ALERT_KINDS, diffAlerts, evaluateAlerts, openAlerts, toRecords, type AlertThresholds } from './alerts.js';
 import { chooseHotKeyMethod, LfuSampler, MonitorSampler, ServerHotkeysSampler, type HotKeyChoice, type HotKeySampler, type MethodDecision } from './hotkeys.js';
 import type { Sql } from '../pg/sql.js';
-import { initialSentinelEvents, reduceSentinelEvent, type SentinelEventState } from './sentinel-events.js';
+import { eventView, initialSentinelEvents, reduceSentinelEvent, type SentinelEventState } from './sentinel-events.js';
 import { MongoProbe, PostgresProbe } from './service-probes.js';
 import { overviewOf, pairs, parseInfo, parseLatencyLatest, parseSlowlog, pushHistory, replicationRows, type NodeSample } from './metrics.js';
 import type {
@@ -119,6 +119,10 @@ export class Collector {
   private nodes: NodeState[];
   private sentinels: SentinelState[];
   private masterIp: string | null = null;
+  /** The newest Sentinel configuration followed (config-epoch): an answer older than this is stale. */
+  private masterEpoch = -1;
+  /** +switch-master events seen: answers asked for before the latest one are older than it. */
+  private switches = 0;
   private history: HistoryPoint[] = [];
   private sentinelEvents: SentinelEventState = initialSentinelEvents();
   private pendingEventAlerts: Alert[] = [];
@@ -242,7 +246,13 @@ export class Collector {
     });
     this.sentinelEvents = state;
     if (effect.masterIp) {
+      // The switch's configuration is newer than the one followed so far: a sentinel that has not
+      // heard of it yet must not move the dashboard back to the old master.
+      if (effect.masterIp !== this.masterIp) this.masterEpoch++;
       this.masterIp = effect.masterIp;
+      this.switches++;
+      const n = this.nodeByIp(effect.masterIp);
+      if (n) this.sentinelView.masterAddress = `${n.target.internal.ip}:${n.target.internal.port}`;
       this.resetSampler();
     }
     if (effect.alert) this.pendingEventAlerts.push(effect.alert);
@@ -257,10 +267,11 @@ export class Collector {
     return this.masterIp ? this.nodeByIp(this.masterIp) : undefined;
   }
 
-  /** Asks each sentinel who the master is; the first answer wins, then CKQUORUM on the same sentinel. */
+  /** Asks each sentinel who the master is; the newest configuration wins, then CKQUORUM on the same sentinel. */
   private async askSentinels(): Promise<void> {
     if (this.sentinels.length === 0) return;
     const name = this.deps.topology.masterName;
+    const switchesBefore = this.switches;
     const answers = await Promise.all(
       this.sentinels.map(async (s) => {
         if (!s.client) {
@@ -280,7 +291,15 @@ export class Collector {
     const ok = answers.filter((a): a is NonNullable<typeof a> => a !== undefined);
     const v = this.sentinelView;
     v.sentinelsReachable = ok.length;
-    const first = ok[0];
+    // Sentinels learn of a failover one after another, and until then name the old master: the
+    // leader keeps naming it until it has reconfigured the replicas (with the new config-epoch
+    // already), the others until the leader's hello reaches them (with the old epoch). So the
+    // newest configuration wins, and a sentinel still failing over does not say where the master
+    // is going; the first sentinel to answer is not the one to believe.
+    const epochOf = (a: (typeof ok)[number]): number => Number(a.master['config-epoch'] ?? 0);
+    const failingOver = (a: (typeof ok)[number]): boolean => /failover_in_progress/.test(a.master['flags'] ?? '');
+    const rank = (a: (typeof ok)[number]): number => epochOf(a) * 2 + (failingOver(a) ? 0 : 1);
+    const first = ok.reduce<(typeof ok)[number] | undefined>((best, a) => (best === undefined || rank(a) > rank(best) ? a : best), undefined);
     if (!first) {
       v.quorumOk = false;
       v.quorumDetail = 'no sentinel answers';
@@ -289,13 +308,21 @@ export class Collector {
       return;
     }
     const m = first.master;
-    v.masterAddress = m['ip'] ? `${m['ip']}:${m['port']}` : null;
     v.sentinelsSeen = Number(m['num-other-sentinels'] ?? 0) + 1;
     v.replicasSeen = Number(m['num-slaves'] ?? 0);
     v.flags = m['flags'] ?? '';
-    if (m['ip'] && m['ip'] !== this.masterIp) {
-      if (this.masterIp !== null) this.resetSampler();
-      this.masterIp = m['ip'];
+    // Not to be followed: answers asked for before a +switch-master that arrived meanwhile, an
+    // older configuration than the one followed (unless every sentinel answers the same: they were
+    // recreated and count from 0 again), and the old address a sentinel is failing over from.
+    const unanimous = ok.length === this.sentinels.length && ok.every((a) => epochOf(a) === epochOf(first) && a.master['ip'] === m['ip']);
+    const stale = this.switches !== switchesBefore || (epochOf(first) < this.masterEpoch && !unanimous) || failingOver(first);
+    if (!stale || this.masterIp === null) {
+      this.masterEpoch = epochOf(first);
+      v.masterAddress = m['ip'] ? `${m['ip']}:${m['port']}` : null;
+      if (m['ip'] && m['ip'] !== this.masterIp) {
+        if (this.masterIp !== null) this.resetSampler();
+        this.masterIp = m['ip'];
+      }
     }
     if (/failover_in_progress|o_down/.test(v.flags)) this.sentinelEvents = { ...this.sentinelEvents, failover: { ...this.sentinelEvents.failover, inProgress: true } };
     try {
@@ -449,7 +476,7 @@ export class Collector {
       this.nodes.map((n) => ({ name: n.target.name, internalIp: n.target.internal.ip, address: `${n.target.internal.ip}:${n.target.internal.port}`, info: n.info })),
       this.masterIp,
     );
-    this.sentinelView.events = this.sentinelEvents.events.slice(-20);
+    this.sentinelView.events = eventView(this.sentinelEvents.events);
     // Once stop() has closed the connections, whatever a tick still in flight saw ("Stream isn't
     // writeable", "Connection is closed") is the collector's own doing, not the stack's: it must
     // neither raise nor resolve an alert.

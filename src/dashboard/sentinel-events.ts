@@ -28,6 +28,35 @@ export const initialSentinelEvents = (): SentinelEventState => ({ events: [], fa
 
 const DUPLICATE_WINDOW_MS = 10_000;
 const MAX_EVENTS = 100;
+/** Events a snapshot carries (the Sentinel panel shows as many as fit). */
+export const EVENT_VIEW_SIZE = 20;
+
+/**
+ * What happened, as opposed to Sentinel's step-by-step progress through a failover: an
+ * instance down or back (+sdown/+odown and their ends), a failover tried, ended or aborted,
+ * the master moved, TILT. One failover brings about 8 of these and 15 steps.
+ */
+const DECISIVE = /^(?:[+-][so]down|\+switch-master|\+try-failover|\+failover-end(?:-for-timeout)?|-failover-abort-.+|[+-]tilt)$/;
+export const isDecisiveEvent = (e: SentinelEvent): boolean => DECISIVE.test(e.type);
+
+/**
+ * The `limit` events to show, oldest first: the newest ones, except that the steps of a
+ * failover never push its decisive events out. One failover makes more events than a view
+ * holds, and which arrive last (a replica's reconfiguration, the old master's +sdown as a
+ * replica) varies from run to run; a view of the newest 20 lost the master's own +sdown.
+ * Decisive events get at least half the room, more when there are fewer steps to show.
+ */
+export function eventView(events: readonly SentinelEvent[], limit = EVENT_VIEW_SIZE): SentinelEvent[] {
+  if (events.length <= limit) return events.slice();
+  if (limit <= 0) return [];
+  const decisive: number[] = [];
+  const steps: number[] = [];
+  events.forEach((e, i) => (isDecisiveEvent(e) ? decisive : steps).push(i));
+  const nDecisive = Math.min(decisive.length, Math.max(Math.ceil(limit / 2), limit - steps.length));
+  const nSteps = Math.min(steps.length, limit - nDecisive);
+  const keep = new Set([...decisive.slice(decisive.length - nDecisive), ...steps.slice(steps.length - nSteps)]);
+  return events.filter((_, i) => keep.has(i));
+}
 
 /** Sentinel publishes every event on a channel named after it; each sentinel sends its own copy. */
 export function reduceSentinelEvent(

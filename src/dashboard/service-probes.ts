@@ -4,6 +4,7 @@
  * collector asks them every few seconds.
  */
 import type { Sql } from '../pg/sql.js';
+import { archiverFromRow, describeArchiver } from '../services/postgres-backups.js';
 import type { MongoLike, PostgresLine, ServiceLine } from './types.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -32,12 +33,17 @@ export class PostgresProbe implements ServiceProbe<PostgresLine> {
         `select (select count(*) from pg_stat_activity where backend_type = 'client backend')::int as connections,
                 current_setting('max_connections')::int as max_connections,
                 (select count(*) from pg_database where not datistemplate and datname <> 'postgres')::int as databases,
-                (select count(*) from pg_database where datname like 'br\\_%' and datname not like 'br\\_\\_%')::int as branches`,
+                (select count(*) from pg_database where datname like 'br\\_%' and datname not like 'br\\_\\_%')::int as branches,
+                current_setting('archive_mode') as mode, a.failed_count, a.last_archived_wal, a.last_archived_time, a.last_failed_wal, a.last_failed_time
+         from pg_stat_archiver a`,
       );
       const r = rows[0] ?? {};
       const databases = Number(r['databases'] ?? 0);
       // \`baas branch\` names branch databases br_<name> (br__* are copies in progress).
       const branches = Number(r['branches'] ?? 0);
+      // WAL archiving (baas backups): said only when it is on; a failure stands out.
+      const archiver = archiverFromRow(r);
+      const archiving = describeArchiver(archiver);
       this.line = {
         enabled: true,
         reachable: true,
@@ -45,7 +51,8 @@ export class PostgresProbe implements ServiceProbe<PostgresLine> {
         maxConnections: Number(r['max_connections'] ?? 0),
         databases,
         branches,
-        detail: `${r['connections']}/${r['max_connections']} connections, ${databases} database(s) (${branches} branch${branches === 1 ? '' : 'es'})`,
+        detail: `${r['connections']}/${r['max_connections']} connections, ${databases} database(s) (${branches} branch${branches === 1 ? '' : 'es'})${archiving ? `; ${archiving}` : ''}`,
+        ...(archiver.mode !== 'off' ? { archiving: archiver.failing ? 'failing' : 'ok' } : {}),
       };
     } catch (e) {
       await this.close();

@@ -209,6 +209,8 @@ export interface PostgresLine extends ServiceLine {
   maxConnections?: number;
   databases?: number;
   branches?: number;
+  /** WAL archiving for backups, when on. */
+  archiving?: 'ok' | 'failing';
 }
 
 export interface HistoryPoint {

@@ -79,16 +79,17 @@ export class DockerRuntime implements ContainerRuntime {
     return this.dockerClient;
   }
 
-  /** GET on the Engine API; resolves undefined on 404. */
-  private get<T>(pathAndQuery: string): Promise<T | undefined> {
+  /** A request on the Engine API over the socket; the whole body, whatever the status. */
+  private request(method: 'GET' | 'POST', pathAndQuery: string, body?: unknown): Promise<{ status: number; body: Buffer }> {
     const o = this.options;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
-          method: 'GET',
+          method,
           path: pathAndQuery,
           ...(o.socketPath ? { socketPath: o.socketPath } : { host: o.host, port: Number(o.port ?? 2375) }),
-          headers: { Accept: 'application/json' },
+          headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
           ...NO_SERVER_NAME,
           // No keep-alive: an idle pooled socket would keep the process alive for seconds after the command is done.
           agent: false,
@@ -96,29 +97,35 @@ export class DockerRuntime implements ContainerRuntime {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode === 404) return resolve(undefined);
-            if ((res.statusCode ?? 500) >= 400) {
-              let message = text;
-              try {
-                message = (JSON.parse(text) as { message?: string }).message ?? text;
-              } catch {
-                /* not JSON */
-              }
-              return reject(Object.assign(new Error(message), { statusCode: res.statusCode, json: { message } }));
-            }
-            try {
-              resolve(JSON.parse(text) as T);
-            } catch (e) {
-              reject(e);
-            }
-          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 500, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
         },
       );
       req.on('error', (e: NodeJS.ErrnoException) => reject(Object.assign(e, { address: (e as { address?: string }).address ?? o.socketPath })));
-      req.end();
+      req.end(payload);
     });
+  }
+
+  /** JSON from the Engine API; undefined on 404; a status of 400 and above throws with Docker's message. */
+  private async json<T>(method: 'GET' | 'POST', pathAndQuery: string, body?: unknown): Promise<T | undefined> {
+    const r = await this.request(method, pathAndQuery, body);
+    const text = r.body.toString('utf8');
+    if (r.status === 404 && method === 'GET') return undefined;
+    if (r.status >= 400) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        /* not JSON */
+      }
+      throw Object.assign(new Error(message), { statusCode: r.status, json: { message } });
+    }
+    return text ? (JSON.parse(text) as T) : (undefined as T);
+  }
+
+  /** GET on the Engine API; resolves undefined on 404. */
+  private get<T>(pathAndQuery: string): Promise<T | undefined> {
+    return this.json<T>('GET', pathAndQuery);
   }
 
   private static filters(labels: Record<string, string>): string {
@@ -191,15 +198,17 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.stopTimeoutSeconds ? { StopTimeout: spec.stopTimeoutSeconds } : {}),
         HostConfig: {
           PortBindings: bindings,
-          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target })),
+          Mounts: spec.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ...(m.readOnly ? { ReadOnly: true } : {}) })),
           RestartPolicy: { Name: spec.restartPolicy },
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
           Init: true,
+          ...(spec.ipv4 ? {} : { NetworkMode: spec.network }),
         },
+        // Without a fixed address (one-off tool containers on Docker's default bridge): no IPAM, no aliases.
         NetworkingConfig: {
           EndpointsConfig: {
-            [spec.network]: { IPAMConfig: { IPv4Address: spec.ipv4 }, Aliases: [spec.hostname] },
+            [spec.network]: spec.ipv4 ? { IPAMConfig: { IPv4Address: spec.ipv4 }, Aliases: [spec.hostname] } : {},
           },
         },
       });
@@ -387,36 +396,40 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  async getArchive(id: string, path: string): Promise<Readable> {
+    return this.call(`copying ${path} out of a container`, async () => {
+      const docker = await this.client();
+      return (await docker.getContainer(id).getArchive({ path })) as unknown as Readable;
+    });
+  }
+
+  async putArchive(id: string, dir: string, tar: Readable): Promise<void> {
+    await this.call(`copying files into ${dir} of a container`, async () => {
+      const docker = await this.client();
+      await docker.getContainer(id).putArchive(tar, { path: dir });
+    });
+  }
+
+  /**
+   * Straight on the Engine API, without dockerode (whose loading costs ~1 s on a busy machine):
+   * create the exec, start it attached (the daemon streams the multiplexed output as the body
+   * and closes the connection at the end), then read its exit code.
+   */
   async exec(id: string, cmd: string[], options: { user?: string; env?: Record<string, string> } = {}): Promise<ExecResult> {
     return this.call(`running ${cmd[0]} in a container`, async () => {
-      const docker = await this.client();
-      const container = docker.getContainer(id);
-      const exec = await container.exec({
+      const created = await this.json<{ Id: string }>('POST', `/containers/${encodeURIComponent(id)}/exec`, {
         Cmd: cmd,
         AttachStdout: true,
         AttachStderr: true,
         ...(options.user ? { User: options.user } : {}),
         ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
       });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      const outChunks: Buffer[] = [];
-      const errChunks: Buffer[] = [];
-      stdout.on('data', (c: Buffer) => outChunks.push(c));
-      stderr.on('data', (c: Buffer) => errChunks.push(c));
-      docker.modem.demuxStream(stream, stdout, stderr);
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', () => resolve());
-        stream.on('close', () => resolve());
-        stream.on('error', reject);
-      });
-      const info = await exec.inspect();
-      return {
-        exitCode: info.ExitCode ?? 0,
-        stdout: Buffer.concat(outChunks).toString('utf8'),
-        stderr: Buffer.concat(errChunks).toString('utf8'),
-      };
+      if (!created?.Id) throw Object.assign(new Error(`no such container: ${id}`), { statusCode: 404 });
+      const started = await this.request('POST', `/exec/${created.Id}/start`, { Detach: false, Tty: false });
+      if (started.status >= 400) throw Object.assign(new Error(started.body.toString('utf8')), { statusCode: started.status });
+      const { stdout, stderr } = demuxStreams(started.body);
+      const info = await this.get<{ ExitCode: number | null }>(`/exec/${created.Id}/json`);
+      return { exitCode: info?.ExitCode ?? 0, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') };
     });
   }
 
@@ -460,6 +473,19 @@ export function splitRef(ref: string): [string, string] {
   const at = ref.lastIndexOf(':');
   if (at > ref.lastIndexOf('/')) return [ref.slice(0, at), ref.slice(at + 1)];
   return [ref, 'latest'];
+}
+
+/** Docker's multiplexed output (8-byte frame headers: stream 1 stdout, 2 stderr) split by stream. */
+export function demuxStreams(buf: Buffer): { stdout: Buffer; stderr: Buffer } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    (buf[i] === 2 ? err : out).push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
 }
 
 /** Docker multiplexes stdout/stderr in 8-byte-header frames when the container has no TTY. */

@@ -15,6 +15,7 @@ export interface MountSpec {
   type: 'volume' | 'bind';
   source: string;
   target: string;
+  readOnly?: boolean;
 }
 
 export interface ContainerSpec {
@@ -24,6 +25,7 @@ export interface ContainerSpec {
   env: Record<string, string>;
   labels: Record<string, string>;
   network: string;
+  /** A fixed address in `network`; empty for none (one-off containers on Docker's default `bridge`). */
   ipv4: string;
   hostname: string;
   ports: PortBinding[];
@@ -134,4 +136,8 @@ export interface ContainerRuntime {
   exec(id: string, cmd: string[], options?: { user?: string; env?: Record<string, string> }): Promise<ExecResult>;
   /** Runs `spec` to completion as root without a network and removes the container; resolves with its exit code and output. */
   runOnce(spec: OneOffSpec): Promise<ExecResult>;
+  /** A tar stream of a file or directory in a container (`docker cp` out); works on stopped containers too. */
+  getArchive(id: string, path: string): Promise<Readable>;
+  /** Unpacks a tar stream into a directory of a container (`docker cp` in). */
+  putArchive(id: string, dir: string, tar: Readable): Promise<void>;
 }

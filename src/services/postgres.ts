@@ -8,6 +8,7 @@ import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import { withDatabase } from '../pg/url.js';
 import { poll, sequence } from '../wait.js';
 import { baseDef, checkingContainer, dataMount, imageFor, limits, restartPolicy } from './common.js';
+import { backupRepoLocation, backupRepoMount, backupServerSettings, backupStartPrefix, backupVolumes, backupsOn, judgeArchiver, readArchiver, type ArchiverStatus } from './postgres-backups.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, ServiceDef, StackContext } from './types.js';
 
 export const PG_DATA_MOUNT = '/var/lib/postgresql/data';
@@ -52,6 +53,7 @@ export function postgresSettings(ctx: StackContext): string[] {
     listen_addresses: '*',
     max_connections: 100,
     ...ctx.config.services.postgres.settings,
+    ...backupServerSettings(ctx),
   };
   return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${typeof v === 'boolean' ? (v ? 'on' : 'off') : v}`]);
 }
@@ -64,14 +66,14 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
   const spec = {
     name: b.containerName,
     image: imageFor(ctx, 'postgres'),
-    cmd: ['sh', '-c', POSTGRES_START, 'baas-postgres', ...postgresSettings(ctx)],
+    cmd: ['sh', '-c', `${backupStartPrefix(ctx)}${POSTGRES_START}`, 'baas-postgres', ...postgresSettings(ctx)],
     env: { PG_MAJOR: String(cfg.version), POSTGRES_PASSWORD: ctx.secrets.postgres.superuserPassword, LANG: 'C.UTF-8' },
     labels: b.labels,
     network: ctx.network,
     ipv4: ip,
     hostname: 'postgres',
     ports: [{ container: 5432, host: hostPort, hostIp: ctx.bindAddress }],
-    mounts: [data.mount],
+    mounts: [data.mount, ...(backupsOn(ctx) ? [backupRepoMount(ctx)] : [])],
     restartPolicy: restartPolicy(ctx),
     stopTimeoutSeconds: 30,
     ...limits(ctx, 'postgres'),
@@ -83,6 +85,7 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
       hashInput: spec,
       dependsOn: [],
       ...(data.volume ? { volume: data.volume } : {}),
+      extraVolumes: backupVolumes(ctx),
     },
   ];
 }
@@ -193,7 +196,8 @@ async function probeApp(ctx: StackContext, def: ServiceDef): Promise<HealthRepor
       "select current_setting('server_version') as version, (select count(*) from pg_stat_activity where backend_type = 'client backend') as conns, pg_is_in_recovery() as recovery",
     );
     const row = r[0]!;
-    return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database };
+    const archiver: ArchiverStatus | undefined = backupsOn(ctx) ? await readArchiver(c) : undefined;
+    return { version: row.version, connections: Number(row.conns), database: ctx.config.services.postgres.database, ...(archiver ? { archiver } : {}) };
   });
   return {
     service: def.name,
@@ -209,7 +213,9 @@ async function probeApp(ctx: StackContext, def: ServiceDef): Promise<HealthRepor
 /** Readiness as users see it: `select 1` as the application user. */
 export async function postgresHealth(ctx: StackContext, def: ServiceDef): Promise<HealthReport> {
   try {
-    return await probeApp(ctx, def);
+    const report = await probeApp(ctx, def);
+    // Readiness (`up`) does not wait on the archiver; health says when it fails.
+    return judgeArchiver(report, report.details?.['archiver'] as ArchiverStatus | undefined, backupRepoLocation(ctx));
   } catch (e) {
     return { service: def.name, kind: 'postgres', status: 'unhealthy', detail: messageOf(e) };
   }

@@ -21,6 +21,7 @@ chown redis:redis /data
   echo "protected-mode no"
   echo "dir /data"
   echo "appendonly yes"
+  echo "appendfsync everysec"
   echo "requirepass \\"$REDIS_PASSWORD\\""
   echo "masterauth \\"$REDIS_PASSWORD\\""
   echo "maxmemory $REDIS_MAXMEMORY"

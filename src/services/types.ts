@@ -21,6 +21,8 @@ export interface ServiceDef {
   /** Host-side port the service is published on. */
   hostPort: number;
   volume?: string;
+  /** Further named volumes the container mounts, created by `up` with these labels when missing. */
+  extraVolumes?: { name: string; labels: Record<string, string> }[];
 }
 
 export interface StackContext {

@@ -140,6 +140,10 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
       await runtime.createVolume(def.volume, { ...projectLabels(project, ctx.extraLabels), [LABEL.service]: def.name });
     }
   }
+  for (const def of selected) {
+    // Creating a volume that exists is a no-op in Docker (its labels are kept).
+    for (const v of def.extraVolumes ?? []) await runtime.createVolume(v.name, v.labels);
+  }
 
   const results = new Map<string, { action: Action['type']; health: HealthReport }>();
   const failures: { def: ServiceDef; error: string; logs: string[]; fatal?: Error | undefined; keptRunning?: string | undefined }[] = [];

@@ -4,6 +4,7 @@
  */
 import { useApp, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
+import { realScheduler, type Scheduler } from '../../wait.js';
 import type { HistoryPoint, Snapshot } from '../types.js';
 import { Dashboard } from './dashboard.js';
 import { PANELS } from './layout.js';
@@ -21,6 +22,8 @@ export interface DashboardAppProps {
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   size?: { columns: number; rows: number };
   onQuit?: () => void;
+  /** The refresh timer (tests pass a manual one and move time themselves). */
+  scheduler?: Scheduler;
 }
 
 export const MIN_INTERVAL_MS = 250;
@@ -55,16 +58,25 @@ export function DashboardApp(props: DashboardAppProps) {
   const [zoom, setZoom] = useState(false);
   const [help, setHelp] = useState(false);
   const busy = useRef(false);
+  // Read by the refresh loop: a key press stops refreshes at once, not only after React has
+  // committed the new state and run the effect's clean-up (a tick could slip in between).
+  const pausedRef = useRef(false);
+  const scheduler = props.scheduler ?? realScheduler;
 
   useEffect(() => {
     if (paused) return;
     let cancelled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
+    const later = (ms: number): void => {
+      cancelTimer = scheduler.schedule(ms, () => void run());
+    };
     const run = async () => {
       if (cancelled) return;
+      // Paused by a key whose state change has not reached this effect yet: look again later.
+      if (pausedRef.current) return later(intervalMs);
       if (!busy.current) {
         busy.current = true;
-        const started = Date.now();
+        const started = scheduler.now();
         try {
           const s = await props.source.tick();
           if (!cancelled) {
@@ -77,17 +89,17 @@ export function DashboardApp(props: DashboardAppProps) {
         } finally {
           busy.current = false;
         }
-        if (!cancelled) timer = setTimeout(() => void run(), Math.max(50, intervalMs - (Date.now() - started)));
+        if (!cancelled) later(Math.max(50, intervalMs - (scheduler.now() - started)));
         return;
       }
-      timer = setTimeout(() => void run(), intervalMs);
+      later(intervalMs);
     };
-    timer = setTimeout(() => void run(), props.initial ? intervalMs : 0);
+    later(props.initial ? intervalMs : 0);
     return () => {
       cancelled = true;
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
     };
-  }, [paused, intervalMs, props.source]);
+  }, [paused, intervalMs, props.source, scheduler]);
 
   useInput((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) {
@@ -101,7 +113,10 @@ export function DashboardApp(props: DashboardAppProps) {
       setZoom(false);
       return;
     }
-    if (input === 'p' || input === ' ') return setPaused((p) => !p);
+    if (input === 'p' || input === ' ') {
+      pausedRef.current = !pausedRef.current;
+      return setPaused(pausedRef.current);
+    }
     if (input === '+' || input === '=') return setIntervalMs((ms) => nextInterval(ms, 1));
     if (input === '-' || input === '_') return setIntervalMs((ms) => nextInterval(ms, -1));
     if (key.return) return setZoom((z) => !z);

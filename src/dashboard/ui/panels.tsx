@@ -4,6 +4,7 @@ import { Children, type ReactNode } from 'react';
 import { terminalSafe } from '../../terminal-text.js';
 import { bytes } from '../../format.js';
 import { compact, percent, sparkline } from '../metrics.js';
+import { eventView } from '../sentinel-events.js';
 import type { Alert, AlertRecord, FailoverView, HistoryPoint, HotKeysView, LatencyView, Overview, PostgresLine, ReplicationView, SentinelView, ServiceLine, Snapshot } from '../types.js';
 
 type Color = 'green' | 'yellow' | 'red' | 'gray' | 'cyan' | undefined;
@@ -150,7 +151,7 @@ export function SentinelPanel({ sentinel, failover, width, lines, focused }: { s
   if (failover.inProgress) rows.push(<Line key="f" bold color="red">FAILOVER IN PROGRESS</Line>);
   else if (failover.last) rows.push(<Line key="f" color="yellow">failover {failover.last.at.slice(11, 19)} {failover.last.from} → {failover.last.to}</Line>);
   const room = Math.max(0, lines - rows.length);
-  for (const e of s.events.slice(-room).reverse()) {
+  for (const e of eventView(s.events, room).reverse()) {
     rows.push(
       <Line key={`${e.at}${e.type}${e.message}`} {...(/switch-master|odown|failover/.test(e.type) ? { color: 'yellow' as const } : { dim: true })}>
         {e.at.slice(11, 19)} {e.type} {e.message}
@@ -225,7 +226,8 @@ export function AlertsPanel({ active, recent, width, lines, focused }: { active:
 
 export function ServicesLines({ postgres, mongo, width }: { postgres: PostgresLine; mongo: ServiceLine; width: number }) {
   const mark = (l: ServiceLine): { c: Color; t: string } => (l.reachable === true ? { c: 'green', t: '●' } : l.reachable === false ? { c: 'red', t: '●' } : { c: 'gray', t: '○' });
-  const pg = mark(postgres);
+  // A failing WAL archiver (backups) shows as a warning even while Postgres answers.
+  const pg = postgres.archiving === 'failing' && postgres.reachable ? { c: 'yellow' as Color, t: '●' } : mark(postgres);
   const mg = mark(mongo);
   return (
     <Box flexDirection="column" width={width} height={2} overflow="hidden">

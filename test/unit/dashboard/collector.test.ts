@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAlertLog } from '../../../src/dashboard/alerts.js';
 import { Collector } from '../../../src/dashboard/collector.js';
 import { FakeConnector, FakeServer, sentinelServer, topology } from './fakes.js';
+import { FAILOVER_EVENTS } from './fixtures.js';
 
 const thresholds = { hitRateBelow: 0.8, memoryAbove: 0.9, replicationLagAboveBytes: 1_048_576, rejectedConnections: 1 };
+
+/** A sentinel's SENTINEL MASTER reply. */
+const answer = (ip: string, epoch: number, flags = 'master') => () => ['name', 'baas', 'ip', ip, 'port', '6379', 'flags', flags, 'num-slaves', '2', 'num-other-sentinels', '2', 'config-epoch', String(epoch)];
 
 function stack(opts: { replicas?: number; sentinels?: number; version?: string; policy?: string } = {}) {
   const topo = topology(opts.replicas ?? 2, opts.sentinels ?? 3);
@@ -12,11 +16,11 @@ function stack(opts: { replicas?: number; sentinels?: number; version?: string; 
   const nodes = topo.nodes.map((n, i) =>
     conn.add(n.host, new FakeServer({ run_id: `run-${i}`, role: i === 0 ? 'master' : 'slave', redis_version: opts.version ?? '7.0.15', maxmemory_policy: opts.policy ?? 'allkeys-lru', master_repl_offset: 100, ...(i === 0 ? { connected_slaves: topo.nodes.length - 1 } : { master_link_status: 'up', master_last_io_seconds_ago: 0 }) })),
   );
-  topo.sentinels.forEach((s) => conn.add(s.host, sentinelServer(() => masterIp)));
+  const sentinels = topo.sentinels.map((s) => conn.add(s.host, sentinelServer(() => masterIp)));
   let t = 1_000_000;
   const log = new MemoryAlertLog();
   const collector = new Collector({ connector: conn, topology: topo, thresholds, alertLog: log, now: () => t }, { hotkeys: 'off', intervalMs: 1000 });
-  return { topo, conn, nodes, collector, log, advance: (ms: number) => void (t += ms), setMaster: (ip: string) => void (masterIp = ip) };
+  return { topo, conn, nodes, sentinels, collector, log, advance: (ms: number) => void (t += ms), setMaster: (ip: string) => void (masterIp = ip) };
 }
 
 describe('Collector', () => {
@@ -62,6 +66,84 @@ describe('Collector', () => {
     expect(after.alerts.active.map((a) => a.kind)).not.toContain('masterDown');
     // The old master, still down, is now a replica that does not answer.
     expect(log.records.map((r) => `${r.id}:${r.state}`)).toEqual(['masterDown:fired', 'replicaDown:redis-1:fired', 'masterDown:resolved', `failover:${1_001_000}:event`]);
+  });
+
+  it("still shows the master's +sdown and +odown after a whole failover's worth of events", async () => {
+    const { nodes, collector, advance, setMaster } = stack();
+    await collector.start();
+    await collector.tick();
+    nodes[0]!.down = true;
+    nodes[2]!.info.role = 'master';
+    for (const [type, message] of FAILOVER_EVENTS) {
+      collector.onSentinelEvent(type, message.replaceAll('mymaster', 'baas'));
+      advance(40);
+    }
+    setMaster('10.0.0.23');
+    const s = await collector.tick();
+    expect(s.failover.last).toMatchObject({ from: 'redis-1', to: 'redis-3' });
+    expect(s.sentinel.events).toHaveLength(20);
+    const seen = s.sentinel.events.map((e) => `${e.type} ${e.message.split(' ')[0]}`);
+    for (const e of ['+sdown master', '+odown master', '+switch-master baas', '+failover-end master']) expect(seen).toContain(e);
+  });
+
+  it('follows the newest Sentinel configuration, not the first sentinel to answer nor one still failing over', async () => {
+    const { nodes, sentinels, collector, advance } = stack();
+    await collector.start();
+    sentinels.forEach((s) => s.on('SENTINEL MASTER', answer('10.0.0.21', 0)));
+    expect((await collector.tick()).master?.name).toBe('redis-1');
+
+    // redis-1 dies; sentinel-2 leads the failover and has promoted redis-3 (config-epoch 1), but
+    // names the old master until it has reconfigured the replicas. The others have not heard yet.
+    nodes[0]!.down = true;
+    nodes[2]!.info.role = 'master';
+    sentinels[0]!.on('SENTINEL MASTER', answer('10.0.0.21', 0, 'master,s_down,o_down'));
+    sentinels[1]!.on('SENTINEL MASTER', answer('10.0.0.21', 1, 'master,s_down,o_down,failover_in_progress'));
+    sentinels[2]!.on('SENTINEL MASTER', answer('10.0.0.21', 0, 'master,s_down,o_down'));
+    advance(1000);
+    let s = await collector.tick();
+    expect(s.master).toMatchObject({ name: 'redis-1', reachable: false });
+
+    // sentinel-3 hears the leader's hello and switches; sentinel-1 (asked first) has not yet.
+    collector.onSentinelEvent('+switch-master', 'baas 10.0.0.21 6379 10.0.0.23 6379');
+    sentinels[2]!.on('SENTINEL MASTER', answer('10.0.0.23', 1));
+    advance(1000);
+    s = await collector.tick();
+    expect(s.master).toMatchObject({ name: 'redis-3', reachable: true });
+    expect(s.sentinel.masterAddress).toBe('10.0.0.23:6379');
+
+    // For a while only the sentinels still naming redis-1 answer: the dashboard stays on redis-3.
+    sentinels[2]!.down = true;
+    for (const only of [[0], [1], [0, 1]]) {
+      sentinels.forEach((x, i) => (x.down = !only.includes(i)));
+      advance(1000);
+      s = await collector.tick();
+      expect(s.master, `only sentinel(s) ${only.join(',')} answer`).toMatchObject({ name: 'redis-3', reachable: true });
+      expect(s.sentinel.masterAddress).toBe('10.0.0.23:6379');
+    }
+
+    // +switch-master arrives while the sentinels are being asked: their answers predate it.
+    const race = stack();
+    await race.collector.start();
+    race.sentinels.forEach((x) => x.on('SENTINEL MASTER', answer('10.0.0.21', 0)));
+    await race.collector.tick();
+    race.nodes[0]!.down = true;
+    race.nodes[2]!.info.role = 'master';
+    race.sentinels[2]!.on('SENTINEL MASTER', () => {
+      race.collector.onSentinelEvent('+switch-master', 'baas 10.0.0.21 6379 10.0.0.23 6379');
+      return answer('10.0.0.21', 0)();
+    });
+    race.advance(1000);
+    expect((await race.collector.tick()).master?.name).toBe('redis-3');
+  });
+
+  it('follows sentinels that all start again from epoch 0 (the stack was recreated)', async () => {
+    const { sentinels, collector, advance } = stack();
+    await collector.start();
+    sentinels.forEach((s) => s.on('SENTINEL MASTER', answer('10.0.0.23', 4)));
+    expect((await collector.tick()).master?.name).toBe('redis-3');
+    sentinels.forEach((s) => s.on('SENTINEL MASTER', answer('10.0.0.21', 0)));
+    advance(1000);
+    expect((await collector.tick()).master?.name).toBe('redis-1');
   });
 
   it('uses server-side HOTKEYS when INFO says Redis 8.6', async () => {

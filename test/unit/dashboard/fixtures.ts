@@ -113,3 +113,32 @@ export function failoverSnapshot(): Snapshot {
 export function history(n = 120): HistoryPoint[] {
   return Array.from({ length: n }, (_, i) => ({ at: i * 1000, opsPerSec: 10_000 + 3000 * Math.sin(i / 5), hitRate: 0.9 + 0.05 * Math.cos(i / 7), usedMemory: (60 + i / 10) * 1024 * 1024 }));
 }
+
+/** The events of one real failover as three sentinels published them (master "mymaster" at 10.0.0.21 killed, 10.0.0.23 promoted). */
+export const FAILOVER_EVENTS: [string, string][] = [
+  ...['s1', 's2', 's3'].map((): [string, string] => ['+sdown', 'master mymaster 10.0.0.21 6379']),
+  ['+odown', 'master mymaster 10.0.0.21 6379 #quorum 2/2'],
+  ...['s1', 's2', 's3'].map((): [string, string] => ['+new-epoch', '1']),
+  ['+try-failover', 'master mymaster 10.0.0.21 6379'],
+  ...['s1', 's2', 's3'].map((): [string, string] => ['+vote-for-leader', 'ac61d9284d8aa34d417354ec9d8c9b4955b52576 1']),
+  ['+odown', 'master mymaster 10.0.0.21 6379 #quorum 3/2'],
+  ['+odown', 'master mymaster 10.0.0.21 6379 #quorum 3/2'],
+  ['+elected-leader', 'master mymaster 10.0.0.21 6379'],
+  ['+failover-state-select-slave', 'master mymaster 10.0.0.21 6379'],
+  ['+selected-slave', 'slave 10.0.0.23:6379 10.0.0.23 6379 @ mymaster 10.0.0.21 6379'],
+  ['+failover-state-send-slaveof-noone', 'slave 10.0.0.23:6379 10.0.0.23 6379 @ mymaster 10.0.0.21 6379'],
+  ['+failover-state-wait-promotion', 'slave 10.0.0.23:6379 10.0.0.23 6379 @ mymaster 10.0.0.21 6379'],
+  ...['s1', 's2', 's3'].map((): [string, string] => ['-role-change', 'slave 10.0.0.23:6379 10.0.0.23 6379 @ mymaster 10.0.0.21 6379 new reported role is master']),
+  ['+promoted-slave', 'slave 10.0.0.23:6379 10.0.0.23 6379 @ mymaster 10.0.0.21 6379'],
+  ['+failover-state-reconf-slaves', 'master mymaster 10.0.0.21 6379'],
+  ['+slave-reconf-sent', 'slave 10.0.0.22:6379 10.0.0.22 6379 @ mymaster 10.0.0.21 6379'],
+  ...['s2', 's3'].map((): [string, string] => ['+config-update-from', 'sentinel ac61d9284d8aa34d417354ec9d8c9b4955b52576 10.0.0.33 26379 @ mymaster 10.0.0.21 6379']),
+  ...['s1', 's2', 's3'].map((): [string, string] => ['+switch-master', 'mymaster 10.0.0.21 6379 10.0.0.23 6379']),
+  ...['s1', 's2', 's3'].map((): [string, string] => ['+slave', 'slave 10.0.0.22:6379 10.0.0.22 6379 @ mymaster 10.0.0.23 6379']),
+  ...['s1', 's2', 's3'].map((): [string, string] => ['+slave', 'slave 10.0.0.21:6379 10.0.0.21 6379 @ mymaster 10.0.0.23 6379']),
+  ['-odown', 'master mymaster 10.0.0.21 6379'],
+  ['+slave-reconf-inprog', 'slave 10.0.0.22:6379 10.0.0.22 6379 @ mymaster 10.0.0.21 6379'],
+  ['+slave-reconf-done', 'slave 10.0.0.22:6379 10.0.0.22 6379 @ mymaster 10.0.0.21 6379'],
+  ...['s1', 's2'].map((): [string, string] => ['+sdown', 'slave 10.0.0.21:6379 10.0.0.21 6379 @ mymaster 10.0.0.23 6379']),
+  ['+failover-end', 'master mymaster 10.0.0.21 6379'],
+];

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { render } from 'ink-testing-library';
 import { renderToString } from 'ink';
 import { Dashboard } from '../../../src/dashboard/ui/dashboard.js';
@@ -6,6 +6,7 @@ import { DashboardApp, nextInterval, type SnapshotSource } from '../../../src/da
 import { computeLayout } from '../../../src/dashboard/ui/layout.js';
 import { degradedSnapshot, failoverSnapshot, history, normalSnapshot } from './fixtures.js';
 import type { Snapshot } from '../../../src/dashboard/types.js';
+import type { Scheduler } from '../../../src/wait.js';
 
 // eslint-disable-next-line no-control-regex
 const plain = (s: string | undefined): string => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
@@ -17,7 +18,37 @@ function expectFits(frame: string | undefined, columns: number, rows: number): v
   for (const l of ls) expect([...l].length, `line too wide: ${l}`).toBeLessThanOrEqual(columns);
 }
 
-const wait = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+/** Time moves only when the test says so: the refresh timer never races the machine's speed. */
+class ManualScheduler implements Scheduler {
+  private t = 0;
+  private timers: { at: number; fn: () => void }[] = [];
+  now(): number {
+    return this.t;
+  }
+  schedule(ms: number, fn: () => void): () => void {
+    const timer = { at: this.t + ms, fn };
+    this.timers.push(timer);
+    return () => void (this.timers = this.timers.filter((x) => x !== timer));
+  }
+  get pending(): number {
+    return this.timers.length;
+  }
+  /** Fires every timer due within `ms`, in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((x) => x !== due);
+      this.t = due.at;
+      due.fn();
+    }
+    this.t = end;
+  }
+}
+
+/** Waits for React and ink to commit what the test caused (no assertion on how long that takes). */
+const until = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 10_000, interval: 5 });
 
 describe('Dashboard (display-only)', () => {
   it('shows every panel of a healthy stack in 80x24', () => {
@@ -112,51 +143,65 @@ describe('DashboardApp (the stateful container)', () => {
 
   it('refreshes, follows a failover without restarting, and answers the keys', async () => {
     const src = source([normalSnapshot(), failoverSnapshot()]);
-    const { lastFrame, stdin, unmount } = render(<DashboardApp source={src} initial={normalSnapshot()} initialIntervalMs={250} size={{ columns: 80, rows: 24 }} />);
-    expect(plain(lastFrame())).toContain('master redis-1');
-    await wait(700);
-    expect(src.ticks).toBeGreaterThanOrEqual(2);
-    expect(plain(lastFrame())).toContain('master redis-3');
-    expect(plain(lastFrame())).toContain('redis-1 → redis-3');
+    const clock = new ManualScheduler();
+    const { lastFrame, stdin, unmount } = render(<DashboardApp source={src} initial={normalSnapshot()} initialIntervalMs={250} size={{ columns: 80, rows: 24 }} scheduler={clock} />);
+    const frame = () => plain(lastFrame());
+    expect(frame()).toContain('master redis-1');
+    await until(() => expect(clock.pending).toBe(1)); // the refresh timer is armed
+    expect(src.ticks).toBe(0);
+    clock.advance(249);
+    expect(src.ticks).toBe(0);
+    clock.advance(1);
+    expect(src.ticks).toBe(1);
+    await until(() => expect(clock.pending).toBe(1)); // that refresh is done and the next one armed
+    clock.advance(250);
+    await until(() => expect(frame()).toContain('master redis-3'));
+    expect(src.ticks).toBe(2);
+    expect(frame()).toContain('redis-1 → redis-3');
+    await until(() => expect(clock.pending).toBe(1));
 
     stdin.write('?');
-    await wait();
-    expect(plain(lastFrame())).toContain('show / hide this help');
+    await until(() => expect(frame()).toContain('show / hide this help'));
     stdin.write('?');
-    await wait();
+    await until(() => expect(frame()).not.toContain('show / hide this help'));
+    // Paused means no refresh from the key press on, even before React has re-rendered.
     stdin.write('p');
-    await wait();
-    expect(plain(lastFrame())).toContain('PAUSED');
-    const paused = src.ticks;
-    await wait(600);
-    expect(src.ticks).toBe(paused);
+    clock.advance(250);
+    expect(src.ticks).toBe(2);
+    await until(() => expect(frame()).toContain('PAUSED'));
+    clock.advance(10_000);
+    expect(src.ticks).toBe(2);
     stdin.write('p');
     stdin.write('+');
-    await wait();
-    expect(plain(lastFrame())).toContain('every 500ms');
+    await until(() => expect(frame()).toContain('every 500ms'));
+    await until(() => expect(clock.pending).toBe(1));
+    clock.advance(499);
+    expect(src.ticks).toBe(2);
+    clock.advance(1);
+    expect(src.ticks).toBe(3); // refreshing again, at the new interval
     stdin.write('-');
     stdin.write('-');
-    await wait();
-    expect(plain(lastFrame())).toContain('every 250ms'); // clamped at the minimum
+    await until(() => expect(frame()).toContain('every 250ms')); // clamped at the minimum
     stdin.write('\t');
     stdin.write('\t');
     stdin.write('\t');
-    await wait();
     stdin.write('\r');
-    await wait();
-    const zoomed = plain(lastFrame());
+    await until(() => expect(frame()).not.toContain('Overview'));
+    const zoomed = frame();
     expect(zoomed).toContain('Sentinel');
-    expect(zoomed).not.toContain('Overview');
     expectFits(lastFrame(), 80, 24);
     unmount();
   });
 
   it('keeps running and says so when a refresh fails', async () => {
     const src: SnapshotSource = { tick: async () => Promise.reject(new Error('boom')), historyPoints: () => [] };
-    const { lastFrame, unmount } = render(<DashboardApp source={src} initial={normalSnapshot()} initialIntervalMs={250} size={{ columns: 80, rows: 24 }} />);
-    await wait(400);
-    expect(plain(lastFrame())).toContain('refresh failed: boom');
+    const clock = new ManualScheduler();
+    const { lastFrame, unmount } = render(<DashboardApp source={src} initial={normalSnapshot()} initialIntervalMs={250} size={{ columns: 80, rows: 24 }} scheduler={clock} />);
+    await until(() => expect(clock.pending).toBe(1));
+    clock.advance(250);
+    await until(() => expect(plain(lastFrame())).toContain('refresh failed: boom'));
     expect(plain(lastFrame())).toContain('Overview');
+    await until(() => expect(clock.pending).toBe(1)); // and tries again
     unmount();
   });
 
