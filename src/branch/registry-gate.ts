@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Sql } from '../pg/sql.js';
 import { replacePrivateFile } from '../private-files.js';
@@ -46,6 +46,19 @@ export async function syncRegistryWhenPresent(deps: BranchDeps, gate: RegistryGa
   else delete known[key];
   writeAbsent(gate.file, known);
   return result;
+}
+
+/**
+ * Forgets every "no registry" answer: `baas migrate up` calls it after applying migrations, so
+ * the next branch command checks main whether or not the server has published the write
+ * counters of the session that created the registry yet (a backend flushes them as it ends).
+ */
+export function forgetRegistryAbsence(stateDir: string): void {
+  try {
+    unlinkSync(path.join(stateDir, REGISTRY_STATE_FILE));
+  } catch {
+    /* nothing remembered */
+  }
 }
 
 function readAbsent(file: string): Record<string, string> {

@@ -13,7 +13,9 @@ import type { LoadedConfig, LoadOptions } from './load.js';
  *
  * The entry lives in `.baas/config-cache.json` next to the config file (mode 0600: it holds the
  * interpolated values) and is used only when its key matches: a hash of the file's text, the
- * values of the environment variables the text names, baas's version and the loader's own code.
+ * values of the environment variables the text names, baas's version and the loader's own code;
+ * and when the variables the loader read (an escape in a quoted YAML string can name one the
+ * text does not spell out) still have the values they had.
  * Any change to one of those, or a cache that cannot be read, falls back to the full loader,
  * which reports errors exactly as before; only a configuration that loaded without error is
  * cached, and only where `.baas/` already exists (this never creates the directory).
@@ -21,7 +23,7 @@ import type { LoadedConfig, LoadOptions } from './load.js';
 
 export const CONFIG_CACHE_FILE = 'config-cache.json';
 const CONFIG_FILE = 'platform.config.yaml';
-const FORMAT = 1;
+const FORMAT = 2;
 /** Larger files are not cached: the loader reads (and refuses) them itself. */
 const MAX_CACHED_BYTES = 256 * 1024;
 const VAR_NAME = /\$\{([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -29,6 +31,12 @@ const VAR_NAME = /\$\{([A-Za-z_][A-Za-z0-9_]*)/g;
 interface CacheEntry {
   format: number;
   key: string;
+  /**
+   * The variables the loader actually read, with a digest of their values: the key covers the
+   * ones the text names literally, but a YAML escape ("\x24{NAME}") names one only once parsed.
+   */
+  vars: string[];
+  varsDigest: string;
   config: Config;
 }
 
@@ -42,13 +50,17 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Loade
   const cacheFile = path.join(dir, '.baas', CONFIG_CACHE_FILE);
   const key = text === undefined ? undefined : configCacheKey(text, file ?? dir, env);
   if (key) {
-    const hit = readEntry(cacheFile, key);
+    const hit = readEntry(cacheFile, key, env);
     if (hit) return { config: hit, file, dir };
   }
   const { loadConfig } = await import('./load.js');
-  const loaded = loadConfig(options);
+  const variablesUsed = new Set<string>();
+  const loaded = loadConfig({ ...options, variablesUsed });
   // Cache what was validated, unless the file changed while it was being read.
-  if (key && loaded.file === file && (file ? readSmallFile(file) === text : true)) writeEntry(cacheFile, { format: FORMAT, key, config: loaded.config });
+  if (key && loaded.file === file && (file ? readSmallFile(file) === text : true)) {
+    const vars = [...variablesUsed].sort();
+    writeEntry(cacheFile, { format: FORMAT, key, vars, varsDigest: varsDigest(vars, env), config: loaded.config });
+  }
   return loaded;
 }
 
@@ -92,7 +104,13 @@ function loaderStamp(): string {
   return stamp;
 }
 
-function readEntry(cacheFile: string, key: string): Config | undefined {
+function varsDigest(names: string[], env: NodeJS.ProcessEnv): string {
+  return createHash('sha256')
+    .update(JSON.stringify(names.map((n) => [n, env[n] ?? null])))
+    .digest('hex');
+}
+
+function readEntry(cacheFile: string, key: string, env: NodeJS.ProcessEnv): Config | undefined {
   let entry: Partial<CacheEntry>;
   try {
     entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as Partial<CacheEntry>;
@@ -101,6 +119,7 @@ function readEntry(cacheFile: string, key: string): Config | undefined {
   }
   const c = entry?.config as Partial<Config> | undefined;
   if (entry?.format !== FORMAT || entry.key !== key || !c || typeof c !== 'object' || typeof c.project !== 'string' || typeof c.services !== 'object') return undefined;
+  if (!Array.isArray(entry.vars) || !entry.vars.every((v) => typeof v === 'string') || entry.varsDigest !== varsDigest(entry.vars, env)) return undefined;
   return c as Config;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Sql } from '../../../src/pg/sql.js';
 import type { BranchDeps } from '../../../src/branch/types.js';
-import { REGISTRY_STATE_FILE, syncRegistryWhenPresent } from '../../../src/branch/registry-gate.js';
+import { forgetRegistryAbsence, REGISTRY_STATE_FILE, syncRegistryWhenPresent } from '../../../src/branch/registry-gate.js';
 import { silentLogger } from '../../../src/log.js';
 
 /** main's write counters and whether it has a registry; counts the sessions opened on main. */
@@ -82,5 +82,18 @@ describe('the registry gate', () => {
     await syncRegistryWhenPresent(nowhere.deps, { file: missing, server: 'a:5432' });
     await syncRegistryWhenPresent(nowhere.deps, { file: missing, server: 'a:5432' });
     expect(nowhere.server.sessionsOnMain).toBe(2);
+  });
+
+  it('looks again after migrate up forgot the answer, even before main\'s counters move', async () => {
+    const { server, deps } = fakeServer();
+    const dir = stateDir();
+    const gate = { file: path.join(dir, REGISTRY_STATE_FILE), server: '127.0.0.1:5432' };
+    expect(await syncRegistryWhenPresent(deps, gate)).toEqual({ registry: 'absent' });
+    // The registry exists, but the session that created it has not published its counters yet.
+    server.registry = true;
+    expect(await syncRegistryWhenPresent(deps, gate)).toEqual({ registry: 'absent' });
+    forgetRegistryAbsence(dir);
+    forgetRegistryAbsence(dir); // nothing left: no error
+    expect(await syncRegistryWhenPresent(deps, gate)).toEqual({ registry: 'synced', rows: 0 });
   });
 });

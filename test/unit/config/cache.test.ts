@@ -55,6 +55,16 @@ describe('the config cache', () => {
     expect(configCacheKey('project: x\n', dir, { UNRELATED: '1' })).toBe(key);
   });
 
+  it('misses when a variable changes that the text names only through a YAML escape', async () => {
+    // "\x24{NAME}" and a double-quoted line continuation both read as ${NAME} once parsed.
+    for (const text of ['project: "\\x24{NAME}"\n', 'project: "$\\\n  {NAME}"\n']) {
+      const { dir } = project(text);
+      expect((await loadConfigCached({ cwd: dir, env: { NAME: 'one' } })).config.project).toBe('one');
+      expect((await loadConfigCached({ cwd: dir, env: { NAME: 'one' } })).config.project).toBe('one');
+      expect((await loadConfigCached({ cwd: dir, env: { NAME: 'two' } })).config.project).toBe('two');
+    }
+  });
+
   it('never caches an invalid file, and reports it exactly as the loader does', async () => {
     const { dir, cache } = project('project: shop\n');
     await loadConfigCached({ cwd: dir, env: {} });
