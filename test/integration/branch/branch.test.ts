@@ -310,8 +310,11 @@ describe('baas branch on XFS with reflink (copy-on-write)', () => {
   });
 
   it('keeps the platform database registry (baas_platform.databases) in step once migrations have run', async () => {
+    const gate = path.join(p.dir, '.baas', 'branch-registry.json');
+    expect(existsSync(gate)).toBe(true); // the test before left "main has no registry" remembered
     const m = await p.run(['migrate', 'up']);
     expect(m.code, m.err).toBe(0);
+    expect(existsSync(gate)).toBe(false); // forgotten: the next branch command looks again
     expect((await p.run(['branch', 'create', 'reg-a', '--ttl', '2d'])).code).toBe(0);
     expect((await p.run(['branch', 'create', 'reg-b', '--from', 'reg-a', '--protect'])).code).toBe(0);
     const rows = async () =>
