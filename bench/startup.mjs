@@ -18,6 +18,7 @@
 //
 // Usage: node bench/startup.mjs [--baseline <built checkout>] [--runs 15] [--size-mb 1024]
 //                               [--create-runs 5] [--wal-runs 2] [--no-create] [--dir <project dir>]
+//                               [--settle 15]
 // The "before" column: build the starting commit elsewhere, e.g.
 //   mkdir /tmp/baas-before && git archive 6a7870b | tar -x -C /tmp/baas-before
 //   (cd /tmp/baas-before && npm ci && npm run build)
@@ -40,6 +41,8 @@ const sizeMb = Number(opt('size-mb', '1024'));
 const createRuns = Number(opt('create-runs', '5'));
 const walRuns = Number(opt('wal-runs', '2'));
 const withCreate = !args.includes('--no-create');
+/** Seconds to wait after `up` before measuring: replicas sync and sentinels settle in the first seconds. */
+const settle = Number(opt('settle', '15'));
 const baseline = opt('baseline', undefined);
 const trees = { after: repo, ...(baseline ? { before: path.resolve(baseline) } : {}) };
 for (const [k, dir] of Object.entries(trees)) {
@@ -160,6 +163,8 @@ async function setUp() {
   });
   process.stderr.write(`starting the stack in ${work} ...\n`);
   baas('up', '--quiet');
+  process.stderr.write(`waiting ${settle} s for the new stack to settle ...\n`);
+  await new Promise((r) => setTimeout(r, settle * 1000));
 }
 
 async function run() {
