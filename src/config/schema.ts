@@ -150,7 +150,8 @@ export const serveSchema = z
   })
   .strict();
 
-export const SCHEDULE_JOBS = ['branch-gc'] as const;
+/** branch-gc deletes expired branches; backup takes a base backup (and prunes); backup-verify restores the newest one into a scratch container. */
+export const SCHEDULE_JOBS = ['branch-gc', 'backup', 'backup-verify'] as const;
 
 export const scheduleSchema = z
   .object({
@@ -227,6 +228,11 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     for (const issue of crossChecks(c)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     const enabled = c.backups.enabled ?? c.profile === 'server';
+    c.schedules.forEach((sc, i) => {
+      if (sc.job.startsWith('backup') && (!enabled || !c.services.postgres.enabled)) {
+        ctx.addIssue({ code: 'custom', path: ['schedules', i, 'job'], message: `'${sc.job}' needs backups: set backups.enabled: true (the server profile's default) and keep services.postgres enabled` });
+      }
+    });
     if (!enabled || !c.services.postgres.enabled) return;
     if (c.backups.dir !== 'volume' && c.backups.dir.replace(/\/+$/, '') === c.services.postgres.data.replace(/\/+$/, '')) {
       ctx.addIssue({ code: 'custom', path: ['backups', 'dir'], message: 'must not be the Postgres data directory (services.postgres.data): a backup there is lost with the data' });
