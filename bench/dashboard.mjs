@@ -22,6 +22,7 @@ import { DockerRuntime } from '../dist/runtime/docker.js';
 import { openCollector } from '../dist/dashboard/session.js';
 import { DEFAULT_OPTIONS } from '../dist/dashboard/collector.js';
 import { redisIp } from '../dist/services/redis.js';
+import { serverStats, statsDelta } from './lib/redis-stats.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -175,30 +176,6 @@ async function main_() {
       `${name.padEnd(46)}  ${String(Math.round(median(xs.map((x) => x.get)))).padStart(9)}  ${String(Math.round(median(xs.map((x) => x.set)))).padStart(9)}  ${String(Math.round(mean)).padStart(7)}  ${(name === 'no observer' ? '—' : `${delta >= 0 ? '-' : '+'}${Math.abs(delta).toFixed(1)}%`).padStart(7)}${name === 'no observer' ? '' : within ? '  within the noise floor: not a measurement' : '  outside the noise floor'}`,
     );
   }
-}
-
-/** INFO commandstats and INFO cpu of one server. */
-async function serverStats(client) {
-  const text = await client.info('all');
-  const cmds = {};
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) cmds[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
-  const num = (k) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(text)?.[1] ?? 0);
-  return { cmds, cpu: num('used_cpu_sys') + num('used_cpu_user') };
-}
-
-function statsDelta(a, b) {
-  let totalUsec = 0;
-  let otherUsec = 0;
-  let requests = 0;
-  for (const [name, v] of Object.entries(b.cmds)) {
-    const prev = a.cmds[name] ?? { calls: 0, usec: 0 };
-    const usec = v.usec - prev.usec;
-    totalUsec += usec;
-    if (name === 'get' || name === 'set') requests += v.calls - prev.calls;
-    else otherUsec += usec;
-  }
-  const cpuSeconds = b.cpu - a.cpu;
-  return { totalUsec, otherUsec, requests, cpuSeconds, cpuPer100k: requests > 0 ? (cpuSeconds / requests) * 100_000 : 0 };
 }
 
 async function withCollectorAsync(hotkeys, host, port, password) {

@@ -4,7 +4,9 @@
 //   1. /metrics and /health latency (sequential scrapes on a keep-alive connection);
 //   2. what the agent costs Redis at a 1 s collection: redis-benchmark GET/SET against the
 //      master with no observer and with the agent running, order rotated every round, with the
-//      noise floor (how much "no observer" alone varied) and the agent's own CPU;
+//      noise floor (how much "no observer" alone varied) and the agent's own CPU; and where the
+//      cost is paid, which does not depend on the noise: the master's INFO commandstats (microseconds
+//      spent on the agent's commands against all command time) and used_cpu per 100k requests;
 //   3. POST /branches against `baas branch create` from a shell for the same database
 //      (default 1 GB, Postgres data on an XFS loop file with reflink=1, as bench/branch.mjs).
 // Needs root (loop mount), `npm run build`, the local images and redis-benchmark. Not a test.
@@ -18,6 +20,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Redis } from 'ioredis';
+import { serverStats, statsDelta } from './lib/redis-stats.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'baas.js');
@@ -222,6 +226,9 @@ async function main() {
   const subnet = status.subnet;
   const masterIp = subnet.replace(/0\/24$/, '21'); // redis-1, the master unless a failover happened
   const results = { none: [], agent: [] };
+  const paid = { none: [], agent: [] };
+  const info = new Redis({ host: masterIp, port: 6379, password: secrets.redis.password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await info.connect();
   let cpu = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['none', 'agent'] : ['agent', 'none'];
@@ -233,13 +240,21 @@ async function main() {
       }
       const c0 = agent ? cpuTicks(agent.child.pid) : 0;
       const w0 = performance.now();
+      const s0 = await serverStats(info);
       const rate = await redisBenchmark(masterIp, 6379, secrets.redis.password);
+      const d = statsDelta(s0, await serverStats(info));
+      paid[scenario].push(d);
       if (agent) cpu.push(((cpuTicks(agent.child.pid) - c0) * (1000 / 100)) / (performance.now() - w0) * 100);
       results[scenario].push(rate);
       console.log(`  round ${round + 1}: ${scenario === 'none' ? 'no observer' : 'agent at 1 s'}: ${Math.round(rate)} req/s`);
     }
   }
   if (!agent) agent = { stop: async () => {} };
+  info.disconnect();
+  // The bench's own INFO calls (two per round) are in both scenarios' "other" time; the agent's share is the difference.
+  const share = (xs) => median(xs.map((x) => (x.totalUsec > 0 ? (x.otherUsec / x.totalUsec) * 100 : 0)));
+  const paidShare = share(paid.agent) - share(paid.none);
+  const cpu100k = (xs) => median(xs.map((x) => x.cpuPer100k));
 
   const base = median(results.none);
   const withAgent = median(results.agent);
@@ -254,6 +269,8 @@ async function main() {
   console.log(`Redis GET/SET req/s, no observer (median)             ${Math.round(base)}`);
   console.log(`Redis GET/SET req/s, agent collecting every 1 s       ${Math.round(withAgent)}`);
   console.log(`agent's cost to Redis throughput                      ${cost.toFixed(2)}%            < 1%          ${verdict(cost < 1)} (noise floor: "no observer" alone varied ${noise.toFixed(1)}% between rounds)`);
+  console.log(`agent's commands' share of Redis command time          ${paidShare.toFixed(2)}%            < 1%          ${verdict(paidShare < 1)} (INFO commandstats usec on the master; ${share(paid.agent).toFixed(2)}% with the agent, ${share(paid.none).toFixed(2)}% without)`);
+  console.log(`Redis CPU per 100k GET/SET, no observer / agent (median) ${cpu100k(paid.none).toFixed(3)} s / ${cpu100k(paid.agent).toFixed(3)} s  (used_cpu_sys+user of the master)`);
   console.log(`agent CPU while Redis was under load (median)         ${median(cpu).toFixed(2)}% of one core`);
   console.log(`branch create of ${(size / 1024 / 1024).toFixed(0)} MB, POST /branches (median of ${RUNS})   ${ms(apiMed)} (in-command ${ms(median(api.map((x) => x.inCommand)))}, ${api[0].strategy})`);
   console.log(`branch create of ${(size / 1024 / 1024).toFixed(0)} MB, \`baas branch create\` from a shell ${ms(cliMed)} (in-command ${ms(median(shell.map((x) => x.inCommand)))}, ${shell[0].strategy})`);

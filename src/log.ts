@@ -1,7 +1,8 @@
 import { ensurePrivateDir, touchPrivateFile } from './private-files.js';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import pino from 'pino';
+import type pino from 'pino';
 
 /** The narrow logger core code takes. Context goes in fields, never secrets. */
 export interface Logger {
@@ -47,8 +48,38 @@ export interface LoggerOptions {
   runId?: string;
 }
 
+/**
+ * The run's logger. pino (about 30 ms of start-up) is loaded, and the log file opened, on the
+ * first line actually logged: most commands log nothing and should not pay for it.
+ */
 export function createLogger(options: LoggerOptions = {}): { logger: Logger; runId: string } {
   const runId = options.runId ?? randomUUID().slice(0, 8);
+  if (!options.dir && !options.verbose) return { logger: silentLogger, runId };
+  let opened: Logger | undefined;
+  return { logger: deferred(() => (opened ??= openLogger({ ...options, runId }).logger)), runId };
+}
+
+/** A Logger that asks `target` for the real one at its first call (children too). */
+function deferred(target: () => Logger): Logger {
+  return {
+    debug: (fields, msg) => target().debug(fields, msg),
+    info: (fields, msg) => target().info(fields, msg),
+    warn: (fields, msg) => target().warn(fields, msg),
+    error: (fields, msg) => target().error(fields, msg),
+    child(fields) {
+      let child: Logger | undefined;
+      return deferred(() => (child ??= target().child(fields)));
+    },
+  };
+}
+
+function loadPino(): typeof pino {
+  return createRequire(import.meta.url)('pino') as typeof pino;
+}
+
+function openLogger(options: LoggerOptions & { runId: string }): { logger: Logger; runId: string } {
+  const runId = options.runId;
+  const pino = loadPino();
   const streams: pino.StreamEntry[] = [];
   if (options.dir) {
     try {

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /**
  * `.baas/` holds passwords and logs: the directories are 0700 and the files 0600 whatever the
@@ -22,4 +22,23 @@ export function writePrivateFile(file: string, data: string): void {
 export function touchPrivateFile(file: string): void {
   closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
+}
+
+/**
+ * Replaces a file readable by its owner only in one step (a temporary file renamed over it), so
+ * that commands running at the same time never read half of it. For the caches in `.baas/`.
+ */
+export function replacePrivateFile(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writePrivateFile(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing was written */
+    }
+    throw e;
+  }
 }

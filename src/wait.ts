@@ -145,3 +145,19 @@ export function waitFor<T>(
     ...(options.signal ? { signal: options.signal } : {}),
   });
 }
+
+/**
+ * Runs `task` once if `work` is still pending after `afterMs`: work the process has to do
+ * anyway (opening the log) is done while it waits for a server, instead of after. Resolves or
+ * rejects as `work` does.
+ */
+export function whileWaiting<T>(work: Promise<T>, afterMs: number, task: () => void): Promise<T> {
+  const timer = setTimeout(() => {
+    try {
+      task();
+    } catch {
+      /* the task is an optimisation: its failure is not the work's */
+    }
+  }, afterMs);
+  return work.finally(() => clearTimeout(timer));
+}

@@ -5,8 +5,8 @@ import { UserError, ExitCode, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { databaseFor, MAIN } from './names.js';
-import { pgConnector, preloadDriver } from '../pg/client.js';
-import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
+import { pgConnector, preloadDriver, type PgClientOptions } from '../pg/client.js';
+import { SQLSTATE, sqlState, type Sql, type SqlConnector } from '../pg/sql.js';
 import { databaseOf, describeServer, withDatabase } from '../pg/url.js';
 import { CommentBranchStore } from './store.js';
 import type { CloneSupport } from './strategy.js';
@@ -64,6 +64,7 @@ export async function openBranchContext(args: OpenArgs): Promise<BranchContext> 
   let mainDatabase: string;
   let appRole: string | undefined;
   let cloneSupport: () => Promise<CloneSupport>;
+  let opened: Session | undefined;
   const managed = !args.databaseUrl;
   // Load the driver while Docker is asked where the stack listens.
   const driver = preloadDriver();
@@ -81,36 +82,35 @@ export async function openBranchContext(args: OpenArgs): Promise<BranchContext> 
   } else {
     const pg = args.loaded.config.services.postgres;
     if (!pg.enabled) throw new UserError('Postgres is disabled in the configuration.', { exitCode: ExitCode.config, hint: 'Set services.postgres.enabled: true, or pass --database-url.' });
-    const { connectionInfo } = await import('../stack/connection.js');
-    const infos = await connectionInfo({ runtime: await args.runtime(), logger: args.logger, env: args.env }, args.loaded, args.stateDir);
-    const env = infos.find((i) => i.service === 'postgres')?.env;
-    if (!env?.['DATABASE_ADMIN_URL'] || !env['DATABASE_URL']) throw new UserError('Postgres is not part of the running stack.', { hint: 'Run `baas up`.' });
-    adminUrl = env['DATABASE_ADMIN_URL'];
-    appUrl = env['DATABASE_URL'];
     mainDatabase = pg.database;
     appRole = pg.user;
     let probed: Promise<CloneSupport> | undefined;
     cloneSupport = () => (probed ??= stackCloneSupport(args.loaded, args.runtime));
+    // Where the stack listens, as last found: a session opened with it proves it still holds.
+    const { rememberedPostgres, rememberPostgres, forgetPostgres } = await import('../stack/connection-cache.js');
+    const remembered = rememberedPostgres(args.loaded, args.stateDir);
+    if (remembered) {
+      await driver;
+      opened = await openSession(remembered.admin, mainDatabase, { connectTimeoutMs: REMEMBERED_CONNECT_TIMEOUT_MS, scramOnly: true }).catch(() => undefined);
+      if (!opened) forgetPostgres(args.stateDir);
+    }
+    if (opened && remembered) {
+      adminUrl = remembered.admin;
+      appUrl = remembered.app;
+    } else {
+      const { connectionInfo } = await import('../stack/connection.js');
+      const infos = await connectionInfo({ runtime: await args.runtime(), logger: args.logger, env: args.env }, args.loaded, args.stateDir);
+      const env = infos.find((i) => i.service === 'postgres')?.env;
+      if (!env?.['DATABASE_ADMIN_URL'] || !env['DATABASE_URL']) throw new UserError('Postgres is not part of the running stack.', { hint: 'Run `baas up`.' });
+      adminUrl = env['DATABASE_ADMIN_URL'];
+      appUrl = env['DATABASE_URL'];
+      await driver;
+      opened = await openSession(adminUrl, mainDatabase);
+      rememberPostgres(args.loaded, args.stateDir, { admin: adminUrl, app: appUrl });
+    }
   }
   await driver;
-  const connector = pgConnector(adminUrl, {
-    applicationName: 'baas branch',
-    connectTimeoutMs: 10_000,
-    show: 'server',
-    hint: 'Is the stack running? `baas up` starts it; `baas health postgres` checks it. With --database-url, check the URL.',
-  });
-  // Work from a database nobody branches: `postgres`, or template1 when main is `postgres` itself.
-  let maintenanceDatabase = mainDatabase === 'postgres' ? 'template1' : 'postgres';
-  let sql: Sql;
-  try {
-    sql = await connector.connect(maintenanceDatabase);
-  } catch (e) {
-    if (sqlState(e) !== SQLSTATE.invalidCatalogName || maintenanceDatabase === 'template1') throw wrapConnect(e, adminUrl);
-    maintenanceDatabase = 'template1';
-    sql = await connector.connect(maintenanceDatabase).catch((e2: unknown) => {
-      throw wrapConnect(e2, adminUrl);
-    });
-  }
+  const { sql, maintenanceDatabase, connector } = opened ?? (await openSession(adminUrl, mainDatabase));
   const deps: BranchDeps = {
     sql,
     connect: (db) => connector.connect(db).catch((e: unknown) => {
@@ -127,6 +127,42 @@ export async function openBranchContext(args: OpenArgs): Promise<BranchContext> 
     ...(args.signal ? { signal: args.signal } : {}),
   };
   return { deps, urls: { admin: adminUrl, app: appUrl, managed }, close: () => sql.end() };
+}
+
+/** A remembered address that no longer answers within this time is looked up again through Docker. */
+const REMEMBERED_CONNECT_TIMEOUT_MS = 3000;
+
+interface Session {
+  sql: Sql;
+  maintenanceDatabase: string;
+  connector: SqlConnector;
+}
+
+/** The superuser session branch commands work from, in a database nobody branches: `postgres`, or template1 when main is `postgres` itself. */
+async function openSession(adminUrl: string, mainDatabase: string, remembered?: Pick<PgClientOptions, 'connectTimeoutMs' | 'scramOnly'>): Promise<Session> {
+  const connectorWith = (extra: PgClientOptions): SqlConnector =>
+    pgConnector(adminUrl, {
+      applicationName: 'baas branch',
+      connectTimeoutMs: 10_000,
+      show: 'server',
+      hint: 'Is the stack running? `baas up` starts it; `baas health postgres` checks it. With --database-url, check the URL.',
+      ...extra,
+    });
+  const connector = connectorWith({});
+  // The first session on a remembered address: shorter wait, SCRAM only. It proves the address; later sessions use the defaults.
+  const first = remembered ? connectorWith(remembered) : connector;
+  let maintenanceDatabase = mainDatabase === 'postgres' ? 'template1' : 'postgres';
+  let sql: Sql;
+  try {
+    sql = await first.connect(maintenanceDatabase);
+  } catch (e) {
+    if (sqlState(e) !== SQLSTATE.invalidCatalogName || maintenanceDatabase === 'template1') throw wrapConnect(e, adminUrl);
+    maintenanceDatabase = 'template1';
+    sql = await first.connect(maintenanceDatabase).catch((e2: unknown) => {
+      throw wrapConnect(e2, adminUrl);
+    });
+  }
+  return { sql, maintenanceDatabase, connector };
 }
 
 function wrapConnect(e: unknown, url: string): unknown {

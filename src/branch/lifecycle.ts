@@ -10,6 +10,7 @@ import { SQLSTATE, sqlState, type Sql } from '../pg/sql.js';
 import type { StoredBranch } from './store.js';
 import { chooseStrategy, type Strategy, type StrategyChoice } from './strategy.js';
 import type { BranchDeps } from './types.js';
+import { whileWaiting } from '../wait.js';
 
 export interface Branch {
   name: string;
@@ -301,7 +302,9 @@ export async function createBranch(deps: BranchDeps, input: CreateInput): Promis
   };
   if (input.explain) return { ...base, explain: true, created: false, durationMs: performance.now() - started };
   const prepareMs = performance.now() - started;
-  const outcome = await copyToTemp(deps, plan, meta, (temp) => renameDatabase(deps.sql, temp, database, name));
+  // The log line at the end opens the log (and loads its library): do that while the server copies.
+  const copying = copyToTemp(deps, plan, meta, (temp) => renameDatabase(deps.sql, temp, database, name));
+  const outcome = await whileWaiting(copying, 40, () => deps.logger.debug({ branch: name, parent: parent.name, strategy: plan.choice.strategy }, 'copying'));
   const durationMs = performance.now() - started;
   deps.logger.info({ branch: name, parent: parent.name, strategy: plan.choice.strategy, sizeBytes: plan.sizeBytes, pauseMs: Math.round(outcome.pause.pauseMs), terminated: outcome.pause.terminated.length, durationMs: Math.round(durationMs) }, 'branch created');
   return { ...base, explain: false, created: true, durationMs, pause: outcome.pause, timings: { prepareMs, copyMs: outcome.copyMs, registerMs: outcome.registerMs } };

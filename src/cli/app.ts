@@ -15,9 +15,7 @@ export interface GlobalOptions {
  * use so `baas --help` stays fast.
  */
 export class App {
-  private loadedConfig: LoadedConfig | undefined;
-  /** A config that failed to load is not read (and parsed) a second time, e.g. by the logger. */
-  private configFailure: unknown;
+  private loadedConfig: Promise<LoadedConfig> | undefined;
   private log: { logger: Logger; runId: string } | undefined;
   private rt: ContainerRuntime | undefined;
 
@@ -29,18 +27,14 @@ export class App {
     this.rt = overrides.runtime;
   }
 
-  async config(): Promise<LoadedConfig> {
-    if (this.configFailure !== undefined) throw this.configFailure;
-    if (!this.loadedConfig) {
-      const { loadConfig } = await import('../config/load.js');
+  /** Loaded once per run (a failure too: it is not read a second time, e.g. by the logger). */
+  config(): Promise<LoadedConfig> {
+    this.loadedConfig ??= (async () => {
+      // Validated once per change of the file (or its variables): see config/cache.ts.
+      const { loadConfigCached } = await import('../config/cache.js');
       const file = this.globals().config;
-      try {
-        this.loadedConfig = loadConfig({ cwd: this.io.cwd, env: this.io.env, ...(file ? { file } : {}) });
-      } catch (e) {
-        this.configFailure = e;
-        throw e;
-      }
-    }
+      return loadConfigCached({ cwd: this.io.cwd, env: this.io.env, ...(file ? { file } : {}) });
+    })();
     return this.loadedConfig;
   }
 

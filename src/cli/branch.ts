@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UnhealthyError } from '../errors.js';
 import type { App } from './app.js';
@@ -36,10 +37,10 @@ function expiry(iso: string | null, now: Date): string {
  * flight is cancelled and its parent re-opened before the command ends (exit 130).
  */
 async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) => Promise<T>, interruptible = false, mutates = interruptible): Promise<T> {
-  // Load the Docker client, the config and the branch code side by side: start-up is most of a clone's time.
+  // The config and the branch code side by side; the Docker client only if the stack's address is not remembered.
   if (opts.databaseUrl) (await import('./migrate.js')).warnPasswordInUrl(app, opts.databaseUrl);
-  const runtime = opts.databaseUrl ? undefined : app.runtime();
-  const [loaded, { openBranchContext }] = await Promise.all([app.config(), import('../branch/context.js'), runtime]);
+  const [loaded, { openBranchContext }] = await Promise.all([app.config(), import('../branch/context.js')]);
+  const stateDir = await app.stateDir();
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   if (interruptible) {
@@ -49,7 +50,7 @@ async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) 
   try {
     const ctx = await openBranchContext({
       loaded,
-      stateDir: await app.stateDir(),
+      stateDir,
       runtime: () => app.runtime(),
       logger: await app.logger(),
       env: app.io.env,
@@ -60,8 +61,10 @@ async function withBranches<T>(app: App, opts: Common, fn: (ctx: BranchContext) 
       const result = await fn(ctx);
       if (mutates) {
         // The registry copy must not fail a command whose real work is done: warn instead.
-        const { syncRegistry } = await import('../branch/registry.js');
-        await syncRegistry(ctx.deps).catch((e: unknown) => app.io.stderr(`warning: baas_platform.databases was not updated: ${e instanceof Error ? e.message : String(e)}\n`));
+        // Without opening a session on main when it is known to have no registry (see registry-gate.ts).
+        const { syncRegistryWhenPresent, REGISTRY_STATE_FILE } = await import('../branch/registry-gate.js');
+        const { describeServer } = await import('../pg/url.js');
+        await syncRegistryWhenPresent(ctx.deps, { file: path.join(stateDir, REGISTRY_STATE_FILE), server: describeServer(ctx.urls.admin) }).catch((e: unknown) => app.io.stderr(`warning: baas_platform.databases was not updated: ${e instanceof Error ? e.message : String(e)}\n`));
       }
       return result;
     } finally {

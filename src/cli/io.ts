@@ -29,7 +29,10 @@ export function processIo(): Io {
     rows: process.stdout.rows || 24,
     env: process.env,
     cwd: process.cwd(),
-    stdin: process.stdin,
+    // Read on use: creating process.stdin (a pipe or TTY stream) costs start-up time most commands never need.
+    get stdin() {
+      return process.stdin;
+    },
   };
 }
 
@@ -38,12 +41,20 @@ export function processIo(): Io {
  * reach the terminal with escape sequences in it; `control` writes baas's own sequences raw.
  */
 export function safeIo(io: Io): Io {
-  return {
-    ...io,
+  return withIo(io, {
     stdout: (t) => io.stdout(terminalSafe(t)),
     stderr: (t) => io.stderr(terminalSafe(t)),
     control: (stream, sequence) => (stream === 'stdout' ? io.stdout(sequence) : io.stderr(sequence)),
-  };
+  });
+}
+
+/**
+ * `io` with some members replaced. Copied by property descriptor, not spread: a spread would read
+ * processIo's `stdin` getter and so create the stdin stream for every command.
+ */
+export function withIo(io: Io, changes: Partial<Io>): Io {
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(io));
+  return Object.defineProperties(copy, Object.getOwnPropertyDescriptors(changes)) as Io;
 }
 
 /** An Io that records everything, for in-process CLI tests. */

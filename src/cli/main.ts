@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { BaasError, ExitCode, jsonError, messageOf, translateFailure, type FailureContext } from '../errors.js';
 import { App, type GlobalOptions } from './app.js';
-import { processIo, safeIo, type Io } from './io.js';
+import { processIo, safeIo, withIo, type Io } from './io.js';
 import { registerCommands } from './commands.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 
@@ -16,7 +16,7 @@ export async function main(argv: string[], rawIo: Io = processIo(), options: Mai
   // Whether the command already printed its result: a failing check (`rls check --json`, exit 6)
   // prints its report first, and a second JSON document after it would break `| jq`.
   let printed = false;
-  const io: Io = { ...safe, stdout: (t) => ((printed ||= t.length > 0), safe.stdout(t)) };
+  const io: Io = withIo(safe, { stdout: (t) => ((printed ||= t.length > 0), safe.stdout(t)) });
   const program = new Command('baas');
   const app = new App(io, () => program.opts<GlobalOptions>(), options.runtime ? { runtime: options.runtime } : {});
   program
@@ -44,7 +44,7 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
 5 conflict (port taken, name exists), 6 unhealthy / check failed, 7 a server refused,
 8 timed out, 130 interrupted.`,
   );
-  registerCommands(program, app);
+  await registerCommands(program, app, argv);
   // Which command commander was parsing when it refused the input, for the hint.
   let refusedBy: Command = program;
   const override = (cmd: Command) => (err: CommanderError): never => {
@@ -75,6 +75,8 @@ Exit codes: 0 ok, 1 internal error, 2 bad usage, 3 invalid config, 4 Docker unav
  */
 async function explain(e: unknown, app: App, argv: string[]): Promise<unknown> {
   if (e instanceof BaasError && e.code !== 'external' && e.code !== 'internal') return e;
+  // Help, --version and refused input are commander's: nothing to translate, and no config to read.
+  if (e instanceof CommanderError) return e;
   const translated = translateFailure(e, await failureContext(app, argv));
   if (!translated) return e;
   // The original sentence (with its file and line, say) stays, then the server's own words.

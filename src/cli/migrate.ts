@@ -137,6 +137,11 @@ A file whose first comment lines contain \`-- baas:no-transaction\` runs stateme
           if (e.type === 'applied') io.stdout(`applied ${e.migration.source.padEnd(8)} ${e.migration.version}_${e.migration.name} (${ms(e.durationMs)})\n`);
         },
       });
+      if (!r.dryRun && r.applied.length > 0) {
+        // The platform schema may have created the branch registry: branch commands look again.
+        const { forgetRegistryAbsence } = await import('../branch/registry-gate.js');
+        forgetRegistryAbsence(await app.stateDir());
+      }
       for (const f of r.ignored) io.stderr(`warning: ${f} is not named NNNN_name.sql and was ignored.\n`);
       if (opts.json) return io.stdout(json(r));
       if (r.dryRun) {

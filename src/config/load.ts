@@ -20,6 +20,8 @@ export interface LoadOptions {
   /** Explicit path from --config; it must exist. */
   file?: string;
   env?: NodeJS.ProcessEnv;
+  /** Filled with the name of every environment variable the values refer to (after YAML unescaping). */
+  variablesUsed?: Set<string>;
 }
 
 /** Reads, interpolates and validates the config once; everything downstream gets the typed result. */
@@ -39,16 +41,17 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     file = path.join(cwd, CONFIG_FILE);
   }
   const text = file ? readInputFile(file) : '';
-  const config = parseConfigText(text, { file, env });
+  const config = parseConfigText(text, { file, env, ...(options.variablesUsed ? { variablesUsed: options.variablesUsed } : {}) });
   return { config, file, dir: file ? path.dirname(file) : cwd };
 }
 
 /** Pure: YAML text (possibly empty) to a validated Config, or a ConfigError listing every problem. */
-export function parseConfigText(text: string, options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+export function parseConfigText(text: string, options: { file?: string; env?: NodeJS.ProcessEnv; variablesUsed?: Set<string> } = {}): Config {
   const env = options.env ?? {};
   const { value, lineOf } = parseYamlInput(text, options.file);
   const issues: ConfigIssue[] = [];
-  const interpolated = interpolate(value ?? {}, [], env, issues, lineOf);
+  const used = options.variablesUsed ?? new Set<string>();
+  const interpolated = interpolate(value ?? {}, [], env, issues, lineOf, used);
   if (issues.length > 0) throw configError(options.file, issues);
 
   const parsed = configSchema.safeParse(interpolated);
@@ -82,10 +85,12 @@ function interpolate(
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
   lineOf: (p: PropertyKey[]) => number | undefined,
+  used: Set<string>,
 ): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
     const out = value.replace(VAR, (_m, name: string, fallback: string | undefined) => {
+      used.add(name);
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
@@ -97,10 +102,10 @@ function interpolate(
     if (out === 'true' || out === 'false') return out === 'true';
     return out;
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, [...at, i], env, issues, lineOf));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, [...at, i], env, issues, lineOf, used));
   if (value && typeof value === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) o[k] = interpolate(v, [...at, k], env, issues, lineOf);
+    for (const [k, v] of Object.entries(value)) o[k] = interpolate(v, [...at, k], env, issues, lineOf, used);
     return o;
   }
   return value;

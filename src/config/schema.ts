@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSize } from './size.js';
 
 /**
  * The one source of the config's shape and defaults. Every object is strict: an unknown key
@@ -208,7 +209,8 @@ export const serveSchema = z
   })
   .strict();
 
-export const SCHEDULE_JOBS = ['branch-gc'] as const;
+/** branch-gc deletes expired branches; backup takes a base backup (and prunes); backup-verify restores the newest one into a scratch container. */
+export const SCHEDULE_JOBS = ['branch-gc', 'backup', 'backup-verify'] as const;
 
 export const scheduleSchema = z
   .object({
@@ -287,6 +289,11 @@ const configObject = z
   .superRefine((c, ctx) => {
     for (const issue of crossChecks(c)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     const enabled = c.backups.enabled ?? c.profile === 'server';
+    c.schedules.forEach((sc, i) => {
+      if (sc.job.startsWith('backup') && (!enabled || !c.services.postgres.enabled)) {
+        ctx.addIssue({ code: 'custom', path: ['schedules', i, 'job'], message: `'${sc.job}' needs backups: set backups.enabled: true (the server profile's default) and keep services.postgres enabled` });
+      }
+    });
     if (!enabled || !c.services.postgres.enabled) return;
     if (c.backups.dir !== 'volume' && c.backups.dir.replace(/\/+$/, '') === c.services.postgres.data.replace(/\/+$/, '')) {
       ctx.addIssue({ code: 'custom', path: ['backups', 'dir'], message: 'must not be the Postgres data directory (services.postgres.data): a backup there is lost with the data' });
@@ -339,15 +346,8 @@ export type WebhookConfig = Config['alerts']['webhooks'][number];
 export type ServiceKind = keyof Config['services'];
 export const SERVICE_KINDS: ServiceKind[] = ['postgres', 'redis', 'mongo'];
 
-/** Parses sizes such as 512m / 1g / 256mb into bytes. */
-export function parseSize(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(size.trim());
-  if (!m) throw new Error(`not a size: ${size}`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const mult = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
-  return Math.round(n * mult);
-}
+/** Parses sizes such as 512m / 1g / 256mb into bytes (in ./size.ts, which does not load zod). */
+export { parseSize };
 
 /** 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16. */
 export function isPrivateSubnet(subnet: string): boolean {

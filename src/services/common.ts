@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseSize } from '../config/schema.js';
+import { parseSize } from '../config/size.js';
 import type { MountSpec } from '../runtime/types.js';
 import { containerName, serviceLabels, volumeName } from '../model/labels.js';
 import type { ContainerKind, ReadyEnv, ServiceDef, StackContext } from './types.js';

@@ -1,7 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { HealthReport } from '../services/types.js';
 import { describeStack, type StackDeps } from './context.js';
-import { stackHealth } from './health.js';
 import { LABEL } from '../model/labels.js';
 import { readSecrets, generateSecrets } from './secrets.js';
 
@@ -28,10 +27,11 @@ export interface StatusResult {
 }
 
 export async function status(deps: StackDeps, loaded: LoadedConfig, stateDir: string, options: { health?: boolean } = {}): Promise<StatusResult> {
-  await deps.runtime.ping();
+  // No separate ping: listing the network and containers fails the same way when Docker is not there.
   const secrets = readSecrets(stateDir) ?? generateSecrets();
   const { ctx, defs, actual, network } = await describeStack(deps.runtime, loaded, secrets, deps.env);
-  const health = options.health ? await stackHealth(ctx, defs, actual, { runtime: deps.runtime }) : [];
+  // Only when asked for: the health probes and their modules load then, not for a plain status.
+  const health = options.health ? await (await import('./health.js')).stackHealth(ctx, defs, actual, { runtime: deps.runtime }) : [];
   const services = defs.map((d): ServiceStatus => {
     const c = actual.find((x) => x.labels[LABEL.service] === d.name);
     const h = health.find((x) => x.service === d.name);

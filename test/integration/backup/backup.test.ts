@@ -15,6 +15,29 @@ import { countLabelled, pgQuery, removeByLabel, SAMPLE_APP_MIGRATIONS, testProje
  * schema, Redis with a replica): the accident drill, a backup under a steady writer, bad input,
  * verify and retention. The repository is a host directory of the test.
  */
+const CONFIG = `images: local
+services:
+  postgres:
+    port: auto
+    data: ./pgdata
+  redis:
+    port: auto
+    sentinelPort: auto
+    replicas: 1
+    sentinels: 1
+    quorum: 1
+    downAfterMilliseconds: 1000
+    failoverTimeout: 5000
+  mongo:
+    enabled: false
+migrations:
+  dir: db/migrations
+backups:
+  enabled: true
+  dir: ./backups
+  archiveTimeout: 10
+`;
+
 describe('backups and point-in-time recovery', () => {
   let p: TestProject;
   let admin: string;
@@ -50,28 +73,7 @@ describe('backups and point-in-time recovery', () => {
 
   beforeAll(async () => {
     p = testProject('backup');
-    p.writeConfig(`images: local
-services:
-  postgres:
-    port: auto
-    data: ./pgdata
-  redis:
-    port: auto
-    sentinelPort: auto
-    replicas: 1
-    sentinels: 1
-    quorum: 1
-    downAfterMilliseconds: 1000
-    failoverTimeout: 5000
-  mongo:
-    enabled: false
-migrations:
-  dir: db/migrations
-backups:
-  enabled: true
-  dir: ./backups
-  archiveTimeout: 10
-`);
+    p.writeConfig(CONFIG);
     cpSync(SAMPLE_APP_MIGRATIONS, path.join(p.dir, 'db/migrations'), { recursive: true });
     const up = await p.run(['up', '--quiet']);
     expect(up.code, up.err).toBe(0);
@@ -244,5 +246,42 @@ backups:
   it('health reports the archiver', async () => {
     const h = await p.runJson<{ services: { service: string; status: string; detail: string }[] }>(['health', 'postgres']);
     expect(h.services[0]).toMatchObject({ status: 'healthy', detail: expect.stringMatching(/WAL archived up to [0-9A-F]{24}/) });
+  });
+
+  it('baas serve runs a scheduled backup and exports the backup age', async () => {
+    p.writeConfig(`${CONFIG}schedules:
+  - name: every-few-seconds
+    job: backup
+    every: 3s
+`);
+    const { startAgent, stopAgent, waitFor } = await import('../serve/agent.js');
+    const agent = await startAgent(p);
+    try {
+      const before = (await runOn(path.join(p.dir, 'platform.config.yaml'), ['backup', 'list', '--json'])).out;
+      const count = (JSON.parse(before) as ListResult).backups.length;
+      const run = await waitFor('a scheduled backup', async () => {
+        const h = (await agent.get('/health')).json() as { schedules: { name: string; lastRun?: { ok: boolean; summary: string } | null }[] };
+        return h.schedules.find((x) => x.name === 'every-few-seconds')?.lastRun ?? undefined;
+      }, 90_000, 500);
+      expect(run.ok, run.summary).toBe(true);
+      expect(run.summary).toMatch(/^backup \d{8}T\d{6}Z-/);
+      const metrics = await waitFor('the backup age metric', async () => {
+        const m = (await agent.authed('/metrics')).body;
+        return /^baas_backup_age_seconds\{[^}]*\} \d/m.test(m) ? m : undefined;
+      }, 30_000, 500).catch(async (e: unknown) => {
+        const m = await agent.authed('/metrics').then((r) => r.body.split('\n').filter((l) => /^baas_/.test(l)).join('\n'), String);
+        throw new Error(`${String(e)}; metrics: ${m}; agent log: ${agent.logs.filter((l) => /backup|"level":[45]/i.test(l)).slice(-6).join('\n')}`);
+      });
+      const age = Number(/^baas_backup_age_seconds\{[^}]*\} (\S+)/m.exec(metrics)![1]);
+      expect(age).toBeGreaterThanOrEqual(0);
+      expect(age).toBeLessThan(120);
+      expect(Number(/^baas_backups\{[^}]*\} (\S+)/m.exec(metrics)![1]), metrics.split('\n').filter((l) => /baas_backup/.test(l)).join('\n')).toBeGreaterThan(0);
+      const after = JSON.parse((await runOn(path.join(p.dir, 'platform.config.yaml'), ['backup', 'list', '--json'])).out) as ListResult;
+      expect(after.backups.some((b) => b.label?.startsWith('every-few-seconds-'))).toBe(true);
+      expect(after.backups.length).toBeGreaterThanOrEqual(Math.min(count + 1, after.keep));
+    } finally {
+      expect(await stopAgent(agent)).toBe(0);
+      p.writeConfig(CONFIG);
+    }
   });
 });

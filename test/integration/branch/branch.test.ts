@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -264,9 +265,56 @@ describe('baas branch on XFS with reflink (copy-on-write)', () => {
     expect(await databases()).toContain('br_old-kept');
   });
 
+  it('connects from the remembered address without Docker, and asks Docker again when it no longer answers', async () => {
+    const cache = path.join(p.dir, '.baas', 'connection-cache.json');
+    expect((await p.run(['branch', 'list'])).code).toBe(0);
+    const entry = JSON.parse(readFileSync(cache, 'utf8')) as { postgres: { admin: string } };
+    expect(entry.postgres.admin).toBe(adminUrl);
+    // A Docker that cannot be reached does not matter while the remembered address answers.
+    const noDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    expect((await p.run(['branch', 'list'], noDocker)).code).toBe(0);
+    // A stale address (the container was recreated on another port): Docker is asked, the entry replaced.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const stale = new URL(adminUrl);
+    stale.port = String(closed);
+    writeFileSync(cache, JSON.stringify({ ...entry, postgres: { ...entry.postgres, admin: stale.toString() } }), { mode: 0o600 });
+    expect((await p.run(['branch', 'list'], noDocker)).code).toBe(4);
+    const r = await p.run(['branch', 'list', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect((JSON.parse(readFileSync(cache, 'utf8')) as { postgres: { admin: string } }).postgres.admin).toBe(adminUrl);
+  });
+
+  it('opens no session on main after a branch change while main has no registry, and looks again once main is written', async () => {
+    // Sessions ever opened on main; the server counts them as they end.
+    const sessionsOnMain = async (): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 1000));
+      return Number((await q<{ n: string }>('postgres', "select sessions::text as n from pg_stat_database where datname = 'app'"))[0]!.n);
+    };
+    await q('app', 'vacuum analyze'); // autovacuum then has nothing to write in main meanwhile
+    expect((await p.run(['branch', 'create', 'gate-a'])).code).toBe(0); // looks once, remembers "none"
+    const before = await sessionsOnMain();
+    expect((await p.run(['branch', 'create', 'gate-b'])).code).toBe(0);
+    expect((await p.run(['branch', 'delete', 'gate-b'])).code).toBe(0);
+    expect(await sessionsOnMain()).toBe(before);
+    await q('app', 'create table gate_touch (id int)'); // one session, and catalog rows written in main
+    const touched = await sessionsOnMain();
+    expect(touched).toBe(before + 1);
+    expect((await p.run(['branch', 'delete', 'gate-a'])).code).toBe(0);
+    expect(await sessionsOnMain()).toBe(touched + 1);
+    await q('app', 'drop table gate_touch');
+  });
+
   it('keeps the platform database registry (baas_platform.databases) in step once migrations have run', async () => {
+    const gate = path.join(p.dir, '.baas', 'branch-registry.json');
+    expect(existsSync(gate)).toBe(true); // the test before left "main has no registry" remembered
     const m = await p.run(['migrate', 'up']);
     expect(m.code, m.err).toBe(0);
+    expect(existsSync(gate)).toBe(false); // forgotten: the next branch command looks again
     expect((await p.run(['branch', 'create', 'reg-a', '--ttl', '2d'])).code).toBe(0);
     expect((await p.run(['branch', 'create', 'reg-b', '--from', 'reg-a', '--protect'])).code).toBe(0);
     const rows = async () =>

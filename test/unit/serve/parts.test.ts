@@ -140,4 +140,9 @@ describe('config for serve', () => {
     expect(issues('schedules:\n  - name: gc\n    job: branch-gc\n    every: 100ms\n  - name: gc\n    job: branch-gc\n    every: 1h\n')).toEqual(['schedules.0.every: must be at least 1s', "schedules.1.name: 'gc' is used by an earlier schedule"]);
     expect(issues('schedules:\n  - name: gc\n    job: branch-gc\n    cron: "* *"\n')).toEqual(['schedules.0.cron: must have 5 fields (minute hour day month weekday), or 6 with seconds first']);
   });
+  it('takes backup schedules only when backups are on', () => {
+    expect(issues('schedules:\n  - name: nightly\n    job: backup\n    cron: "0 3 * * *"\n')).toEqual([expect.stringMatching(/^schedules\.0\.job: 'backup' needs backups: set backups\.enabled/)]);
+    expect(issues('profile: server\nschedules:\n  - name: nightly\n    job: backup\n    cron: "0 3 * * *"\n  - name: drill\n    job: backup-verify\n    every: 7d\n')).toEqual([]);
+    expect(issues('backups:\n  enabled: true\nschedules:\n  - name: nightly\n    job: backup\n    every: 1d\n')).toEqual([]);
+  });
 });
