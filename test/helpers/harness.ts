@@ -51,6 +51,8 @@ export function testProject(slug: string, configBody = ''): TestProject {
       // The evidence goes before the stack: on a failure, CI keeps each container's log and state.
       if (fileFailed()) await saveDiagnostics(name).catch((e: unknown) => console.error(`could not save diagnostics of ${name}: ${String(e)}`));
       await removeByLabel(`${LABEL.project}=${name}`);
+      // The backup repository volume (backups are on in the server profile) has no project label: `down --volumes` keeps it.
+      await removeByLabel(`baas.backups=${name}`);
       rmSync(dir, { recursive: true, force: true });
     },
   };
