@@ -13,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { growTo, withPg } from './lib/pg-data.mjs';
+import { mountXfs } from './lib/xfs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'baas.js');
@@ -48,32 +50,6 @@ const fmt = (s) => (s === undefined || Number.isNaN(s) ? '-' : s < 1 ? `${(s * 1
 const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const log = (m) => process.stderr.write(`${m}\n`);
 
-async function withPg(url, fn) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Dense rows until the database has `target` MB. */
-async function growTo(url, target) {
-  await withPg(url, async (c) => {
-    await c.query('create table if not exists bench (id bigint primary key, pad text)');
-    for (;;) {
-      const size = Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s);
-      if (size >= target * 1024 * 1024) return;
-      const rows = Math.max(1000, Math.min(2_000_000, Math.ceil(((target * 1024 * 1024 - size) / 8192) * 50)));
-      const start = Number((await c.query('select coalesce(max(id), 0) as m from bench')).rows[0].m);
-      await c.query(`insert into bench select g, md5(g::text) || repeat('x', 68) from generate_series(${start + 1}, ${start + rows}) g`);
-    }
-  });
-  await withPg(url, (c) => c.query('checkpoint'));
-  return withPg(url, async (c) => Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s));
-}
-
 /** Writes about `mbytes` MB of WAL (inserts into another table); returns the time just after the last commit. */
 async function writeWal(url, mbytes) {
   return withPg(url, async (c) => {
@@ -100,22 +76,7 @@ async function main() {
   if (!existsSync(path.join(repo, 'dist', 'backup', 'create.js'))) throw new Error('run `npm run build` first');
   mkdirSync(work, { recursive: true });
   cleanup.push(() => rmSync(work, { recursive: true, force: true }));
-  sh('truncate', ['-s', '12G', img]);
-  cleanup.push(() => rmSync(img, { force: true }));
-  sh('mkfs.xfs', ['-q', '-m', 'reflink=1', img]);
-  mkdirSync(mnt, { recursive: true });
-  sh('mount', ['-o', 'loop', img, mnt]);
-  cleanup.push(() => {
-    for (let i = 0; i < 20; i++) {
-      try {
-        sh('umount', [mnt]);
-        break;
-      } catch {
-        spawnSync('sleep', ['0.5']);
-      }
-    }
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  mountXfs(img, mnt, '12G', cleanup);
   const config = path.join(work, 'platform.config.yaml');
   writeFileSync(
     config,

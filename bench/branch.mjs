@@ -14,6 +14,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { growTo, withPg } from './lib/pg-data.mjs';
+import { mountXfs } from './lib/xfs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'baas.js');
@@ -49,55 +51,11 @@ const timeBaas = (...argv) => {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (s) => (s === undefined ? '-' : s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
 
-async function withPg(url, fn) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/**
- * Grows table `bench` with dense rows (full pages: WAL_LOG's full-page images cannot skip page
- * holes, as they could with a low fillfactor) until the database has `mb` MB.
- */
-async function growTo(url, mb) {
-  await withPg(url, async (c) => {
-    await c.query('create table if not exists bench (id bigint primary key, pad text)');
-    for (;;) {
-      const size = Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s);
-      if (size >= mb * 1024 * 1024) return size;
-      const rows = Math.max(1000, Math.ceil(((mb * 1024 * 1024 - size) / 8192) * 50));
-      const start = Number((await c.query('select coalesce(max(id), 0) as m from bench')).rows[0].m);
-      await c.query(`insert into bench select g, md5(g::text) || repeat('x', 68) from generate_series(${start + 1}, ${start + rows}) g`);
-    }
-  });
-  await withPg(url, (c) => c.query('checkpoint'));
-  return withPg(url, async (c) => Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s));
-}
-
 const cleanup = [];
 async function main() {
   if (!existsSync(path.join(repo, 'dist', 'cli', 'branch.js'))) throw new Error('run `npm run build` first');
   mkdirSync(work, { recursive: true });
-  sh('truncate', ['-s', '8G', img]);
-  cleanup.push(() => rmSync(img, { force: true }));
-  sh('mkfs.xfs', ['-q', '-m', 'reflink=1', img]);
-  mkdirSync(mnt, { recursive: true });
-  sh('mount', ['-o', 'loop', img, mnt]);
-  cleanup.push(() => {
-    for (let i = 0; i < 20; i++) {
-      try {
-        sh('umount', [mnt]);
-        break;
-      } catch {
-        spawnSync('sleep', ['0.5']);
-      }
-    }
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  mountXfs(img, mnt, '8G', cleanup);
   mkdirSync(`${mnt}/pgdata`);
   writeFileSync(
     path.join(work, 'platform.config.yaml'),

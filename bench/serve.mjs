@@ -19,9 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { serverStats, statsDelta } from './lib/redis-stats.mjs';
+import { growTo, withPg } from './lib/pg-data.mjs';
+import { mountXfs } from './lib/xfs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'baas.js');
@@ -52,32 +53,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 const ms = (x) => (x < 1 ? `${x.toFixed(2)} ms` : x < 1000 ? `${x.toFixed(1)} ms` : `${(x / 1000).toFixed(2)} s`);
 const verdict = (ok) => (ok ? 'met' : 'MISSED');
-
-async function withPg(url, fn) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Dense rows until the main database has `mb` MB (the same data as bench/branch.mjs). */
-async function growTo(url, mb) {
-  await withPg(url, async (c) => {
-    await c.query('create table if not exists bench (id bigint primary key, pad text)');
-    for (;;) {
-      const size = Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s);
-      if (size >= mb * 1024 * 1024) return;
-      const rows = Math.max(1000, Math.min(2_000_000, Math.ceil(((mb * 1024 * 1024 - size) / 8192) * 50)));
-      const start = Number((await c.query('select coalesce(max(id), 0) as m from bench')).rows[0].m);
-      await c.query(`insert into bench select g, md5(g::text) || repeat('x', 68) from generate_series(${start + 1}, ${start + rows}) g`);
-    }
-  });
-  await withPg(url, (c) => c.query('checkpoint'));
-  return withPg(url, async (c) => Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s));
-}
 
 /** Starts the agent and resolves once it listens. */
 async function startAgent() {
@@ -159,22 +134,7 @@ async function main() {
   let dataDir = 'volume';
   let fs = 'the Docker volume (no reflink)';
   try {
-    sh('truncate', ['-s', `${Math.max(4, Math.ceil((SIZE_MB * 3) / 1024))}G`, img]);
-    cleanup.push(() => rmSync(img, { force: true }));
-    sh('mkfs.xfs', ['-q', '-m', 'reflink=1', img]);
-    mkdirSync(mnt, { recursive: true });
-    sh('mount', ['-o', 'loop', img, mnt]);
-    cleanup.push(() => {
-      for (let i = 0; i < 20; i++) {
-        try {
-          sh('umount', [mnt]);
-          break;
-        } catch {
-          spawnSync('sleep', ['0.5']);
-        }
-      }
-      rmSync(mnt, { recursive: true, force: true });
-    });
+    mountXfs(img, mnt, `${Math.max(4, Math.ceil((SIZE_MB * 3) / 1024))}G`, cleanup);
     mkdirSync(`${mnt}/pgdata`);
     dataDir = `${mnt}/pgdata`;
     fs = 'XFS (loop file, reflink=1)';

@@ -28,7 +28,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { growTo, withPg } from './lib/pg-data.mjs';
+import { mountXfs } from './lib/xfs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -84,32 +85,6 @@ const baas = (...argv) => {
   return r.stdout;
 };
 
-async function withPg(url, fn) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Dense rows (full pages) until the database has `mb` MB, then a checkpoint. */
-async function growTo(url, mb) {
-  await withPg(url, async (c) => {
-    await c.query('create table if not exists bench (id bigint primary key, pad text)');
-    for (;;) {
-      const size = Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s);
-      if (size >= mb * 1024 * 1024) break;
-      const rows = Math.max(1000, Math.min(2_000_000, Math.ceil(((mb * 1024 * 1024 - size) / 8192) * 50)));
-      const start = Number((await c.query('select coalesce(max(id), 0) as m from bench')).rows[0].m);
-      await c.query(`insert into bench select g, md5(g::text) || repeat('x', 68) from generate_series(${start + 1}, ${start + rows}) g`);
-    }
-    await c.query('checkpoint');
-  });
-  return withPg(url, async (c) => Number((await c.query('select pg_database_size(current_database()) as s')).rows[0].s));
-}
-
 /** Interleaved rounds of `variants` (name → argv); rotating order. */
 function rounds(variants, n) {
   const names = Object.keys(variants);
@@ -135,22 +110,7 @@ async function main() {
 /** A loop-mounted XFS with reflink for Postgres's data, and the default stack on it. */
 async function setUp() {
   mkdirSync(work, { recursive: true });
-  sh('truncate', ['-s', `${Math.max(4, Math.ceil((sizeMb * 3) / 1024) + 2)}G`, img]);
-  cleanup.push(() => rmSync(img, { force: true }));
-  sh('mkfs.xfs', ['-q', '-m', 'reflink=1', img]);
-  mkdirSync(mnt, { recursive: true });
-  sh('mount', ['-o', 'loop', img, mnt]);
-  cleanup.push(() => {
-    for (let i = 0; i < 20; i++) {
-      try {
-        sh('umount', [mnt]);
-        break;
-      } catch {
-        spawnSync('sleep', ['0.5']);
-      }
-    }
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  mountXfs(img, mnt, `${Math.max(4, Math.ceil((sizeMb * 3) / 1024) + 2)}G`, cleanup);
   mkdirSync(`${mnt}/pgdata`);
   // The default stack (Postgres, 3 Redis nodes, 3 sentinels), ports picked automatically.
   writeFileSync(
