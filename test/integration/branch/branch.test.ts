@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { testProject, type TestProject } from '../../helpers/harness.js';
+import { unmountScratch } from '../../helpers/mounts.js';
 
 /**
  * Branches against a real Postgres 18 whose data directory is bind-mounted from an XFS loop
@@ -98,15 +99,7 @@ services:
 
 afterAll(async () => {
   await p?.cleanup();
-  for (let i = 0; i < 20; i++) {
-    try {
-      execFileSync('umount', [mnt], { stdio: 'ignore' });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  rmSync(mnt, { recursive: true, force: true });
+  await unmountScratch(mnt);
   rmSync(img, { force: true });
 });
 

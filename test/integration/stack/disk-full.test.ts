@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresOnlyConfig, testProject, type TestProject } from '../../helpers/harness.js';
+import { unmountScratch } from '../../helpers/mounts.js';
 
 /**
  * A real full disk: Postgres's data directory on a 96 MB tmpfs (root, as in CI). The filler
@@ -29,15 +30,7 @@ describe('a full disk under Postgres', () => {
 
   afterAll(async () => {
     await p?.cleanup();
-    for (let i = 0; i < 20; i++) {
-      try {
-        execFileSync('umount', [mnt], { stdio: 'ignore' });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    rmSync(mnt, { recursive: true, force: true });
+    await unmountScratch(mnt);
   });
 
   it('says the disk holding the data location is full, names it, and keeps where in the file it happened', async () => {

@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { testProject, type TestProject } from '../../helpers/harness.js';
+import { unmountScratch } from '../../helpers/mounts.js';
 
 /**
  * Postgres keeps its data on a small tmpfs (runs as root, like the CI), which the test fills to
@@ -40,15 +41,7 @@ services:
   });
   afterAll(async () => {
     await p?.cleanup();
-    for (let i = 0; i < 20; i++) {
-      try {
-        execFileSync('umount', [mnt], { stdio: 'ignore' });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    rmSync(mnt, { recursive: true, force: true });
+    await unmountScratch(mnt);
   });
 
   it('reports the headroom of the data location while there is room', async () => {
