@@ -128,7 +128,13 @@ describe('Redis HA under faults (TLS on, down-after 1000 ms)', () => {
       if (!synced) await new Promise((r) => setTimeout(r, 250));
     }
     expect(synced).toBe(true);
-    const h = await p.run(['health', 'redis']);
+    // The Sentinels clear their s_down flag on the replica at their next successful ping, which can
+    // come a moment after the replica itself is in sync: wait for that settled view.
+    let h = await p.run(['health', 'redis']);
+    for (let i = 0; i < 40 && h.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      h = await p.run(['health', 'redis']);
+    }
     expect(h.code, h.out).toBe(0);
   });
 });
