@@ -10,10 +10,16 @@ import { parseRequirementsText, type Requirements } from './requirements.js';
  * The evaluation of `baas advise` against cases written from public stories (see
  * test/fixtures/scenarios/cases/README.md): top-1 and top-3 agreement with the stack each team
  * chose, and picks that break a hard constraint while a stack exists that breaks none, for the
- * tuning half, the validation half and the held-out half separately.
+ * tuning half, the validation half, the held-out half and the blind half separately.
  */
 
-export const HALVES = ['tuning', 'validation', 'holdout'] as const;
+/**
+ * `tuning` and `validation`: round 1's split by rule; `holdout`: round 2's cases, scored only at
+ * the end of that round; `blind`: round 3's cases, written by people who never saw the scorer
+ * or its output, scored once at the end of round 3. Each round may tune on every earlier group
+ * (their results are known); the newest group is the validation of record.
+ */
+export const HALVES = ['tuning', 'validation', 'holdout', 'blind'] as const;
 export type HalfName = (typeof HALVES)[number];
 export type Split = Record<HalfName, string[]>;
 
@@ -93,7 +99,7 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights): 
   };
 }
 
-/** Scores each half asked for (all three by default), each apart from the others. */
+/** Scores each half asked for (all of them by default), each apart from the others. */
 export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weights?: Weights, halves: readonly HalfName[] = HALVES): HalfResult[] {
   return halves.map((name) => {
     const results = cases.filter((c) => split[name].includes(c.file)).map((c) => evaluateCase(catalog, c, weights));
