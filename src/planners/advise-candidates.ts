@@ -184,5 +184,16 @@ export function capabilityOf(members: StackMember[], w: Wanted, containerRunsFun
   if (w.cap === 'functions' && v === false && m.platform.provides.containers !== false && containerRunsFunctions !== 'none') {
     v = containerRunsFunctions === 'full' ? true : 'partial';
   }
-  return { value: v, by: m, designed: v === true && designed(m) };
+  let best: Provided = { value: v, by: m, designed: v === true && designed(m) };
+  // Server code runs wherever the stack runs code: with Convex for the data and Vercel for the
+  // pages, the functions are Convex's, whoever hosts the frontend.
+  if (w.cap === 'functions') {
+    const rank = (p: Provided): number => (p.value === true ? (p.designed ? 3 : 2) : p.value === 'partial' ? 1 : 0);
+    for (const x of members) {
+      const fv = x.platform.provides.functions;
+      const cand: Provided = { value: fv, by: x, designed: fv === true && designed(x) };
+      if (rank(cand) > rank(best)) best = cand;
+    }
+  }
+  return best;
 }

@@ -150,7 +150,8 @@ function cost(r: ResolvedRequirements, c: StackCost, w: Weights): CriterionScore
     else score = budget === 0 ? w.cost.over_start / (1 + total / w.cost.reference[r.stage]) : (w.cost.over_start * budget) / total;
     reasons.push({ requirement: 'constraints.budget_monthly', effect: total > budget ? 'con' : 'pro', text: `${money(total)}/month${unknown} against a ${money(budget)} budget` });
   } else {
-    score = 1 / (1 + total / w.cost.reference[r.stage]);
+    // A bill no larger than one ordinary paid plan at this stage does not decide between stacks.
+    score = 1 / (1 + Math.max(0, total - w.cost.negligible[r.stage]) / w.cost.reference[r.stage]);
     reasons.push({ requirement: 'stage', effect: 'note', text: `${money(total)}/month${unknown} at your usage` });
   }
   if (c.hasUnknown) {
@@ -228,10 +229,15 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
     const fits = members.filter((x) => x.platform.ecosystems.includes(tag));
     if (host && tag === r.app.frontend) {
       const onHost = fits.includes(host);
+      // A container host runs the framework's own Node server, which serves every feature.
+      const nodeServer = !onHost && host.platform.provides.containers !== false;
+      const hostCredit = onHost ? 1 : nodeServer ? w.ecosystem.node_server_host : 0;
       const backend = fits.filter((x) => x !== host);
       const others = members.filter((x) => x !== host).length;
-      hit += (onHost ? share : 0) + (others > 0 ? ((1 - share) * backend.length) / others : 0);
+      // When the host holds every role, it answers for the backend share as well.
+      hit += share * hostCredit + (others > 0 ? ((1 - share) * backend.length) / others : (1 - share) * hostCredit);
       if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${host.platform.name} hosts it first-class` });
+      else if (nodeServer) reasons.push({ requirement, effect: 'note', text: `${tag}: ${host.platform.name} runs its Node server in a container (every feature, no framework-specific integration)` });
       else reasons.push({ requirement, effect: 'con', text: `${tag}: ${host.platform.name} is not built around it` });
       if (backend.length > 0) reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${backend.map((x) => x.platform.name).join(', ')}` });
     } else if (fits[0]) {
@@ -278,7 +284,7 @@ function maturity(r: ResolvedRequirements, members: StackMember[], ctx: ScoreCon
   return { id: 'maturity', label: 'Maturity', weight: w.maturity.weight[r.stage], score: worst, reasons };
 }
 
-const canHold = (p: Platform, role: Role): boolean => {
+export const canHold = (p: Platform, role: Role): boolean => {
   const c = p.provides;
   if (role === 'database') return c.database !== null;
   if (role === 'auth') return c.auth !== false;

@@ -1,7 +1,7 @@
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { candidateStacks, holderOf, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
+import { candidateStacks, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { scoreStack, type CriterionScore, type ScoreContext } from './advise-criteria.js';
+import { canHold, scoreStack, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
 import { planMigration } from './migration.js';
@@ -157,10 +157,18 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const top = Math.max(options.top ?? 5, options.explain ?? 0);
   const shown = ranked.slice(0, top);
   for (const s of shown) if (s.rank !== options.explain) delete s.cost.members;
+  // `current: firebase` says the platform is in use, not which parts of the product it holds.
+  const need = neededRoles(r);
+  const currentNotes = ctx.current
+    .filter((c) => c.roles === 'all')
+    .map((c) => {
+      const held = ROLE_ORDER.filter((role) => need[role] && canHold(c.platform, role));
+      return `current: ${c.platform.id} read as holding every role it can here (${held.join(', ') || 'none'}); name the roles it holds if fewer (current: { ${held[held.length - 1] ?? 'compute'}: ${c.platform.id} })`;
+    });
   return {
     requirements: r,
     usage,
-    assumptions: [...defaults, ...assumptions],
+    assumptions: [...defaults, ...currentNotes, ...assumptions],
     considered: ranked.length,
     satisfiable,
     confirmed,

@@ -27,7 +27,9 @@ describe('advise: maturity from the vendors own pages', () => {
 
   it('scores unknown as unknown: below a confirmed fact, above the vendor saying "not for production"', () => {
     const part = (id: string, mode: 'cloud' | 'self-hosted' = 'cloud') => memberMaturity({ platform: findPlatform(catalog, id), roles: ['database'], mode }, catalog.assumptions.catalog_date, w);
-    const unknown = part('planetscale');
+    // Every catalog platform now has some fact; a copy with none stands for an unresearched one.
+    const bare = { ...findPlatform(catalog, 'planetscale'), maturity: { stage: 'unknown' as const } };
+    const unknown = memberMaturity({ platform: bare, roles: ['database'], mode: 'cloud' }, catalog.assumptions.catalog_date, w);
     expect(unknown.score).toBeCloseTo(w.maturity.unknown, 5);
     expect(unknown.text).toMatch(/production readiness unknown, no published SLA in the catalog/);
     expect(part('supabase').score).toBeGreaterThan(unknown.score); // GA since 2024-04, SLA

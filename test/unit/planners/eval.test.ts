@@ -16,7 +16,7 @@ describe('advise evaluation cases', () => {
     expect(split.blind.length).toBeGreaterThanOrEqual(30);
     const ids = new Set(catalog.platforms.map((p) => p.id));
     for (const c of cases) {
-      expect(c.requirements.source?.url, c.file).toMatch(/^https:\/\//);
+      expect(c.requirements.source?.url, c.file).toMatch(/^https?:\/\//);
       expect(c.requirements.why?.length ?? 0, c.file).toBeGreaterThan(60);
       const named = Object.values(c.roles).flatMap((v) => (Array.isArray(v) ? v : [v]));
       expect(named.length, c.file).toBeGreaterThan(0);

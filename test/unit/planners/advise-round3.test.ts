@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { advise, type RankedStack } from '../../../src/planners/advise.js';
+import { loadWeights } from '../../../src/planners/advise-weights.js';
+import { findPlatform, loadCatalog } from '../../../src/planners/catalog.js';
+import { parseRequirementsText } from '../../../src/planners/requirements.js';
+
+/** Round 3 of issue 15: the method fixes found on the first three halves of the evaluation. */
+
+const catalog = loadCatalog();
+const w = loadWeights();
+const req = (yaml: string) => parseRequirementsText(yaml, 'test.yaml');
+const run = (yaml: string, top = 400) => advise(catalog, req(yaml), { top });
+const stack = (a: ReturnType<typeof advise>, key: string): RankedStack => {
+  const s = a.stacks.find((x) => x.key === key);
+  if (!s) throw new Error(`${key} not ranked`);
+  return s;
+};
+const criterion = (s: RankedStack, id: string) => {
+  const c = s.criteria.find((x) => x.id === id);
+  if (!c) throw new Error(`${s.key} has no ${id} criterion`);
+  return c;
+};
+
+describe('advise round 3: cost without a budget', () => {
+  it('does not let a bill within what is normal for the stage decide between stacks', () => {
+    const a = run('stage: mvp\napp: { kind: web }\ndata: { model: relational }\nauth: { needed: true }\n');
+    const free = a.stacks.find((s) => s.cost.monthly === 0 && !s.cost.hasUnknown && criterion(s, 'cost').score === 1);
+    const paid = a.stacks.find((s) => s.cost.monthly > 0 && s.cost.monthly <= w.cost.negligible.mvp && !s.cost.hasUnknown && criterion(s, 'cost').reasons.every((r) => r.effect !== 'con'));
+    expect(free, 'a free stack').toBeDefined();
+    expect(paid, 'a stack on a small paid plan').toBeDefined();
+    expect(criterion(paid as RankedStack, 'cost').score).toBe(1);
+  });
+
+  it('still counts cost above that band, and more the further above', () => {
+    const base = 'stage: mvp\napp: { kind: web }\ndata: { model: relational, size_gb: 40 }\nauth: { needed: true, mau: 200000 }\n';
+    const a = run(base);
+    const costly = a.stacks.filter((s) => s.cost.monthly > 2 * w.cost.negligible.mvp && !s.cost.hasUnknown);
+    expect(costly.length).toBeGreaterThan(1);
+    const sorted = [...costly].sort((x, y) => x.cost.monthly - y.cost.monthly);
+    const cheapest = sorted[0] as RankedStack;
+    const dearest = sorted[sorted.length - 1] as RankedStack;
+    expect(criterion(cheapest, 'cost').score).toBeLessThan(1);
+    expect(criterion(dearest, 'cost').score).toBeLessThan(criterion(cheapest, 'cost').score);
+  });
+});
+
+describe('advise round 3: server functions run wherever the stack runs code', () => {
+  it('credits Convex for functions when Vercel only hosts the Next.js pages', () => {
+    const a = run('stage: growth\napp: { kind: saas, frontend: nextjs }\nfeatures: { functions: core }\nauth: { needed: true }\n');
+    const s = stack(a, 'clerk+convex+vercel');
+    const reason = criterion(s, 'capabilities').reasons.find((r) => r.requirement === 'features.functions');
+    expect(reason?.text).toMatch(/Convex is built around it/);
+    expect(s.violations).toEqual([]);
+  });
+});
+
+describe('advise round 3: a container host runs a server-rendered framework', () => {
+  const yaml = 'stage: growth\napp: { kind: web, frontend: nextjs }\ndata: { model: relational }\nfeatures: { containers: some }\n';
+  it('gives a container host part of the credit of a host built for the framework, none to one that cannot run its server', () => {
+    const a = run(yaml);
+    const railway = criterion(stack(a, 'railway'), 'ecosystem');
+    expect(railway.score).toBeCloseTo(w.ecosystem.node_server_host, 5);
+    expect(railway.reasons.map((r) => r.text).join(' ')).toMatch(/runs its Node server in a container/);
+    // Vercel is built around Next.js: the host share is whole.
+    const vercel = a.stacks.find((s) => s.roles.compute === 'vercel' && s.roles.database === 'neon');
+    if (vercel) expect(criterion(vercel, 'ecosystem').score).toBeGreaterThan(railway.score);
+  });
+});
+
+describe('advise round 3: current platforms say which roles they are read as holding', () => {
+  it('lists the roles `current: cloudflare` is read as holding, and how to name fewer', () => {
+    const a = run('app: { kind: content, frontend: static }\ndata: { model: relational }\nauth: { needed: true }\ncurrent: cloudflare\n', 5);
+    expect(a.assumptions.join('\n')).toMatch(/current: cloudflare read as holding every role it can here \(database, compute\); name the roles it holds if fewer/);
+    const byRole = run('app: { kind: content, frontend: static }\ndata: { model: relational }\nauth: { needed: true }\ncurrent: { compute: cloudflare }\n', 5);
+    expect(byRole.assumptions.join('\n')).not.toMatch(/current: cloudflare read as/);
+  });
+
+  it('does not charge a migration for a database the product never had on the current platform', () => {
+    const a = run('app: { kind: content, frontend: static }\ndata: { model: relational }\nauth: { needed: true }\ncurrent: { compute: cloudflare }\n');
+    const s = a.stacks.find((x) => x.roles.compute === 'cloudflare' && x.roles.database === 'neon');
+    expect(s).toBeDefined();
+    expect(criterion(s as RankedStack, 'migration').score).toBe(1);
+  });
+});
+
+describe('advise round 3: catalog corrections carry their sources', () => {
+  it('reads Convex as document-relational (its docs: a relational data model storing JSON-like documents)', () => {
+    const convex = findPlatform(catalog, 'convex');
+    expect(convex.provides.database?.model).toBe('mixed');
+    expect(convex.sources.database?.url).toBe('https://docs.convex.dev/database');
+  });
+
+  it('reads Cloudflare lock-in as medium, citing the open-source Workers runtime', () => {
+    const cf = findPlatform(catalog, 'cloudflare');
+    expect(cf.lock_in).toBe('medium');
+    expect(cf.sources.workerd?.url).toMatch(/^https:\/\/github\.com\/cloudflare\/workerd/);
+  });
+});
