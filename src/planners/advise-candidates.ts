@@ -107,6 +107,9 @@ export function neededRoles(r: ResolvedRequirements): Record<Role, boolean> {
   };
 }
 
+/** The platform runs code you write on a server (not only static files). */
+export const runsServerCode = (p: Platform): boolean => p.provides.functions !== false || p.provides.containers !== false || p.provides.edge !== false;
+
 /** Every distinct stack that fills the roles the requirements need. */
 export function candidateStacks(catalog: Catalog, r: ResolvedRequirements): Candidate[] {
   const need = neededRoles(r);
@@ -119,6 +122,8 @@ export function candidateStacks(catalog: Catalog, r: ResolvedRequirements): Cand
       for (const p of picked) {
         // Nhost auth without Nhost's database (and the like) is not a real option.
         if (p.platform.bundled.includes('auth') && p.role === 'auth' && !picked.some((q) => q.platform.id === p.platform.id && q.role === 'database')) return;
+        // A library runs in your server code and keeps its data in your database.
+        if (p.platform.library && !(picked.some((q) => q.role === 'database' && !q.platform.library) && picked.some((q) => q.role === 'compute' && runsServerCode(q.platform)))) return;
         const m = members.find((x) => x.platform.id === p.platform.id);
         if (m) {
           if (m.mode !== p.mode) return; // one platform, one deployment mode
@@ -150,7 +155,7 @@ export function stackKey(members: StackMember[]): string {
 }
 
 export function stackName(members: StackMember[]): string {
-  const names = members.map((m) => `${m.platform.name}${m.mode === 'self-hosted' && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
+  const names = members.map((m) => `${m.platform.name}${m.mode === 'self-hosted' && !m.platform.library && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
   return names.length === 1 ? `${names[0]} only` : names.join(' + ');
 }
 

@@ -68,7 +68,7 @@ export function checkConstraints(
     }
   }
   if (c.self_hosting === 'no') {
-    for (const m of members.filter((x) => x.mode === 'self-hosted')) {
+    for (const m of members.filter((x) => x.mode === 'self-hosted' && !x.platform.library)) {
       violations.push({ constraint: 'self_hosting', requirement: 'constraints.self_hosting', severity: 'policy', text: `${m.platform.name} would run on your own servers, and self-hosting is ruled out` });
     }
   }
@@ -87,8 +87,11 @@ export function checkConstraints(
         notes.push({ requirement: 'constraints.compliance', effect: 'pro', text: `${name}: ${m.platform.name}${fact.plan ? ` on the ${fact.plan} plan` : ''}${fact.addon ? ` with the ${fact.addon}` : ''}${cite}` });
       }
     }
-    if (members.some((m) => m.mode === 'self-hosted')) {
+    if (members.some((m) => m.mode === 'self-hosted' && !m.platform.library)) {
       notes.push({ requirement: 'constraints.compliance', effect: 'note', text: `${name} on your own servers is your responsibility (controls, audits, agreements with your host)` });
+    }
+    for (const m of members.filter((x) => x.platform.library)) {
+      notes.push({ requirement: 'constraints.compliance', effect: 'note', text: `${name}: ${m.platform.name} is code in your app; it inherits the compliance of where your app and database run` });
     }
   }
   if (c.budget_monthly !== undefined) {

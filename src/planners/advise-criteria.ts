@@ -107,7 +107,8 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
   } else {
     reasons.push({ requirement: 'stage', effect: 'pro', text: 'one service to learn, bill and secure' });
   }
-  const selfHosted = members.filter((m) => m.mode === 'self-hosted');
+  // A library (auth in your own code) runs on no server of its own.
+  const selfHosted = members.filter((m) => m.mode === 'self-hosted' && !m.platform.library);
   if (selfHosted.length > 0) {
     const wants = r.constraints.self_hosting === 'required' || r.constraints.self_hosting === 'preferred';
     const t = r.team_size;
@@ -123,6 +124,10 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
       score += s.tiny.single_binary_bonus;
       reasons.push({ requirement: 'team_size', effect: 'pro', text: `${only.platform.name} is one binary on one small server: little to run for a tiny tool` });
     }
+  }
+  for (const m of members.filter((x) => x.platform.library)) {
+    score -= s.library_upkeep;
+    reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name}: sign-in flows, emails and security updates are code you keep up` });
   }
   for (const m of members) {
     if (m.platform.single_node && r.stage !== 'mvp') {
@@ -189,7 +194,11 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
       reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'note', text: `${m.platform.name} only serves the static build: nothing to move but files` });
       continue;
     }
-    const level = m.mode === 'self-hosted' ? 'low' : m.platform.lock_in;
+    // The stickiest of the roles it holds here: Firebase holding only sign-in is as easy to
+    // leave as its account export makes it, not as hard as Firestore.
+    const order = ['low', 'medium', 'high'] as const;
+    const byRole = m.roles.map((role) => (role === 'storage' ? undefined : m.platform.lock_in_by_role[role]) ?? m.platform.lock_in);
+    const level = m.mode === 'self-hosted' ? 'low' : byRole.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'low' as (typeof order)[number]);
     worst = Math.min(worst, w.lock_in.fit[tol][level]);
     if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${m.platform.name}: ${level} lock-in (you accept ${tol})` });
   }
@@ -216,13 +225,22 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
   for (const tag of wantedTags) {
     const requirement = r.constraints.ecosystem.includes(tag) ? 'constraints.ecosystem' : 'app.frontend';
     if (tag === staticFrontend) {
-      if (backendParts.length === 0) continue;
+      // Only parts the browser talks to need an SDK for the framework: a database behind your
+      // own API (D1 behind a Worker, Postgres behind a container) is reached with fetch.
+      const browserFacing = backendParts.filter((x) => x.platform.ecosystems.includes('web') || x.platform.ecosystems.includes(tag));
+      if (browserFacing.length === 0) {
+        reasons.push({ requirement, effect: 'note', text: `${tag}: the app calls its own API, so any framework fits (a static build runs on any host)` });
+        continue;
+      }
       judged++;
-      const sdk = backendParts.filter((x) => x.platform.ecosystems.includes(tag));
+      const sdk = browserFacing.filter((x) => x.platform.ecosystems.includes(tag));
       if (sdk[0]) {
         hit++;
         reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${sdk.map((x) => x.platform.name).join(', ')} (a static build runs on any host)` });
-      } else reasons.push({ requirement, effect: 'note', text: `${tag}: no first-class SDK in the backend parts (a static build runs on any host)` });
+      } else {
+        hit += w.ecosystem.web_sdk_credit;
+        reasons.push({ requirement, effect: 'note', text: `${tag}: ${browserFacing.map((x) => x.platform.name).join(', ')} through the plain browser SDK, no ${tag} bindings (a static build runs on any host)` });
+      }
       continue;
     }
     judged++;
@@ -336,13 +354,14 @@ export function scoreStack(r: ResolvedRequirements, members: StackMember[], c: S
   ];
   if (ctx.current.length > 0) criteria.push(migration(r, members, ctx, w));
   if (r.constraints.self_hosting === 'preferred') {
-    const self = members.filter((m) => m.mode === 'self-hosted').length;
+    const parts = members.filter((m) => !m.platform.library);
+    const self = parts.filter((m) => m.mode === 'self-hosted').length;
     criteria.push({
       id: 'self_hosting',
       label: 'Self-hosting',
       weight: w.criteria.self_hosting,
-      score: self / members.length,
-      reasons: [{ requirement: 'constraints.self_hosting', effect: self === members.length ? 'pro' : 'con', text: `${self} of ${members.length} parts run on your servers` }],
+      score: parts.length === 0 ? 1 : self / parts.length,
+      reasons: [{ requirement: 'constraints.self_hosting', effect: self === parts.length ? 'pro' : 'con', text: `${self} of ${parts.length} parts run on your servers` }],
     });
   }
   if (constraintNotes.length > 0) criteria.push({ id: 'constraints', label: 'Constraints', weight: 0, score: 1, reasons: constraintNotes });

@@ -48,6 +48,7 @@ export const weightsSchema = z
         wanted_self_hosting_factor: share,
         extra_self_hosted_service: weight,
         single_node_growth: share,
+        library_upkeep: share,
         single_node_scale: share,
         tiny: z
           .object({ team_up_to: z.number().int().positive(), mau_up_to: weight, db_gb_up_to: weight, single_binary_bonus: share })
@@ -58,7 +59,7 @@ export const weightsSchema = z
       .object({ reference: byStage, negligible: byStage, within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
       .strict(),
     lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow }).strict() }).strict(),
-    ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share }).strict(),
+    ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share, web_sdk_credit: share }).strict(),
     maturity: z.object({ weight: byStage, unknown: share, full_years: z.number().positive(), pre_ga: share }).strict(),
     migration: z
       .object({

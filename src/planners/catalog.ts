@@ -173,6 +173,11 @@ const platform = z
       })
       .strict(),
     single_node: z.boolean().default(false),
+    /**
+     * A library inside your own server code, not a service (an auth library): no bill, no
+     * servers of its own, its data in the stack's database. It needs a member that runs server code.
+     */
+    library: z.boolean().default(false),
     /** What the platform is built around, not merely offers: credited when a requirement calls it `core`. */
     designed_for: z.array(z.enum(CAPABILITIES)).default([]),
     /** Roles that only work together with the platform's own database (Nhost auth needs Nhost's Postgres). */
@@ -183,6 +188,8 @@ const platform = z
       .object({ confirmed: z.array(z.string()).optional(), complete: z.boolean().default(false), source: z.string().optional(), note: z.string().optional() })
       .strict(),
     lock_in: z.enum(['low', 'medium', 'high']),
+    /** A role the platform can be left in more easily (or less) than the whole of it: Firebase Auth exports accounts with their hashes. */
+    lock_in_by_role: z.object({ database: z.enum(['low', 'medium', 'high']).optional(), auth: z.enum(['low', 'medium', 'high']).optional(), compute: z.enum(['low', 'medium', 'high']).optional(), cache: z.enum(['low', 'medium', 'high']).optional() }).strict().default({}),
     maturity: maturitySchema.prefault({}),
     ecosystems: z.array(z.string()),
     sources: z.record(z.string(), source),

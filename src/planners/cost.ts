@@ -418,9 +418,10 @@ export function costStack(catalog: Catalog, members: StackMember[], usage: Usage
   };
 
   const results: PlatformCost[] = [];
-  const self = members.filter((m) => m.mode === 'self-hosted');
+  // A library (auth in your own code) has no bill and no server of its own.
+  const self = members.filter((m) => m.mode === 'self-hosted' && !m.platform.library);
   for (const m of members) {
-    if (m.mode === 'self-hosted') continue;
+    if (m.mode === 'self-hosted' || m.platform.library) continue;
     const roles = landing(m);
     const key = opts.memo ? `${m.platform.id}|${roles.join(',')}` : '';
     const hit = opts.memo?.get(key);

@@ -96,3 +96,60 @@ describe('advise round 3: catalog corrections carry their sources', () => {
     expect(cf.sources.workerd?.url).toMatch(/^https:\/\/github\.com\/cloudflare\/workerd/);
   });
 });
+
+describe('advise round 4: fixes found on the round 3 blind half', () => {
+  it('records Cloudflare Vectorize and PlanetScale branching with their sources', () => {
+    const cf = findPlatform(catalog, 'cloudflare');
+    expect(cf.provides.vector_search).toBe(true);
+    expect(cf.sources.vectorize?.url).toMatch(/^https:\/\/developers\.cloudflare\.com\/vectorize/);
+    const ps = findPlatform(catalog, 'planetscale');
+    expect(ps.provides.branching).toBe(true);
+    expect(ps.designed_for).toContain('branching');
+    expect(ps.sources.branch_cli?.url).toMatch(/^https:\/\/planetscale\.com\/docs/);
+  });
+
+  it('judges lock-in by the roles a platform holds: Firebase holding only sign-in is medium, holding the data is high', () => {
+    const a = run('app: { kind: web, frontend: react }\ndata: { model: relational }\nauth: { needed: true }\n');
+    const authOnly = a.stacks.find((s) => s.roles.auth === 'firebase' && s.roles.database !== 'firebase');
+    const whole = a.stacks.find((s) => s.roles.auth === 'firebase' && s.roles.database === 'firebase');
+    expect(authOnly && whole).toBeTruthy();
+    expect(criterion(authOnly as RankedStack, 'lock_in').reasons.map((r) => r.text).join(' ')).toMatch(/Firebase: medium lock-in/);
+    expect(criterion(whole as RankedStack, 'lock_in').reasons.map((r) => r.text).join(' ')).toMatch(/Firebase: high lock-in/);
+  });
+
+  it('does not judge a static frontend framework against a database reached only through your own API', () => {
+    const a = run('app: { kind: web, frontend: vue }\ndata: { model: relational }\nfeatures: { functions: some }\n');
+    const cf = criterion(stack(a, 'cloudflare'), 'ecosystem');
+    expect(cf.score).toBe(1);
+    expect(cf.reasons.map((r) => r.text).join(' ')).toMatch(/calls its own API, so any framework fits/);
+    // A browser SDK without Vue bindings earns part of the credit, Vue bindings all of it.
+    const firebase = a.stacks.find((s) => s.roles.database === 'firebase');
+    expect(firebase).toBeDefined();
+    expect(criterion(firebase as RankedStack, 'ecosystem').reasons.map((r) => r.text).join(' ')).toMatch(/plain browser SDK/);
+  });
+
+  it('offers sign-in as a library in your own code only beside a part that runs server code and a database, at no bill', () => {
+    const a = run('stage: mvp\napp: { kind: web, frontend: nextjs }\ndata: { model: relational }\nauth: { needed: true }\n');
+    const lib = a.stacks.filter((s) => s.roles.auth === 'authlib');
+    expect(lib.length).toBeGreaterThan(0);
+    for (const s of lib) {
+      expect(s.roles.database).toBeDefined();
+      expect(s.roles.database).not.toBe('authlib');
+      const compute = findPlatform(catalog, s.roles.compute as string);
+      expect(compute.provides.functions !== false || compute.provides.containers !== false || compute.provides.edge !== false).toBe(true);
+      expect(s.cost.plans.map((p) => p.platform)).not.toContain('authlib');
+      expect(criterion(s, 'simplicity').reasons.map((r) => r.text).join(' ')).toMatch(/code you keep up/);
+      expect(s.name).not.toMatch(/Auth library \(Better Auth\) \(self-hosted\)/);
+    }
+    // Without a database there is nowhere to keep the users: no library.
+    const noDb = run('app: { kind: web, frontend: nextjs }\ndata: { model: none }\nauth: { needed: true }\n');
+    expect(noDb.stacks.some((s) => s.roles.auth === 'authlib')).toBe(false);
+  });
+
+  it('never counts an auth library as a server when self-hosting is ruled out', () => {
+    const a = run('app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nauth: { needed: true }\nconstraints: { self_hosting: "no" }\n');
+    const lib = a.stacks.find((s) => s.roles.auth === 'authlib');
+    expect(lib).toBeDefined();
+    expect((lib as RankedStack).violations.filter((v) => v.constraint === 'self_hosting')).toEqual([]);
+  });
+});
