@@ -10,16 +10,19 @@ import { parseRequirementsText, type Requirements } from './requirements.js';
  * The evaluation of `baas advise` against cases written from public stories (see
  * test/fixtures/scenarios/cases/README.md): top-1 and top-3 agreement with the stack each team
  * chose, and picks that break a hard constraint while a stack exists that breaks none, for the
- * tuning half, the validation half, the held-out half and the blind half separately.
+ * tuning half, the validation half, the held-out half and each round's blind half separately.
  */
 
 /**
  * `tuning` and `validation`: round 1's split by rule; `holdout`: round 2's cases, scored only at
- * the end of that round; `blind`: round 3's cases, written by people who never saw the scorer
- * or its output, scored once at the end of round 3. Each round may tune on every earlier group
- * (their results are known); the newest group is the validation of record.
+ * the end of that round; `blind_r3` and `blind_r4`: rounds 3 and 4's cases, written by people
+ * who never saw the scorer or its output, each scored once at the end of its round. Each round
+ * may tune on every earlier group (their results are known); the newest group is the
+ * validation of record.
  */
-export const HALVES = ['tuning', 'validation', 'holdout', 'blind'] as const;
+export const HALVES = ['tuning', 'validation', 'holdout', 'blind_r3', 'blind_r4'] as const;
+/** The group nothing was tuned on: the validation of record. */
+export const OF_RECORD: HalfName = 'blind_r4';
 export type HalfName = (typeof HALVES)[number];
 export type Split = Record<HalfName, string[]>;
 
