@@ -49,7 +49,10 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
     const note = by?.platform.notes[x.cap];
     const tag = x.level === 'core' ? ' (core)' : '';
     if (value === true) {
-      const c = designed ? credit.designed_for : credit.full;
+      // A commodity (plain sign-in, file storage, serving pages) is done alike by every
+      // provider: full credit for all, no edge for a specialist.
+      const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap);
+      const c = designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;
       const how = designed ? `${by?.platform.name} is built around it` : `${by?.platform.name}`;
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note})` : ''}` });

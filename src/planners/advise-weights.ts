@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CAPABILITIES as CAPABILITY_NAMES } from './catalog.js';
 import { parseYamlWith } from './yaml-file.js';
 
 /**
@@ -31,6 +32,7 @@ export const weightsSchema = z
         some: credit,
         container_runs_functions: z.enum(['full', 'partial', 'none']),
         api_style_weight: weight,
+        commodity: z.array(z.enum(CAPABILITY_NAMES)),
       })
       .strict(),
     data: z

@@ -5,7 +5,7 @@ import { canHold, scoreStack, type CriterionScore, type ScoreContext } from './a
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
 import { planMigration } from './migration.js';
-import { fillDefaults, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
+import { fillDefaults, needsHosting, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
 import type { Usage } from './usage.js';
 
 /**
@@ -35,6 +35,12 @@ export interface RankedStack {
   /** Facts nobody confirmed (compliance, residency): neither a pass nor a breach. */
   warnings: Warning[];
   breach: BreachProfile;
+  /**
+   * Other hosts that serve this stack's static build as well: stacks that differ from this one
+   * only in who serves the files are folded into it (listed here, best first), so the ranking
+   * shows different approaches rather than one approach on every host.
+   */
+  alsoHostedOn?: string[];
   cost: {
     monthly: number;
     hasUnknown: boolean;
@@ -98,6 +104,33 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements): ScoreContext {
   return { catalogDate: catalog.assumptions.catalog_date, current, migrationDays };
 }
 
+/**
+ * When the compute part only serves a static build (no server code asked for, no
+ * server-rendered framework), stacks that differ only in that host are one approach: the first
+ * (best-ranked) stays, the others are folded into its `alsoHostedOn`.
+ */
+function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weights): RankedStack[] {
+  const f = r.features;
+  const staticOnly =
+    needsHosting(r) && !w.ecosystem.server_rendered.includes(r.app.frontend) && f.functions === 'none' && f.edge === 'none' && f.containers === 'none' && r.app.kind !== 'api';
+  if (!staticOnly) return stacks;
+  const first = new Map<string, RankedStack>();
+  const out: RankedStack[] = [];
+  for (const s of stacks) {
+    const { compute, ...rest } = s.roles;
+    const sig = `${JSON.stringify(rest)}|${s.selfHosted.filter((id) => id !== compute || Object.values(rest).includes(id)).sort().join(',')}`;
+    const kept = first.get(sig);
+    // Only fold a stack that breaks no more than the one it folds into.
+    if (kept && s.violations.length <= kept.violations.length && compute) {
+      (kept.alsoHostedOn ??= []).push(compute);
+      continue;
+    }
+    if (!kept) first.set(sig, s);
+    out.push(s);
+  }
+  return out;
+}
+
 function totalScore(criteria: CriterionScore[]): number {
   const weight = criteria.reduce((s, x) => s + x.weight, 0);
   return weight === 0 ? 0 : round1((criteria.reduce((s, x) => s + x.weight * x.score, 0) / weight) * 100);
@@ -143,7 +176,8 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   });
   evaluated.sort((a, b) => compareProfiles(a.breach, b.breach) || b.score - a.score || a.cost.monthly - b.cost.monthly || a.key.localeCompare(b.key));
   const keys = new Set<string>();
-  const ranked = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
+  const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
+  const ranked = foldStaticHosts(r, unique, w);
   ranked.forEach((s, i) => (s.rank = i + 1));
   const satisfiable = ranked.length > 0 && ranked[0]?.violations.length === 0;
   const confirmed = satisfiable && ranked[0]?.warnings.length === 0;

@@ -153,3 +153,34 @@ describe('advise round 4: fixes found on the round 3 blind half', () => {
     expect((lib as RankedStack).violations.filter((v) => v.constraint === 'self_hosting')).toEqual([]);
   });
 });
+
+describe('advise round 5: what the architect reference showed', () => {
+  it('gives a platform built around a secondary need a little more than one that merely offers it', () => {
+    const a = run('stage: growth\napp: { kind: api, frontend: none }\ndata: { model: relational }\nfeatures: { branching: some, containers: some }\n');
+    const withNeon = a.stacks.find((s) => s.roles.database === 'neon');
+    const withSupabase = a.stacks.find((s) => s.roles.database === 'supabase' && s.roles.compute === withNeon?.roles.compute);
+    expect(withNeon && withSupabase).toBeTruthy();
+    const reason = (s: RankedStack) => criterion(s, 'capabilities').reasons.find((r) => r.requirement === 'features.branching')?.text ?? '';
+    expect(reason(withNeon as RankedStack)).toMatch(/Neon is built around it/);
+    expect(criterion(withNeon as RankedStack, 'capabilities').score).toBeGreaterThan(criterion(withSupabase as RankedStack, 'capabilities').score);
+  });
+
+  it('gives no such edge for a commodity: plain sign-in scores alike from Clerk and from Supabase', () => {
+    const a = run('app: { kind: web }\ndata: { model: relational }\nauth: { needed: true }\n');
+    const clerk = a.stacks.find((s) => s.roles.auth === 'clerk' && s.roles.database === 'supabase');
+    const own = a.stacks.find((s) => s.key === 'supabase');
+    expect(clerk && own).toBeTruthy();
+    expect(criterion(clerk as RankedStack, 'capabilities').score).toBe(criterion(own as RankedStack, 'capabilities').score);
+    expect(w.capabilities.commodity).toContain('auth');
+  });
+
+  it('folds stacks that differ only in who serves a static build, and says where else it runs', () => {
+    const a = run('stage: mvp\napp: { kind: web, frontend: react }\ndata: { model: relational }\nauth: { needed: true }\n', 40);
+    const sigs = a.stacks.map((s) => `${s.roles.database}|${s.roles.auth}|${s.selfHosted.join(',')}`);
+    expect(new Set(sigs).size).toBe(sigs.length);
+    expect(a.stacks.some((s) => (s.alsoHostedOn ?? []).length > 0)).toBe(true);
+    // With server code asked for, the host is part of the approach: nothing is folded.
+    const withCode = run('stage: mvp\napp: { kind: web, frontend: react }\ndata: { model: relational }\nauth: { needed: true }\nfeatures: { functions: some }\n', 40);
+    expect(withCode.stacks.every((s) => s.alsoHostedOn === undefined)).toBe(true);
+  });
+});
