@@ -15,14 +15,14 @@ import { parseRequirementsText, type Requirements } from './requirements.js';
 
 /**
  * `tuning` and `validation`: round 1's split by rule; `holdout`: round 2's cases, scored only at
- * the end of that round; `blind_r3` and `blind_r4`: rounds 3 and 4's cases, written by people
+ * the end of that round; `blind_r3`, `blind_r4` and `blind_r5`: rounds 3 to 5's cases, written by people
  * who never saw the scorer or its output, each scored once at the end of its round. Each round
  * may tune on every earlier group (their results are known); the newest group is the
  * validation of record.
  */
-export const HALVES = ['tuning', 'validation', 'holdout', 'blind_r3', 'blind_r4'] as const;
+export const HALVES = ['tuning', 'validation', 'holdout', 'blind_r3', 'blind_r4', 'blind_r5'] as const;
 /** The group nothing was tuned on: the validation of record. */
-export const OF_RECORD: HalfName = 'blind_r4';
+export const OF_RECORD: HalfName = 'blind_r5';
 export type HalfName = (typeof HALVES)[number];
 export type Split = Record<HalfName, string[]>;
 

@@ -15,6 +15,7 @@ describe('advise evaluation cases', () => {
     expect(split.holdout.length).toBeGreaterThanOrEqual(16);
     expect(split.blind_r3.length).toBeGreaterThanOrEqual(30);
     expect(split.blind_r4.length).toBeGreaterThanOrEqual(30);
+    expect(split.blind_r5.length).toBeGreaterThanOrEqual(30);
     const ids = new Set(catalog.platforms.map((p) => p.id));
     for (const c of cases) {
       expect(c.requirements.source?.url, c.file).toMatch(/^https?:\/\//);
@@ -26,11 +27,11 @@ describe('advise evaluation cases', () => {
   });
 
   it('keeps the split fixed by its rule (sha256 of the file name) outside the held-out and blind halves, halves disjoint and complete', () => {
-    const later = new Set([...split.holdout, ...split.blind_r3, ...split.blind_r4]);
+    const later = new Set([...split.holdout, ...split.blind_r3, ...split.blind_r4, ...split.blind_r5]);
     const rule = splitCases(cases.map((c) => c.file).filter((f) => !later.has(f)));
     expect(split.tuning).toEqual(rule.tuning);
     expect(split.validation).toEqual(rule.validation);
-    const all = [...split.tuning, ...split.validation, ...split.holdout, ...split.blind_r3, ...split.blind_r4];
+    const all = [...split.tuning, ...split.validation, ...split.holdout, ...split.blind_r3, ...split.blind_r4, ...split.blind_r5];
     expect(new Set(all).size).toBe(all.length);
     expect(all.sort()).toEqual(cases.map((c) => c.file));
     expect(Math.abs(split.tuning.length - split.validation.length)).toBeLessThanOrEqual(1);
