@@ -31,6 +31,15 @@ export interface CriterionScore {
   reasons: Reason[];
 }
 
+/**
+ * The compute part only serves a static build: a web frontend that is not server-rendered, and
+ * no functions, edge code, containers or API asked for. Any host serves it alike.
+ */
+export function servesStaticBuildOnly(r: ResolvedRequirements, w: Weights): boolean {
+  const f = r.features;
+  return needsHosting(r) && !w.ecosystem.server_rendered.includes(r.app.frontend) && f.functions === 'none' && f.edge === 'none' && f.containers === 'none' && r.app.kind !== 'api';
+}
+
 /** A tiny tool: a person or two, an MVP, few users and little data. */
 export function isTiny(r: ResolvedRequirements, w: Weights): boolean {
   const t = w.simplicity.tiny;
@@ -183,15 +192,7 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
   let worst = 1;
   // A part that only serves a static build (no functions, edge code or containers asked for)
   // holds nothing that ties you to it: the files run on any host.
-  const f = r.features;
-  const staticHostOnly = (m: StackMember): boolean =>
-    needsHosting(r) &&
-    !w.ecosystem.server_rendered.includes(r.app.frontend) &&
-    m.roles.every((role) => role === 'compute') &&
-    f.functions === 'none' &&
-    f.edge === 'none' &&
-    f.containers === 'none' &&
-    r.app.kind !== 'api';
+  const staticHostOnly = (m: StackMember): boolean => servesStaticBuildOnly(r, w) && m.roles.every((role) => role === 'compute');
   for (const m of members) {
     if (m.mode === 'cloud' && m.platform.lock_in !== 'low' && staticHostOnly(m)) {
       reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'note', text: `${m.platform.name} only serves the static build: nothing to move but files` });

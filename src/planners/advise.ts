@@ -1,11 +1,11 @@
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
 import { candidateStacks, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { canHold, scoreStack, type CriterionScore, type ScoreContext } from './advise-criteria.js';
+import { canHold, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
 import { planMigration } from './migration.js';
-import { fillDefaults, needsHosting, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
+import { fillDefaults, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
 import type { Usage } from './usage.js';
 
 /**
@@ -110,10 +110,7 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements): ScoreContext {
  * (best-ranked) stays, the others are folded into its `alsoHostedOn`.
  */
 function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weights): RankedStack[] {
-  const f = r.features;
-  const staticOnly =
-    needsHosting(r) && !w.ecosystem.server_rendered.includes(r.app.frontend) && f.functions === 'none' && f.edge === 'none' && f.containers === 'none' && r.app.kind !== 'api';
-  if (!staticOnly) return stacks;
+  if (!servesStaticBuildOnly(r, w)) return stacks;
   const first = new Map<string, RankedStack>();
   const out: RankedStack[] = [];
   for (const s of stacks) {
