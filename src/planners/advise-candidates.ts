@@ -1,5 +1,5 @@
 import { isSelfHostable, type Capability, type CapabilityName, type Catalog, type Platform } from './catalog.js';
-import type { Role, StackMember } from './cost.js';
+import { onOwnServers, type Role, type StackMember } from './cost.js';
 import { needsCompute, needsHosting, type ResolvedRequirements } from './requirements.js';
 
 /**
@@ -84,16 +84,18 @@ function modes(p: Platform): ('cloud' | 'self-hosted')[] {
 
 const has = (v: Capability): boolean => v !== false;
 
+/** The platform can hold this role in a stack. */
+export const canHold = (p: Platform, role: Role): boolean => {
+  const c = p.provides;
+  if (role === 'database') return c.database !== null;
+  if (role === 'auth') return has(c.auth);
+  if (role === 'compute') return has(c.hosting) || has(c.functions) || has(c.containers) || has(c.edge);
+  if (role === 'cache') return has(c.cache);
+  return has(c.storage);
+};
+
 function providers(catalog: Catalog, role: Role): { platform: Platform; mode: 'cloud' | 'self-hosted' }[] {
-  const ok = (p: Platform): boolean => {
-    const c = p.provides;
-    if (role === 'database') return c.database !== null;
-    if (role === 'auth') return has(c.auth);
-    if (role === 'compute') return has(c.hosting) || has(c.functions) || has(c.containers) || has(c.edge);
-    if (role === 'cache') return has(c.cache);
-    return has(c.storage);
-  };
-  return catalog.platforms.filter(ok).flatMap((p) => modes(p).map((mode) => ({ platform: p, mode })));
+  return catalog.platforms.filter((p) => canHold(p, role)).flatMap((p) => modes(p).map((mode) => ({ platform: p, mode })));
 }
 
 /** The roles a stack must fill for these requirements. */
@@ -155,7 +157,7 @@ export function stackKey(members: StackMember[]): string {
 }
 
 export function stackName(members: StackMember[]): string {
-  const names = members.map((m) => `${m.platform.name}${m.mode === 'self-hosted' && !m.platform.library && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
+  const names = members.map((m) => `${m.platform.name}${onOwnServers(m) && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
   return names.length === 1 ? `${names[0]} only` : names.join(' + ');
 }
 

@@ -1,6 +1,6 @@
 import { complianceFact, COMPLIANCE_LABEL, type CapabilityName, type Catalog, type Compliance } from './catalog.js';
 import { CAP_LABEL, capabilityOf, holderOf, type Wanted } from './advise-candidates.js';
-import type { StackCost, StackMember } from './cost.js';
+import { onOwnServers, type StackCost, type StackMember } from './cost.js';
 import type { ResolvedRequirements } from './requirements.js';
 import type { Weights } from './advise-weights.js';
 
@@ -68,7 +68,7 @@ export function checkConstraints(
     }
   }
   if (c.self_hosting === 'no') {
-    for (const m of members.filter((x) => x.mode === 'self-hosted' && !x.platform.library)) {
+    for (const m of members.filter(onOwnServers)) {
       violations.push({ constraint: 'self_hosting', requirement: 'constraints.self_hosting', severity: 'policy', text: `${m.platform.name} would run on your own servers, and self-hosting is ruled out` });
     }
   }
@@ -87,7 +87,7 @@ export function checkConstraints(
         notes.push({ requirement: 'constraints.compliance', effect: 'pro', text: `${name}: ${m.platform.name}${fact.plan ? ` on the ${fact.plan} plan` : ''}${fact.addon ? ` with the ${fact.addon}` : ''}${cite}` });
       }
     }
-    if (members.some((m) => m.mode === 'self-hosted' && !m.platform.library)) {
+    if (members.some(onOwnServers)) {
       notes.push({ requirement: 'constraints.compliance', effect: 'note', text: `${name} on your own servers is your responsibility (controls, audits, agreements with your host)` });
     }
     for (const m of members.filter((x) => x.platform.library)) {

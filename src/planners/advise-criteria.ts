@@ -1,8 +1,8 @@
-import { CAP_LABEL, capabilityOf, holderOf, neededRoles, ROLE_ORDER, type Wanted } from './advise-candidates.js';
+import { canHold, CAP_LABEL, capabilityOf, holderOf, neededRoles, ROLE_ORDER, type Wanted } from './advise-candidates.js';
 import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
 import type { Platform } from './catalog.js';
-import type { Role, StackCost, StackMember } from './cost.js';
+import { onOwnServers, type StackCost, type StackMember } from './cost.js';
 import { needsHosting, type CurrentRole, type ResolvedRequirements } from './requirements.js';
 
 /**
@@ -120,7 +120,7 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
     reasons.push({ requirement: 'stage', effect: 'pro', text: 'one service to learn, bill and secure' });
   }
   // A library (auth in your own code) runs on no server of its own.
-  const selfHosted = members.filter((m) => m.mode === 'self-hosted' && !m.platform.library);
+  const selfHosted = members.filter(onOwnServers);
   if (selfHosted.length > 0) {
     const wants = r.constraints.self_hosting === 'required' || r.constraints.self_hosting === 'preferred';
     const t = r.team_size;
@@ -167,7 +167,7 @@ function cost(r: ResolvedRequirements, c: StackCost, w: Weights): CriterionScore
     else score = budget === 0 ? w.cost.over_start / (1 + total / w.cost.reference[r.stage]) : (w.cost.over_start * budget) / total;
     reasons.push({ requirement: 'constraints.budget_monthly', effect: total > budget ? 'con' : 'pro', text: `${money(total)}/month${unknown} against a ${money(budget)} budget` });
   } else {
-    // A bill no larger than one ordinary paid plan at this stage does not decide between stacks.
+    // A bill within what is normal for the stage (cost.negligible) does not decide between stacks.
     score = 1 / (1 + Math.max(0, total - w.cost.negligible[r.stage]) / w.cost.reference[r.stage]);
     reasons.push({ requirement: 'stage', effect: 'note', text: `${money(total)}/month${unknown} at your usage` });
   }
@@ -193,6 +193,7 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
   // A part that only serves a static build (no functions, edge code or containers asked for)
   // holds nothing that ties you to it: the files run on any host.
   const staticHostOnly = (m: StackMember): boolean => servesStaticBuildOnly(r, w) && m.roles.every((role) => role === 'compute');
+  const order = ['low', 'medium', 'high'] as const;
   for (const m of members) {
     if (m.mode === 'cloud' && m.platform.lock_in !== 'low' && staticHostOnly(m)) {
       reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'note', text: `${m.platform.name} only serves the static build: nothing to move but files` });
@@ -200,7 +201,6 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
     }
     // The stickiest of the roles it holds here: Firebase holding only sign-in is as easy to
     // leave as its account export makes it, not as hard as Firestore.
-    const order = ['low', 'medium', 'high'] as const;
     const byRole = m.roles.map((role) => (role === 'storage' ? undefined : m.platform.lock_in_by_role[role]) ?? m.platform.lock_in);
     const level = m.mode === 'self-hosted' ? 'low' : byRole.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'low' as (typeof order)[number]);
     worst = Math.min(worst, w.lock_in.fit[tol][level]);
@@ -305,15 +305,6 @@ function maturity(r: ResolvedRequirements, members: StackMember[], ctx: ScoreCon
   }
   return { id: 'maturity', label: 'Maturity', weight: w.maturity.weight[r.stage], score: worst, reasons };
 }
-
-export const canHold = (p: Platform, role: Role): boolean => {
-  const c = p.provides;
-  if (role === 'database') return c.database !== null;
-  if (role === 'auth') return c.auth !== false;
-  if (role === 'compute') return c.hosting !== false || c.functions !== false || c.containers !== false || c.edge !== false;
-  if (role === 'cache') return c.cache !== false;
-  return c.storage !== false;
-};
 
 /** The migration off what runs today: `baas plan migration`'s estimate of a whole move, times the share of the work the moving roles carry. */
 function migration(r: ResolvedRequirements, members: StackMember[], ctx: ScoreContext, w: Weights): CriterionScore {

@@ -1,7 +1,7 @@
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { candidateStacks, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { canHold, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
+import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
 import { planMigration } from './migration.js';

@@ -367,6 +367,9 @@ export interface StackMember {
   mode: 'cloud' | 'self-hosted';
 }
 
+/** The member runs on servers you keep (self-hosted), not as a library inside your own code. */
+export const onOwnServers = (m: StackMember): boolean => m.mode === 'self-hosted' && !m.platform.library;
+
 const ROLE_METRICS: Record<Role, Metric[]> = {
   auth: ['mau', 'sso_mau'],
   database: ['db_gb', 'db_reads', 'db_writes', 'db_io_gb', 'branches', 'realtime_messages', 'projects'],
@@ -419,7 +422,7 @@ export function costStack(catalog: Catalog, members: StackMember[], usage: Usage
 
   const results: PlatformCost[] = [];
   // A library (auth in your own code) has no bill and no server of its own.
-  const self = members.filter((m) => m.mode === 'self-hosted' && !m.platform.library);
+  const self = members.filter(onOwnServers);
   for (const m of members) {
     if (m.mode === 'self-hosted' || m.platform.library) continue;
     const roles = landing(m);
