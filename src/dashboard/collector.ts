@@ -388,7 +388,6 @@ export class Collector {
       version: m.info['redis_version'] ?? '',
       policy: m.info['maxmemory_policy'] ?? '',
       forced: this.opts.hotkeys,
-      masterHost: `${m.target.host.host}:${m.target.host.port}`,
     });
     const old = this.sampler;
     if (old && old.method !== decision.method) void old.stop();

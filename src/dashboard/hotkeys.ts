@@ -19,13 +19,18 @@ export interface MethodDecision {
   problem?: string;
 }
 
-export const lfuAdvice = (masterHost: string): string =>
-  `redis-cli -h ${masterHost.split(':')[0]} -p ${masterHost.split(':')[1] ?? '6379'} -a "$REDIS_PASSWORD" CONFIG SET maxmemory-policy allkeys-lfu   (and set services.redis.maxmemoryPolicy: allkeys-lfu in platform.config.yaml so it lasts)`;
+/**
+ * How to switch the master to an LFU policy. The app user baas hands out may not run CONFIG, and
+ * the server profile turns the default user off, so a redis-cli line with the app's password
+ * fails: the lasting way is the config file, which `baas up` applies by recreating the nodes.
+ */
+export const lfuAdvice = (): string =>
+  'set services.redis.maxmemoryPolicy: allkeys-lfu in platform.config.yaml and run `baas up` (it recreates the Redis nodes with the new policy); on a Redis that baas does not manage, an admin runs CONFIG SET maxmemory-policy allkeys-lfu';
 
 /** Which method to use, from INFO server/memory (redis_version, maxmemory_policy) and the --hotkeys flag. */
-export function chooseHotKeyMethod(input: { version: string; policy: string; forced: HotKeyChoice; masterHost: string }): MethodDecision {
+export function chooseHotKeyMethod(input: { version: string; policy: string; forced: HotKeyChoice }): MethodDecision {
   const lfu = /lfu/.test(input.policy);
-  const advice = lfu ? undefined : lfuAdvice(input.masterHost);
+  const advice = lfu ? undefined : lfuAdvice();
   switch (input.forced) {
     case 'off':
       return { method: 'off', note: 'hot keys off (--hotkeys off)' };
