@@ -203,8 +203,8 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
     // leave as its account export makes it, not as hard as Firestore.
     const byRole = m.roles.map((role) => (role === 'storage' ? undefined : m.platform.lock_in_by_role[role]) ?? m.platform.lock_in);
     const level = m.mode === 'self-hosted' ? 'low' : byRole.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'low' as (typeof order)[number]);
-    worst = Math.min(worst, w.lock_in.fit[tol][level]);
-    if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${m.platform.name}: ${level} lock-in (you accept ${tol})` });
+    worst = Math.min(worst, w.lock_in.fit[tol ?? 'unstated'][level]);
+    if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${m.platform.name}: ${level} lock-in (${tol ? `you accept ${tol}` : 'no tolerance given'})` });
   }
   if (worst === 1) reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'pro', text: 'open source or standard Postgres/Docker: easy to leave' });
   return { id: 'lock_in', label: 'Lock-in', weight: w.criteria.lock_in, score: worst, reasons };

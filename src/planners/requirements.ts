@@ -103,7 +103,7 @@ export const requirementsSchema = z
         budget_monthly: count.max(1e9).optional(),
         compliance: set(z.enum(COMPLIANCE_NAMES)).default([]),
         regions: set(z.string().min(2)).default([]),
-        lock_in_tolerance: z.enum(LOCK_IN).default('medium'),
+        lock_in_tolerance: z.enum(LOCK_IN).optional(),
         ecosystem: set(z.string()).default([]),
         vm_price: count.max(1e6).optional(),
       })
@@ -244,6 +244,7 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
   const mau = r.auth.mau ?? (needed ? 1000 : 0);
   if (needed && r.auth.mau === undefined) notes.push('monthly active users not given: 1,000 assumed (--mau)');
+  if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: lock-in is weighed lightly, a note rather than a verdict (--lock-in)');
   return {
     requirements: {
       ...r,

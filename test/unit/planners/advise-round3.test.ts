@@ -110,7 +110,7 @@ describe('advise round 4: fixes found on the round 3 blind half', () => {
 
   it('judges lock-in by the roles a platform holds: Firebase holding only sign-in is medium, holding the data is high', () => {
     const a = run('app: { kind: web, frontend: react }\ndata: { model: relational }\nauth: { needed: true }\n');
-    const authOnly = a.stacks.find((s) => s.roles.auth === 'firebase' && s.roles.database !== 'firebase');
+    const authOnly = a.stacks.find((s) => s.roles.auth === 'firebase' && s.roles.database !== 'firebase' && s.roles.compute !== 'firebase');
     const whole = a.stacks.find((s) => s.roles.auth === 'firebase' && s.roles.database === 'firebase');
     expect(authOnly && whole).toBeTruthy();
     expect(criterion(authOnly as RankedStack, 'lock_in').reasons.map((r) => r.text).join(' ')).toMatch(/Firebase: medium lock-in/);
