@@ -4,18 +4,18 @@
 // stack each team actually chose, and how often it puts first a stack that breaks a hard
 // constraint while one that breaks none exists. The groups are printed apart (see
 // test/fixtures/scenarios/cases/README.md): round 1's tuning and validation halves (split by
-// rule), round 2's held-out half, and the blind halves of rounds 3 to 5, written by people who
+// rule), round 2's held-out half, and the blind halves of rounds 3 to 6, written by people who
 // never saw the scorer. Each round tuned on every group before it; the newest blind half is the
 // validation of record. A score there far below the others is over-fitting.
 //
 //   npm run eval:advisor          (builds first)   node bench/eval-advisor.mjs --json | --cases
-//   node bench/eval-advisor.mjs --halves tuning,validation,holdout,blind_r3,blind_r4   (leave the newest unscored)
+//   node bench/eval-advisor.mjs --halves tuning,validation,holdout,blind_r3,blind_r4,blind_r5   (leave the newest unscored)
 //
 // Prints the targets beside each group but the first with met/missed. Always exits 0 when it
 // ran: a missed target is a finding, not a broken build.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EVAL_TARGETS, evaluate, HALVES, loadCases, OF_RECORD, splitCases } from '../dist/planners/advise-eval.js';
+import { EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
 
 const dir = fileURLToPath(new URL('../test/fixtures/scenarios/cases/', import.meta.url));
@@ -31,7 +31,7 @@ if (unknown.length > 0 || asked.length === 0) {
 }
 const cases = loadCases(dir);
 const recorded = JSON.parse(readFileSync(`${dir}/split.json`, 'utf8'));
-const later = new Set([...recorded.holdout, ...recorded.blind_r3, ...recorded.blind_r4, ...recorded.blind_r5]);
+const later = new Set(LATER_HALVES.flatMap((h) => recorded[h]));
 const rule = splitCases(cases.map((c) => c.file).filter((f) => !later.has(f)));
 const splitOk = JSON.stringify(rule.tuning) === JSON.stringify(recorded.tuning) && JSON.stringify(rule.validation) === JSON.stringify(recorded.validation);
 const started = performance.now();

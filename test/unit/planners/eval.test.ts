@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, evaluate, HALVES, loadCases, splitCases, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, evaluate, HALVES, LATER_HALVES, loadCases, splitCases, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
@@ -13,9 +13,7 @@ describe('advise evaluation cases', () => {
   it('has at least 30 cases in the first two halves, 16 held out and 30 blind in each later round, each with a cited source and the stack the team chose', () => {
     expect(split.tuning.length + split.validation.length).toBeGreaterThanOrEqual(30);
     expect(split.holdout.length).toBeGreaterThanOrEqual(16);
-    expect(split.blind_r3.length).toBeGreaterThanOrEqual(30);
-    expect(split.blind_r4.length).toBeGreaterThanOrEqual(30);
-    expect(split.blind_r5.length).toBeGreaterThanOrEqual(30);
+    for (const h of LATER_HALVES.filter((x) => x.startsWith('blind_'))) expect(split[h].length, h).toBeGreaterThanOrEqual(30);
     const ids = new Set(catalog.platforms.map((p) => p.id));
     for (const c of cases) {
       expect(c.requirements.source?.url, c.file).toMatch(/^https?:\/\//);
@@ -27,11 +25,11 @@ describe('advise evaluation cases', () => {
   });
 
   it('keeps the split fixed by its rule (sha256 of the file name) outside the held-out and blind halves, halves disjoint and complete', () => {
-    const later = new Set([...split.holdout, ...split.blind_r3, ...split.blind_r4, ...split.blind_r5]);
+    const later = new Set(LATER_HALVES.flatMap((h) => split[h]));
     const rule = splitCases(cases.map((c) => c.file).filter((f) => !later.has(f)));
     expect(split.tuning).toEqual(rule.tuning);
     expect(split.validation).toEqual(rule.validation);
-    const all = [...split.tuning, ...split.validation, ...split.holdout, ...split.blind_r3, ...split.blind_r4, ...split.blind_r5];
+    const all = HALVES.flatMap((h) => split[h]);
     expect(new Set(all).size).toBe(all.length);
     expect(all.sort()).toEqual(cases.map((c) => c.file));
     expect(Math.abs(split.tuning.length - split.validation.length)).toBeLessThanOrEqual(1);
