@@ -1,6 +1,7 @@
 import { complianceFact, COMPLIANCE_LABEL, type CapabilityName, type Catalog, type Compliance } from './catalog.js';
 import { CAP_LABEL, capabilityOf, holderOf, type Wanted } from './advise-candidates.js';
 import { onOwnServers, type StackCost, type StackMember } from './cost.js';
+import { regionMet, regionPossible } from './regions.js';
 import type { ResolvedRequirements } from './requirements.js';
 import type { Weights } from './advise-weights.js';
 
@@ -124,8 +125,9 @@ export function checkConstraints(
     for (const m of members) {
       if (m.mode === 'self-hosted') continue;
       const reg = m.platform.regions;
-      if (reg.confirmed?.includes(want)) continue;
-      if (reg.confirmed && reg.complete) {
+      const offered = reg.confirmed ?? [];
+      if (regionMet(offered, want)) continue;
+      if (reg.confirmed && reg.complete && !regionPossible(offered, want)) {
         violations.push({ constraint: `region:${region}`, requirement: 'constraints.regions', severity: 'policy', text: `${m.platform.name} offers only ${reg.confirmed.join(', ')}, not ${region}` });
       } else {
         warnings.push({ constraint: `region:${region}`, requirement: 'constraints.regions', text: `${m.platform.name}: data residency in ${region} not confirmed by the catalog` });
