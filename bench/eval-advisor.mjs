@@ -13,7 +13,7 @@
 //
 // Prints the targets beside each group but the first with met/missed. Always exits 0 when it
 // ran: a missed target is a finding, not a broken build.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
@@ -35,7 +35,11 @@ const later = new Set(LATER_HALVES.flatMap((h) => recorded[h]));
 const rule = splitCases(cases.map((c) => c.file).filter((f) => !later.has(f)));
 const splitOk = JSON.stringify(rule.tuning) === JSON.stringify(recorded.tuning) && JSON.stringify(rule.validation) === JSON.stringify(recorded.validation);
 const started = performance.now();
-const halves = evaluate(loadCatalog(), cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)));
+// The architect reference: for each blind case, three stacks picked by a separate agent that
+// saw only the requirements (not the story, the scorer or advise); see the cases README.
+const referenceFile = `${dir}/architect-reference.json`;
+const reference = existsSync(referenceFile) ? JSON.parse(readFileSync(referenceFile, 'utf8')) : {};
+const halves = evaluate(loadCatalog(), cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)), reference);
 const seconds = (performance.now() - started) / 1000;
 
 if (json) {
@@ -50,6 +54,12 @@ for (const h of halves) {
   const n = h.cases.length;
   const line = `${h.name.padEnd(10)} n=${String(n).padStart(2)}  top-1 ${String(h.top1).padStart(2)}/${n} (${pct(h.top1, n)})  top-3 ${String(h.top3).padStart(2)}/${n} (${pct(h.top3, n)})  hard-constraint breaks while a clean stack exists: ${h.needlessBreaches}`;
   console.log(line);
+  const ref = h.reference;
+  if (ref) {
+    console.log(
+      `  architect reference (${ref.n} cases, requirements only): its first pick agrees ${ref.top1}/${ref.n} (${pct(ref.top1, ref.n)}), one of its three ${ref.top3}/${ref.n} (${pct(ref.top3, ref.n)}); advise's first pick is one of its three: ${ref.adviseFirstAmongThree}/${ref.n}`,
+    );
+  }
   if (h.name !== 'tuning') {
     console.log(
       `  targets on ${h.name}${h.name === OF_RECORD ? ' (the validation of record)' : ' (tuned on since)'}: top-1 >= ${EVAL_TARGETS.top1 * 100}% ${met(h.top1 / n >= EVAL_TARGETS.top1)}, top-3 >= ${EVAL_TARGETS.top3 * 100}% ${met(h.top3 / n >= EVAL_TARGETS.top3)}, needless breaks = 0 ${met(h.needlessBreaches === 0)}`,

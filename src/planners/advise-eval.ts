@@ -77,6 +77,35 @@ export interface CaseResult {
   needlessBreach: boolean;
   /** No stack meets every hard constraint. */
   unsatisfiable: boolean;
+  /** Against the architect reference, when the case has one. */
+  reference?: ReferenceResult;
+}
+
+/** Role -> catalog id (`:self` for self-hosted), as an architect names a stack. */
+export type ReferencePick = Partial<Record<'database' | 'auth' | 'compute' | 'cache', string>>;
+/** Case file -> an architect's three stacks for it, best first (architect-reference.json). */
+export type ReferencePicks = Record<string, ReferencePick[]>;
+
+export interface ReferenceResult {
+  /** The architect's first stack agrees with the team's. */
+  top1: boolean;
+  /** One of the architect's three agrees with the team's. */
+  top3: boolean;
+  /** advise's first pick is one of the architect's three. */
+  adviseFirstAmongThree: boolean;
+}
+
+/**
+ * An architect's stack agrees with the team's when every role the team named is held as chosen.
+ * `selfOnly`: platforms that exist only self-hosted (Keycloak, PocketBase), where `x` and
+ * `x:self` name the same thing.
+ */
+export function pickAgrees(pick: ReferencePick, roles: EvalCase['roles'], selfOnly: ReadonlySet<string> = new Set()): boolean {
+  const norm = (id: string): string => (id.endsWith(':self') && selfOnly.has(id.slice(0, -5)) ? id.slice(0, -5) : id);
+  return Object.entries(roles).every(([role, want]) => {
+    const held = pick[role as keyof ReferencePick];
+    return held !== undefined && want !== undefined && (Array.isArray(want) ? want : [want]).map(norm).includes(norm(held));
+  });
 }
 
 export interface HalfResult {
@@ -85,13 +114,25 @@ export interface HalfResult {
   top1: number;
   top3: number;
   needlessBreaches: number;
+  /** Over the cases that have an architect reference. */
+  reference?: { n: number; top1: number; top3: number; adviseFirstAmongThree: number };
 }
 
-export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights): CaseResult {
+export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, reference?: ReferencePick[]): CaseResult {
   const a = advise(catalog, c.requirements, { top: 20, ...(weights ? { weights } : {}) });
   const idx = a.stacks.findIndex((s) => agrees(s, c.roles));
   const first = a.stacks[0];
+  const selfOnly = new Set(catalog.platforms.filter((p) => p.self_hosting.available === 'only').map((p) => p.id));
   return {
+    ...(reference?.length
+      ? {
+          reference: {
+            top1: pickAgrees(reference[0] as ReferencePick, c.roles, selfOnly),
+            top3: reference.some((p) => pickAgrees(p, c.roles, selfOnly)),
+            adviseFirstAmongThree: Boolean(first && reference.some((p) => agrees(first, p))),
+          },
+        }
+      : {}),
     file: c.file,
     top1: idx === 0,
     top3: idx >= 0 && idx < 3,
@@ -105,15 +146,26 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights): 
 }
 
 /** Scores each half asked for (all of them by default), each apart from the others. */
-export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weights?: Weights, halves: readonly HalfName[] = HALVES): HalfResult[] {
+export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weights?: Weights, halves: readonly HalfName[] = HALVES, reference: ReferencePicks = {}): HalfResult[] {
   return halves.map((name) => {
-    const results = cases.filter((c) => split[name].includes(c.file)).map((c) => evaluateCase(catalog, c, weights));
+    const results = cases.filter((c) => split[name].includes(c.file)).map((c) => evaluateCase(catalog, c, weights, reference[c.file]));
+    const referenced = results.flatMap((r) => (r.reference ? [r.reference] : []));
     return {
       name,
       cases: results,
       top1: results.filter((r) => r.top1).length,
       top3: results.filter((r) => r.top3).length,
       needlessBreaches: results.filter((r) => r.needlessBreach).length,
+      ...(referenced.length
+        ? {
+            reference: {
+              n: referenced.length,
+              top1: referenced.filter((r) => r.top1).length,
+              top3: referenced.filter((r) => r.top3).length,
+              adviseFirstAmongThree: referenced.filter((r) => r.adviseFirstAmongThree).length,
+            },
+          }
+        : {}),
     };
   });
 }

@@ -244,7 +244,7 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
   const mau = r.auth.mau ?? (needed ? 1000 : 0);
   if (needed && r.auth.mau === undefined) notes.push('monthly active users not given: 1,000 assumed (--mau)');
-  if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: lock-in is weighed lightly, a note rather than a verdict (--lock-in)');
+  if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: weighed between accepting medium and accepting high (--lock-in)');
   return {
     requirements: {
       ...r,

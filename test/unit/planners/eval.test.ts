@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, evaluate, HALVES, LATER_HALVES, loadCases, splitCases, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, splitCases, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
 const catalog = loadCatalog();
 const cases = loadCases(dir);
 const split = JSON.parse(readFileSync(path.join(dir, 'split.json'), 'utf8')) as Split;
+const reference = JSON.parse(readFileSync(path.join(dir, 'architect-reference.json'), 'utf8')) as ReferencePicks;
 
 describe('advise evaluation cases', () => {
   it('has at least 30 cases in the first two halves, 16 held out and 30 blind in each later round, each with a cited source and the stack the team chose', () => {
@@ -44,6 +45,31 @@ describe('advise evaluation cases', () => {
       // The promise that holds whatever the agreement: never a needless hard-constraint break.
       expect(h.needlessBreaches).toBe(0);
     }
+  });
+
+  it('has an architect reference of three catalog stacks for every blind case, and only for those', () => {
+    const blind = LATER_HALVES.filter((h) => h.startsWith('blind_')).flatMap((h) => split[h]);
+    expect(Object.keys(reference).sort()).toEqual([...blind].sort());
+    const ids = new Set(catalog.platforms.map((p) => p.id));
+    for (const [file, picks] of Object.entries(reference)) {
+      expect(picks, file).toHaveLength(3);
+      for (const pick of picks) {
+        for (const [role, id] of Object.entries(pick)) {
+          expect(['database', 'auth', 'compute', 'cache'], file).toContain(role);
+          expect(ids.has(String(id).replace(/:self$/, '')), `${file}: ${id}`).toBe(true);
+        }
+      }
+    }
+    const halves = evaluate(catalog, cases, split, undefined, ['blind_r7'], reference);
+    expect(halves[0]?.reference?.n).toBe(split.blind_r7.length);
+  });
+
+  it("scores an architect's stack like a ranked one: by role, x and x:self alike for platforms that only exist self-hosted", () => {
+    expect(pickAgrees({ database: 'supabase', compute: 'vercel' }, { database: 'supabase' })).toBe(true);
+    expect(pickAgrees({ database: 'supabase' }, { database: 'supabase:self' })).toBe(false);
+    expect(pickAgrees({ auth: 'keycloak' }, { auth: 'keycloak:self' }, new Set(['keycloak']))).toBe(true);
+    expect(pickAgrees({ auth: 'clerk' }, { auth: ['auth0', 'clerk'] })).toBe(true);
+    expect(pickAgrees({ database: 'neon' }, { database: 'neon', auth: 'clerk' })).toBe(false);
   });
 
   it('matches a chosen stack by role, a list meaning any of them and :self meaning self-hosted', () => {
