@@ -85,6 +85,7 @@ interface AdviseFlags {
   ecosystem?: string;
   vmPrice?: string;
   current?: string;
+  only?: string;
   tenants?: string;
   tenantIsolation?: string;
   top?: string;
@@ -105,6 +106,8 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
   const R = await import('../planners/requirements.js');
   const compliance = list(o.compliance);
   if (compliance) for (const c of compliance) await choice(c.toLowerCase(), R.COMPLIANCE_NAMES, '--compliance');
+  const only = list(o.only)?.map((x) => x.toLowerCase());
+  if (only) for (const role of only) await choice(role, R.DECIDE_ROLES, '--only');
   return {
     stage: await choice(o.stage, R.STAGES, '--stage'),
     team_size: num(o.team, '--team', { int: true }),
@@ -135,6 +138,7 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
       organizations: o.orgs,
     },
     current: currentOf(o.current),
+    decide: only,
     tenants: tenantsOf(o),
     traffic: { requests_per_month: num(o.requests, '--requests'), egress_gb: num(o.egress, '--egress') },
     constraints: {
@@ -297,6 +301,7 @@ function registerAdvise(program: Command, app: App): void {
     .option('--ecosystem <list>', 'comma-separated, e.g. google,cloudflare,typescript')
     .option('--vm-price <usd>', 'price of one self-hosted server per month (default: sized to the workload, $5-$160, a labelled assumption)')
     .option('--current <ids>', 'what runs today: platform ids (firebase) or role=id pairs (auth=auth0,database=supabase); moving off it costs the migration estimate')
+    .option('--only <roles>', 'decide only these roles (database,auth,compute,cache); the others stay on --current, or are left out')
     .option('--tenants <n>', 'number of tenants the product serves')
     .option('--tenant-isolation <mode>', 'shared (one database for all, the default) | database (a database or project each: per-project prices multiply)')
     .option('--top <n>', 'how many stacks to show', '5')
@@ -321,6 +326,7 @@ Examples:
   $ baas advise --file requirements.yaml --markdown > advice.md
   $ baas advise --file requirements.yaml --explain 2
   $ baas advise --stage growth --kind mobile --frontend flutter --mau 20000 --current firebase
+  $ baas advise --only auth --current database=supabase --mau 50000 --sso --orgs
   $ baas advise --kind content --data-model relational --tenants 500 --tenant-isolation database
   $ baas advise --stage scale --team 25 --self-host required --compliance hipaa --cache-ha --json`,
     )

@@ -39,7 +39,7 @@ export interface Wanted {
 }
 
 /** The capabilities the requirements ask for, each tied to the requirement key that asked. */
-export function wantedCapabilities(r: ResolvedRequirements): Wanted[] {
+export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>): Wanted[] {
   const w: Wanted[] = [];
   const f = r.features;
   const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true): void => void w.push({ cap, requirement, scope, level, hard });
@@ -67,7 +67,8 @@ export function wantedCapabilities(r: ResolvedRequirements): Wanted[] {
   if (r.auth.needed) add('auth', 'auth.needed', 'auth', 'some');
   if (r.auth.needed && r.auth.enterprise_sso) add('enterprise_sso', 'auth.enterprise_sso', 'auth', 'some');
   if (r.auth.needed && r.auth.organizations) add('organizations', 'auth.organizations', 'auth', 'some', false);
-  return w;
+  // A role outside the decision holds nothing in these stacks: what it would provide is not judged.
+  return scope ? w.filter((x) => x.scope === 'any' || scope[x.scope].kind !== 'out') : w;
 }
 
 export interface Candidate {
@@ -109,13 +110,49 @@ export function neededRoles(r: ResolvedRequirements): Record<Role, boolean> {
   };
 }
 
+/**
+ * What a stack may put in each role when only some roles are being decided (`decide`): the
+ * roles asked about take any provider; every other needed role stays on the platform `current`
+ * names for it (`keep`), or is out of the decision (`out`): left out of the stacks, and its
+ * capabilities not judged. Without `decide`, every needed role is decided.
+ */
+export type RoleScope = { kind: 'decide' } | { kind: 'keep'; platform: Platform } | { kind: 'out' };
+
+export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record<Role, RoleScope> {
+  const need = neededRoles(r);
+  const scope = {} as Record<Role, RoleScope>;
+  for (const role of [...ROLE_ORDER, 'storage'] as Role[]) {
+    if (!r.decide || r.decide.includes(role as (typeof r.decide)[number]) || !need[role]) {
+      scope[role] = { kind: 'decide' };
+      continue;
+    }
+    const today = (r.current ?? [])
+      .filter((c) => c.roles === 'all' || (c.roles as string[]).includes(role))
+      .map((c) => catalog.platforms.find((p) => p.id === c.id))
+      .find((p): p is Platform => p !== undefined && canHold(p, role));
+    scope[role] = today ? { kind: 'keep', platform: today } : { kind: 'out' };
+  }
+  return scope;
+}
+
 /** The platform runs code you write on a server (not only static files). */
 export const runsServerCode = (p: Platform): boolean => p.provides.functions !== false || p.provides.containers !== false || p.provides.edge !== false;
 
 /** Every distinct stack that fills the roles the requirements need. */
 export function candidateStacks(catalog: Catalog, r: ResolvedRequirements): Candidate[] {
   const need = neededRoles(r);
-  const slots = ROLE_ORDER.map((role) => (need[role] ? providers(catalog, role).map((c) => ({ ...c, role })) : [null]));
+  const scope = decisionScope(catalog, r);
+  const slots = ROLE_ORDER.map((role) => {
+    if (!need[role]) return [null];
+    const s = scope[role];
+    if (s.kind === 'out') return [null];
+    const all = providers(catalog, role).map((c) => ({ ...c, role }));
+    if (s.kind === 'decide') return all;
+    // A role kept as it runs today: that platform, hosted (`current` names the vendor's service),
+    // or self-hosted when that is the only way it runs.
+    const kept = all.filter((c) => c.platform.id === s.platform.id);
+    return kept.some((c) => c.mode === 'cloud') ? kept.filter((c) => c.mode === 'cloud') : kept;
+  });
   const seen = new Set<string>();
   const out: Candidate[] = [];
   const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role }[]): void => {

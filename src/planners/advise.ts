@@ -1,9 +1,10 @@
+import { UserError } from '../errors.js';
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
-import { costStack, type CostOptions, type PlatformCost, type Role } from './cost.js';
+import { costStack, dropRoleUsage, FALLBACK, type CostOptions, type PlatformCost, type Role } from './cost.js';
 import { planMigration } from './migration.js';
 import { fillDefaults, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
 import type { Usage } from './usage.js';
@@ -133,13 +134,52 @@ function totalScore(criteria: CriterionScore[]): number {
   return weight === 0 ? 0 : round1((criteria.reduce((s, x) => s + x.weight * x.score, 0) / weight) * 100);
 }
 
+/**
+ * `decide` in words, after checking that every role it names is one the requirements need
+ * (deciding the sign-in of an app without sign-in is a mistake to say, not to rank).
+ */
+function decisionNotes(r: ResolvedRequirements, scope: Record<Role, RoleScope>): string[] {
+  if (!r.decide) return [];
+  const need = neededRoles(r);
+  const asks: Record<string, string> = { database: 'a data model other than none', auth: 'sign-in (--mau, or auth.needed: true)', compute: 'something to host or run (a frontend, functions, containers, edge or --kind api)', cache: 'a cache (--cache)' };
+  const idle = r.decide.filter((role) => !need[role]);
+  if (idle.length > 0) {
+    throw new UserError(`--only ${idle.join(',')}: the requirements do not ask for ${idle.map((role) => (role === 'auth' ? 'sign-in' : `a ${role}`)).join(' or ')}.`, {
+      hint: `Add ${idle.map((role) => asks[role]).join('; ')}, or leave ${idle.join(',')} out of --only.`,
+    });
+  }
+  const others = ROLE_ORDER.filter((role) => need[role] && !(r.decide as string[] | undefined)?.includes(role));
+  const words = others.map((role) => {
+    const s = scope[role];
+    return s.kind === 'keep' ? `${role} stays on ${s.platform.name} (current)` : `${role} is left out (nothing named for it in current)`;
+  });
+  return [`deciding only ${r.decide.join(', ')}${words.length ? `: ${words.join('; ')}` : ''}`];
+}
+
+/**
+ * What the stacks of a partial decision are billed for: the usage of the roles in it, and of
+ * roles that run today where they stay (API traffic on a database kept as it is). Usage of the
+ * parts outside the decision never lands on a part being decided: an identity provider is not
+ * billed for the app's egress.
+ */
+function usageInDecision(usage: Usage, r: ResolvedRequirements, scope: Record<Role, RoleScope>): Usage {
+  const need = neededRoles(r);
+  const drop = (Object.keys(scope) as Role[]).filter((role) =>
+    need[role] ? scope[role].kind === 'out' : !FALLBACK[role].some((next) => need[next] && scope[next].kind === 'keep'),
+  );
+  return dropRoleUsage(usage, drop);
+}
+
 /** Ranks every candidate stack for the requirements: least breach first, then score, then cost. */
 export function advise(catalog: Catalog, input: Requirements, options: AdviseOptions = {}): Advice {
   const w = options.weights ?? loadWeights();
   const { requirements: r, assumptions: defaults } = fillDefaults(input);
-  const { usage, assumptions } = usageFromRequirements(r);
+  const { usage: wholeUsage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
-  const wanted: Wanted[] = wantedCapabilities(r);
+  const scope = decisionScope(catalog, r);
+  const decideNotes = decisionNotes(r, scope);
+  const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
+  const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);
   const evaluated = candidateStacks(catalog, r).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
@@ -199,7 +239,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   return {
     requirements: r,
     usage,
-    assumptions: [...defaults, ...currentNotes, ...assumptions],
+    assumptions: [...defaults, ...decideNotes, ...currentNotes, ...assumptions],
     considered: ranked.length,
     satisfiable,
     confirmed,

@@ -378,13 +378,20 @@ const ROLE_METRICS: Record<Role, Metric[]> = {
   cache: [],
 };
 /** When a stack has no member in a role, that role's usage lands on the next one in line. */
-const FALLBACK: Record<Role, Role[]> = {
+export const FALLBACK: Record<Role, Role[]> = {
   auth: ['database', 'compute'],
   database: ['compute', 'auth'],
   storage: ['database', 'compute'],
   compute: ['database', 'auth'],
   cache: [],
 };
+
+/** The usage without what the given roles consume (their metrics set to 0). */
+export function dropRoleUsage(usage: Usage, roles: Role[]): Usage {
+  const out = { ...usage };
+  for (const role of roles) for (const metric of ROLE_METRICS[role]) out[metric] = 0;
+  return out;
+}
 
 export interface StackCost {
   members: PlatformCost[];

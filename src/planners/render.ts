@@ -30,6 +30,7 @@ function requirementLine(a: Advice): string {
     ...(c.budget_monthly !== undefined ? [`budget ${usd(c.budget_monthly)}/month`] : []),
     ...(c.compliance.length ? [c.compliance.map((x) => x.toUpperCase()).join('+')] : []),
     ...(c.regions.length ? [`regions ${c.regions.join(',')}`] : []),
+    ...(r.decide ? [`deciding only ${r.decide.join(', ')}`] : []),
   ];
   return parts.join('; ');
 }

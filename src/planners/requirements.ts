@@ -10,6 +10,8 @@ import { readYamlFile, parseYamlWith } from './yaml-file.js';
 
 export const STAGES = ['mvp', 'growth', 'scale'] as const;
 export const APP_KINDS = ['web', 'mobile', 'saas', 'b2b-saas', 'api', 'internal', 'ecommerce', 'ai', 'game', 'iot', 'content'] as const;
+/** The roles `decide` (`--only`) can name. */
+export const DECIDE_ROLES = ['database', 'auth', 'compute', 'cache'] as const;
 export const FRONTENDS = ['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'react-native', 'flutter', 'mobile-native', 'none', 'other'] as const;
 export const DATA_MODELS = ['relational', 'document', 'mixed', 'none'] as const;
 export const API_STYLES = ['rest', 'graphql', 'rpc', 'sql', 'any'] as const;
@@ -129,6 +131,14 @@ export const requirementsSchema = z
         for (const [role, id] of Object.entries(v)) if (id) byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
         return [...byId].map(([id, roles]) => ({ id, roles }));
       })
+      .optional(),
+    /**
+     * Only these roles are being decided (`--only auth`: "which sign-in do we add?"). Every
+     * other role stays on the platform `current` names for it, or is left out of the stacks and
+     * of the judgement when nothing is named.
+     */
+    decide: set(z.enum(DECIDE_ROLES), 4)
+      .refine((xs) => xs.length > 0, 'name at least one role: database, auth, compute or cache')
       .optional(),
     /**
      * Tenants the product serves. `shared`: one database for all (rows or schemas per tenant);
