@@ -76,6 +76,9 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     expect(up.services.every((s) => s.health.status === 'healthy'), JSON.stringify(up.services)).toBe(true);
     const health = await runJson<HealthJson>(['health']);
     expect(health.healthy).toBe(true);
+    // The certificates fit: a second up issues nothing and changes nothing.
+    const again = await runJson<UpJson & { changed: boolean }>(['up']);
+    expect(again.changed).toBe(false);
 
     const names = up.services.map((s) => `baas-${p.name}-${s.service}`);
     const specs = swarm.docker(swarm.manager, ['service', 'inspect', ...names]);
