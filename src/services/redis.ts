@@ -435,6 +435,15 @@ export const FAILOVER_CLIENT_SETTINGS = {
   enableAutoPipelining: false,
 } as const;
 
+/**
+ * The two ioredis 5 races `keepFollowing` repairs in baas's own clients, as lines an app can
+ * paste (`baas env` prints them; the README explains them).
+ */
+export const IOREDIS_WORKAROUNDS = [
+  "ioredis 5 can end such a client for good when +switch-master arrives mid-reconnect: add client.on('end', () => setTimeout(() => client.status === 'end' && client.connect().catch(() => {}), 10)) unless you closed it yourself.",
+  "With enableReadyCheck: false, a connection that closed during its first commands can stay 'ready' and refuse every command ('Stream isn't writeable'): add client.on('ready', () => { if (!client.stream?.destroyed) return; if (client.reconnectTimeout) client.status = 'reconnecting'; else { client.status = 'close'; client.connect().catch(() => {}); } }).",
+] as const;
+
 export const fastRetry = (attempt: number): number => Math.min(attempt * 20, 200);
 export const reconnectOnRoleError = (err: Error): false | 2 => (/READONLY|NOREPLICAS|LOADING/.test(err.message) ? 2 : false);
 
@@ -471,8 +480,8 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
         ? [
             'Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels take the same user and password.',
             'From the host, sentinels answer with container addresses: pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap.',
-            `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap,${tlsOpts} enableReadyCheck: false, failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
-            "ioredis 5 can end such a client for good when +switch-master arrives mid-reconnect: add client.on('end', () => setTimeout(() => client.status === 'end' && client.connect().catch(() => {}), 10)) unless you closed it yourself.",
+            `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap, updateSentinels: false,${tlsOpts} enableReadyCheck: false, failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
+            ...IOREDIS_WORKAROUNDS,
             'Writes that must survive a failover: follow them with WAIT 1 <ms> and treat a reply of 0 as not durable.',
             'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.',
           ]

@@ -118,6 +118,12 @@ describe('Redis users and TLS settings', () => {
     expect(info.env['REDIS_URL']).toMatch(/^rediss:\/\/app:/);
     expect(info.env['REDIS_CA_FILE']).toBe('/srv/unit/.baas/tls/ca.crt');
     expect(info.notes.join('\n')).toMatch(/sentinelRetryStrategy/);
+    // What `baas env` prints is what baas's own clients use (sentinelClientOptions,
+    // keepFollowing): published Sentinel ports only, and both ioredis 5 repairs.
+    const notes = info.notes.join('\n');
+    expect(notes).toMatch(/natMap, updateSentinels: false,/);
+    expect(notes).toMatch(/client\.on\('end'/);
+    expect(notes).toMatch(/client\.on\('ready'.*client\.stream\?\.destroyed/);
   });
 });
 
