@@ -43,10 +43,11 @@ const halves = evaluate(loadCatalog(), cases, recorded, undefined, HALVES.filter
 const seconds = (performance.now() - started) / 1000;
 
 if (json) {
+  // No process.exit() after a large write: on a pipe it would cut the output short.
   process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, seconds }, null, 2)}\n`);
-  process.exit(0);
-}
+} else printText();
 
+function printText() {
 const pct = (n, d) => (d === 0 ? '-' : `${Math.round((n / d) * 100)}%`);
 const met = (ok) => (ok ? 'met' : 'missed');
 console.log(`advise eval: ${cases.length} cases, split ${splitOk ? 'matches' : 'DOES NOT match'} its rule, ${seconds.toFixed(1)} s${asked.length < HALVES.length ? ` (scored: ${asked.join(', ')})` : ''}`);
@@ -73,4 +74,5 @@ for (const h of halves) {
   for (const c of showCases ? h.cases : missed) {
     console.log(`  ${c.top1 ? 'ok  ' : c.top3 ? 'top3' : 'miss'} ${c.file.padEnd(38)} first pick ${c.pick}${c.rank ? `, chosen stack at #${c.rank}` : ', chosen stack not in the first 20'}${c.unsatisfiable ? ' (no stack meets every hard constraint)' : ''}`);
   }
+}
 }
