@@ -4,12 +4,12 @@
 // stack each team actually chose, and how often it puts first a stack that breaks a hard
 // constraint while one that breaks none exists. The groups are printed apart (see
 // test/fixtures/scenarios/cases/README.md): round 1's tuning and validation halves (split by
-// rule), round 2's held-out half, and the blind halves of rounds 3 to 7, written by people who
+// rule), round 2's held-out half, and the blind halves of rounds 3 to 8, written by people who
 // never saw the scorer. Each round tuned on every group before it; the newest blind half is the
 // validation of record. A score there far below the others is over-fitting.
 //
 //   npm run eval:advisor          (builds first)   node bench/eval-advisor.mjs --json | --cases
-//   node bench/eval-advisor.mjs --halves tuning,validation,holdout,blind_r3,blind_r4,blind_r5,blind_r6   (leave the newest unscored)
+//   node bench/eval-advisor.mjs --halves tuning,validation,holdout,blind_r3,blind_r4,blind_r5,blind_r6,blind_r7   (leave the newest unscored)
 //
 // Prints the targets beside each group but the first with met/missed. Always exits 0 when it
 // ran: a missed target is a finding, not a broken build.
@@ -43,10 +43,11 @@ const halves = evaluate(loadCatalog(), cases, recorded, undefined, HALVES.filter
 const seconds = (performance.now() - started) / 1000;
 
 if (json) {
+  // No process.exit() after a large write: on a pipe it would cut the output short.
   process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, seconds }, null, 2)}\n`);
-  process.exit(0);
-}
+} else printText();
 
+function printText() {
 const pct = (n, d) => (d === 0 ? '-' : `${Math.round((n / d) * 100)}%`);
 const met = (ok) => (ok ? 'met' : 'missed');
 console.log(`advise eval: ${cases.length} cases, split ${splitOk ? 'matches' : 'DOES NOT match'} its rule, ${seconds.toFixed(1)} s${asked.length < HALVES.length ? ` (scored: ${asked.join(', ')})` : ''}`);
@@ -73,4 +74,5 @@ for (const h of halves) {
   for (const c of showCases ? h.cases : missed) {
     console.log(`  ${c.top1 ? 'ok  ' : c.top3 ? 'top3' : 'miss'} ${c.file.padEnd(38)} first pick ${c.pick}${c.rank ? `, chosen stack at #${c.rank}` : ', chosen stack not in the first 20'}${c.unsatisfiable ? ' (no stack meets every hard constraint)' : ''}`);
   }
+}
 }

@@ -306,6 +306,37 @@ function maturity(r: ResolvedRequirements, members: StackMember[], ctx: ScoreCon
   return { id: 'maturity', label: 'Maturity', weight: w.maturity.weight[r.stage], score: worst, reasons };
 }
 
+/** How safe the data is on the part that holds the database: who runs it, point-in-time recovery, and (from `ha_from` on) high availability. */
+function dataSafety(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore | undefined {
+  const db = holderOf(members, 'database');
+  if (!db) return undefined;
+  const ws = w.data_safety;
+  const f = db.platform.data_safety;
+  const name = db.platform.name;
+  const reasons: Reason[] = [];
+  const signals: number[] = [];
+  if (onOwnServers(db)) {
+    signals.push(ws.self_run);
+    reasons.push({ requirement: 'stage', effect: 'note', text: `${name} on your servers: backups, upgrades and restores are yours to run` });
+  } else if (f.managed === false) {
+    signals.push(ws.unmanaged);
+    reasons.push({ requirement: 'stage', effect: 'con', text: `${name}: the vendor says its database is yours to maintain (backups, upgrades)` });
+  } else signals.push(1);
+  signals.push(f.pitr === true ? 1 : f.pitr === false ? ws.no_pitr : ws.unknown);
+  reasons.push({
+    requirement: 'stage',
+    effect: f.pitr === true ? 'pro' : f.pitr === false ? 'con' : 'note',
+    text: f.pitr === true ? `${name}: point-in-time recovery` : f.pitr === false ? `${name}: no point-in-time recovery` : `${name}: point-in-time recovery not confirmed by the catalog`,
+  });
+  const stages = ['mvp', 'growth', 'scale'] as const;
+  if (stages.indexOf(r.stage) >= stages.indexOf(ws.ha_from)) {
+    signals.push(f.ha ? ws.ha[f.ha] : ws.unknown);
+    const words = { failover: 'automatic failover to a standby', replicas: 'copies in other zones, no automatic failover', none: 'one server, no failover' } as const;
+    reasons.push({ requirement: 'stage', effect: f.ha === 'failover' ? 'pro' : f.ha ? 'con' : 'note', text: `${name}: ${f.ha ? words[f.ha] : 'high availability not confirmed by the catalog'}` });
+  }
+  return { id: 'data_safety', label: 'Data safety', weight: ws.weight[r.stage], score: signals.reduce((a, b) => a + b, 0) / signals.length, reasons };
+}
+
 /** The migration off what runs today: `baas plan migration`'s estimate of a whole move, times the share of the work the moving roles carry. */
 function migration(r: ResolvedRequirements, members: StackMember[], ctx: ScoreContext, w: Weights): CriterionScore {
   const reasons: Reason[] = [];
@@ -347,6 +378,8 @@ export function scoreStack(r: ResolvedRequirements, members: StackMember[], c: S
     ecosystem(r, members, w),
     maturity(r, members, ctx, w),
   ];
+  const safety = dataSafety(r, members, w);
+  if (safety) criteria.push(safety);
   if (ctx.current.length > 0) criteria.push(migration(r, members, ctx, w));
   if (r.constraints.self_hosting === 'preferred') {
     const parts = members.filter((m) => !m.platform.library);

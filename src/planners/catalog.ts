@@ -150,6 +150,24 @@ const maturitySchema = z
   .strict();
 export type Maturity = z.infer<typeof maturitySchema>;
 
+/**
+ * How the vendor keeps the data it holds safe, from its own pages: whether it runs the database
+ * for you (`managed: false` only where the vendor says the customer maintains it, as Railway
+ * does of its database templates), point-in-time recovery on some plan (an add-on counts), and
+ * high availability (`failover`: a standby takes over automatically; `replicas`: copies in
+ * other zones or read replicas, no automatic failover; `none`: one server). Left out = unknown.
+ */
+const dataSafetySchema = z
+  .object({
+    managed: z.boolean().optional(),
+    pitr: z.boolean().optional(),
+    ha: z.enum(['failover', 'replicas', 'none']).optional(),
+    source: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type DataSafety = z.infer<typeof dataSafetySchema>;
+
 const platform = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/),
@@ -191,6 +209,7 @@ const platform = z
     /** A role the platform can be left in more easily (or less) than the whole of it: Firebase Auth exports accounts with their hashes. */
     lock_in_by_role: z.object({ database: z.enum(['low', 'medium', 'high']).optional(), auth: z.enum(['low', 'medium', 'high']).optional(), compute: z.enum(['low', 'medium', 'high']).optional(), cache: z.enum(['low', 'medium', 'high']).optional() }).strict().default({}),
     maturity: maturitySchema.prefault({}),
+    data_safety: dataSafetySchema.prefault({}),
     ecosystems: z.array(z.string()),
     sources: z.record(z.string(), source),
     meters: z.record(z.string(), meter),
@@ -234,6 +253,9 @@ const platform = z
     if (mat.source) needSource(mat.source, ['maturity', 'source']);
     if (mat.sla && !mat.sla_source) ctx.addIssue({ code: 'custom', path: ['maturity', 'sla_source'], message: 'an SLA needs the vendor page it comes from' });
     if (mat.sla_source) needSource(mat.sla_source, ['maturity', 'sla_source']);
+    const ds = p.data_safety;
+    if ((ds.managed !== undefined || ds.pitr !== undefined || ds.ha !== undefined) && !ds.source) ctx.addIssue({ code: 'custom', path: ['data_safety', 'source'], message: 'a data-safety fact needs the vendor page it comes from' });
+    if (ds.source) needSource(ds.source, ['data_safety', 'source']);
     if (p.self_hosting.available !== 'only' && p.plans.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['plans'], message: 'a hosted platform needs at least one plan' });
     }
