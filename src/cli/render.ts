@@ -52,7 +52,7 @@ Passwords are the project's (.baas/secrets.json, made on first use). They go to 
       const { validateRenderOptions } = await import('../targets/kubernetes/manifests.js');
       validateRenderOptions(options);
       const { secrets } = loadOrCreateSecrets(await app.stateDir());
-      const files = kubernetesManifests(loaded, secrets, io.env, options);
+      const files = await kubernetesManifests(loaded, secrets, io.env, options);
       const local = [...new Set(files.flatMap((f) => f.objects).flatMap((o) => JSON.stringify(o).match(/"image":"baas-local\/[^"]+"/g) ?? []))];
       if (local.length) {
         io.stderr(`note: ${local.map((l) => l.slice(9, -1)).join(', ')} exist only on the machine that built them: push them to a registry the cluster pulls from (and set services.<svc>.image), or set images: official.\n`);

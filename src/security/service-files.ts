@@ -4,15 +4,15 @@ import { serviceSecretsDir, writeSecretFiles } from './files.js';
 import { byoFiles, certState, ensureCa, issueCert, materialFor, namesFor, runOpenSsl, validateByo, type OpenSsl, type SubjectNames } from './tls.js';
 
 /** The names every certificate must cover for clients: the host baas itself dials, the bind address and tls.hosts. */
-export function clientNames(ctx: Pick<StackContext, 'bindAddress' | 'probeHost' | 'config'>): SubjectNames {
+export function clientNames(ctx: Pick<StackContext, 'bindAddress' | 'probeHost' | 'config' | 'clusterHosts'>): SubjectNames {
   const ips = new Set([ctx.probeHost, ...(ctx.bindAddress === '0.0.0.0' ? [] : [ctx.bindAddress])]);
   const dns = new Set<string>();
-  for (const h of ctx.config.tls.hosts) (net.isIP(h) ? ips : dns).add(h);
+  for (const h of [...ctx.config.tls.hosts, ...(ctx.clusterHosts ?? [])]) (net.isIP(h) ? ips : dns).add(h);
   return { dns: [...dns], ips: [...ips] };
 }
 
 export const certNames = (ctx: StackContext, def: ServiceDef): SubjectNames =>
-  namesFor({ service: def.name, containerName: def.spec.name, ip: def.internal.ip, bindAddress: ctx.bindAddress, hosts: ctx.config.tls.hosts });
+  namesFor({ service: def.name, containerName: def.spec.name, ip: def.internal.ip, bindAddress: ctx.bindAddress, hosts: [...ctx.config.tls.hosts, ...(ctx.clusterHosts ?? [])] });
 
 /**
  * Checks the user's own TLS files (when configured) before anything changes: exit 3 naming
@@ -37,26 +37,50 @@ export interface PreparedFiles {
  * service's secret files under .baas/secrets/<service>/ for its read-only /run/secrets mount.
  */
 export async function prepareServiceFiles(ctx: StackContext, defs: ServiceDef[], options: { openssl?: OpenSsl; force?: boolean; now?: Date } = {}): Promise<PreparedFiles> {
+  const { issued } = await ensureCertificates(ctx, defs, options);
+  const changed: string[] = [];
+  for (const def of defs) {
+    if (writeSecretFiles(serviceSecretsDir(ctx.stateDir, def.name), serviceFiles(ctx, def))) changed.push(def.name);
+  }
+  return { issued, changed };
+}
+
+/**
+ * The CA and each service's certificate, issued when missing, no longer covering the service's
+ * names, or expiring within 30 days (`force`: all). Without TLS, or with the user's own files,
+ * nothing is issued. The one place certificates are made, for every target.
+ */
+export async function ensureCertificates(ctx: StackContext, defs: ServiceDef[], options: { openssl?: OpenSsl; force?: boolean; now?: Date } = {}): Promise<{ issued: PreparedFiles['issued'] }> {
+  return ensureNamedCertificates(ctx, defs.map((def) => ({ name: def.name, names: certNames(ctx, def) })), options);
+}
+
+/** The same, for certificates that are not one container's (a Kubernetes StatefulSet's, shared by its pods). */
+export async function ensureNamedCertificates(
+  ctx: StackContext,
+  certs: { name: string; names: SubjectNames }[],
+  options: { openssl?: OpenSsl; force?: boolean; now?: Date } = {},
+): Promise<{ issued: PreparedFiles['issued'] }> {
   const openssl = options.openssl ?? runOpenSsl;
   const issued: PreparedFiles['issued'] = [];
   const byo = ctx.tls.enabled ? byoFiles(ctx.config.tls, ctx.configDir) : undefined;
   if (ctx.tls.enabled && !byo) {
     if (await ensureCa(ctx.stateDir, ctx.project, ctx.config.tls.days, openssl)) issued.push({ service: 'ca', reason: 'new CA' });
-    for (const def of defs) {
-      const state = options.force ? { ok: false as const, reason: 'rotation asked for' } : certState(ctx.stateDir, def.name, certNames(ctx, def), options.now);
+    for (const c of certs) {
+      const state = options.force ? { ok: false as const, reason: 'rotation asked for' } : certState(ctx.stateDir, c.name, c.names, options.now);
       if (state.ok) continue;
-      await issueCert(ctx.stateDir, def.name, certNames(ctx, def), ctx.config.tls.days, openssl);
-      issued.push({ service: def.name, reason: state.reason });
+      await issueCert(ctx.stateDir, c.name, c.names, ctx.config.tls.days, openssl);
+      issued.push({ service: c.name, reason: state.reason });
     }
   }
-  const changed: string[] = [];
-  for (const def of defs) {
-    const files: Record<string, string> = { ...def.secretFiles };
-    if (ctx.tls.enabled) {
-      const m = materialFor(ctx.stateDir, def.name, byo);
-      Object.assign(files, { 'ca.crt': m.ca, 'server.crt': m.cert, 'server.key': m.key, 'server.pem': `${m.cert.trimEnd()}\n${m.key}` });
-    }
-    if (writeSecretFiles(serviceSecretsDir(ctx.stateDir, def.name), files)) changed.push(def.name);
+  return { issued };
+}
+
+/** Every file a service's container reads from /run/secrets: its own secret files, and with TLS the CA, its certificate and key. */
+export function serviceFiles(ctx: StackContext, def: ServiceDef): Record<string, string> {
+  const files: Record<string, string> = { ...def.secretFiles };
+  if (ctx.tls.enabled) {
+    const m = materialFor(ctx.stateDir, def.name, byoFiles(ctx.config.tls, ctx.configDir));
+    Object.assign(files, { 'ca.crt': m.ca, 'server.crt': m.cert, 'server.key': m.key, 'server.pem': `${m.cert.trimEnd()}\n${m.key}` });
   }
-  return { issued, changed };
+  return files;
 }

@@ -51,12 +51,12 @@ exec setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -
  * profile they must use TLS (hostnossl is rejected) and the superuser is accepted only from
  * the Docker gateway, which is where connections from the host baas runs on arrive.
  */
-export function pgHba(args: { server: boolean; tls: boolean; gateway: string }): string {
+export function pgHba(args: { server: boolean; tls: boolean; gateway: string; superuserFrom?: string[] }): string {
   const host = args.tls ? 'hostssl' : 'host';
   const lines = ['# written by baas at every start; edit platform.config.yaml (profile, tls) instead', 'local all all trust'];
   if (args.server) {
     lines.push(
-      `${host} all postgres ${args.gateway}/32 scram-sha-256`,
+      ...(args.superuserFrom ?? [`${args.gateway}/32`]).map((cidr) => `${host} all postgres ${cidr} scram-sha-256`),
       'host all postgres 0.0.0.0/0 reject',
       'host all postgres ::/0 reject',
       `${host} all all 0.0.0.0/0 scram-sha-256`,
@@ -103,7 +103,7 @@ export function postgresDefs(ctx: StackContext, hostPort: number): ServiceDef[] 
     stopTimeoutSeconds: 30,
     ...limits(ctx, 'postgres'),
   };
-  const hba = pgHba({ server: ctx.config.profile === 'server', tls: ctx.tls.enabled, gateway: gatewayOf(ctx.subnet) });
+  const hba = pgHba({ server: ctx.config.profile === 'server', tls: ctx.tls.enabled, gateway: gatewayOf(ctx.subnet), ...(ctx.superuserFrom ? { superuserFrom: ctx.superuserFrom } : {}) });
   return [
     {
       ...b,

@@ -51,7 +51,7 @@ export interface TlsPaths {
 export const CONTAINER_TLS: TlsPaths = { cert: `${SECRETS_DIR}/server.crt`, key: `${SECRETS_DIR}/server.key`, ca: `${SECRETS_DIR}/ca.crt` };
 
 /** TLS-only listening (plaintext port 0) and TLS for outgoing links (replication; Sentinel's links to nodes and peers). */
-function tlsLines(port: number, tls: boolean): string[] {
+export function tlsLines(port: number, tls: boolean): string[] {
   if (!tls) return [`port ${port}`];
   return [
     'port 0',

@@ -54,6 +54,16 @@ export interface StackContext {
    * cluster targets' scripts keep one password on the `default` user: false there.
    */
   redisUsers?: boolean;
+  /**
+   * Cluster targets: further names and addresses clients reach the services at (a swarm's node
+   * addresses, a Kubernetes Service's pod DNS names), added to every certificate.
+   */
+  clusterHosts?: string[];
+  /**
+   * Server profile: where the Postgres superuser may log in from (CIDRs). Default: the Docker
+   * gateway, where connections from the host baas runs on arrive.
+   */
+  superuserFrom?: string[];
 }
 
 /** Free space where a service keeps its data, as the host (or the container) sees it. */

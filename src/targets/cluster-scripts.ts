@@ -1,4 +1,6 @@
 import type { RedisConfig } from '../config/schema.js';
+import { CONTAINER_TLS, tlsLines } from '../services/redis-conf.js';
+import { syncSecretsScript } from '../security/files.js';
 
 /**
  * Start scripts for Redis and Sentinel on a cluster (Swarm, Kubernetes), where a restarted
@@ -11,25 +13,44 @@ import type { RedisConfig } from '../config/schema.js';
  * - a sentinel asks its peers the same, then monitors that master.
  * The password comes in as REDIS_PASSWORD (from a Swarm secret file or a Kubernetes Secret)
  * and is unset before the server starts.
+ *
+ * With TLS (`tls: true`, the server profile's default) the CA, certificate and key arrive as
+ * files in /run/secrets (ca.crt, server.crt, server.key: Swarm secrets or a Kubernetes Secret
+ * volume); the script copies them for the redis user, exactly as the single-host start does, and
+ * writes the same TLS lines as the single-host redis.conf/sentinel.conf (`port 0`, `tls-port`,
+ * `tls-replication yes`). redis-cli then needs `--tls --cacert`.
  */
 
-const ASK_SENTINELS = `export REDISCLI_AUTH="$REDIS_PASSWORD"
+export interface ClusterScriptOptions {
+  tls: boolean;
+}
+
+/** redis-cli's TLS flags inside a container (the CA copied for the redis user). */
+export const redisCliTls = (tls: boolean): string => (tls ? ` --tls --cacert ${CONTAINER_TLS.ca}` : '');
+
+const askSentinels = (tls: boolean): string => `export REDISCLI_AUTH="$REDIS_PASSWORD"
 MASTER=""
 for s in $BAAS_SENTINELS; do
   [ "$s" = "$BAAS_ME" ] && continue
-  a=$(timeout 2 redis-cli --no-auth-warning -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 || true)
+  a=$(timeout 2 redis-cli --no-auth-warning${redisCliTls(tls)} -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 || true)
   if [ -n "$a" ]; then MASTER="$a"; break; fi
 done
 [ -n "$MASTER" ] || MASTER="$BAAS_FALLBACK_MASTER"`;
 
-export const CLUSTER_REDIS_START = `set -eu
+/** The TLS files from /run/secrets, copied for the redis user (as on one host); nothing without TLS. */
+const copyTls = (tls: boolean): string => (tls ? `${syncSecretsScript('redis')}\n` : '');
+/** The listening lines of the single-host configuration (redis-conf.ts), as shell echoes. */
+const echoLines = (lines: string[]): string => lines.map((l) => `  echo "${l}"`).join('\n');
+
+export function clusterRedisStart(o: ClusterScriptOptions): string {
+  return `set -eu
 mkdir -p /data /etc/baas
 chown redis:redis /data
-${ASK_SENTINELS}
+${copyTls(o.tls)}${askSentinels(o.tls)}
 echo "baas: $BAAS_ME starts with master $MASTER"
 {
   echo "bind 0.0.0.0"
-  echo "port 6379"
+${echoLines(tlsLines(6379, o.tls))}
   echo "protected-mode no"
   echo "dir /data"
   echo "appendonly yes"
@@ -46,12 +67,14 @@ chown -R redis:redis /etc/baas
 chmod 600 /etc/baas/redis.conf
 unset REDIS_PASSWORD REDISCLI_AUTH
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server /etc/baas/redis.conf`;
+}
 
-export const CLUSTER_SENTINEL_START = `set -eu
+export function clusterSentinelStart(o: ClusterScriptOptions): string {
+  return `set -eu
 D=/var/lib/baas-sentinel
 F=$D/sentinel.conf
 mkdir -p "$D"
-${ASK_SENTINELS}
+${copyTls(o.tls)}${askSentinels(o.tls)}
 # Sentinel refuses a configuration whose master name does not resolve (yet): wait for the name.
 i=0
 until getent hosts "$MASTER" >/dev/null 2>&1; do
@@ -61,7 +84,7 @@ until getent hosts "$MASTER" >/dev/null 2>&1; do
 done
 echo "baas: $BAAS_ME monitors $MASTER"
 {
-  echo "port 26379"
+${echoLines(tlsLines(26379, o.tls))}
   echo "bind 0.0.0.0"
   echo "protected-mode no"
   echo "dir $D"
@@ -81,6 +104,7 @@ chown -R redis:redis "$D"
 chmod 600 "$F"
 unset REDIS_PASSWORD REDISCLI_AUTH
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
+}
 
 /** The plain (non-secret) environment both scripts read. */
 export function clusterRedisEnv(cfg: RedisConfig, addressing: { me: string; sentinels: string[]; fallbackMaster: string }): Record<string, string> {
@@ -110,7 +134,7 @@ export function clusterSentinelEnv(cfg: RedisConfig): Record<string, string> {
  * when it answers as master; a sentinel when it reaches quorum (CKQUORUM). The password comes
  * from REDISCLI_AUTH, never the command line.
  */
-export const REDIS_READY = `I=$(redis-cli --no-auth-warning info replication) || exit 1
+export const redisReady = (o: ClusterScriptOptions): string => `I=$(redis-cli --no-auth-warning${redisCliTls(o.tls)} info replication) || exit 1
 case "$I" in
   *role:master*) exit 0 ;;
 esac
@@ -118,4 +142,4 @@ echo "$I" | grep -q '^master_link_status:up' || exit 1
 echo "$I" | grep -q '^master_sync_in_progress:1' && exit 1
 exit 0`;
 
-export const SENTINEL_READY = `redis-cli --no-auth-warning -p 26379 SENTINEL CKQUORUM "$SENTINEL_MASTER" | grep -q '^OK'`;
+export const sentinelReady = (o: ClusterScriptOptions): string => `redis-cli --no-auth-warning${redisCliTls(o.tls)} -p 26379 SENTINEL CKQUORUM "$SENTINEL_MASTER" | grep -q '^OK'`;

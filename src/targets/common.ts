@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import { desiredServices, resolvePorts } from '../stack/desired.js';
 import { extraLabelsFromEnv, networkName } from '../model/labels.js';
+import { byoFiles, caCertPath } from '../security/tls.js';
 import type { Secrets } from '../model/secrets.js';
 
 /**
@@ -16,7 +17,9 @@ import type { Secrets } from '../model/secrets.js';
 /** A placeholder subnet: cluster targets address services by name, never by a fixed IP. */
 const UNUSED_SUBNET = '10.255.255.0/24';
 
-export function clusterContext(loaded: LoadedConfig, secrets: Secrets, env: NodeJS.ProcessEnv): StackContext {
+export function clusterContext(loaded: LoadedConfig, secrets: Secrets, env: NodeJS.ProcessEnv, clusterHosts: string[] = []): StackContext {
+  const stateDir = path.join(loaded.dir, '.baas');
+  const tls = loaded.config.tls;
   return {
     project: loaded.config.project,
     config: loaded.config,
@@ -27,9 +30,13 @@ export function clusterContext(loaded: LoadedConfig, secrets: Secrets, env: Node
     probeHost: '127.0.0.1',
     secrets,
     extraLabels: extraLabelsFromEnv(env),
-    stateDir: path.join(loaded.dir, '.baas'),
-    // TLS is not applied on the cluster targets yet: their services talk plaintext inside the overlay network.
-    tls: { enabled: false, caFile: '' },
+    stateDir,
+    // TLS as on one host (`tls`, on in the server profile): the same certificates, settings and client checks.
+    tls: { enabled: tls.enabled, caFile: byoFiles(tls, loaded.dir)?.caFile ?? caCertPath(stateDir) },
+    clusterHosts,
+    // Clients reach the services through the cluster's nodes, from addresses no Docker gateway
+    // stands for: the superuser may log in from anywhere, with its password and (with TLS) TLS only.
+    superuserFrom: ['0.0.0.0/0', '::/0'],
     // The cluster Redis scripts keep one password (requirepass) on the default user.
     redisUsers: false,
   };

@@ -19,7 +19,9 @@ const published = (ports: string[]): number => Number(ports[0]?.split('->')[0]?.
  * nodes' published ports) for the master and maps the names they answer (redis-2:6379) to the
  * node address and port that reach it. `failoverDetector` makes it follow +switch-master at once.
  */
-export async function sentinelClient(status: SwarmStatusView, password: string): Promise<SentinelClient> {
+export async function sentinelClient(status: SwarmStatusView, password: string, o: { ca?: string } = {}): Promise<SentinelClient> {
+  // With TLS the client verifies the chain against the stack's CA, to the Sentinels and the nodes alike.
+  const tls = o.ca ? { tls: { ca: o.ca }, sentinelTLS: { ca: o.ca }, enableTLSForSentinelMode: true } : {};
   const { Redis } = await import('ioredis');
   const addr = new Map(status.nodes.map((n) => [n.hostname, n.addr]));
   const natMap: Record<string, { host: string; port: number }> = {};
@@ -36,6 +38,7 @@ export async function sentinelClient(status: SwarmStatusView, password: string):
     password,
     sentinelPassword: password,
     natMap,
+    ...tls,
     updateSentinels: false,
     failoverDetector: true,
     connectTimeout: 1000,
@@ -49,7 +52,7 @@ export async function sentinelClient(status: SwarmStatusView, password: string):
     redis,
     async masterName() {
       for (const s of sentinels) {
-        const c = new Redis({ ...s, password, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const c = new Redis({ ...s, password, ...(o.ca ? { tls: { ca: o.ca } } : {}), lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
         c.on('error', () => {});
         try {
           await c.connect();

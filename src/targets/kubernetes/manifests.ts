@@ -14,13 +14,14 @@ import { UserError } from '../../errors.js';
 import type { ServiceDef } from '../../services/types.js';
 import { configHash } from '../../stack/reconcile.js';
 import {
-  CLUSTER_REDIS_START,
-  CLUSTER_SENTINEL_START,
-  REDIS_READY,
-  SENTINEL_READY,
   clusterNodeEnv,
   clusterRedisEnv,
+  clusterRedisStart,
   clusterSentinelEnv,
+  clusterSentinelStart,
+  redisCliTls,
+  redisReady,
+  sentinelReady,
 } from '../cluster-scripts.js';
 import { defsOf, splitEnv, type SecretItem } from '../common.js';
 
@@ -40,11 +41,23 @@ export interface RenderOptions {
   redisStorage: string;
 }
 
+/** The StatefulSets that get a certificate of their own (one for all their pods). */
+export const TLS_WORKLOADS = ['postgres', 'redis', 'sentinel'] as const;
+export type TlsWorkload = (typeof TLS_WORKLOADS)[number];
+
+/** PEM files for `tls: true`: the CA, and each StatefulSet's certificate and key. */
+export interface KubernetesTls {
+  ca: string;
+  certs: Partial<Record<TlsWorkload, { cert: string; key: string }>>;
+}
+
 export interface RenderInput {
   config: Config;
   defs: ServiceDef[];
   secrets: SecretItem[];
   options: RenderOptions;
+  /** Set when TLS is on: rendered into the Secret `baas-tls`, mounted at /run/secrets. */
+  tls?: KubernetesTls;
 }
 
 export interface ManifestFile {
@@ -56,6 +69,21 @@ export interface ManifestFile {
 }
 
 export const SECRET_NAME = 'baas-credentials';
+export const TLS_SECRET_NAME = 'baas-tls';
+
+/** The DNS names a StatefulSet's pods are reached at: each pod (`redis-0.redis.<ns>.svc`) and the Service, short and full. */
+export function workloadNames(workload: string, namespace: string, replicas: number): string[] {
+  const svc = `${workload}.${namespace}.svc`;
+  const pods = Array.from({ length: replicas }, (_, i) => `${workload}-${i}.${svc}`);
+  return [workload, `${workload}.${namespace}`, svc, `${svc}.cluster.local`, ...pods, ...pods.map((p) => `${p}.cluster.local`)];
+}
+
+/** The TLS files of a workload in the Secret `baas-tls`, as /run/secrets file names (ca.crt, server.crt, server.key). */
+const tlsItems = (workload: TlsWorkload): { key: string; path: string }[] => [
+  { key: 'ca.crt', path: 'ca.crt' },
+  { key: `${workload}.crt`, path: 'server.crt' },
+  { key: `${workload}.key`, path: 'server.key' },
+];
 
 const STORAGE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -224,6 +252,8 @@ function postgresObjects(input: RenderInput, def: ServiceDef): K8sObject[] {
   const env = splitEnv(def.spec.env, input.secrets);
   const appPassword = { name: 'APP_PASSWORD', key: 'postgres-app-password' };
   const dataMount = def.spec.mounts[0]?.target ?? '/var/lib/postgresql/data';
+  const tls = Boolean(input.tls);
+  const ownFiles = Object.keys(def.secretFiles ?? {}).map((n) => ({ key: secretFileKey(def.name, n), path: n }));
   const container: IContainer = {
     name: 'postgres',
     image: def.spec.image,
@@ -242,7 +272,12 @@ function postgresObjects(input: RenderInput, def: ServiceDef): K8sObject[] {
     pod: {
       containers: [container],
       terminationGracePeriodSeconds: def.spec.stopTimeoutSeconds ?? 30,
-      volumes: [{ name: 'secrets', secret: { secretName: SECRET_NAME, defaultMode: 0o400, items: Object.keys(def.secretFiles ?? {}).map((n) => ({ key: secretFileKey(def.name, n), path: n })) } }],
+      // Its password and pg_hba.conf, and with TLS the CA, certificate and key: one directory, as on Docker.
+      volumes: [
+        tls
+          ? { name: 'secrets', projected: { defaultMode: 0o400, sources: [{ secret: { name: SECRET_NAME, items: ownFiles } }, { secret: { name: TLS_SECRET_NAME, items: tlsItems('postgres') } }] } }
+          : { name: 'secrets', secret: { secretName: SECRET_NAME, defaultMode: 0o400, items: ownFiles } },
+      ],
     },
     claims: [pvc('data', options.postgresStorage, options.storageClass)],
   });
@@ -262,11 +297,20 @@ function postgresObjects(input: RenderInput, def: ServiceDef): K8sObject[] {
               image: def.spec.image,
               command: ['sh', '-c', POSTGRES_BOOTSTRAP],
               env: envVars(
-                { PG_MAJOR: String(cfg.version), PGHOST: `postgres-0.postgres.${ns}.svc`, BAAS_DATABASE: cfg.database, BAAS_APP_USER: cfg.user },
+                {
+                  PG_MAJOR: String(cfg.version),
+                  PGHOST: `postgres-0.postgres.${ns}.svc`,
+                  BAAS_DATABASE: cfg.database,
+                  BAAS_APP_USER: cfg.user,
+                  // As baas's own clients: the chain and the name are verified.
+                  ...(tls ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/run/secrets/ca.crt' } : {}),
+                },
                 [{ name: 'PGPASSWORD', key: 'postgres-superuser-password' }, appPassword],
               ),
+              ...(tls ? { volumeMounts: [{ name: 'tls', mountPath: '/run/secrets', readOnly: true }] } : {}),
             },
           ],
+          ...(tls ? { volumes: [{ name: 'tls', secret: { secretName: TLS_SECRET_NAME, defaultMode: 0o400, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] } : {}),
         },
       },
     },
@@ -284,6 +328,10 @@ function redisObjects(input: RenderInput): K8sObject[] {
   const first = nodes[0]!;
   const host = (svc: string, i: number): string => `${svc}-${i}.${svc}.${ns}.svc`;
   const sentinelHosts = sentinels.map((_, i) => host('sentinel', i));
+  const tls = Boolean(input.tls);
+  const cli = `redis-cli --no-auth-warning${redisCliTls(tls)}`;
+  const tlsVolume = (w: TlsWorkload) => ({ name: 'tls', secret: { secretName: TLS_SECRET_NAME, defaultMode: 0o400, items: tlsItems(w) } });
+  const tlsMount = tls ? [{ name: 'tls', mountPath: '/run/secrets', readOnly: true }] : [];
   const password = { name: 'REDIS_PASSWORD', key: 'redis-password' };
   const cliAuth = { name: 'REDISCLI_AUTH', key: 'redis-password' };
   // Each pod announces its own stable name; the pod name comes from the downward API.
@@ -292,19 +340,19 @@ function redisObjects(input: RenderInput): K8sObject[] {
   const nodeContainer: IContainer = {
     name: 'redis',
     image: first.spec.image,
-    command: ['sh', '-c', CLUSTER_REDIS_START],
+    command: ['sh', '-c', clusterRedisStart({ tls })],
     env: [...podFieldEnv, ...envVars({ ...addressing('redis'), ...clusterNodeEnv(cfg) }, [password, cliAuth])],
     ports: [{ name: 'redis', containerPort: 6379 }],
-    volumeMounts: [{ name: 'data', mountPath: '/data' }],
-    readinessProbe: execProbe(REDIS_READY, { period: 5, failures: 3 }),
-    livenessProbe: execProbe('redis-cli --no-auth-warning ping | grep -q PONG', { period: 10, failures: 6, initialDelay: 15 }),
+    volumeMounts: [{ name: 'data', mountPath: '/data' }, ...tlsMount],
+    readinessProbe: execProbe(redisReady({ tls }), { period: 5, failures: 3 }),
+    livenessProbe: execProbe(`${cli} ping | grep -q PONG`, { period: 10, failures: 6, initialDelay: 15 }),
     ...(resourcesFor(config, 'redis') ? { resources: resourcesFor(config, 'redis') } : {}),
   };
   const redis = statefulSet(ns, project, 'redis', 'redis', {
     replicas: nodes.length,
     hash: configHash(first),
     // Spread the nodes where the cluster can; a small cluster may still run two on one node.
-    pod: { containers: [nodeContainer], affinity: antiAffinity(project, 'redis', false), terminationGracePeriodSeconds: 30 },
+    pod: { containers: [nodeContainer], affinity: antiAffinity(project, 'redis', false), terminationGracePeriodSeconds: 30, ...(tls ? { volumes: [tlsVolume('redis')] } : {}) },
     claims: [pvc('data', options.redisStorage, options.storageClass)],
   });
   const out: K8sObject[] = [headless(ns, project, 'redis', 'redis', 6379), redis, pdb(ns, project, 'redis', 'redis', { maxUnavailable: 1 })];
@@ -312,12 +360,12 @@ function redisObjects(input: RenderInput): K8sObject[] {
   const sentinelContainer: IContainer = {
     name: 'sentinel',
     image: first.spec.image,
-    command: ['sh', '-c', CLUSTER_SENTINEL_START],
+    command: ['sh', '-c', clusterSentinelStart({ tls })],
     env: [...podFieldEnv, ...envVars({ ...addressing('sentinel'), ...clusterSentinelEnv(cfg) }, [password, cliAuth])],
     ports: [{ name: 'sentinel', containerPort: 26379 }],
-    volumeMounts: [{ name: 'state', mountPath: '/var/lib/baas-sentinel' }],
-    readinessProbe: execProbe(SENTINEL_READY, { period: 5, failures: 3 }),
-    livenessProbe: execProbe('redis-cli --no-auth-warning -p 26379 ping | grep -q PONG', { period: 10, failures: 6, initialDelay: 15 }),
+    volumeMounts: [{ name: 'state', mountPath: '/var/lib/baas-sentinel' }, ...tlsMount],
+    readinessProbe: execProbe(sentinelReady({ tls }), { period: 5, failures: 3 }),
+    livenessProbe: execProbe(`${cli} -p 26379 ping | grep -q PONG`, { period: 10, failures: 6, initialDelay: 15 }),
     resources: { requests: { memory: '64Mi' }, limits: { memory: '64Mi' } },
   };
   const sentinel = statefulSet(ns, project, 'sentinel', 'sentinel', {
@@ -325,7 +373,7 @@ function redisObjects(input: RenderInput): K8sObject[] {
     hash: configHash(sentinels[0]!),
     parallel: true,
     // Required: two sentinels on one machine would let one machine's loss take the quorum with it.
-    pod: { containers: [sentinelContainer], affinity: antiAffinity(project, 'sentinel', true), volumes: [{ name: 'state', emptyDir: {} }] },
+    pod: { containers: [sentinelContainer], affinity: antiAffinity(project, 'sentinel', true), volumes: [{ name: 'state', emptyDir: {} }, ...(tls ? [tlsVolume('sentinel')] : [])] },
   });
   // Voluntary evictions (drains, upgrades) never leave fewer sentinels than a failover needs.
   const needed = Math.max(cfg.quorum, Math.floor(sentinels.length / 2) + 1);
@@ -351,7 +399,21 @@ export function renderKubernetes(input: RenderInput): ManifestFile[] {
       ...Object.fromEntries(defsOf(input.defs, 'postgres').flatMap((d) => Object.entries(d.secretFiles ?? {}).map(([n, v]) => [secretFileKey(d.name, n), v]))),
     },
   };
-  files.push({ name: 'secret.yaml', objects: [secret], sensitive: true });
+  const tlsSecret: ISecret[] = input.tls
+    ? [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: TLS_SECRET_NAME, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'baas', 'baas.project': project } },
+          type: 'Opaque',
+          stringData: {
+            'ca.crt': input.tls.ca,
+            ...Object.fromEntries(Object.entries(input.tls.certs).flatMap(([w, c]) => [[`${w}.crt`, c.cert], [`${w}.key`, c.key]])),
+          },
+        },
+      ]
+    : [];
+  files.push({ name: 'secret.yaml', objects: [secret, ...tlsSecret], sensitive: true });
   const pg = defsOf(input.defs, 'postgres')[0];
   if (pg) files.push({ name: 'postgres.yaml', objects: postgresObjects(input, pg) });
   if (defsOf(input.defs, 'redis').length > 0) files.push({ name: 'redis.yaml', objects: redisObjects(input) });

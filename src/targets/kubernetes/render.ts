@@ -5,7 +5,9 @@ import type { LoadedConfig } from '../../config/load.js';
 import { ExitCode, UserError } from '../../errors.js';
 import type { Secrets } from '../../model/secrets.js';
 import { clusterContext, clusterDefs, secretItems } from '../common.js';
-import { kustomization, renderKubernetes, type ManifestFile, type RenderOptions } from './manifests.js';
+import { checkTlsInputs, clientNames, ensureNamedCertificates } from '../../security/service-files.js';
+import { byoFiles, materialFor, namesFor } from '../../security/tls.js';
+import { TLS_WORKLOADS, kustomization, validateRenderOptions, renderKubernetes, workloadNames, type KubernetesTls, type ManifestFile, type RenderOptions } from './manifests.js';
 
 export interface RenderResult {
   namespace: string;
@@ -15,10 +17,31 @@ export interface RenderResult {
   kustomize: boolean;
 }
 
-/** The manifests for the loaded config; pure apart from reading nothing (secrets are passed in). */
-export function kubernetesManifests(loaded: LoadedConfig, secrets: Secrets, env: NodeJS.ProcessEnv, options: RenderOptions): ManifestFile[] {
+/**
+ * The manifests for the loaded config (secrets are passed in). With TLS (`tls`, on in the server
+ * profile) the certificates come from the same code as on one host: the user's files (checked
+ * first, exit 3) or baas's CA under .baas/tls, with one certificate per StatefulSet covering its
+ * pods' DNS names (`redis-0.redis.<ns>.svc`, `*.redis.<ns>.svc`, ...) and `tls.hosts`.
+ */
+export async function kubernetesManifests(loaded: LoadedConfig, secrets: Secrets, env: NodeJS.ProcessEnv, options: RenderOptions): Promise<ManifestFile[]> {
+  validateRenderOptions(options);
   const ctx = clusterContext(loaded, secrets, env);
-  return renderKubernetes({ config: loaded.config, defs: clusterDefs(ctx), secrets: secretItems(loaded.config, secrets), options });
+  const defs = clusterDefs(ctx);
+  let tls: KubernetesTls | undefined;
+  if (ctx.tls.enabled) {
+    checkTlsInputs(ctx);
+    const workloads = TLS_WORKLOADS.filter((w) => defs.some((d) => d.kind === w));
+    const byo = byoFiles(ctx.config.tls, ctx.configDir);
+    const certName = (w: string): string => `kubernetes-${w}`;
+    const hosts = [...ctx.config.tls.hosts, ...clientNames(ctx).dns];
+    await ensureNamedCertificates(
+      ctx,
+      workloads.map((w) => ({ name: certName(w), names: namesFor({ service: w, containerName: `${w}.${options.namespace}`, ip: '127.0.0.1', bindAddress: ctx.bindAddress, hosts: [...workloadNames(w, options.namespace, defs.filter((d) => d.kind === w).length), ...hosts] }) })),
+    );
+    const material = workloads.map((w) => [w, materialFor(ctx.stateDir, certName(w), byo)] as const);
+    tls = { ca: material[0]?.[1].ca ?? '', certs: Object.fromEntries(material.map(([w, m]) => [w, { cert: m.cert, key: m.key }])) };
+  }
+  return renderKubernetes({ config: loaded.config, defs, secrets: secretItems(loaded.config, secrets), options, ...(tls ? { tls } : {}) });
 }
 
 export function toYaml(objects: unknown[]): string {

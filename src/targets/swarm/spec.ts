@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { StackContext, ServiceDef } from '../../services/types.js';
 import { LABEL, projectLabels } from '../../model/labels.js';
 import { stableStringify } from '../../stack/reconcile.js';
-import { CLUSTER_REDIS_START, CLUSTER_SENTINEL_START, clusterNodeEnv, clusterRedisEnv, clusterSentinelEnv } from '../cluster-scripts.js';
+import { clusterNodeEnv, clusterRedisEnv, clusterRedisStart, clusterSentinelEnv, clusterSentinelStart } from '../cluster-scripts.js';
 import { splitEnv, type SecretItem } from '../common.js';
 import type { Placement } from './placement.js';
 
@@ -67,10 +67,26 @@ exec "$@"`;
 
 export const START_SCRIPT_PATH = '/baas/start.sh';
 
+/** The TLS files the Redis cluster scripts read from /run/secrets (server.pem, MongoDB's, stays out everywhere). */
+const TLS_FILES = ['ca.crt', 'server.crt', 'server.key'];
+
 const sha = (s: string, n = 10): string => createHash('sha256').update(s).digest('hex').slice(0, n);
 export const serviceName = (project: string, service: string): string => `baas-${project}-${service}`;
-export const secretName = (project: string, item: SecretItem): string => `baas-${project}-${item.key}-${sha(item.value)}`;
-export const configName = (project: string, kind: string, script: string): string => `baas-${project}-${kind}-start-${sha(script)}`;
+/** Swarm's limit on secret and config names: 64 of [a-zA-Z0-9-_.], starting and ending alphanumeric. */
+const SWARM_NAME_MAX = 64;
+/**
+ * A name from the readable part and a content hash, within Swarm's 64 characters: a long one
+ * keeps the start of the readable part, and its hash then covers that part too (two services'
+ * ca.crt have the same content and, cut short, could share the rest).
+ */
+function boundedName(readable: string, content: string): string {
+  const full = `${readable}-${sha(content)}`;
+  if (full.length <= SWARM_NAME_MAX) return full;
+  const hash = sha(`${readable}\0${content}`, 12);
+  return `${readable.slice(0, SWARM_NAME_MAX - hash.length - 1).replace(/[^a-zA-Z0-9]+$/, '')}-${hash}`;
+}
+export const secretName = (project: string, item: SecretItem): string => boundedName(`baas-${project}-${item.key}`, item.value);
+export const configName = (project: string, kind: string, script: string): string => boundedName(`baas-${project}-${kind}-start`, script);
 
 /** Hash of everything that defines the service (the hash label itself excluded). */
 export function specHash(spec: SwarmServiceSpec): string {
@@ -83,8 +99,10 @@ export function specHash(spec: SwarmServiceSpec): string {
  * `dnsrr` endpoints, because this kernel (and many others) has no IPVS for Swarm's virtual IPs.
  * Postgres keeps the single-host start script (mounted as a Swarm config); Redis and Sentinel
  * use the cluster scripts that follow the live master by name.
+ * `files` are what the container reads from /run/secrets (Postgres's password and pg_hba.conf;
+ * with TLS every service's ca.crt, server.crt, server.key): each becomes a Swarm secret.
  */
-export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef[], placement: Placement, items: SecretItem[]): DesiredSwarmService {
+export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef[], placement: Placement, items: SecretItem[], secretFiles: Record<string, string> = def.secretFiles ?? {}): DesiredSwarmService {
   const project = ctx.project;
   const cfg = ctx.config.services.redis;
   const sentinels = all.filter((d) => d.kind === 'sentinel').map((d) => d.name);
@@ -94,7 +112,7 @@ export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef
   let plain: Record<string, string>;
   let secretEnv: { name: string; key: string }[];
   if (def.kind === 'redis' || def.kind === 'sentinel') {
-    script = def.kind === 'redis' ? CLUSTER_REDIS_START : CLUSTER_SENTINEL_START;
+    script = def.kind === 'redis' ? clusterRedisStart({ tls: ctx.tls.enabled }) : clusterSentinelStart({ tls: ctx.tls.enabled });
     plain = {
       ...clusterRedisEnv(cfg, { me: def.name, sentinels, fallbackMaster: firstRedis }),
       ...(def.kind === 'redis' ? clusterNodeEnv(cfg) : clusterSentinelEnv(cfg)),
@@ -112,8 +130,10 @@ export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef
     const item = items.find((i) => i.key === s.key)!;
     return { env: s.name, blob: { name: secretName(project, item), data: item.value, key: item.key } };
   });
-  // Services started with their single-host script read their secret files from /run/secrets, as on Docker.
-  const files = def.kind === 'redis' || def.kind === 'sentinel' ? [] : Object.entries(def.secretFiles ?? {}).map(([file, data]) => {
+  // Services read their secret files from /run/secrets, as on Docker (the Redis cluster scripts
+  // only their TLS files: their password comes from the baas.REDIS_PASSWORD secret).
+  const wanted = Object.entries(secretFiles).filter(([file]) => file !== 'server.pem' && (!(def.kind === 'redis' || def.kind === 'sentinel') || TLS_FILES.includes(file)));
+  const files = wanted.map(([file, data]) => {
     const item = { key: `${def.name}-file-${file}`, value: data, group: def.group };
     return { file, blob: { name: secretName(project, item), data, key: item.key } };
   });

@@ -60,7 +60,13 @@ export async function viewSwarm(deps: SwarmDeps, loaded: LoadedConfig, secrets: 
 }
 
 /** Pure: the desired Swarm services, placed. Throws before anything is created when placement is impossible. */
-export function desiredSwarmServices(ctx: StackContext, defs: ServiceDef[], nodes: SwarmNodeInfo[], existing: SwarmServiceInfo[]): { services: DesiredSwarmService[]; placement: PlacementPlan } {
+export function desiredSwarmServices(
+  ctx: StackContext,
+  defs: ServiceDef[],
+  nodes: SwarmNodeInfo[],
+  existing: SwarmServiceInfo[],
+  files: (def: ServiceDef) => Record<string, string> = (d) => d.secretFiles ?? {},
+): { services: DesiredSwarmService[]; placement: PlacementPlan } {
   const current = new Map<string, string>();
   for (const s of existing) {
     const id = pinnedNode(s.constraints);
@@ -69,7 +75,7 @@ export function desiredSwarmServices(ctx: StackContext, defs: ServiceDef[], node
   }
   const placement = planPlacement(nodes, defs, current);
   const items = secretItems(ctx.config, ctx.secrets);
-  const services = defs.map((d) => swarmService(ctx, d, defs, placement.placements.find((p) => p.service === d.name)!, items));
+  const services = defs.map((d) => swarmService(ctx, d, defs, placement.placements.find((p) => p.service === d.name)!, items, files(d)));
   return { services, placement };
 }
 

@@ -9,6 +9,7 @@ import { loadOrCreateSecrets } from '../../stack/secrets.js';
 import { realClock, waitFor } from '../../wait.js';
 import type { SwarmNodeInfo } from './engine.js';
 import { clusterContext, clusterDefs } from '../common.js';
+import { checkTlsInputs, ensureCertificates, serviceFiles } from '../../security/service-files.js';
 import { withIds, SWARM_TARGET_LABEL, type DesiredSwarmService } from './spec.js';
 import { assertNoConflict, desiredSwarmServices, nodeName, planSwarm, probeTask, projectFilter, requireManager, type SwarmAction, type SwarmDeps } from './stack.js';
 
@@ -54,10 +55,16 @@ export async function swarmUp(deps: SwarmDeps, loaded: LoadedConfig, stateDir: s
   await requireManager(engine);
   const [nodes, existing, everything] = await Promise.all([engine.nodes(), engine.services(projectFilter(project)), engine.services({})]);
   const { secrets, created: secretsCreated } = loadOrCreateSecrets(stateDir);
-  const ctx = clusterContext(loaded, secrets, deps.env);
+  // Certificates cover the names on the overlay network and every node's address (a service's
+  // task may be rescheduled onto any node, and clients outside reach it at <node address>:<port>).
+  const ctx = clusterContext(loaded, secrets, deps.env, [...new Set(nodes.map((n) => n.addr).filter(Boolean))]);
   const defs = clusterDefs(ctx);
+  checkTlsInputs(ctx);
   // Throws (no Postgres node, too few nodes for the sentinels) before anything exists on the swarm.
-  const { services: desired, placement } = desiredSwarmServices(ctx, defs, nodes, existing);
+  desiredSwarmServices(ctx, defs, nodes, existing);
+  const issued = await ensureCertificates(ctx, defs);
+  for (const i of issued.issued) log.info({ service: i.service, reason: i.reason }, 'issued certificate');
+  const { services: desired, placement } = desiredSwarmServices(ctx, defs, nodes, existing, (d) => serviceFiles(ctx, d));
   assertNoConflict(everything.filter((s) => !existing.some((e) => e.id === s.id)), desired.map((d) => d.spec.Name));
   for (const note of placement.notes) emit('placement', 'plan', note);
   const plan = planSwarm(desired, existing);

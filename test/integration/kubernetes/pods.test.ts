@@ -22,18 +22,26 @@ interface Container { command: string[]; env: Env; image: string; readinessProbe
 
 const id = randomBytes(3).toString('hex');
 const ns = `k${id}`;
-const net = `baas-k8s-${id}`;
 const label = `baas.project=k8s-${id}`;
 const docker = (args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const secrets = generateSecrets();
-const files = kubernetesManifests(
-  { config: parseConfigText(`project: shop\nimages: local\nservices:\n  mongo:\n    enabled: false\n  redis:\n    downAfterMilliseconds: 1000\n`), file: undefined, dir: '/tmp' },
-  secrets,
-  {},
-  { namespace: ns, postgresStorage: '1Gi', redisStorage: '1Gi' },
-);
-const objects = files.flatMap((f) => f.objects) as Record<string, any>[];
-const stringData = objects.find((o) => o.kind === 'Secret')!.stringData as Record<string, string>;
+const render = (yaml: string, dir: string) =>
+  kubernetesManifests(
+    { config: parseConfigText(`project: shop\nimages: local\n${yaml}services:\n  mongo:\n    enabled: false\n  redis:\n    downAfterMilliseconds: 1000\n`), file: undefined, dir },
+    secrets,
+    {},
+    { namespace: ns, postgresStorage: '1Gi', redisStorage: '1Gi' },
+  );
+/** The rendered objects the pods below are run from, and every Secret's data (credentials, and TLS files with TLS on). */
+let objects: Record<string, any>[] = [];
+let stringData: Record<string, string> = {};
+let net = `baas-k8s-${id}`;
+const use = (files: Awaited<ReturnType<typeof render>>, network: string): void => {
+  objects = files.flatMap((f) => f.objects) as Record<string, any>[];
+  stringData = Object.assign({}, ...objects.filter((o) => o.kind === 'Secret').map((o) => o.stringData as Record<string, string>));
+  net = network;
+};
+use(await render('', '/tmp'), net);
 const podOf = (kind: string, name: string): Container => objects.find((o) => o.kind === kind && o.metadata.name === name)!.spec.template.spec.containers[0];
 
 /** The environment Kubernetes would give the container (dependent $(VAR) references expanded in order). */
@@ -150,6 +158,49 @@ describe('the Kubernetes pods, run in Docker under their pod names', () => {
       return m !== `redis-0.redis.${ns}.svc`;
     });
     runPod(redis, 'redis-0', 'redis');
+    await until('redis-0 readiness as a replica', () => probe('redis-0', redis) && role('redis-0') === 'slave');
+  });
+});
+
+describe('the Kubernetes pods with TLS (profile: server), run in Docker under their pod names', () => {
+  const tlsCli = ['--tls', '--cacert', '/etc/baas/run/ca.crt'];
+  beforeAll(async () => {
+    use(await render('profile: server\nbackups:\n  enabled: false\n', mkdtempSync(path.join(os.tmpdir(), 'baas-k8s-tls-'))), `baas-k8s-${id}-tls`);
+    docker(['network', 'create', '--label', label, '--label', TEST_LABEL, net]);
+  });
+  afterAll(async () => {
+    await removeByLabel(label);
+  });
+
+  it('Redis nodes and Sentinels talk TLS only (the baas-tls Secret at /run/secrets), probes pass, plaintext is refused, a replaced master comes back as a replica', async () => {
+    const redis = podOf('StatefulSet', 'redis');
+    const sentinel = podOf('StatefulSet', 'sentinel');
+    for (const i of [0, 1, 2]) runPod(redis, `redis-${i}`, 'redis', { kind: 'StatefulSet', name: 'redis' });
+    for (const i of [0, 1, 2]) runPod(sentinel, `sentinel-${i}`, 'sentinel', { kind: 'StatefulSet', name: 'sentinel' });
+    for (const i of [0, 1, 2]) await until(`redis-${i} readiness`, () => probe(`redis-${i}`, redis));
+    for (const i of [0, 1, 2]) await until(`sentinel-${i} quorum`, () => probe(`sentinel-${i}`, sentinel));
+    const auth = ['-e', `REDISCLI_AUTH=${stringData['redis-password']}`];
+    const cli = (pod: string, args: string[], tls = true): string => docker(['exec', ...auth, `${net}-${pod}`, 'redis-cli', '--no-auth-warning', ...(tls ? tlsCli : []), ...args]);
+    const role = (pod: string): string => cli(pod, ['role']).split('\n')[0]!;
+    expect([0, 1, 2].map((i) => role(`redis-${i}`))).toEqual(['master', 'slave', 'slave']);
+    // Plaintext: nothing listens for it (port 0), on the nodes and the Sentinels.
+    for (const [pod, port] of [['redis-0', '6379'], ['sentinel-0', '26379']] as const) {
+      let out = '';
+      try {
+        out = cli(pod, ['-p', port, 'ping'], false);
+      } catch (e) {
+        out = String((e as { stdout?: string }).stdout ?? '');
+      }
+      expect(out, `${pod} answered plaintext`).not.toContain('PONG');
+    }
+    const masterOf = (): string => cli('sentinel-1', ['-p', '26379', 'SENTINEL', 'get-master-addr-by-name', 'baas']).split('\n')[0]!;
+    expect(masterOf()).toBe(`redis-0.redis.${ns}.svc`);
+    // The Sentinels see each other (over TLS: they have no other port).
+    expect(cli('sentinel-1', ['-p', '26379', 'SENTINEL', 'CKQUORUM', 'baas'])).toMatch(/OK 3 usable Sentinels/);
+
+    docker(['rm', '-f', `${net}-redis-0`]);
+    await until('a new master', () => masterOf() !== `redis-0.redis.${ns}.svc`);
+    runPod(redis, 'redis-0', 'redis', { kind: 'StatefulSet', name: 'redis' });
     await until('redis-0 readiness as a replica', () => probe('redis-0', redis) && role('redis-0') === 'slave');
   });
 });

@@ -33,31 +33,32 @@ function validate(o: { kind?: string }): void {
 }
 
 const secrets = generateSecrets();
-function render(yaml = '', options: Partial<Parameters<typeof kubernetesManifests>[3]> = {}) {
+function render(yaml = '', options: Partial<Parameters<typeof kubernetesManifests>[3]> = {}, dir = '/tmp') {
   const config = parseConfigText(`project: shop\nimages: local\nservices:\n  mongo:\n    enabled: false\n${yaml}`);
-  return kubernetesManifests({ config, file: undefined, dir: '/tmp' }, secrets, {}, { namespace: 'shop', postgresStorage: '10Gi', redisStorage: '1Gi', ...options });
+  return kubernetesManifests({ config, file: undefined, dir }, secrets, {}, { namespace: 'shop', postgresStorage: '10Gi', redisStorage: '1Gi', ...options });
 }
-const all = (files: ReturnType<typeof render>): K8sObject[] => files.flatMap((f) => f.objects);
-const find = (files: ReturnType<typeof render>, kind: string, name: string) => all(files).find((o) => o.kind === kind && o.metadata?.name === name) as never as Record<string, any>;
+type Files = Awaited<ReturnType<typeof render>>;
+const all = (files: Files): K8sObject[] => files.flatMap((f) => f.objects);
+const find = (files: Files, kind: string, name: string) => all(files).find((o) => o.kind === kind && o.metadata?.name === name) as never as Record<string, any>;
 
 describe('renderKubernetes', () => {
-  it('produces objects that pass the Kubernetes API schema, for the default and a sized config', () => {
-    for (const files of [render(), render('  postgres:\n    memory: 2g\n    cpus: 1.5\n  redis:\n    memory: 512m\n    replicas: 4\n    sentinels: 5\n    quorum: 3\n', { storageClass: 'fast' })]) {
+  it('produces objects that pass the Kubernetes API schema, for the default and a sized config', async () => {
+    for (const files of [await render(), await render('  postgres:\n    memory: 2g\n    cpus: 1.5\n  redis:\n    memory: 512m\n    replicas: 4\n    sentinels: 5\n    quorum: 3\n', { storageClass: 'fast' })]) {
       const objects = all(files);
       expect(objects.map((o) => o.kind).sort()).toEqual(['Job', 'Namespace', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'Service', 'StatefulSet', 'StatefulSet', 'StatefulSet']);
       for (const o of objects) expect(() => validate(o), `${o.kind}/${o.metadata?.name}`).not.toThrow();
     }
   });
 
-  it('the schema check is real: a wrong type is rejected', () => {
-    const sts = find(render(), 'StatefulSet', 'postgres');
+  it('the schema check is real: a wrong type is rejected', async () => {
+    const sts = find(await render(), 'StatefulSet', 'postgres');
     const broken = structuredClone(sts);
     broken.spec.template.spec.containers[0].ports[0].containerPort = 'five';
     expect(() => validate(broken)).toThrow(/containerPort/);
   });
 
-  it('puts the sentinels on distinct nodes (required anti-affinity) and spreads the Redis nodes (preferred)', () => {
-    const files = render();
+  it('puts the sentinels on distinct nodes (required anti-affinity) and spreads the Redis nodes (preferred)', async () => {
+    const files = await render();
     const sentinel = find(files, 'StatefulSet', 'sentinel');
     const req = sentinel.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
     expect(req).toHaveLength(1);
@@ -69,15 +70,15 @@ describe('renderKubernetes', () => {
     expect(redis.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
   });
 
-  it('keeps enough sentinels through voluntary disruptions for a failover (PodDisruptionBudget)', () => {
-    const pdb = find(render(), 'PodDisruptionBudget', 'sentinel');
+  it('keeps enough sentinels through voluntary disruptions for a failover (PodDisruptionBudget)', async () => {
+    const pdb = find(await render(), 'PodDisruptionBudget', 'sentinel');
     expect(pdb.spec.minAvailable).toBe(2);
-    expect(pdb.spec.selector.matchLabels).toEqual(find(render(), 'StatefulSet', 'sentinel').spec.selector.matchLabels);
-    expect(find(render('  redis:\n    sentinels: 5\n    quorum: 2\n'), 'PodDisruptionBudget', 'sentinel').spec.minAvailable).toBe(3);
+    expect(pdb.spec.selector.matchLabels).toEqual(find(await render(), 'StatefulSet', 'sentinel').spec.selector.matchLabels);
+    expect(find(await render('  redis:\n    sentinels: 5\n    quorum: 2\n'), 'PodDisruptionBudget', 'sentinel').spec.minAvailable).toBe(3);
   });
 
-  it('never puts a credential into a pod spec: pods reference the Secret', () => {
-    const files = render();
+  it('never puts a credential into a pod spec: pods reference the Secret', async () => {
+    const files = await render();
     const values = [secrets.postgres.superuserPassword, secrets.postgres.appPassword, secrets.redis.password];
     const podSpecs = all(files).flatMap((o: any) => (o.spec?.template?.spec ? [o.spec.template.spec] : []));
     expect(podSpecs).toHaveLength(4);
@@ -96,8 +97,8 @@ describe('renderKubernetes', () => {
     expect(files.filter((f) => f.sensitive).map((f) => f.name)).toEqual(['secret.yaml']);
   });
 
-  it('uses StatefulSets with volume claim templates, headless Services and probes like baas health', () => {
-    const files = render('  postgres:\n    memory: 1g\n', { storageClass: 'fast' });
+  it('uses StatefulSets with volume claim templates, headless Services and probes like baas health', async () => {
+    const files = await render('  postgres:\n    memory: 1g\n', { storageClass: 'fast' });
     const pg = find(files, 'StatefulSet', 'postgres');
     expect(pg.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } });
     expect(pg.spec.template.spec.containers[0].resources).toEqual({ requests: { memory: '1024Mi' }, limits: { memory: '1024Mi' } });
@@ -109,11 +110,85 @@ describe('renderKubernetes', () => {
     expect(find(files, 'StatefulSet', 'redis').spec.template.spec.containers[0].readinessProbe.exec.command.join(' ')).toMatch(/master_link_status:up/);
   });
 
-  it('refuses MongoDB and bad sizes with a hint', () => {
+  it('refuses MongoDB and bad sizes with a hint', async () => {
     const config = parseConfigText('project: shop\n');
-    expect(() => kubernetesManifests({ config, file: undefined, dir: '/tmp' }, secrets, {}, { namespace: 'shop', postgresStorage: '10Gi', redisStorage: '1Gi' })).toThrow(/MongoDB is not supported/);
-    expect(() => render('', { postgresStorage: '10GB' })).toThrow(/not a Kubernetes storage size/);
-    expect(() => render('', { namespace: 'Shop_1' })).toThrow(/not a valid Kubernetes namespace/);
+    await expect(kubernetesManifests({ config, file: undefined, dir: '/tmp' }, secrets, {}, { namespace: 'shop', postgresStorage: '10Gi', redisStorage: '1Gi' })).rejects.toThrow(/MongoDB is not supported/);
+    await expect(render('', { postgresStorage: '10GB' })).rejects.toThrow(/not a Kubernetes storage size/);
+    await expect(render('', { namespace: 'Shop_1' })).rejects.toThrow(/not a valid Kubernetes namespace/);
+  });
+});
+
+describe('renderKubernetes with TLS (profile: server)', () => {
+  const serverDir = () => mkdtempSync(path.join(os.tmpdir(), 'baas-k8s-tls-'));
+  const SERVER = 'profile: server\nbackups:\n  enabled: false\n';
+  const renderServer = (dir = serverDir()) => {
+    const config = parseConfigText(`project: shop\nimages: local\n${SERVER}services:\n  mongo:\n    enabled: false\n`);
+    return kubernetesManifests({ config, file: undefined, dir }, secrets, {}, { namespace: 'shop', postgresStorage: '10Gi', redisStorage: '1Gi' });
+  };
+
+  it('puts the CA and one certificate per StatefulSet into the Secret baas-tls, in secret.yaml only; every object passes the schema', async () => {
+    const files = await renderServer();
+    for (const o of all(files)) expect(() => validate(o), `${o.kind}/${o.metadata?.name}`).not.toThrow();
+    const tls = find(files, 'Secret', 'baas-tls');
+    expect(Object.keys(tls.stringData).sort()).toEqual(['ca.crt', 'postgres.crt', 'postgres.key', 'redis.crt', 'redis.key', 'sentinel.crt', 'sentinel.key']);
+    expect(files.find((f) => f.objects.includes(tls))!.name).toBe('secret.yaml');
+    // No PEM and no password anywhere but the sensitive file.
+    const open = JSON.stringify(files.filter((f) => !f.sensitive).map((f) => f.objects));
+    expect(open).not.toMatch(/BEGIN|PRIVATE KEY/);
+    for (const v of [secrets.postgres.superuserPassword, secrets.redis.password]) expect(open).not.toContain(v);
+  });
+
+  it("each StatefulSet's certificate covers its pods' DNS names; the pods mount it at /run/secrets", async () => {
+    const files = await renderServer();
+    const { X509Certificate } = await import('node:crypto');
+    const tls = find(files, 'Secret', 'baas-tls').stringData as Record<string, string>;
+    const redisCert = new X509Certificate(tls['redis.crt']!);
+    for (const n of ['redis-0.redis.shop.svc', 'redis-2.redis.shop.svc.cluster.local', 'redis.shop.svc', 'localhost']) expect(redisCert.checkHost(n), n).toBe(n);
+    expect(redisCert.checkHost('sentinel-0.sentinel.shop.svc')).toBeUndefined();
+    expect(redisCert.verify(new X509Certificate(tls['ca.crt']!).publicKey)).toBe(true);
+    expect(new X509Certificate(tls['sentinel.crt']!).checkHost('sentinel-2.sentinel.shop.svc')).toBe('sentinel-2.sentinel.shop.svc');
+    for (const w of ['redis', 'sentinel']) {
+      const pod = find(files, 'StatefulSet', w).spec.template.spec;
+      expect(pod.volumes.find((v: any) => v.name === 'tls').secret).toEqual({
+        secretName: 'baas-tls',
+        defaultMode: 0o400,
+        items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: `${w}.crt`, path: 'server.crt' }, { key: `${w}.key`, path: 'server.key' }],
+      });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tls', mountPath: '/run/secrets', readOnly: true });
+    }
+    // Postgres: its password, pg_hba.conf and the TLS files in one directory (a projected volume).
+    const pg = find(files, 'StatefulSet', 'postgres').spec.template.spec;
+    const sources = pg.volumes[0].projected.sources.map((x: any) => x.secret.name);
+    expect(sources).toEqual(['baas-credentials', 'baas-tls']);
+  });
+
+  it('renders the single-host TLS settings and probes that verify the CA', async () => {
+    const files = await renderServer();
+    const redis = find(files, 'StatefulSet', 'redis').spec.template.spec.containers[0];
+    const script = redis.command[2] as string;
+    for (const line of ['port 0', 'tls-port 6379', 'tls-replication yes']) expect(script).toContain(`echo "${line}"`);
+    expect(redis.readinessProbe.exec.command[2]).toContain('redis-cli --no-auth-warning --tls --cacert /etc/baas/run/ca.crt info replication');
+    expect(redis.livenessProbe.exec.command[2]).toContain('--tls --cacert');
+    const sentinel = find(files, 'StatefulSet', 'sentinel').spec.template.spec.containers[0];
+    expect(sentinel.command[2]).toContain('echo "tls-port 26379"');
+    expect(sentinel.readinessProbe.exec.command[2]).toMatch(/--tls --cacert .* CKQUORUM/);
+    const pg = find(files, 'StatefulSet', 'postgres').spec.template.spec.containers[0];
+    expect(pg.command.join(' ')).toContain('ssl=on');
+    const hba = find(files, 'Secret', 'baas-credentials').stringData['postgres-file-pg_hba.conf'] as string;
+    expect(hba).toMatch(/^hostnossl all all 0\.0\.0\.0\/0 reject$/m);
+    const job = find(files, 'Job', 'postgres-bootstrap').spec.template.spec;
+    expect(job.containers[0].env).toEqual(expect.arrayContaining([{ name: 'PGSSLMODE', value: 'verify-full' }, { name: 'PGSSLROOTCERT', value: '/run/secrets/ca.crt' }]));
+    expect(job.volumes[0].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+  });
+
+  it('a second render keeps the certificates; without TLS there is no baas-tls and no TLS line', async () => {
+    const dir = serverDir();
+    const a = find(await renderServer(dir), 'Secret', 'baas-tls').stringData;
+    const b = find(await renderServer(dir), 'Secret', 'baas-tls').stringData;
+    expect(b).toEqual(a);
+    const plain = await render();
+    expect(all(plain).some((o) => o.metadata?.name === 'baas-tls')).toBe(false);
+    expect(JSON.stringify(all(plain))).not.toMatch(/tls-port|--tls/);
   });
 });
 

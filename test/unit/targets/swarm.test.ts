@@ -176,3 +176,97 @@ describe('labelNode', () => {
     await expect(labelNode(fakeEngine({}), 'b', 'redis')).rejects.toThrow(/Unknown node role 'redis'/);
   });
 });
+
+describe('swarm service specs with TLS (profile: server)', () => {
+  const serverStack = async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baas-swarm-tls-'));
+    const config = parseConfigText('project: shop\nimages: local\nprofile: server\nbackups:\n  enabled: false\nservices:\n  mongo:\n    enabled: false\n');
+    const nodes = [node('a', { addr: '10.9.0.11', labels: { 'baas.postgres': 'true' }, role: 'manager' }), node('b', { addr: '10.9.0.12' }), node('c', { addr: '10.9.0.13' })];
+    const ctx = clusterContext({ config, file: undefined, dir }, secrets, {}, nodes.map((n) => n.addr));
+    const defs = clusterDefs(ctx);
+    const { ensureCertificates, serviceFiles } = await import('../../../src/security/service-files.js');
+    const issued = await ensureCertificates(ctx, defs);
+    return { dir, ctx, defs, nodes, issued, services: desiredSwarmServices(ctx, defs, nodes, [], (d) => serviceFiles(ctx, d)).services };
+  };
+
+  it('delivers the CA, certificate and key of each service as Swarm secret files; no PEM or password in any spec, label or env', async () => {
+    const { services, ctx } = await serverStack();
+    expect(ctx.tls.enabled).toBe(true);
+    const text = JSON.stringify(services.map((s) => s.spec));
+    expect(text).not.toMatch(/BEGIN|PRIVATE KEY/);
+    for (const v of [secrets.postgres.superuserPassword, secrets.redis.password]) expect(text).not.toContain(v);
+    for (const s of services) {
+      const files = s.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name);
+      expect(files, s.service).toEqual(expect.arrayContaining(['ca.crt', 'server.crt', 'server.key']));
+      expect(files).not.toContain('server.pem');
+      const key = s.secrets.find((b) => b.key === `${s.service}-file-server.key`)!;
+      expect(key.data).toMatch(/PRIVATE KEY/);
+      // The secret's name carries a hash of the content, never the content.
+      expect(key.name).toMatch(new RegExp(`^baas-shop-${s.service}-file-server.key-[0-9a-f]{10}$`));
+    }
+    // Redis and Sentinels keep their password in the baas.REDIS_PASSWORD secret only; Postgres its files.
+    expect(services.find((s) => s.service === 'redis-1')!.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name).sort()).toEqual(['baas.REDIS_PASSWORD', 'ca.crt', 'server.crt', 'server.key']);
+    expect(services.find((s) => s.service === 'postgres')!.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name).sort()).toEqual(['ca.crt', 'pg_hba.conf', 'postgres-password', 'server.crt', 'server.key']);
+  });
+
+  it('writes the single-host TLS settings: Redis port 0 + tls-port + tls-replication, Sentinels the same, Postgres ssl=on with hostssl rules', async () => {
+    const { services } = await serverStack();
+    const redis = services.find((s) => s.service === 'redis-2')!.config.data;
+    for (const line of ['port 0', 'tls-port 6379', 'tls-replication yes', 'tls-auth-clients no', 'tls-ca-cert-file /etc/baas/run/ca.crt']) expect(redis).toContain(`echo "${line}"`);
+    expect(redis).not.toContain('echo "port 6379"');
+    // The start script asks the Sentinels who the master is over TLS too.
+    expect(redis).toMatch(/redis-cli --no-auth-warning --tls --cacert \/etc\/baas\/run\/ca.crt -h "\$s" -p 26379/);
+    const sentinel = services.find((s) => s.service === 'sentinel-1')!.config.data;
+    for (const line of ['port 0', 'tls-port 26379', 'tls-replication yes']) expect(sentinel).toContain(`echo "${line}"`);
+    const pg = services.find((s) => s.service === 'postgres')!;
+    const cmd = pg.spec.TaskTemplate.ContainerSpec.Command.join(' ');
+    for (const s of ['ssl=on', 'ssl_cert_file=/etc/baas/run/server.crt', 'ssl_min_protocol_version=TLSv1.2']) expect(cmd).toContain(s);
+    const hba = pg.secrets.find((b) => b.key === 'postgres-file-pg_hba.conf')!.data;
+    expect(hba).toMatch(/^hostssl all postgres 0\.0\.0\.0\/0 scram-sha-256$/m);
+    expect(hba).toMatch(/^hostssl all all 0\.0\.0\.0\/0 scram-sha-256$/m);
+    expect(hba).toMatch(/^hostnossl all all 0\.0\.0\.0\/0 reject$/m);
+    expect(hba).not.toMatch(/^host all all/m);
+  });
+
+  it("issues each service a certificate for its names on the overlay network and every node's address; a second run issues nothing", async () => {
+    const { dir, ctx, defs, nodes, issued } = await serverStack();
+    expect(issued.issued.map((i) => i.service)).toEqual(['ca', ...defs.map((d) => d.name)]);
+    const { readFileSync } = await import('node:fs');
+    const { X509Certificate } = await import('node:crypto');
+    const cert = new X509Certificate(readFileSync(`${dir}/.baas/tls/redis-3.crt`));
+    for (const n of ['redis-3', 'baas-shop-redis-3', 'localhost']) expect(cert.checkHost(n)).toBe(n);
+    for (const ip of [...nodes.map((n) => n.addr), '127.0.0.1']) expect(cert.checkIP(ip)).toBe(ip);
+    const { ensureCertificates } = await import('../../../src/security/service-files.js');
+    expect((await ensureCertificates(ctx, defs)).issued).toEqual([]);
+    // A node joins: the certificates no longer cover it and are issued again.
+    const more = { ...ctx, clusterHosts: [...ctx.clusterHosts!, '10.9.0.14'] };
+    expect((await ensureCertificates(more, defs)).issued.map((i) => i.reason)).toEqual(defs.map(() => 'does not cover 10.9.0.14'));
+  });
+
+  it('without TLS (profile: local) the scripts listen plaintext and no certificate is mounted', () => {
+    const { ctx, defs } = stack();
+    expect(ctx.tls.enabled).toBe(false);
+    const { services } = desiredSwarmServices(ctx, defs, three(), []);
+    const redis = services.find((s) => s.service === 'redis-1')!;
+    expect(redis.config.data).toContain('echo "port 6379"');
+    expect(redis.config.data).not.toMatch(/--tls|tls-port/);
+    expect(redis.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name)).toEqual(['baas.REDIS_PASSWORD']);
+  });
+});
+
+describe('Swarm object names', () => {
+  it("stay within Swarm's 64 characters for long project and file names, distinct and stable (the TLS files of every service)", async () => {
+    const { secretName, configName } = await import('../../../src/targets/swarm/spec.js');
+    const project = 't-swarmtls-4bcefa-with-a-long-name';
+    const names = ['postgres', 'redis-1', 'sentinel-3'].flatMap((svc) => ['ca.crt', 'server.key', 'postgres-password'].map((f) => secretName(project, { key: `${svc}-file-${f}`, value: 'same content', group: 'redis' })));
+    for (const n of names) expect(n).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9]$/);
+    expect(new Set(names).size).toBe(names.length);
+    expect(secretName(project, { key: 'redis-1-file-ca.crt', value: 'same content', group: 'redis' })).toBe(names[3]);
+    expect(configName(project, 'sentinel', 'x'.repeat(100)).length).toBeLessThanOrEqual(64);
+    // Short names keep the readable form.
+    expect(secretName('shop', { key: 'redis-password', value: 'v', group: 'redis' })).toMatch(/^baas-shop-redis-password-[0-9a-f]{10}$/);
+  });
+});
