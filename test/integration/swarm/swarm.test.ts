@@ -4,34 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery, testProject, type TestProject } from '../../helpers/harness.js';
 import { startSwarm, type SwarmFixture } from '../../helpers/swarm-fixture.js';
 import { sentinelClient, writeThroughFailover } from '../../helpers/swarm-client.js';
+import { healthyWithin90s, swarmConfig, type SwarmHealthJson as HealthJson, type SwarmStatusJson as StatusJson, type SwarmUpJson as UpJson } from '../../helpers/swarm-json.js';
 
 /**
  * The stack on a real 3-node Swarm (extra dockerd daemons in network namespaces, see
  * swarm-fixture.ts), started once for this file and torn down even when a test fails.
  */
 
-interface StatusJson {
-  nodes: { hostname: string; addr: string; state: string }[];
-  services: { service: string; kind: string; state: string; node: string; nodeState: string; ports: string[] }[];
-}
-interface HealthJson {
-  healthy: boolean;
-  services: { service: string; status: string; role?: string; node?: string; details?: Record<string, unknown> }[];
-}
-interface UpJson {
-  services: { service: string; action: string; node: string; health: { status: string; role?: string } }[];
-  changed: boolean;
-}
-
-const CONFIG = `images: local
-target: swarm
-services:
-  mongo:
-    enabled: false
-  redis:
-    downAfterMilliseconds: 2000
-    failoverTimeout: 5000
-`;
+const CONFIG = swarmConfig();
 
 describe('baas on a 3-node Docker Swarm', () => {
   let swarm: SwarmFixture;
@@ -175,17 +155,11 @@ describe('baas on a 3-node Docker Swarm', () => {
     const status = await runJson<StatusJson>(['status']);
     const lost = status.nodes.find((n) => n.state !== 'ready')!;
     swarm.restoreLink(swarm.nodes.find((n) => n.name === lost.hostname)!);
-    let health: HealthJson | undefined;
-    for (let i = 0; i < 90; i++) {
-      const r = await run(['health', '--json']);
-      health = JSON.parse(r.out) as HealthJson;
-      if (health.healthy) break;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    expect(health!.healthy).toBe(true);
-    const onLost = health!.services.filter((s) => s.node === lost.hostname && s.service.startsWith('redis-'));
+    const health = await healthyWithin90s(run);
+    expect(health.healthy).toBe(true);
+    const onLost = health.services.filter((s) => s.node === lost.hostname && s.service.startsWith('redis-'));
     expect(onLost.map((s) => s.role)).toEqual(['replica']);
-    expect(health!.services.filter((s) => s.role === 'master')).toHaveLength(1);
+    expect(health.services.filter((s) => s.role === 'master')).toHaveLength(1);
   });
 
   it('down removes the stack from the swarm and keeps the data volumes on their nodes', async () => {

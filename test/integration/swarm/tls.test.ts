@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery, testProject, type TestProject } from '../../helpers/harness.js';
 import { startSwarm, type SwarmFixture } from '../../helpers/swarm-fixture.js';
 import { sentinelClient, writeThroughFailover } from '../../helpers/swarm-client.js';
+import { healthyWithin90s, swarmConfig, type SwarmHealthJson as HealthJson, type SwarmStatusJson as StatusJson, type SwarmUpJson as UpJson } from '../../helpers/swarm-json.js';
 import { probePostgresPlaintext, probeRedisPlaintext } from '../../../src/security/exposure.js';
 import { redisClient } from '../../../src/services/redis.js';
 
@@ -13,31 +14,8 @@ import { redisClient } from '../../../src/services/redis.js';
  * Sentinel failover that still works over TLS.
  */
 
-interface StatusJson {
-  nodes: { hostname: string; addr: string; state: string }[];
-  services: { service: string; kind: string; state: string; node: string; ports: string[] }[];
-}
-interface UpJson {
-  services: { service: string; action: string; node: string; health: { status: string; role?: string } }[];
-}
-interface HealthJson {
-  healthy: boolean;
-  services: { service: string; status: string; role?: string; node?: string }[];
-}
-
 // Backups stay off: their repository is a directory on the host baas runs on (see README).
-const CONFIG = `images: local
-target: swarm
-profile: server
-backups:
-  enabled: false
-services:
-  mongo:
-    enabled: false
-  redis:
-    downAfterMilliseconds: 2000
-    failoverTimeout: 5000
-`;
+const CONFIG = swarmConfig('profile: server\nbackups:\n  enabled: false\n');
 
 const published = (s: StatusJson, service: string): { host: string; port: number } => {
   const row = s.services.find((x) => x.service === service)!;
@@ -77,7 +55,7 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     const health = await runJson<HealthJson>(['health']);
     expect(health.healthy).toBe(true);
     // The certificates fit: a second up issues nothing and changes nothing.
-    const again = await runJson<UpJson & { changed: boolean }>(['up']);
+    const again = await runJson<UpJson>(['up']);
     expect(again.changed).toBe(false);
 
     const names = up.services.map((s) => `baas-${p.name}-${s.service}`);
@@ -141,14 +119,8 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
   });
 
   it('down removes services, secrets (certificates and keys included) and configs', async () => {
-    let health: HealthJson | undefined;
-    for (let i = 0; i < 90; i++) {
-      const r = await run(['health', '--json']);
-      health = JSON.parse(r.out) as HealthJson;
-      if (health.healthy) break;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    expect(health!.healthy, JSON.stringify(health)).toBe(true);
+    const health = await healthyWithin90s(run);
+    expect(health.healthy, JSON.stringify(health)).toBe(true);
     await runJson(['down']);
     const left = ['service', 'secret', 'config'].flatMap((c) => swarm.docker(swarm.manager, [c, 'ls', '-q', '--filter', `label=baas.project=${p.name}`]).split('\n').filter(Boolean));
     expect(left).toEqual([]);

@@ -1,0 +1,38 @@
+/**
+ * What the Swarm integration tests read from `baas ... --target swarm --json`, and the config
+ * they start from (shared by swarm.test.ts and tls.test.ts).
+ */
+export interface SwarmStatusJson {
+  nodes: { hostname: string; addr: string; state: string }[];
+  services: { service: string; kind: string; state: string; node: string; nodeState: string; ports: string[] }[];
+}
+export interface SwarmHealthJson {
+  healthy: boolean;
+  services: { service: string; status: string; role?: string; node?: string; details?: Record<string, unknown> }[];
+}
+export interface SwarmUpJson {
+  services: { service: string; action: string; node: string; health: { status: string; role?: string } }[];
+  changed: boolean;
+}
+
+/** A swarm stack without MongoDB and with a fast Sentinel; `top` goes right after `target: swarm` (a profile, say). */
+export const swarmConfig = (top = ''): string => `images: local
+target: swarm
+${top}services:
+  mongo:
+    enabled: false
+  redis:
+    downAfterMilliseconds: 2000
+    failoverTimeout: 5000
+`;
+
+/** `baas health --json` until the stack says healthy (or 90 s pass); the last answer either way. */
+export async function healthyWithin90s(run: (argv: string[]) => Promise<{ out: string }>): Promise<SwarmHealthJson> {
+  let health: SwarmHealthJson | undefined;
+  for (let i = 0; i < 90; i++) {
+    health = JSON.parse((await run(['health', '--json'])).out) as SwarmHealthJson;
+    if (health.healthy) break;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  return health!;
+}
