@@ -139,9 +139,8 @@ export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record
 export const runsServerCode = (p: Platform): boolean => p.provides.functions !== false || p.provides.containers !== false || p.provides.edge !== false;
 
 /** Every distinct stack that fills the roles the requirements need. */
-export function candidateStacks(catalog: Catalog, r: ResolvedRequirements): Candidate[] {
+export function candidateStacks(catalog: Catalog, r: ResolvedRequirements, scope: Record<Role, RoleScope> = decisionScope(catalog, r)): Candidate[] {
   const need = neededRoles(r);
-  const scope = decisionScope(catalog, r);
   const slots = ROLE_ORDER.map((role) => {
     if (!need[role]) return [null];
     const s = scope[role];

@@ -3,7 +3,7 @@ import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
 import type { Platform } from './catalog.js';
 import { onOwnServers, type StackCost, type StackMember } from './cost.js';
-import { needsHosting, type CurrentRole, type ResolvedRequirements } from './requirements.js';
+import { needsHosting, STAGES, type CurrentRole, type ResolvedRequirements } from './requirements.js';
 
 /**
  * The scored criteria of `baas advise`: capabilities (by level), data model, operational
@@ -328,8 +328,7 @@ function dataSafety(r: ResolvedRequirements, members: StackMember[], w: Weights)
     effect: f.pitr === true ? 'pro' : f.pitr === false ? 'con' : 'note',
     text: f.pitr === true ? `${name}: point-in-time recovery` : f.pitr === false ? `${name}: no point-in-time recovery` : `${name}: point-in-time recovery not confirmed by the catalog`,
   });
-  const stages = ['mvp', 'growth', 'scale'] as const;
-  if (stages.indexOf(r.stage) >= stages.indexOf(ws.ha_from)) {
+  if (STAGES.indexOf(r.stage) >= STAGES.indexOf(ws.ha_from)) {
     signals.push(f.ha ? ws.ha[f.ha] : ws.unknown);
     const words = { failover: 'automatic failover to a standby', replicas: 'copies in other zones, no automatic failover', none: 'one server, no failover' } as const;
     reasons.push({ requirement: 'stage', effect: f.ha === 'failover' ? 'pro' : f.ha ? 'con' : 'note', text: `${name}: ${f.ha ? words[f.ha] : 'high availability not confirmed by the catalog'}` });

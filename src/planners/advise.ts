@@ -181,7 +181,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);
-  const evaluated = candidateStacks(catalog, r).map((c) => {
+  const evaluated = candidateStacks(catalog, r, scope).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
     const criteria = scoreStack(r, c.members, cost, wanted, notes, w, ctx);
