@@ -86,6 +86,8 @@ interface AdviseFlags {
   vmPrice?: string;
   current?: string;
   only?: string;
+  leaving?: string | boolean;
+  because?: string;
   tenants?: string;
   tenantIsolation?: string;
   top?: string;
@@ -139,6 +141,7 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
     },
     current: currentOf(o.current),
     decide: only,
+    leaving: await leavingOf(o.leaving, o.because),
     tenants: tenantsOf(o),
     traffic: { requests_per_month: num(o.requests, '--requests'), egress_gb: num(o.egress, '--egress') },
     constraints: {
@@ -154,6 +157,19 @@ async function adviseFlagsToInput(o: AdviseFlags, cmd: Command): Promise<Record<
 }
 
 const CURRENT_ROLES = ['database', 'auth', 'compute', 'cache'] as const;
+
+/** `--leaving` (every --current platform) or `--leaving supabase`, with `--because cost,limits`. */
+async function leavingOf(v: string | boolean | undefined, because: string | undefined): Promise<Record<string, unknown> | undefined> {
+  const R = await import('../planners/requirements.js');
+  const reasons = list(because)?.map((x) => x.toLowerCase().replaceAll('-', '_'));
+  if (reasons) for (const reason of reasons) await choice(reason, R.LEAVE_REASONS, '--because');
+  if (v === undefined) {
+    if (reasons) throw new UserError('--because: give --leaving as well (the platform you are moving off).', { hint: 'Example: --current supabase --leaving supabase --because cost,limits' });
+    return undefined;
+  }
+  const platforms = typeof v === 'string' ? list(v)?.map((x) => x.toLowerCase()) : undefined;
+  return { ...(platforms ? { platforms } : {}), because: reasons ?? [] };
+}
 
 /** `--current firebase` or `--current auth=auth0,database=supabase`. */
 function currentOf(v: string | undefined): string[] | Record<string, string> | undefined {
@@ -301,6 +317,8 @@ function registerAdvise(program: Command, app: App): void {
     .option('--ecosystem <list>', 'comma-separated, e.g. google,cloudflare,typescript')
     .option('--vm-price <usd>', 'price of one self-hosted server per month (default: sized to the workload, $5-$160, a labelled assumption)')
     .option('--current <ids>', 'what runs today: platform ids (firebase) or role=id pairs (auth=auth0,database=supabase); moving off it costs the migration estimate')
+    .option('--leaving [ids]', 'moving off these --current platforms (all of them when no id is given): they are not offered again for the roles they hold')
+    .option('--because <reasons>', 'why you are leaving: cost,lock-in,reliability,complexity,performance,limits,features,support,compliance (the matching criteria weigh more)')
     .option('--only <roles>', 'decide only these roles (database,auth,compute,cache); the others stay on --current, or are left out')
     .option('--tenants <n>', 'number of tenants the product serves')
     .option('--tenant-isolation <mode>', 'shared (one database for all, the default) | database (a database or project each: per-project prices multiply)')
@@ -327,6 +345,7 @@ Examples:
   $ baas advise --file requirements.yaml --explain 2
   $ baas advise --stage growth --kind mobile --frontend flutter --mau 20000 --current firebase
   $ baas advise --only auth --current database=supabase --mau 50000 --sso --orgs
+  $ baas advise --data-model relational --current supabase --leaving --because cost,limits
   $ baas advise --kind content --data-model relational --tenants 500 --tenant-isolation database
   $ baas advise --stage scale --team 25 --self-host required --compliance hipaa --cache-ha --json`,
     )

@@ -135,17 +135,41 @@ export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record
   return scope;
 }
 
+/**
+ * The roles each platform being left (`leaving`) holds today, where it is not offered again:
+ * every role it can hold for `current: supabase`, the roles named for `current: { auth: x }`.
+ */
+export function leftRoles(r: ResolvedRequirements): Map<string, Role[] | 'all'> {
+  const out = new Map<string, Role[] | 'all'>();
+  if (!r.leaving) return out;
+  const ids = r.leaving.platforms ?? (r.current ?? []).map((c) => c.id);
+  for (const c of r.current ?? []) if (ids.includes(c.id)) out.set(c.id, c.roles);
+  return out;
+}
+
+/** The team is moving off this platform in this role: its hosted service (or its only form). */
+export function isLeft(left: Map<string, Role[] | 'all'>, platform: Platform, mode: 'cloud' | 'self-hosted', role: Role): boolean {
+  const roles = left.get(platform.id);
+  if (!roles || (roles !== 'all' && !roles.includes(role))) return false;
+  // `current` names the vendor's service: moving off Nhost's cloud leaves self-hosting Nhost open.
+  const hosted = platform.self_hosting.available !== 'only';
+  return hosted ? mode === 'cloud' : true;
+}
+
 /** The platform runs code you write on a server (not only static files). */
 export const runsServerCode = (p: Platform): boolean => p.provides.functions !== false || p.provides.containers !== false || p.provides.edge !== false;
 
 /** Every distinct stack that fills the roles the requirements need. */
 export function candidateStacks(catalog: Catalog, r: ResolvedRequirements, scope: Record<Role, RoleScope> = decisionScope(catalog, r)): Candidate[] {
   const need = neededRoles(r);
+  const left = leftRoles(r);
   const slots = ROLE_ORDER.map((role) => {
     if (!need[role]) return [null];
     const s = scope[role];
     if (s.kind === 'out') return [null];
-    const all = providers(catalog, role).map((c) => ({ ...c, role }));
+    const all = providers(catalog, role)
+      .filter((c) => !isLeft(left, c.platform, c.mode, role))
+      .map((c) => ({ ...c, role }));
     if (s.kind === 'decide') return all;
     // A role kept as it runs today: that platform, hosted (`current` names the vendor's service),
     // or self-hosted when that is the only way it runs.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CAPABILITIES as CAPABILITY_NAMES } from './catalog.js';
+import { LEAVE_REASONS } from './requirements.js';
 import { parseYamlWith } from './yaml-file.js';
 
 /**
@@ -16,6 +17,8 @@ const weight = z.number().nonnegative();
 const byStage = z.object({ mvp: z.number().nonnegative(), growth: z.number().nonnegative(), scale: z.number().nonnegative() }).strict();
 const fitRow = z.object({ relational: share, document: share, mixed: share }).strict();
 const lockRow = z.object({ low: share, medium: share, high: share }).strict();
+/** The criteria a reason for leaving can weigh more (ids of advise-criteria's scores). */
+export const CRITERION_IDS = ['capabilities', 'data', 'simplicity', 'cost', 'lock_in', 'ecosystem', 'maturity', 'data_safety', 'migration', 'self_hosting'] as const;
 const credit = z.object({ designed_for: share, full: share, partial: share }).strict();
 
 export const weightsSchema = z
@@ -73,6 +76,7 @@ export const weightsSchema = z
         role_share: z.object({ database: share, auth: share, compute: share, cache: share }).strict(),
       })
       .strict(),
+    leaving: z.object({ because: z.partialRecord(z.enum(LEAVE_REASONS), z.partialRecord(z.enum(CRITERION_IDS), z.number().positive())) }).strict(),
   })
   .strict();
 export type Weights = z.infer<typeof weightsSchema>;

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, decisionScope, holderOf, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, isLeft, leftRoles, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
@@ -157,6 +157,50 @@ function decisionNotes(r: ResolvedRequirements, scope: Record<Role, RoleScope>):
 }
 
 /**
+ * `leaving` in words, after checking it: the platforms named must be in `current`, and a role
+ * kept as it runs today (`decide`) cannot stay on a platform the team is leaving.
+ */
+function leavingNotes(catalog: Catalog, r: ResolvedRequirements, scope: Record<Role, RoleScope>, w: Weights): string[] {
+  if (!r.leaving) return [];
+  const current = r.current ?? [];
+  if (current.length === 0) {
+    throw new UserError('leaving: nothing in current to move off.', { hint: 'Name what runs today as well, e.g. --current supabase --leaving supabase (current: supabase in a file).' });
+  }
+  const stray = (r.leaving.platforms ?? []).filter((id) => !current.some((c) => c.id === id));
+  if (stray.length > 0) {
+    throw new UserError(`leaving: ${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} not in current (${current.map((c) => c.id).join(', ')}).`, {
+      hint: `Add ${stray.join(', ')} to --current, or leave ${stray.length === 1 ? 'it' : 'them'} out of --leaving.`,
+    });
+  }
+  const left = leftRoles(r);
+  const need = neededRoles(r);
+  for (const role of ROLE_ORDER) {
+    const s = scope[role];
+    if (s.kind === 'keep' && isLeft(left, s.platform, 'cloud', role)) {
+      throw new UserError(`leaving: ${role} stays on ${s.platform.id} (not in --only), which you are moving off.`, { hint: `Add ${role} to --only, or leave ${s.platform.id} out of --leaving.` });
+    }
+  }
+  const because = r.leaving.because;
+  const factors = because.flatMap((reason) => Object.entries(w.leaving.because[reason] ?? {}).map(([criterion, f]) => `${criterion.replaceAll('_', ' ')} x${f}`));
+  return [...left].map(([id, roles]) => {
+    const p = findPlatform(catalog, id, 'leaving');
+    const held = roles === 'all' ? ROLE_ORDER.filter((role) => need[role] && canHold(p, role)) : roles;
+    const why = because.length > 0 ? ` because of ${because.join(', ').replaceAll('_', '-')}${factors.length ? ` (weighs ${factors.join(', ')})` : ''}` : '';
+    return `moving off ${p.name}${why}: not offered again for ${held.join(', ') || 'any role'}; the move is weighed as migration work`;
+  });
+}
+
+/** The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`). */
+function weighLeaving(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights): CriterionScore[] {
+  const because = r.leaving?.because ?? [];
+  if (because.length === 0) return criteria;
+  return criteria.map((c) => {
+    const f = because.reduce((x, reason) => x * ((w.leaving.because[reason] as Record<string, number> | undefined)?.[c.id] ?? 1), 1);
+    return f === 1 ? c : { ...c, weight: c.weight * f };
+  });
+}
+
+/**
  * What the stacks of a partial decision are billed for: the usage of the roles in it, and of
  * roles that run today where they stay (API traffic on a database kept as it is). Usage of the
  * parts outside the decision never lands on a part being decided: an identity provider is not
@@ -177,14 +221,14 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const { usage: wholeUsage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
   const scope = decisionScope(catalog, r);
-  const decideNotes = decisionNotes(r, scope);
+  const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, scope, w)];
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);
   const evaluated = candidateStacks(catalog, r, scope).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = scoreStack(r, c.members, cost, wanted, notes, w, ctx);
+    const criteria = weighLeaving(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w);
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);

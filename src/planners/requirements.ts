@@ -18,6 +18,13 @@ export const API_STYLES = ['rest', 'graphql', 'rpc', 'sql', 'any'] as const;
 export const SELF_HOSTING = ['required', 'preferred', 'any', 'no'] as const;
 export const LOCK_IN = ['low', 'medium', 'high'] as const;
 export const COMPLIANCE_NAMES = ['soc2', 'iso27001', 'hipaa', 'gdpr'] as const;
+/**
+ * Why a team is moving off a platform it runs today (`leaving.because`): the bill, being tied to
+ * the vendor, outages or lost data, running it, speed, plan or scale limits, missing features,
+ * the vendor's support, or a compliance need it cannot meet.
+ */
+export const LEAVE_REASONS = ['cost', 'lock_in', 'reliability', 'complexity', 'performance', 'limits', 'features', 'support', 'compliance'] as const;
+export type LeaveReason = (typeof LEAVE_REASONS)[number];
 /** How much of the product rests on a capability: `core` = it is the product, `some` = a part of it. */
 export const LEVELS = ['none', 'some', 'core'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -131,6 +138,22 @@ export const requirementsSchema = z
         for (const [role, id] of Object.entries(v)) if (id) byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
         return [...byId].map(([id, roles]) => ({ id, roles }));
       })
+      .optional(),
+    /**
+     * Platforms in `current` the team has decided to move off, and why: `leaving: supabase`, a
+     * list, or `{ platforms: [supabase], because: [cost, limits] }` (no platforms named = every
+     * platform in `current`). A platform being left is not offered again for the roles it holds
+     * today; the move off it is still weighed as migration work.
+     */
+    leaving: z
+      .union([
+        z.string().min(1),
+        z.array(z.string().min(1)).min(1).max(50, 'at most 50 entries'),
+        z.object({ platforms: set(z.string().min(1)).optional(), because: set(z.enum(LEAVE_REASONS), LEAVE_REASONS.length).default([]) }).strict(),
+      ], { error: `a platform id, a list of ids, or { platforms: [ids], because: [reasons] } with reasons among ${LEAVE_REASONS.join(', ')}` })
+      .transform((v): { platforms?: string[]; because: LeaveReason[] } =>
+        typeof v === 'string' ? { platforms: [v], because: [] } : Array.isArray(v) ? { platforms: [...new Set(v)], because: [] } : v,
+      )
       .optional(),
     /**
      * Only these roles are being decided (`--only auth`: "which sign-in do we add?"). Every
@@ -254,7 +277,10 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
   const mau = r.auth.mau ?? (needed ? 1000 : 0);
   if (needed && r.auth.mau === undefined) notes.push('monthly active users not given: 1,000 assumed (--mau)');
-  if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: weighed between accepting medium and accepting high (--lock-in)');
+  // Leaving a platform because of lock-in says how much lock-in the team will take next.
+  const lockInLeaver = r.constraints.lock_in_tolerance === undefined && (r.leaving?.because.includes('lock_in') ?? false);
+  if (lockInLeaver) notes.push('lock-in tolerance not given: low assumed, since lock-in is a reason for leaving (--lock-in)');
+  else if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: weighed between accepting medium and accepting high (--lock-in)');
   return {
     requirements: {
       ...r,
@@ -263,6 +289,7 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
       app: { kind, frontend, commercial: r.app.commercial },
       data: { model, size_gb: size, files_gb: r.data.files_gb },
       auth: { needed, mau, enterprise_sso: r.auth.enterprise_sso, organizations: r.auth.organizations },
+      ...(lockInLeaver ? { constraints: { ...r.constraints, lock_in_tolerance: 'low' as const } } : {}),
     },
     assumptions: notes,
   };
