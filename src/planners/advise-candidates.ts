@@ -138,12 +138,19 @@ export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record
 /**
  * The roles each platform being left (`leaving`) holds today, where it is not offered again:
  * every role it can hold for `current: supabase`, the roles named for `current: { auth: x }`.
+ * With `decide`, only the roles being decided move: `--only database --leaving supabase` moves
+ * the data off Supabase while its sign-in stays.
  */
 export function leftRoles(r: ResolvedRequirements): Map<string, Role[] | 'all'> {
   const out = new Map<string, Role[] | 'all'>();
   if (!r.leaving) return out;
   const ids = r.leaving.platforms ?? (r.current ?? []).map((c) => c.id);
-  for (const c of r.current ?? []) if (ids.includes(c.id)) out.set(c.id, c.roles);
+  const decided = r.decide as Role[] | undefined;
+  for (const c of r.current ?? []) {
+    if (!ids.includes(c.id)) continue;
+    const roles = c.roles === 'all' ? (decided ?? 'all') : c.roles.filter((role) => !decided || decided.includes(role));
+    if (roles === 'all' || roles.length > 0) out.set(c.id, roles);
+  }
   return out;
 }
 

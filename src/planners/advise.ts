@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, decisionScope, holderOf, isLeft, leftRoles, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
@@ -156,11 +156,8 @@ function decisionNotes(r: ResolvedRequirements, scope: Record<Role, RoleScope>):
   return [`deciding only ${r.decide.join(', ')}${words.length ? `: ${words.join('; ')}` : ''}`];
 }
 
-/**
- * `leaving` in words, after checking it: the platforms named must be in `current`, and a role
- * kept as it runs today (`decide`) cannot stay on a platform the team is leaving.
- */
-function leavingNotes(catalog: Catalog, r: ResolvedRequirements, scope: Record<Role, RoleScope>, w: Weights): string[] {
+/** `leaving` in words, after checking that the platforms it names are in `current`. */
+function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights): string[] {
   if (!r.leaving) return [];
   const current = r.current ?? [];
   if (current.length === 0) {
@@ -174,12 +171,6 @@ function leavingNotes(catalog: Catalog, r: ResolvedRequirements, scope: Record<R
   }
   const left = leftRoles(r);
   const need = neededRoles(r);
-  for (const role of ROLE_ORDER) {
-    const s = scope[role];
-    if (s.kind === 'keep' && isLeft(left, s.platform, 'cloud', role)) {
-      throw new UserError(`leaving: ${role} stays on ${s.platform.id} (not in --only), which you are moving off.`, { hint: `Add ${role} to --only, or leave ${s.platform.id} out of --leaving.` });
-    }
-  }
   const because = r.leaving.because;
   const factors = because.flatMap((reason) => Object.entries(w.leaving.because[reason] ?? {}).map(([criterion, f]) => `${criterion.replaceAll('_', ' ')} x${f}`));
   return [...left].map(([id, roles]) => {
@@ -221,7 +212,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const { usage: wholeUsage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
   const scope = decisionScope(catalog, r);
-  const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, scope, w)];
+  const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, w)];
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);

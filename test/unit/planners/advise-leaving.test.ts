@@ -70,11 +70,19 @@ describe('advise: moving off a platform that runs today', () => {
     expect(given.requirements.constraints.lock_in_tolerance).toBe('high');
   });
 
-  it('refuses a platform that is not in current, leaving with nothing current, and a kept role on a platform being left', () => {
+  it('with --only, moves only the roles being decided off the platform; the others stay on it', () => {
+    const a = run(`${BASE}current: supabase\nleaving: supabase\ndecide: [database]\n`);
+    for (const s of a.stacks) {
+      expect(s.roles.database).not.toBe('supabase');
+      expect(s.roles.auth).toBe('supabase');
+    }
+    expect(a.assumptions.join('\n')).toMatch(/moving off Supabase: not offered again for database;/);
+  });
+
+  it('refuses a platform that is not in current, and leaving with nothing current', () => {
     expect(() => run(`${BASE}current: supabase\nleaving: neon\n`)).toThrow(UserError);
     expect(() => run(`${BASE}current: supabase\nleaving: neon\n`)).toThrow(/leaving: neon is not in current \(supabase\)/);
     expect(() => run(`${BASE}leaving: { because: [cost] }\n`)).toThrow(/leaving: nothing in current to move off/);
-    expect(() => run(`${BASE}current: { database: supabase }\nleaving: supabase\ndecide: [auth]\n`)).toThrow(/database stays on supabase \(not in --only\), which you are moving off/);
   });
 
   it('rejects an unknown reason in a file with the accepted ones', () => {
