@@ -126,7 +126,9 @@ export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record
       scope[role] = { kind: 'decide' };
       continue;
     }
-    const today = (r.current ?? [])
+    // A platform named for this role (`{ id: vercel, roles: [compute] }`) wins over one read as holding every role.
+    const today = [...(r.current ?? [])]
+      .sort((a, b) => Number(a.roles === 'all') - Number(b.roles === 'all'))
       .filter((c) => c.roles === 'all' || (c.roles as string[]).includes(role))
       .map((c) => catalog.platforms.find((p) => p.id === c.id))
       .find((p): p is Platform => p !== undefined && canHold(p, role));

@@ -39,6 +39,12 @@ describe('advise: deciding only some roles', () => {
     expect(a.stacks[0]?.roles.auth).not.toBe('supabase');
   });
 
+  it('keeps a role on the platform named for it rather than on one read as holding every role', () => {
+    const a = run('data: { model: relational }\napp: { frontend: react }\ncurrent: [ { id: supabase, roles: all }, { id: vercel, roles: [ compute ] } ]\ndecide: [database]\n');
+    for (const s of a.stacks) expect(s.roles.compute).toBe('vercel');
+    expect(a.assumptions.join('\n')).toMatch(/compute stays on Vercel \(current\)/);
+  });
+
   it('does not judge what a role outside the decision would provide', () => {
     const a = run('data: { model: relational }\nfeatures: { realtime: core }\nauth: { needed: true }\ndecide: [auth]\n');
     expect(a.satisfiable).toBe(true);
