@@ -251,14 +251,17 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
     const fits = members.filter((x) => x.platform.ecosystems.includes(tag));
     if (host && tag === r.app.frontend) {
       const onHost = fits.includes(host);
+      // A vendor-maintained adapter runs the framework's features with a deploy built for it.
+      const adapter = onHost ? undefined : host.platform.framework_adapters.find((a) => a.framework === tag);
       // A container host runs the framework's own Node server, which serves every feature.
-      const nodeServer = !onHost && host.platform.provides.containers !== false;
-      const hostCredit = onHost ? 1 : nodeServer ? w.ecosystem.node_server_host : 0;
+      const nodeServer = !onHost && !adapter && host.platform.provides.containers !== false;
+      const hostCredit = onHost ? 1 : adapter ? w.ecosystem.adapter_host : nodeServer ? w.ecosystem.node_server_host : 0;
       const backend = fits.filter((x) => x !== host);
       const others = members.filter((x) => x !== host).length;
       // When the host holds every role, it answers for the backend share as well.
       hit += share * hostCredit + (others > 0 ? ((1 - share) * backend.length) / others : (1 - share) * hostCredit);
       if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${host.platform.name} hosts it first-class` });
+      else if (adapter) reasons.push({ requirement, effect: w.ecosystem.adapter_host > 0 ? 'note' : 'con', text: `${tag}: ${host.platform.name} runs it through an adapter its vendor maintains (${adapter.note.split(';')[0]})` });
       else if (nodeServer) reasons.push({ requirement, effect: 'note', text: `${tag}: ${host.platform.name} runs its Node server in a container (every feature, no framework-specific integration)` });
       else reasons.push({ requirement, effect: 'con', text: `${tag}: ${host.platform.name} is not built around it` });
       if (backend.length > 0) reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${backend.map((x) => x.platform.name).join(', ')}` });

@@ -211,6 +211,12 @@ const platform = z
     maturity: maturitySchema.prefault({}),
     data_safety: dataSafetySchema.prefault({}),
     ecosystems: z.array(z.string()),
+    /**
+     * Server-rendered frameworks the platform hosts through an adapter its vendor documents and
+     * maintains (Next.js on Workers through OpenNext, on Firebase App Hosting): their features
+     * run, short of a host built around the framework. Each with the vendor page that says so.
+     */
+    framework_adapters: z.array(z.object({ framework: z.string(), source: z.string(), note: z.string() }).strict()).default([]),
     sources: z.record(z.string(), source),
     meters: z.record(z.string(), meter),
     plans: z.array(plan),
@@ -256,6 +262,7 @@ const platform = z
     const ds = p.data_safety;
     if ((ds.managed !== undefined || ds.pitr !== undefined || ds.ha !== undefined) && !ds.source) ctx.addIssue({ code: 'custom', path: ['data_safety', 'source'], message: 'a data-safety fact needs the vendor page it comes from' });
     if (ds.source) needSource(ds.source, ['data_safety', 'source']);
+    p.framework_adapters.forEach((a, i) => needSource(a.source, ['framework_adapters', i, 'source']));
     if (p.self_hosting.available !== 'only' && p.plans.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['plans'], message: 'a hosted platform needs at least one plan' });
     }

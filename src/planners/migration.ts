@@ -53,6 +53,9 @@ interface SourceTraits {
   name: string;
   model: 'relational' | 'document' | 'mixed';
   postgres: boolean;
+  /** The database engine (catalog `provides.database.engine`), and whether the app reaches it in SQL. */
+  engine: string | null;
+  sql: boolean;
   auth: boolean;
   realtime: boolean;
   offline: boolean;
@@ -70,6 +73,8 @@ function traits(src: MigrationSource): SourceTraits {
       name: src.platform.name,
       model: p.database?.model ?? 'relational',
       postgres: Boolean(p.database?.engine.includes('postgres')),
+      engine: p.database?.engine ?? null,
+      sql: p.api.includes('sql'),
       auth: p.auth !== false,
       realtime: p.realtime !== false,
       offline: p.offline_sync !== false,
@@ -87,6 +92,8 @@ function traits(src: MigrationSource): SourceTraits {
     name: `Postgres ${i.serverVersion} (${i.database})`,
     model: 'relational',
     postgres: true,
+    engine: 'postgres',
+    sql: true,
     auth: hasAuth,
     realtime: i.schemas.includes('realtime'),
     offline: false,
@@ -154,6 +161,28 @@ export function planMigration(input: MigrationInput): MigrationPlan {
       impact: 'high',
       mitigation: 'Denormalise along read paths, move foreign-key checks into application code, and keep the relational export as the reference during testing.',
       because: `${src.name} is relational; ${to.name} stores documents`,
+    });
+  }
+  // Between two Postgres servers the data moves with pg_dump and the queries stay; to another
+  // engine the schema and every query are ported (a SQL dialect), or rewritten (a query API).
+  const sameEngine = (src.postgres && targetPg) || src.engine === tp.database?.engine;
+  let engineWork: { low: number; high: number; what: string } | null = null;
+  if (tp.database && src.engine && !sameEngine) {
+    const port = src.sql && tp.api.includes('sql');
+    // A change of data model already counted the reshaping of the data.
+    if (modelChange !== 'document→relational' && modelChange !== 'relational→document') effort *= port ? 1.3 : 1.5;
+    // The code that reads and writes the data changes too: a week or two to port SQL, two to four to rewrite it for an API.
+    engineWork = port ? { low: 5, high: 10, what: `Port the schema and every query to ${to.name}'s SQL dialect` } : { low: 10, high: 20, what: `Rewrite the data-access code for ${to.name}'s API` };
+    drivers.push(`the database engine changes (${src.engine} → ${tp.database.engine}): ${port ? 'schema and queries are ported to another SQL dialect' : 'queries are rewritten for another API'}`);
+    risks.push({
+      id: 'engine-change',
+      title: port ? 'Schema and queries must be ported to another SQL dialect' : `Every query is rewritten for ${to.name}'s API`,
+      likelihood: 'high',
+      impact: port ? 'medium' : 'high',
+      mitigation: port
+        ? `Port the schema first and run the app's test suite against ${to.name}: check types, JSON, full-text search, upserts, triggers, extensions and row-level security, which differ between engines.`
+        : `Rewrite the data-access layer against ${to.name}'s API behind the same interface, and run both side by side on shadow traffic before cutover.`,
+      because: `${src.name} runs ${src.engine}; ${to.name} runs ${tp.database.engine}`,
     });
   }
   if (!tp.database) {
@@ -341,8 +370,9 @@ export function planMigration(input: MigrationInput): MigrationPlan {
     {
       id: 'parallel-setup',
       name: 'Parallel setup',
-      days: days(5, 10, Math.sqrt(effort)),
+      days: ((d) => (engineWork ? { low: d.low + engineWork.low, high: d.high + engineWork.high } : d))(days(5, 10, Math.sqrt(effort))),
       activities: [
+        ...(engineWork ? [engineWork.what] : []),
         toSelf ? `Bring up ${to.name} on your servers (baas up) with backups and monitoring` : `Create the ${to.name} project/plan and its environments`,
         ...(inspection && inspection.roles.length > 1 ? ['Re-create roles and grants before any restore'] : []),
         `Test migration: ${dumpCmd}; compare row counts and checksums`,

@@ -191,6 +191,13 @@ describe('advise: branching, sizing, hosting and APIs', () => {
     expect(criterion(stack(next, 'firebase+vercel'), 'ecosystem')?.score).toBeGreaterThan(criterion(stack(next, 'firebase'), 'ecosystem')?.score ?? 1);
   });
 
+  it("names a vendor-maintained Next.js adapter (Workers' OpenNext) in the reasons, without crediting it", () => {
+    const a = advise(catalog, resolveRequirements({ app: { kind: 'web', frontend: 'nextjs' }, data: { model: 'none' } }, {}), { top: 50 });
+    const eco = criterion(stack(a, 'cloudflare'), 'ecosystem');
+    expect(eco?.reasons.map((x) => x.text).join('\n')).toMatch(/nextjs: Cloudflare Workers \+ D1 runs it through an adapter its vendor maintains \(OpenNext adapter on Workers/);
+    expect(eco?.score).toBe(0);
+  });
+
   it('reads "the product is an API" as server functions at the core', () => {
     const a = advise(catalog, resolveRequirements({ stage: 'mvp', app: { kind: 'api', frontend: 'none' }, data: { model: 'relational' }, auth: { needed: false } }, {}), { top: 50 });
     const reasons = a.stacks[0]?.criteria.flatMap((c) => c.reasons) ?? [];

@@ -75,5 +75,21 @@ describe('platform catalog', () => {
       expect(issue?.path).toBe('platforms.0.meters.mau.source');
       expect(issue?.line).toBe(18);
     }
+    // A framework adapter needs its vendor page too.
+    const adapter = text.replace("    ecosystems: []", "    ecosystems: []\n    framework_adapters: [{ framework: nextjs, source: gone, note: n }]").replace('source: nope', 'source: s');
+    try {
+      parseCatalogText(adapter, 'cat.yaml');
+      expect.fail('should throw');
+    } catch (e) {
+      expect((e as ConfigError).issues[0]?.path).toBe('platforms.0.framework_adapters.0.source');
+    }
+  });
+
+  it('names the vendor-maintained Next.js adapters with their pages', () => {
+    for (const id of ['cloudflare', 'firebase']) {
+      const a = findPlatform(catalog, id).framework_adapters.find((x) => x.framework === 'nextjs');
+      expect(a, id).toBeDefined();
+      expect(findPlatform(catalog, id).sources[a?.source ?? '']?.url).toMatch(/^https:\/\//);
+    }
   });
 });

@@ -49,6 +49,23 @@ describe('planMigration', () => {
     expect(ids).toEqual(expect.arrayContaining(['realtime-loss', 'no-auth-on-target', 'operations', 'pooler-dump', 'version-mismatch']));
   });
 
+  it('counts the port of schema and queries when the database engine changes, and none between two Postgres', () => {
+    const pg = planMigration({ from: { kind: 'platform', platform: p('supabase') }, to: p('neon') });
+    expect(pg.risks.map((r) => r.id)).not.toContain('engine-change');
+    const d1 = planMigration({ from: { kind: 'platform', platform: p('supabase') }, to: p('cloudflare') });
+    const convex = planMigration({ from: { kind: 'platform', platform: p('supabase') }, to: p('convex') });
+    // SQL to another SQL dialect is ported; SQL to a query API is rewritten, which takes longer.
+    expect(d1.risks.find((r) => r.id === 'engine-change')?.title).toMatch(/another SQL dialect/);
+    expect(convex.risks.find((r) => r.id === 'engine-change')?.title).toMatch(/rewritten for Convex's API/);
+    expect(d1.effort.days.low).toBeGreaterThan(pg.effort.days.low);
+    expect(convex.effort.days.low).toBeGreaterThan(d1.effort.days.low);
+    expect(convex.phases.find((ph) => ph.id === 'parallel-setup')?.activities[0]).toBe("Rewrite the data-access code for Convex's API");
+    expect(d1.effort.drivers.join('; ')).toMatch(/the database engine changes \(postgres → d1-sqlite\)/);
+    // A change of data model (documents to tables) also rewrites the queries.
+    const fb = planMigration({ from: { kind: 'platform', platform: p('firebase') }, to: p('supabase') });
+    expect(fb.risks.map((r) => r.id)).toEqual(expect.arrayContaining(['document-to-relational', 'engine-change']));
+  });
+
   it('scales effort with data size', () => {
     const small = planMigration({ from: { kind: 'platform', platform: p('neon') }, to: p('supabase'), dataGb: 0.5 });
     const big = planMigration({ from: { kind: 'platform', platform: p('neon') }, to: p('supabase'), dataGb: 800 });
