@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { advise } from '../../../src/planners/advise.js';
-import { loadCatalog } from '../../../src/planners/catalog.js';
-import { parseRequirementsText } from '../../../src/planners/requirements.js';
 import { UserError } from '../../../src/errors.js';
-import { main } from '../../../src/cli/main.js';
-import { captureIo } from '../../../src/cli/io.js';
+import { adviseYaml as run, runCli as cli } from '../../helpers/advise.js';
 
 /** `decide` / `--only`: a question about some roles only ("which sign-in do we add?"). */
-
-const catalog = loadCatalog();
-const run = (yaml: string, top = 50) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top });
-const cli = async (argv: string[]) => {
-  const io = captureIo({ env: { ...process.env, BAAS_LOG_DIR: '' } });
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-};
 
 describe('advise: deciding only some roles', () => {
   it('with nothing running today, ranks sign-in providers alone and says the rest is left out', () => {

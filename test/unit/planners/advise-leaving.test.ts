@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { advise } from '../../../src/planners/advise.js';
-import { loadCatalog } from '../../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
 import { UserError } from '../../../src/errors.js';
-import { main } from '../../../src/cli/main.js';
-import { captureIo } from '../../../src/cli/io.js';
+import { adviseYaml as run, runCli as cli } from '../../helpers/advise.js';
 
 /** `leaving` / `--leaving --because`: the team runs a platform today and has decided to move off it. */
-
-const catalog = loadCatalog();
-const run = (yaml: string, top = 50) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top });
-const cli = async (argv: string[]) => {
-  const io = captureIo({ env: { ...process.env, BAAS_LOG_DIR: '' } });
-  const code = await main(argv, io);
-  return { code, out: io.out(), err: io.err() };
-};
 const weightOf = (a: ReturnType<typeof run>, id: string) => a.stacks[0]?.criteria.find((c) => c.id === id)?.weight;
 
 const BASE = 'data: { model: relational }\nauth: { needed: true, mau: 5000 }\napp: { frontend: react }\n';
