@@ -60,7 +60,10 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
     if (value === true) {
       // A commodity (plain sign-in, file storage, serving pages) is done alike by every
       // provider: full credit for all, no edge for a specialist.
-      const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap);
+      // Not when it is the whole question (`--only auth`): then how well a provider does
+      // sign-in is what is being chosen, and a platform built around it has the edge.
+      const whole = r.decide?.length === 1 && ((x.cap === 'auth' && r.decide[0] === 'auth') || (x.cap === 'hosting' && r.decide[0] === 'compute'));
+      const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap) && !whole;
       const c = designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;
       const how = designed ? `${by?.platform.name} is built around it` : `${by?.platform.name}`;

@@ -268,8 +268,10 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
   const frontend = r.app.frontend ?? 'unspecified';
   if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
-  const model = r.data.model ?? 'unspecified';
-  if (r.data.model === undefined) notes.push('data model not given: a database is included, with no model preferred (--data-model)');
+  // No data model given: a database only when something in the requirements keeps data.
+  const keepsData = storesData(r);
+  const model = r.data.model ?? (keepsData ? 'unspecified' : 'none');
+  if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, an app kind that stores records): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : 1);
   if (r.data.size_gb === undefined && model !== 'none') notes.push('database size not given: 1 GB assumed (--data-gb)');
   const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
@@ -293,6 +295,18 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
     },
     assumptions: notes,
   };
+}
+
+/** App kinds whose product is records kept for users (a SaaS, a shop, a mobile app): a database is implied. */
+const DATA_KINDS = new Set(['mobile', 'saas', 'b2b-saas', 'internal', 'ecommerce', 'ai', 'game', 'iot']);
+
+/** Something in the requirements keeps data: a database is implied even when no model is given. */
+function storesData(r: Requirements): boolean {
+  const f = r.features;
+  const dataFeatures = [f.realtime, f.offline_sync, f.vector_search, f.branching, f.file_storage].some((l) => l !== 'none');
+  const signIn = r.auth.needed === true || r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
+  const currentDb = (r.current ?? []).some((c) => c.roles === 'all' || c.roles.includes('database'));
+  return signIn || dataFeatures || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
 }
 
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);

@@ -33,6 +33,13 @@ describe('advise: deciding only some roles', () => {
     expect(a.assumptions.join('\n')).toMatch(/compute stays on Vercel \(current\)/);
   });
 
+  it('gives a provider built around sign-in its edge when sign-in is the whole question', () => {
+    const a = run('auth: { needed: true, mau: 5000 }\ndecide: [auth]\n');
+    expect(['clerk', 'auth0', 'keycloak']).toContain(a.stacks[0]?.roles.auth);
+    const caps = a.stacks[0]?.criteria.find((c) => c.id === 'capabilities');
+    expect(caps?.reasons.map((x) => x.text).join('\n')).toMatch(/auth: \w+ is built around it/);
+  });
+
   it('does not judge what a role outside the decision would provide', () => {
     const a = run('data: { model: relational }\nfeatures: { realtime: core }\nauth: { needed: true }\ndecide: [auth]\n');
     expect(a.satisfiable).toBe(true);

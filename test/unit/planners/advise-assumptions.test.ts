@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { adviseYaml as run } from '../../helpers/advise.js';
+
+/** Issue 15, class 3: parts nobody asked for are not added; what is filled in is said. */
+describe('advise: no database nobody asked for', () => {
+  it('gives a static content site a host and no database, and says so', () => {
+    const a = run('app: { kind: content, frontend: static }\n');
+    expect(a.requirements.data.model).toBe('none');
+    for (const s of a.stacks) expect(s.roles.database).toBeUndefined();
+    expect(a.assumptions.join('\n')).toMatch(/no database assumed \(--data-model to add one\)/);
+  });
+
+  it('still assumes a database when something keeps data: sign-in, a data feature, a size, an app kind that stores records, a current database', () => {
+    for (const yaml of [
+      'app: { kind: content, frontend: static }\nauth: { needed: true }\n',
+      'app: { kind: web, frontend: react }\nfeatures: { realtime: some }\n',
+      'app: { kind: web }\ndata: { size_gb: 5 }\n',
+      'app: { kind: saas, frontend: nextjs }\n',
+      'app: { kind: web, frontend: nextjs }\ncurrent: supabase\n',
+    ]) {
+      const a = run(yaml);
+      expect(a.requirements.data.model, yaml).toBe('unspecified');
+      expect(a.assumptions.join('\n'), yaml).toMatch(/data model not given: a database is included/);
+    }
+  });
+});
