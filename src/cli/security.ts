@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UnhealthyError } from '../errors.js';
 import type { App } from './app.js';
 import { json, table } from './format.js';
+import { resolveTarget, swarmCertsCommand, swarmExposure, swarmRotateRefusal } from './swarm.js';
 
 interface JsonOpt {
   json?: boolean;
@@ -19,11 +20,16 @@ export function registerSecurity(program: Command, app: App): void {
     .command('show')
     .description('subjects, names and expiry of the CA and each service certificate (exit 6 when one expires within 30 days)')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', "docker (this host's files, the default) or swarm (what each service on the swarm serves in its TLS handshake); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas certs show
-  $ baas certs show --json | jq '.[] | {name, notAfter}'`)
-    .action(async (opts: JsonOpt) => {
+  $ baas certs show --json | jq '.[] | {name, notAfter}'
+  $ baas certs show --target swarm       the certificate each swarm service serves, and whether it is the local file
+Exit code 6 when a certificate expires within 30 days or is missing; on the swarm also when a
+service serves none (no running task) or one the local CA did not issue.`)
+    .action(async (opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') return swarmCertsCommand(app, opts);
       const loaded = await app.config();
       const { certificatesOf, expiryWarnings } = await import('../security/certs.js');
       const { rows } = await certificatesOf(await deps(app), loaded, await app.stateDir());
@@ -41,13 +47,17 @@ Examples:
     .command('rotate')
     .description('issue new service certificates and put them live without recreating anything')
     .option('--json', 'print as JSON')
+    .option('--target <engine>', 'docker (the default); swarm is refused (exit 2): see below')
     .addHelpText('after', `
 Examples:
   $ baas certs rotate
 Postgres reloads its configuration, Redis nodes take the new files with CONFIG SET, and the
 Sentinels restart one at a time (they cannot reload TLS files). The CA stays, so clients keep
-trusting the stack. With your own tls.certFile/keyFile, replace the files first, then rotate.`)
-    .action(async (opts: JsonOpt) => {
+trusting the stack. With your own tls.certFile/keyFile, replace the files first, then rotate.
+On the swarm target it is refused (exit 2): \`baas up --target swarm\` renews what expires within
+30 days or no longer covers the nodes, as new Swarm secrets and an update of each service.`)
+    .action(async (opts: JsonOpt & { target?: string }) => {
+      if ((await resolveTarget(app, opts.target)) === 'swarm') throw swarmRotateRefusal();
       const loaded = await app.config();
       const { rotateCertificates } = await import('../security/certs.js');
       const r = await rotateCertificates(await deps(app), loaded, await app.stateDir());
@@ -87,16 +97,16 @@ the app sets it per transaction: select baas_platform.set_org_claim($1).`)
 }
 
 /** `baas doctor --exposure`: every published port, what it speaks and who may log in (exit 6 when the server profile exposes plaintext). */
-export async function exposureCommand(app: App, opts: JsonOpt): Promise<void> {
+export async function exposureCommand(app: App, opts: JsonOpt & { target?: string }): Promise<void> {
   const io = app.io;
   const loaded = await app.config();
-  const d = await deps(app);
-  const { describeExposure } = await import('../security/stack-exposure.js');
-  const r = await describeExposure(d, loaded);
+  const swarm = (await resolveTarget(app, opts.target)) === 'swarm';
+  const r = swarm ? await swarmExposure(app) : await (await import('../security/stack-exposure.js')).describeExposure(await deps(app), loaded);
   if (opts.json) io.stdout(json(r));
   else {
-    io.stdout(`profile ${r.profile}, TLS ${loaded.config.tls.enabled ? 'on' : 'off'}\n\n`);
+    io.stdout(`profile ${r.profile}, TLS ${loaded.config.tls.enabled ? 'on' : 'off'}${swarm ? ', on the swarm (each port on its node, host mode)' : ''}\n\n`);
     io.stdout(table(['SERVICE', 'ADDRESS', 'PROTOCOL', 'TLS', 'PLAINTEXT', 'NETWORK', 'WHO MAY LOG IN'], r.ports.map((p) => [p.service, `${p.address}:${p.port}`, p.protocol, p.tls ? 'yes' : 'NO', p.plaintext, p.network ? 'yes' : 'loopback only', p.logins.join('; ')])));
+    if (r.unchecked?.length) io.stdout(`\nNot checked (no address now): ${r.unchecked.join(', ')}.\n`);
   }
-  if (r.problems.length > 0) throw new UnhealthyError(`The server profile exposes plaintext: ${r.problems.join('; ')}.`, { hint: 'Set tls: true (the server-profile default) and run `baas up`.' });
+  if (r.problems.length > 0) throw new UnhealthyError(`The server profile exposes plaintext: ${r.problems.join('; ')}.`, { hint: `Set tls: true (the server-profile default) and run \`baas up${swarm ? ' --target swarm' : ''}\`.` });
 }

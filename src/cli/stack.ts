@@ -3,7 +3,7 @@ import { UnhealthyError, UserError } from '../errors.js';
 import type { App } from './app.js';
 import { parseDuration } from '../format.js';
 import { json, ms, table } from './format.js';
-import { resolveTarget, swarmDownCommand, swarmHealthCommand, swarmStatusCommand, swarmUpCommand } from './swarm.js';
+import { resolveTarget, swarmConnectionInfo, swarmDownCommand, swarmHealthCommand, swarmStatusCommand, swarmUpCommand } from './swarm.js';
 
 interface JsonOpt {
   json?: boolean;
@@ -219,27 +219,32 @@ Examples:
       .command(name)
       .description(description)
       .option('--show-secrets', 'print passwords instead of ***')
-      .option('--json', 'print as JSON');
+      .option('--json', 'print as JSON')
+      .option('--target <engine>', "docker (this host, the default) or swarm (the stack on the swarm DOCKER_HOST manages: nodes' addresses and published ports); default: the config's target");
     if (single) cmd.argument('<service>', 'postgres, redis or mongo');
     cmd.addHelpText('after', single
       ? `
 Examples:
   $ baas connect postgres                   URL and settings, password masked
-  $ psql "$(baas connect postgres --url --show-secrets)"`
+  $ psql "$(baas connect postgres --url --show-secrets)"
+  $ baas connect redis --url --target swarm    rediss://default:***@<node address>:<published port>/0`
       : `
 Examples:
   $ baas env                                variables with passwords masked
-  $ baas env --show-secrets > .env          a ready .env file for your app (keep it out of git)`);
+  $ baas env --show-secrets > .env          a ready .env file for your app (keep it out of git)
+  $ DOCKER_HOST=ssh://admin@manager-1 baas env --target swarm --json
+                                            the stack on a swarm: each service at its node's address`);
     if (single) cmd.option('--url', 'print only the main URL (for scripts)');
     cmd.action(async (...args: unknown[]) => {
-      const opts = (single ? args[1] : args[0]) as JsonOpt & { showSecrets?: boolean; url?: boolean };
+      const opts = (single ? args[1] : args[0]) as JsonOpt & { showSecrets?: boolean; url?: boolean; target?: string };
       const service = single ? String(args[0]) : undefined;
       if (service && !['postgres', 'redis', 'mongo'].includes(service)) {
         throw new UserError(`Unknown service '${service}'.`, { hint: 'Use postgres, redis or mongo.' });
       }
       const loaded = await app.config();
       const { connectionInfo, maskSecrets } = await import('../stack/connection.js');
-      const infos = (await connectionInfo(await deps(app), loaded, await app.stateDir())).filter((i) => !service || i.service === service);
+      const all = (await resolveTarget(app, opts.target)) === 'swarm' ? await swarmConnectionInfo(app) : await connectionInfo(await deps(app), loaded, await app.stateDir());
+      const infos = all.filter((i) => !service || i.service === service);
       if (service && infos.length === 0) throw new UserError(`The service '${service}' is disabled in the configuration.`, { hint: `Set services.${service}.enabled: true.` });
       const view = infos.map((i) => ({ service: i.service, env: opts.showSecrets ? i.env : maskSecrets(i), notes: i.notes }));
       if (opts.url) return io.stdout(`${view[0]!.env[infos[0]!.urlKey]}\n`);
@@ -261,13 +266,16 @@ Examples:
     .description('check Docker, ports, disk space, images, TLS certificates and whether Postgres data supports copy-on-write clones')
     .option('--json', 'print as JSON')
     .option('--exposure', 'every published port: address, protocol, TLS, plaintext answered?, who may log in from where')
+    .option('--target <engine>', "with --exposure: docker (this host, the default) or swarm (each service's port on its node); default: the config's target")
     .addHelpText('after', `
 Examples:
   $ baas doctor
   $ baas doctor --json | jq '.checks[] | select(.status != "ok")'
   $ baas doctor --exposure          exit 6 when the server profile exposes anything in plaintext
+  $ baas doctor --exposure --target swarm     the same for the stack on the swarm DOCKER_HOST manages
 Exit code 6 when a check fails (warnings do not fail).`)
-    .action(async (opts: JsonOpt & { exposure?: boolean }) => {
+    .action(async (opts: JsonOpt & { exposure?: boolean; target?: string }) => {
+      if (opts.target !== undefined && !opts.exposure) throw new UserError('`baas doctor --target` goes with --exposure only; the other checks are about this host.', { hint: 'Run `baas doctor --exposure --target swarm`, or `baas health --target swarm` for the services.' });
       if (opts.exposure) {
         const { exposureCommand } = await import('./security.js');
         return exposureCommand(app, opts);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
+import type { ConnectionInfo } from '../services/types.js';
 import type { App } from './app.js';
 import { json, ms, table } from './format.js';
 
@@ -71,6 +72,45 @@ export async function swarmHealthCommand(app: App, services: string[], opts: { j
     const bad = reports.filter((r) => r.status !== 'healthy').map((r) => r.service);
     throw new UnhealthyError(`${bad.length} service(s) not healthy: ${bad.join(', ')}.`, { hint: '`baas status --target swarm` shows where each runs and the state of its node.' });
   }
+}
+
+/** `baas env/connect --target swarm`: the drivers' connection settings at the swarm's published addresses. */
+export async function swarmConnectionInfo(app: App): Promise<ConnectionInfo[]> {
+  const { swarmConnectionInfo: info } = await import('../targets/swarm/connection.js');
+  return info(await swarmDeps(app), await app.config(), await app.stateDir());
+}
+
+/** `baas certs show --target swarm`: the local CA and the certificate each service serves on the swarm (exit 6 as on one host, and for unreachable or untrusted ones). */
+export async function swarmCertsCommand(app: App, opts: { json?: boolean }): Promise<void> {
+  const io = app.io;
+  const { swarmCertificates } = await import('../targets/swarm/security.js');
+  const rows = await swarmCertificates(await swarmDeps(app), await app.config(), await app.stateDir());
+  if (opts.json) io.stdout(json(rows));
+  else {
+    const local = (r: (typeof rows)[number]): string => (r.sameAsLocal === undefined ? r.file : `${r.sameAsLocal ? 'same as' : 'DIFFERS from'} ${r.file}`);
+    io.stdout(table(['NAME', 'STATUS', 'EXPIRES', 'DAYS', 'NAMES', 'SERVED AT', 'LOCAL FILE'], rows.map((r) => [r.name, r.status, r.notAfter.slice(0, 10), r.notAfter ? String(r.daysLeft) : '', [...r.dns, ...r.ips].join(' '), r.source, local(r)])));
+    for (const r of rows) if (r.detail) io.stdout(`${r.name}: ${r.detail}\n`);
+    if (rows.some((r) => r.sameAsLocal === false)) io.stdout('A certificate that differs from its local file is replaced by the next `baas up --target swarm`.\n');
+  }
+  const bad = rows.filter((r) => r.status !== 'ok');
+  if (bad.length > 0) {
+    throw new UnhealthyError(`${bad.length} certificate(s) need attention: ${bad.map((r) => `${r.name} (${r.status}${r.status === 'expiring' ? `, ${r.daysLeft} days` : ''})`).join(', ')}.`, {
+      hint: bad.some((r) => r.status === 'unreachable') ? '`baas status --target swarm` shows why a service does not answer.' : '`baas up --target swarm` renews what expires within 30 days and redeploys the local certificates.',
+    });
+  }
+}
+
+/** Why `baas certs rotate --target swarm` is refused, and what does the job. */
+export function swarmRotateRefusal(): UserError {
+  return new UserError('`baas certs rotate` does not run on the swarm target: a Swarm secret cannot change, so new certificates mean new secrets and a restart of every service, which baas does not yet order to keep the Redis master and Sentinel quorum up.', {
+    hint: '`baas up --target swarm` renews the certificates that expire within 30 days or no longer cover the nodes and updates the services that use them; run it when a restart of each service is acceptable.',
+  });
+}
+
+/** `baas doctor --exposure --target swarm`. */
+export async function swarmExposure(app: App) {
+  const { swarmExposure: measure } = await import('../targets/swarm/security.js');
+  return measure(await swarmDeps(app), await app.config(), await app.stateDir());
 }
 
 export async function swarmDownCommand(app: App, opts: { json?: boolean; volumes?: boolean }): Promise<void> {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Config } from '../config/schema.js';
-import type { ContainerKind } from '../services/types.js';
+import type { ContainerKind, StackContext } from '../services/types.js';
 
 /**
  * `baas doctor --exposure`: every published port with its address, protocol, whether it
@@ -29,26 +29,34 @@ export interface ExposureReport {
   ports: ExposedPort[];
   /** Problems that make the exit code non-zero (server profile only). */
   problems: string[];
+  /** Services that could not be checked, with why (a swarm task that is not running). */
+  unchecked?: string[];
 }
 
 const PROTOCOL: Record<ContainerKind, string> = { postgres: 'postgresql', redis: 'redis (RESP)', sentinel: 'redis sentinel (RESP)', mongo: 'mongodb' };
 
-/** Who may log in where, as configured (pure; mirrors pgHba and the ACL files). */
-export function loginsFor(kind: ContainerKind, config: Config): string[] {
+/** How a target lets clients in, where it differs from one host (the cluster targets: see clusterContext). */
+export type LoginAccess = Pick<StackContext, 'superuserFrom' | 'redisUsers'>;
+
+/** Who may log in where, as configured (pure; mirrors pgHba and the ACL files, or the cluster scripts' one password). */
+export function loginsFor(kind: ContainerKind, config: Config, access: LoginAccess = {}): string[] {
   const server = config.profile === 'server';
   const tls = config.tls.enabled;
   const via = tls ? 'over TLS' : 'in plaintext';
+  const superuserFrom = access.superuserFrom ? access.superuserFrom.join(', ') : 'this host only (Docker gateway)';
   switch (kind) {
     case 'postgres':
       return server
-        ? [`postgres (superuser): this host only (Docker gateway), ${via}`, `${config.services.postgres.user}, baas_monitor: any address, password, ${via}${tls ? '; plaintext rejected' : ''}`]
+        ? [`postgres (superuser): ${superuserFrom}, ${via}`, `${config.services.postgres.user}, baas_monitor: any address, password, ${via}${tls ? '; plaintext rejected' : ''}`]
         : [`every role: any address that reaches the port, password, ${via}`];
     case 'redis':
+      if (access.redisUsers === false) return [`default (one password, every command): any address, ${via}`];
       return [
         `${server ? '' : 'default (admin password), '}admin, app (no admin/dangerous commands), monitor (read-only), replication, sentinel: password, ${via}`,
         ...(server ? ['default user disabled'] : []),
       ];
     case 'sentinel':
+      if (access.redisUsers === false) return [`default (one password, every command): any address, ${via}`];
       return [`${server ? '' : 'default (admin password), '}admin, sentinel, app (master discovery only), monitor: password, ${via}`];
     case 'mongo':
       return [`root: any address, password, ${via}`];
@@ -121,7 +129,7 @@ export interface PublishedPort {
 }
 
 /** Probes every published port (on `probeHost` when it is bound to every interface). */
-export async function measureExposure(config: Config, published: PublishedPort[], probeHost: string): Promise<ExposureReport> {
+export async function measureExposure(config: Config, published: PublishedPort[], probeHost: string, access: LoginAccess = {}): Promise<ExposureReport> {
   const ports = await Promise.all(
     published.map(async (p): Promise<ExposedPort> => {
       const host = p.address === '0.0.0.0' || p.address === '' ? probeHost : p.address;
@@ -138,7 +146,7 @@ export async function measureExposure(config: Config, published: PublishedPort[]
         tls: config.tls.enabled,
         plaintext,
         network: !isLoopback(p.address),
-        logins: loginsFor(p.kind, config),
+        logins: loginsFor(p.kind, config, access),
       };
     }),
   );

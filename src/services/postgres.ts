@@ -270,7 +270,9 @@ export async function postgresHealth(ctx: StackContext, def: ServiceDef): Promis
 
 export function postgresConnection(ctx: StackContext, defs: ServiceDef[], host: string): ConnectionInfo {
   const cfg = ctx.config.services.postgres;
-  const port = defs.find((d) => d.kind === 'postgres')!.hostPort;
+  const def = defs.find((d) => d.kind === 'postgres')!;
+  const port = def.hostPort;
+  host = def.publishedHost ?? host;
   const urls = postgresUrls(ctx, host, port);
   return {
     service: 'postgres',
@@ -290,7 +292,11 @@ export function postgresConnection(ctx: StackContext, defs: ServiceDef[], host: 
     notes: [
       `DATABASE_URL connects as '${cfg.user}', which owns no tables and is subject to RLS; DATABASE_ADMIN_URL is the superuser for migrations; DATABASE_MONITOR_URL (${MONITOR_ROLE}) may read statistics only (pg_monitor).`,
       ...(ctx.tls.enabled ? [`TLS: the URLs verify the chain and the host name (sslmode=verify-full, sslrootcert=${ctx.tls.caFile}); node-postgres and libpq both read them.`] : []),
-      ...(ctx.config.profile === 'server' ? ['Server profile: the superuser may log in from this host only (the Docker gateway); other peers must use TLS.'] : []),
+      ...(ctx.config.profile !== 'server'
+        ? []
+        : ctx.superuserFrom
+          ? [`Server profile: the superuser may log in from ${ctx.superuserFrom.join(', ')}${ctx.tls.enabled ? ', over TLS only' : ''}.`]
+          : ['Server profile: the superuser may log in from this host only (the Docker gateway); other peers must use TLS.']),
     ],
   };
 }

@@ -159,7 +159,7 @@ export function sentinelDefs(ctx: StackContext, ports: number[], currentMasterIp
 /** Maps container addresses to published host ports, for clients outside the Docker network (ioredis natMap). */
 export function natMap(defs: ServiceDef[], host: string): Record<string, { host: string; port: number }> {
   const map: Record<string, { host: string; port: number }> = {};
-  for (const d of defs) if (d.kind === 'redis' || d.kind === 'sentinel') map[`${d.internal.ip}:${d.internal.port}`] = { host, port: d.hostPort };
+  for (const d of defs) if (d.kind === 'redis' || d.kind === 'sentinel') map[`${d.internal.ip}:${d.internal.port}`] = { host: d.publishedHost ?? host, port: d.hostPort };
   return map;
 }
 
@@ -452,14 +452,16 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
   const cfg = ctx.config.services.redis;
   const { username, password } = redisLogin(ctx, 'app');
   const redis = defs.filter((d) => d.kind === 'redis' || d.kind === 'sentinel');
-  const sentinels = redis.filter((d) => d.kind === 'sentinel').map((d) => `${host}:${d.hostPort}`);
-  const first = redis.find((d) => d.name === 'redis-1')!;
+  const sentinels = redis.filter((d) => d.kind === 'sentinel').map((d) => `${d.publishedHost ?? host}:${d.hostPort}`);
+  // redis-1 is the initial master; another node when redis-1 is left out (not running on a cluster).
+  const first = redis.find((d) => d.name === 'redis-1') ?? redis.find((d) => d.kind === 'redis')!;
+  const cluster = redis.some((d) => d.publishedHost !== undefined);
   const tls = ctx.tls.enabled;
   const env: Record<string, string> = {
     REDIS_USERNAME: username,
     REDIS_PASSWORD: password,
     REDIS_MASTER_NAME: cfg.masterName,
-    REDIS_URL: `${tls ? 'rediss' : 'redis'}://${username}:${encodeURIComponent(password)}@${host}:${first.hostPort}/0`,
+    REDIS_URL: `${tls ? 'rediss' : 'redis'}://${username}:${encodeURIComponent(password)}@${first.publishedHost ?? host}:${first.hostPort}/0`,
   };
   if (tls) env['REDIS_CA_FILE'] = ctx.tls.caFile;
   if (sentinels.length > 0) {
@@ -474,16 +476,20 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
     secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
     urlKey: 'REDIS_URL',
     notes: [
-      `REDIS_USERNAME '${username}' may run data commands only (no admin or dangerous ones such as CONFIG, KEYS, FLUSHALL).`,
+      ctx.redisUsers === false
+        ? `REDIS_USERNAME '${username}' is the only Redis user here: its password allows every command, admin ones included.`
+        : `REDIS_USERNAME '${username}' may run data commands only (no admin or dangerous ones such as CONFIG, KEYS, FLUSHALL).`,
       ...(tls ? [`TLS only: verify the chain with REDIS_CA_FILE (redis-cli --tls --cacert "$REDIS_CA_FILE").`] : []),
       ...(sentinels.length > 0
         ? [
             'Connect through the sentinels (REDIS_SENTINELS, REDIS_MASTER_NAME) to follow failovers; the sentinels take the same user and password.',
-            'From the host, sentinels answer with container addresses: pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap.',
+            cluster
+              ? "Sentinels answer with the nodes' names on the overlay network (redis-2:6379): pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap; it maps each to its swarm node's address and published port."
+              : 'From the host, sentinels answer with container addresses: pass JSON.parse(REDIS_NAT_MAP) as ioredis natMap.',
             `ioredis, following a failover within ~100 ms: new Redis({ sentinels, name: REDIS_MASTER_NAME, username, password, sentinelUsername: username, sentinelPassword: password, natMap, updateSentinels: false,${tlsOpts} enableReadyCheck: false, failoverDetector: true, sentinelRetryStrategy: ${FAILOVER_CLIENT_SETTINGS.sentinelRetryStrategy}, retryStrategy: ${FAILOVER_CLIENT_SETTINGS.retryStrategy}, reconnectOnError: ${FAILOVER_CLIENT_SETTINGS.reconnectOnError} })`,
             ...IOREDIS_WORKAROUNDS,
             'Writes that must survive a failover: follow them with WAIT 1 <ms> and treat a reply of 0 as not durable.',
-            'REDIS_URL points at redis-1, the initial master: fine for quick checks, not for failover.',
+            `REDIS_URL points at ${first.name}${first.name === 'redis-1' ? ', the initial master' : ''}: fine for quick checks, not for failover.`,
           ]
         : []),
     ],
@@ -552,7 +558,7 @@ export const sentinelDriver: EngineDriver = {
  */
 export function sentinelClientOptions(ctx: StackContext, defs: ServiceDef[], host: string, user: RedisUser): import('ioredis').RedisOptions {
   const access = redisAccess(ctx, user);
-  const sentinels = defs.filter((d) => d.kind === 'sentinel').map((d) => ({ host, port: d.hostPort }));
+  const sentinels = defs.filter((d) => d.kind === 'sentinel').map((d) => ({ host: d.publishedHost ?? host, port: d.hostPort }));
   return {
     sentinels,
     name: ctx.config.services.redis.masterName,

@@ -20,6 +20,11 @@ export interface ServiceDef {
   internal: { ip: string; port: number };
   /** Host-side port the service is published on. */
   hostPort: number;
+  /**
+   * The address clients reach hostPort at, when it is not the stack's one (a Swarm task's
+   * node). Connection settings use it over the host they are given.
+   */
+  publishedHost?: string;
   volume?: string;
   /**
    * Files the container reads its secrets from (name → content): written 0400 under

@@ -17,6 +17,13 @@ import { redisClient } from '../../../src/services/redis.js';
 // Backups stay off: their repository is a directory on the host baas runs on (see README).
 const CONFIG = swarmConfig('profile: server\nbackups:\n  enabled: false\n');
 
+type EnvJson = { service: string; env: Record<string, string>; notes: string[] }[];
+type CertJson = { name: string; status: string; source: string; sameAsLocal?: boolean; file: string; ips: string[]; detail?: string }[];
+interface ExposureJson {
+  problems: string[];
+  ports: { service: string; address: string; port: number; tls: boolean; plaintext: string; network: boolean; logins: string[] }[];
+}
+
 const published = (s: StatusJson, service: string): { host: string; port: number } => {
   const row = s.services.find((x) => x.service === service)!;
   const [hostPort] = row.ports[0]!.split('->');
@@ -101,6 +108,82 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     await expect(redisClient(r1.host, r1.port, { username: 'default', password: secrets().redis.password, tls: {} })).rejects.toThrow(/certificate/i);
   });
 
+  it('env --target swarm: settings a client connects with (verify-full to Postgres, rediss through the Sentinels), masked unless --show-secrets', async () => {
+    const status = await runJson<StatusJson>(['status']);
+    const masked = await runJson<EnvJson>(['env', '--target', 'swarm']);
+    const pgAt = published(status, 'postgres');
+    expect(masked.find((v) => v.service === 'postgres')!.env).toMatchObject({ PGHOST: pgAt.host, PGPORT: String(pgAt.port), PGPASSWORD: '***', PGSSLMODE: 'verify-full', PGSSLROOTCERT: path.join(p.dir, '.baas/tls/ca.crt') });
+    const maskedText = JSON.stringify(masked);
+    for (const v of [secrets().postgres.appPassword, secrets().postgres.superuserPassword, secrets().redis.password]) expect(maskedText).not.toContain(v);
+
+    const shown = await runJson<EnvJson>(['env', '--target', 'swarm', '--show-secrets']);
+    const pg = shown.find((v) => v.service === 'postgres')!.env;
+    expect(await pgQuery<{ ssl: boolean }>(pg['DATABASE_URL']!, 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toEqual([{ ssl: true }]);
+    const r = shown.find((v) => v.service === 'redis')!.env;
+    expect(r['REDIS_URL']).toMatch(/^rediss:\/\//);
+    // An app's ioredis client exactly as the printed settings say: Sentinels, master name, NAT map, CA.
+    const { Redis } = await import('ioredis');
+    const ca = readFileSync(r['REDIS_CA_FILE']!, 'utf8');
+    const client = new Redis({
+      sentinels: r['REDIS_SENTINELS']!.split(',').map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) })),
+      name: r['REDIS_MASTER_NAME']!,
+      username: r['REDIS_USERNAME']!,
+      password: r['REDIS_PASSWORD']!,
+      sentinelPassword: r['REDIS_PASSWORD']!,
+      natMap: JSON.parse(r['REDIS_NAT_MAP']!) as Record<string, { host: string; port: number }>,
+      tls: { ca },
+      sentinelTLS: { ca },
+      enableTLSForSentinelMode: true,
+      updateSentinels: false,
+      maxRetriesPerRequest: 2,
+    });
+    client.on('error', () => {});
+    try {
+      await client.set('baas:env-test', 'ok');
+      expect(await client.get('baas:env-test')).toBe('ok');
+    } finally {
+      client.disconnect();
+    }
+
+    const url = await run(['connect', 'postgres', '--url', '--target', 'swarm']);
+    expect(url.code, url.err).toBe(0);
+    expect(url.out.trim()).toBe(`postgres://app:***@${pgAt.host}:${pgAt.port}/app?sslmode=verify-full&sslrootcert=${encodeURIComponent(path.join(p.dir, '.baas/tls/ca.crt'))}`);
+    // A worker cannot answer for the swarm.
+    const worker = await p.run(['env', '--target', 'swarm'], { DOCKER_HOST: swarm.nodes[1]!.dockerHost });
+    expect(worker.code).toBe(2);
+    expect(worker.err).toMatch(/is a swarm worker/);
+  });
+
+  it("certs show --target swarm: the certificate each service serves is the local file, issued by the CA; certs rotate is refused", async () => {
+    const status = await runJson<StatusJson>(['status']);
+    const rows = await runJson<CertJson>(['certs', 'show', '--target', 'swarm']);
+    expect(rows.map((r) => r.name)).toEqual(['ca', ...status.services.map((s) => s.service)]);
+    for (const r of rows) expect(r.status, `${r.name}: ${r.detail ?? ''}`).toBe('ok');
+    for (const r of rows.slice(1)) {
+      const at = published(status, r.name);
+      expect(r).toMatchObject({ source: `${at.host}:${at.port}`, sameAsLocal: true, file: path.join(p.dir, `.baas/tls/${r.name}.crt`) });
+      expect(r.ips).toContain(at.host);
+    }
+    const text = await run(['certs', 'show']);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/SERVED AT/);
+    const rotate = await run(['certs', 'rotate']);
+    expect(rotate.code).toBe(2);
+    expect(rotate.err).toMatch(/does not run on the swarm target/);
+  });
+
+  it('doctor --exposure --target swarm: every port on its node speaks TLS only and refuses plaintext', async () => {
+    const status = await runJson<StatusJson>(['status']);
+    const r = await runJson<ExposureJson>(['doctor', '--exposure', '--target', 'swarm']);
+    expect(r.problems).toEqual([]);
+    expect(r.ports.map((x) => x.service).sort()).toEqual(status.services.map((s) => s.service).sort());
+    for (const x of r.ports) {
+      const at = published(status, x.service);
+      expect(x).toMatchObject({ address: at.host, port: at.port, tls: true, plaintext: 'refused', network: true });
+    }
+    expect(r.ports.find((x) => x.service === 'redis-1')!.logins).toEqual(['default (one password, every command): any address, over TLS']);
+  });
+
   it('fails over over TLS: the master node is cut off, the Sentinels promote a replica, writes go on', async () => {
     const status = await runJson<StatusJson>(['status']);
     const client = await sentinelClient(status, secrets().redis.password, { ca: ca() });
@@ -124,5 +207,12 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     await runJson(['down']);
     const left = ['service', 'secret', 'config'].flatMap((c) => swarm.docker(swarm.manager, [c, 'ls', '-q', '--filter', `label=baas.project=${p.name}`]).split('\n').filter(Boolean));
     expect(left).toEqual([]);
+    // Nothing deployed: the client-side commands say so, with the fix.
+    for (const argv of [['env'], ['certs', 'show'], ['doctor', '--exposure']]) {
+      const r = await run([...argv, '--target', 'swarm']);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(/is not deployed on the swarm at/);
+      expect(r.err).toMatch(/hint: Deploy it with `baas up --target swarm`/);
+    }
   });
 });
