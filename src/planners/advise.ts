@@ -173,12 +173,17 @@ function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights): st
   const need = neededRoles(r);
   const because = r.leaving.because;
   const factors = because.flatMap((reason) => Object.entries(w.leaving.because[reason] ?? {}).map(([criterion, f]) => `${criterion.replaceAll('_', ' ')} x${f}`));
-  return [...left].map(([id, roles]) => {
+  const why = because.length > 0 ? ` because of ${because.join(', ').replaceAll('_', '-')}${factors.length ? ` (weighs ${factors.join(', ')})` : ''}` : '';
+  const moving = [...left].map(([id, roles]) => {
     const p = findPlatform(catalog, id, 'leaving');
     const held = roles === 'all' ? ROLE_ORDER.filter((role) => need[role] && canHold(p, role)) : roles;
-    const why = because.length > 0 ? ` because of ${because.join(', ').replaceAll('_', '-')}${factors.length ? ` (weighs ${factors.join(', ')})` : ''}` : '';
     return `moving off ${p.name}${why}: not offered again for ${held.join(', ') || 'any role'}; the move is weighed as migration work`;
   });
+  // Named for leaving, but every role it holds is outside --only: it stays, and the user should know.
+  const staying = (r.leaving.platforms ?? current.map((c) => c.id))
+    .filter((id) => !left.has(id))
+    .map((id) => `leaving ${findPlatform(catalog, id, 'leaving').name}: it holds none of the roles being decided (--only ${r.decide?.join(',') ?? ''}), so it stays as it runs today`);
+  return [...moving, ...staying];
 }
 
 /** The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`). */

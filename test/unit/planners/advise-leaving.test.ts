@@ -68,6 +68,12 @@ describe('advise: moving off a platform that runs today', () => {
     expect(a.assumptions.join('\n')).toMatch(/moving off Supabase: not offered again for database;/);
   });
 
+  it('says so when the platform being left holds none of the roles being decided', () => {
+    const a = run(`${BASE}current: { database: supabase }\nleaving: supabase\ndecide: [auth]\n`);
+    for (const s of a.stacks) expect(s.roles.database).toBe('supabase');
+    expect(a.assumptions.join('\n')).toMatch(/leaving Supabase: it holds none of the roles being decided \(--only auth\), so it stays as it runs today/);
+  });
+
   it('refuses a platform that is not in current, and leaving with nothing current', () => {
     expect(() => run(`${BASE}current: supabase\nleaving: neon\n`)).toThrow(UserError);
     expect(() => run(`${BASE}current: supabase\nleaving: neon\n`)).toThrow(/leaving: neon is not in current \(supabase\)/);
