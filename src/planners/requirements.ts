@@ -272,8 +272,8 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   const keepsData = storesData(r);
   const model = r.data.model ?? (keepsData ? 'unspecified' : 'none');
   if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, an app kind that stores records): no database assumed (--data-model to add one)');
-  const size = r.data.size_gb ?? (model === 'none' ? 0 : 1);
-  if (r.data.size_gb === undefined && model !== 'none') notes.push('database size not given: 1 GB assumed (--data-gb)');
+  const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
+  if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
   const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
   const needed = r.auth.needed ?? asked;
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
@@ -296,6 +296,14 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
     assumptions: notes,
   };
 }
+
+/**
+ * The database size assumed when none is given, by stage: an MVP holds test data and its first
+ * users' records (hundreds of megabytes); a growing product about ten gigabytes; at scale about
+ * a hundred. One figure for every stage (1 GB, before round 12) overstated an MVP and
+ * understated the rest.
+ */
+const DEFAULT_DB_GB: Record<Stage, number> = { mvp: 0.5, growth: 10, scale: 100 };
 
 /** App kinds whose product is records kept for users (a SaaS, a shop, a mobile app): a database is implied. */
 const DATA_KINDS = new Set(['mobile', 'saas', 'b2b-saas', 'internal', 'ecommerce', 'ai', 'game', 'iot']);

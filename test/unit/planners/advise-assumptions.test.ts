@@ -24,3 +24,14 @@ describe('advise: no database nobody asked for', () => {
     }
   });
 });
+
+describe('advise: the database size assumed follows the stage', () => {
+  it('assumes 0.5 GB for an MVP, 10 GB growing and 100 GB at scale, and says so', () => {
+    for (const [stage, gb] of [['mvp', 0.5], ['growth', 10], ['scale', 100]] as const) {
+      const a = run(`stage: ${stage}\ndata: { model: relational }\n`);
+      expect(a.requirements.data.size_gb).toBe(gb);
+      expect(a.assumptions.join('\n')).toContain(`database size not given: ${gb} GB assumed for the ${stage} stage (--data-gb)`);
+    }
+    expect(run('stage: growth\ndata: { model: relational, size_gb: 3 }\n').requirements.data.size_gb).toBe(3);
+  });
+});
