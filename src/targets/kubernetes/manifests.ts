@@ -13,6 +13,7 @@ import { parseSize } from '../../config/schema.js';
 import { UserError } from '../../errors.js';
 import type { ServiceDef } from '../../services/types.js';
 import { configHash } from '../../stack/reconcile.js';
+import { SECRETS_DIR } from '../../security/files.js';
 import {
   clusterNodeEnv,
   clusterRedisEnv,
@@ -237,8 +238,12 @@ SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT
 SQL
 echo "baas: database and application role ready"`;
 
-/** `select 1` as the application role, as `baas health` asks it. */
-const POSTGRES_READY = `PATH="/usr/lib/postgresql/$PG_MAJOR/bin:$PATH" PGPASSWORD="$APP_PASSWORD" psql -h 127.0.0.1 -U "$BAAS_APP_USER" -d "$BAAS_DATABASE" -tAc 'select 1' | grep -q 1`;
+/**
+ * `select 1` as the application role, as `baas health` asks it: with TLS over TLS only, the chain
+ * checked against the CA (the start script's copy) and the name (127.0.0.1 is on the certificate).
+ */
+const postgresReady = (tls: boolean): string =>
+  `PATH="/usr/lib/postgresql/$PG_MAJOR/bin:$PATH" PGPASSWORD="$APP_PASSWORD" ${tls ? `PGSSLMODE=verify-full PGSSLROOTCERT=${SECRETS_DIR}/ca.crt ` : ''}psql -h 127.0.0.1 -U "$BAAS_APP_USER" -d "$BAAS_DATABASE" -tAc 'select 1' | grep -q 1`;
 const POSTGRES_ALIVE = `PATH="/usr/lib/postgresql/$PG_MAJOR/bin:$PATH" pg_isready -q -h 127.0.0.1 -U postgres`;
 
 /** A service's secret file as a key of the stack's Secret (keys allow [-._a-zA-Z0-9]). */
@@ -262,7 +267,7 @@ function postgresObjects(input: RenderInput, def: ServiceDef): K8sObject[] {
     ports: [{ name: 'postgres', containerPort: def.internal.port }],
     // The start script reads its password and pg_hba.conf from /run/secrets, as on Docker.
     volumeMounts: [{ name: 'data', mountPath: dataMount }, { name: 'secrets', mountPath: '/run/secrets', readOnly: true }],
-    readinessProbe: execProbe(POSTGRES_READY, { period: 5, failures: 3 }),
+    readinessProbe: execProbe(postgresReady(tls), { period: 5, failures: 3 }),
     livenessProbe: execProbe(POSTGRES_ALIVE, { period: 10, failures: 6, initialDelay: 30 }),
     ...(resourcesFor(config, 'postgres') ? { resources: resourcesFor(config, 'postgres') } : {}),
   };

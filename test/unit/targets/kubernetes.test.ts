@@ -174,6 +174,8 @@ describe('renderKubernetes with TLS (profile: server)', () => {
     expect(sentinel.readinessProbe.exec.command[2]).toMatch(/--tls --cacert .* CKQUORUM/);
     const pg = find(files, 'StatefulSet', 'postgres').spec.template.spec.containers[0];
     expect(pg.command.join(' ')).toContain('ssl=on');
+    // Readiness insists on TLS and checks the chain and the name (127.0.0.1 is on the certificate), as `baas health` does.
+    expect(pg.readinessProbe.exec.command[2]).toContain('PGSSLMODE=verify-full PGSSLROOTCERT=/etc/baas/run/ca.crt psql -h 127.0.0.1');
     const hba = find(files, 'Secret', 'baas-credentials').stringData['postgres-file-pg_hba.conf'] as string;
     expect(hba).toMatch(/^hostnossl all all 0\.0\.0\.0\/0 reject$/m);
     const job = find(files, 'Job', 'postgres-bootstrap').spec.template.spec;
@@ -188,7 +190,7 @@ describe('renderKubernetes with TLS (profile: server)', () => {
     expect(b).toEqual(a);
     const plain = await render();
     expect(all(plain).some((o) => o.metadata?.name === 'baas-tls')).toBe(false);
-    expect(JSON.stringify(all(plain))).not.toMatch(/tls-port|--tls/);
+    expect(JSON.stringify(all(plain))).not.toMatch(/tls-port|--tls|PGSSLMODE/);
   });
 });
 
