@@ -354,6 +354,8 @@ export function planMigration(input: MigrationInput): MigrationPlan {
   // --- phases ---------------------------------------------------------------
   const gradual = (dataGb ?? 5) >= 10 || src.auth || risks.some((r) => r.impact === 'high' && r.likelihood === 'high');
   const days = (low: number, high: number, f = 1): { low: number; high: number } => ({ low: Math.max(1, Math.round(low * f)), high: Math.max(1, Math.round(high * f)) });
+  // The port of the app's queries (an engine change) is its own work, not scaled with the data.
+  const addDays = (d: { low: number; high: number }, extra: { low: number; high: number } | null): { low: number; high: number } => (extra ? { low: d.low + extra.low, high: d.high + extra.high } : d);
   const dumpCmd = src.postgres && targetPg ? 'pg_dump -Fc (direct connection) then pg_restore --no-owner -j 4' : `export from ${src.name} and load into ${to.name}`;
   const phases: Phase[] = [
     {
@@ -370,7 +372,7 @@ export function planMigration(input: MigrationInput): MigrationPlan {
     {
       id: 'parallel-setup',
       name: 'Parallel setup',
-      days: ((d) => (engineWork ? { low: d.low + engineWork.low, high: d.high + engineWork.high } : d))(days(5, 10, Math.sqrt(effort))),
+      days: addDays(days(5, 10, Math.sqrt(effort)), engineWork),
       activities: [
         ...(engineWork ? [engineWork.what] : []),
         toSelf ? `Bring up ${to.name} on your servers (baas up) with backups and monitoring` : `Create the ${to.name} project/plan and its environments`,

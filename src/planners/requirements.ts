@@ -268,14 +268,14 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
   const frontend = r.app.frontend ?? 'unspecified';
   if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
+  const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
+  const needed = r.auth.needed ?? asked;
   // No data model given: a database only when something in the requirements keeps data.
-  const keepsData = storesData(r);
+  const keepsData = r.auth.needed === true || asked || storesData(r);
   const model = r.data.model ?? (keepsData ? 'unspecified' : 'none');
   if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, an app kind that stores records): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
   if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
-  const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
-  const needed = r.auth.needed ?? asked;
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
   const mau = r.auth.mau ?? (needed ? 1000 : 0);
   if (needed && r.auth.mau === undefined) notes.push('monthly active users not given: 1,000 assumed (--mau)');
@@ -308,13 +308,12 @@ const DEFAULT_DB_GB: Record<Stage, number> = { mvp: 0.5, growth: 10, scale: 100 
 /** App kinds whose product is records kept for users (a SaaS, a shop, a mobile app): a database is implied. */
 const DATA_KINDS = new Set(['mobile', 'saas', 'b2b-saas', 'internal', 'ecommerce', 'ai', 'game', 'iot']);
 
-/** Something in the requirements keeps data: a database is implied even when no model is given. */
+/** Something besides sign-in keeps data: a database is implied even when no model is given. */
 function storesData(r: Requirements): boolean {
   const f = r.features;
   const dataFeatures = [f.realtime, f.offline_sync, f.vector_search, f.branching, f.file_storage].some((l) => l !== 'none');
-  const signIn = r.auth.needed === true || r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
   const currentDb = (r.current ?? []).some((c) => c.roles === 'all' || c.roles.includes('database'));
-  return signIn || dataFeatures || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
+  return dataFeatures || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
 }
 
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);
