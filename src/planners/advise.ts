@@ -42,6 +42,11 @@ export interface RankedStack {
    * shows different approaches rather than one approach on every host.
    */
   alsoHostedOn?: string[];
+  /**
+   * Set on the second stack when it was moved up as the best alternative to the first: the
+   * first's platform for this role is replaced (the first's variants follow it).
+   */
+  alternativeTo?: { role: Role; platform: string };
   cost: {
     monthly: number;
     hasUnknown: boolean;
@@ -127,6 +132,24 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
     out.push(s);
   }
   return out;
+}
+
+/**
+ * An architect's second option is another approach, not the first with one part swapped: when
+ * the second-ranked stack keeps the first's platform for the main part being decided (the
+ * database, or the first role in `decide`), the best-ranked stack with another platform there
+ * moves up to second, provided it breaks no more than the stack it passes. The rest keep their
+ * order.
+ */
+export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights): RankedStack[] {
+  const [first, second] = stacks;
+  if (!w.ranking.second_is_alternative || !first || !second) return stacks;
+  const role = (['database', 'auth', 'compute', 'cache'] as Role[]).find((x) => first.roles[x] !== undefined && (!r.decide || (r.decide as string[]).includes(x)));
+  if (!role || second.roles[role] !== first.roles[role]) return stacks;
+  const at = stacks.findIndex((s, i) => i > 1 && s.roles[role] !== first.roles[role] && compareProfiles(s.breach, second.breach) === 0);
+  if (at < 0) return stacks;
+  const alternative = { ...stacks[at]!, alternativeTo: { role, platform: first.roles[role]! } };
+  return [first, alternative, ...stacks.slice(1, at), ...stacks.slice(at + 1)];
 }
 
 function totalScore(criteria: CriterionScore[]): number {
@@ -254,7 +277,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   evaluated.sort((a, b) => compareProfiles(a.breach, b.breach) || b.score - a.score || a.cost.monthly - b.cost.monthly || a.key.localeCompare(b.key));
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
-  const ranked = foldStaticHosts(r, unique, w);
+  const ranked = secondAsAlternative(foldStaticHosts(r, unique, w), r, w);
   ranked.forEach((s, i) => (s.rank = i + 1));
   const satisfiable = ranked.length > 0 && ranked[0]?.violations.length === 0;
   const confirmed = satisfiable && ranked[0]?.warnings.length === 0;

@@ -90,6 +90,8 @@ export function adviceText(a: Advice): string {
       for (const w of top.cost.warnings) lines.push(`  ! ${w}`);
     }
   }
+  const alt = a.stacks[1]?.alternativeTo;
+  if (alt) lines.push('', `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`);
   for (const s of a.stacks.slice(1)) {
     const cons = [...s.violations.map((v) => v.text), ...s.warnings.map((v) => v.text)];
     if (cons.length) lines.push(`#${s.rank} ${s.name}: ${cons.join('; ')}`);
