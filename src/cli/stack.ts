@@ -227,7 +227,7 @@ Examples:
 Examples:
   $ baas connect postgres                   URL and settings, password masked
   $ psql "$(baas connect postgres --url --show-secrets)"
-  $ baas connect redis --url --target swarm    rediss://default:***@<node address>:<published port>/0`
+  $ baas connect redis --url --target swarm    rediss://app:***@<node address>:<published port>/0`
       : `
 Examples:
   $ baas env                                variables with passwords masked

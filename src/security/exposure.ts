@@ -36,9 +36,9 @@ export interface ExposureReport {
 const PROTOCOL: Record<ContainerKind, string> = { postgres: 'postgresql', redis: 'redis (RESP)', sentinel: 'redis sentinel (RESP)', mongo: 'mongodb' };
 
 /** How a target lets clients in, where it differs from one host (the cluster targets: see clusterContext). */
-export type LoginAccess = Pick<StackContext, 'superuserFrom' | 'redisUsers'>;
+export type LoginAccess = Pick<StackContext, 'superuserFrom'>;
 
-/** Who may log in where, as configured (pure; mirrors pgHba and the ACL files, or the cluster scripts' one password). */
+/** Who may log in where, as configured (pure; mirrors pgHba and the ACL files, the same on every target). */
 export function loginsFor(kind: ContainerKind, config: Config, access: LoginAccess = {}): string[] {
   const server = config.profile === 'server';
   const tls = config.tls.enabled;
@@ -50,13 +50,11 @@ export function loginsFor(kind: ContainerKind, config: Config, access: LoginAcce
         ? [`postgres (superuser): ${superuserFrom}, ${via}`, `${config.services.postgres.user}, baas_monitor: any address, password, ${via}${tls ? '; plaintext rejected' : ''}`]
         : [`every role: any address that reaches the port, password, ${via}`];
     case 'redis':
-      if (access.redisUsers === false) return [`default (one password, every command): any address, ${via}`];
       return [
         `${server ? '' : 'default (admin password), '}admin, app (no admin/dangerous commands), monitor (read-only), replication, sentinel: password, ${via}`,
         ...(server ? ['default user disabled'] : []),
       ];
     case 'sentinel':
-      if (access.redisUsers === false) return [`default (one password, every command): any address, ${via}`];
       return [`${server ? '' : 'default (admin password), '}admin, sentinel, app (master discovery only), monitor: password, ${via}`];
     case 'mongo':
       return [`root: any address, password, ${via}`];

@@ -81,9 +81,28 @@ export function nodeConf(cfg: RedisConfig, args: { ip: string; tls: boolean }): 
     `replica-announce-ip ${args.ip}`,
     `min-replicas-to-write ${cfg.minReplicasToWrite ?? 0}`,
     `min-replicas-max-lag ${cfg.minReplicasMaxLag ?? 10}`,
-    `include ${SECRETS_DIR}/auth.conf`,
-    `aclfile ${SECRETS_DIR}/users.acl`,
+    ...nodeCredentialLines(),
   ].join('\n')}\n`;
+}
+
+/**
+ * The files that carry users and passwords, on every target: one host bind-mounts them at
+ * /run/secrets, Swarm delivers them as secrets, Kubernetes from the Secret `baas-credentials`;
+ * the start scripts copy them to SECRETS_DIR for the redis user.
+ */
+export const CREDENTIAL_FILES = { nodeAcl: 'users.acl', nodeAuth: 'auth.conf', sentinelAuth: 'sentinel-auth.conf' } as const;
+
+/** How a node loads its replication login (`masteruser`) and its ACL users. */
+export const nodeCredentialLines = (): string[] => [`include ${SECRETS_DIR}/${CREDENTIAL_FILES.nodeAuth}`, `aclfile ${SECRETS_DIR}/${CREDENTIAL_FILES.nodeAcl}`];
+
+/** A node's credential files (file name → content). */
+export function nodeCredentialFiles(secrets: Secrets['redis'], server: boolean): Record<string, string> {
+  return { [CREDENTIAL_FILES.nodeAuth]: nodeAuthConf(secrets), [CREDENTIAL_FILES.nodeAcl]: nodeAcl(secrets, server) };
+}
+
+/** A Sentinel's credential file (file name → content): appended to its config after `sentinel monitor`. */
+export function sentinelCredentialFiles(cfg: RedisConfig, secrets: Secrets['redis'], server: boolean): Record<string, string> {
+  return { [CREDENTIAL_FILES.sentinelAuth]: sentinelAuthConf(cfg, secrets, server) };
 }
 
 /** How a replica authenticates to its master. */

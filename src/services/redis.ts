@@ -9,7 +9,7 @@ import { redisIp, sentinelIp } from '../model/addresses.js';
 import { poll } from '../wait.js';
 import { baseDef, dataMount, imageFor, limits, restartPolicy, secretsMount } from './common.js';
 import { SECRETS_DIR, syncSecretsScript } from '../security/files.js';
-import { nodeAcl, nodeAuthConf, nodeConf, redisCredentials, sentinelAuthConf, sentinelConf, type RedisUser } from './redis-conf.js';
+import { CREDENTIAL_FILES, nodeConf, nodeCredentialFiles, redisCredentials, sentinelConf, sentinelCredentialFiles, type RedisUser } from './redis-conf.js';
 import type { ConnectionInfo, EngineDriver, HealthReport, PortChoice, ServiceDef, StackContext } from './types.js';
 
 /**
@@ -35,7 +35,7 @@ ${syncSecretsScript('redis')}
 mkdir -p /var/lib/baas-sentinel
 F=/var/lib/baas-sentinel/sentinel.conf
 if [ ! -f "$F" ]; then
-  cat ${SECRETS_DIR}/sentinel.conf ${SECRETS_DIR}/sentinel-auth.conf > "$F.new"
+  cat ${SECRETS_DIR}/sentinel.conf ${SECRETS_DIR}/${CREDENTIAL_FILES.sentinelAuth} > "$F.new"
   mv "$F.new" "$F"
 fi
 chown -R redis:redis /var/lib/baas-sentinel
@@ -96,7 +96,7 @@ export function redisNodeDefs(ctx: StackContext, ports: number[], currentMasterI
       spec,
       hashInput: { ...stable, conf, initialMaster: redisIp(ctx.subnet, 1) },
       dependsOn: [],
-      secretFiles: { 'redis.conf': conf, 'auth.conf': nodeAuthConf(ctx.secrets.redis), 'users.acl': nodeAcl(ctx.secrets.redis, server) },
+      secretFiles: { 'redis.conf': conf, ...nodeCredentialFiles(ctx.secrets.redis, server) },
       runAs: 'redis',
       ...(data.volume ? { volume: data.volume } : {}),
     });
@@ -149,7 +149,7 @@ export function sentinelDefs(ctx: StackContext, ports: number[], currentMasterIp
       spec,
       hashInput: { ...spec, conf: stableConf },
       dependsOn: nodes,
-      secretFiles: { 'sentinel.conf': conf, 'sentinel-auth.conf': sentinelAuthConf(cfg, ctx.secrets.redis, server) },
+      secretFiles: { 'sentinel.conf': conf, ...sentinelCredentialFiles(cfg, ctx.secrets.redis, server) },
       runAs: 'redis',
     });
   }
@@ -300,14 +300,14 @@ export function redisTlsOptions(ctx: Pick<StackContext, 'tls'>): ConnectionOptio
 }
 
 /** The narrowest user for the job: `monitor` for health and views, `admin` to reconfigure, `app` for data. */
-export function redisAccess(ctx: Pick<StackContext, 'tls' | 'secrets' | 'redisUsers'>, user: RedisUser): RedisAccess {
+export function redisAccess(ctx: Pick<StackContext, 'tls' | 'secrets'>, user: RedisUser): RedisAccess {
   const tls = redisTlsOptions(ctx);
   return { ...redisLogin(ctx, user), ...(tls ? { tls } : {}) };
 }
 
 /** The user and password alone (no file is read). */
-export function redisLogin(ctx: Pick<StackContext, 'secrets' | 'redisUsers'>, user: RedisUser): { username: string; password: string } {
-  return ctx.redisUsers === false ? { username: 'default', password: ctx.secrets.redis.password } : redisCredentials(ctx.secrets.redis, user);
+export function redisLogin(ctx: Pick<StackContext, 'secrets'>, user: RedisUser): { username: string; password: string } {
+  return redisCredentials(ctx.secrets.redis, user);
 }
 
 export async function redisClient(host: string, port: number, access: RedisAccess): Promise<RedisClient> {
@@ -476,9 +476,7 @@ export function redisConnection(ctx: StackContext, defs: ServiceDef[], host: str
     secretKeys: ['REDIS_PASSWORD', 'REDIS_URL'],
     urlKey: 'REDIS_URL',
     notes: [
-      ctx.redisUsers === false
-        ? `REDIS_USERNAME '${username}' is the only Redis user here: its password allows every command, admin ones included.`
-        : `REDIS_USERNAME '${username}' may run data commands only (no admin or dangerous ones such as CONFIG, KEYS, FLUSHALL).`,
+      `REDIS_USERNAME '${username}' may run data commands only (no admin or dangerous ones such as CONFIG, KEYS, FLUSHALL).`,
       ...(tls ? [`TLS only: verify the chain with REDIS_CA_FILE (redis-cli --tls --cacert "$REDIS_CA_FILE").`] : []),
       ...(sentinels.length > 0
         ? [

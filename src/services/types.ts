@@ -55,11 +55,6 @@ export interface StackContext {
   /** TLS on every link: the CA clients verify against (a host path). */
   tls: { enabled: boolean; caFile: string };
   /**
-   * Whether the Redis nodes and Sentinels have baas's ACL users (admin, app, monitor...). The
-   * cluster targets' scripts keep one password on the `default` user: false there.
-   */
-  redisUsers?: boolean;
-  /**
    * Cluster targets: further names and addresses clients reach the services at (a swarm's node
    * addresses, a Kubernetes Service's pod DNS names), added to every certificate.
    */

@@ -1,6 +1,8 @@
 import type { RedisConfig } from '../config/schema.js';
-import { CONTAINER_TLS, tlsLines } from '../services/redis-conf.js';
-import { syncSecretsScript } from '../security/files.js';
+import { CONTAINER_TLS, CREDENTIAL_FILES, nodeCredentialLines, REDIS_USERS, tlsLines } from '../services/redis-conf.js';
+import type { ServiceDef } from '../services/types.js';
+import { SECRETS_DIR, syncSecretsScript } from '../security/files.js';
+import { secretKey } from './common.js';
 
 /**
  * Start scripts for Redis and Sentinel on a cluster (Swarm, Kubernetes), where a restarted
@@ -11,8 +13,11 @@ import { syncSecretsScript } from '../security/files.js';
  *   that comes back after a failover rejoins as a replica instead of as a second master;
  *   BAAS_FALLBACK_MASTER is used only when no sentinel answers (the first start);
  * - a sentinel asks its peers the same, then monitors that master.
- * The password comes in as REDIS_PASSWORD (from a Swarm secret file or a Kubernetes Secret)
- * and is unset before the server starts.
+ * Users and passwords are those of one host (redis-conf.ts): the node's ACL file and replication
+ * login, the Sentinel's auth lines, as files in /run/secrets (Swarm secrets, or the Kubernetes
+ * Secret baas-credentials), which the scripts copy for the redis user as on one host. The scripts'
+ * own questions (who is master? ready?) ask as the read-only `monitor` user, whose password comes
+ * in as REDISCLI_AUTH and is unset before the server starts.
  *
  * With TLS (`tls: true`, the server profile's default) the CA, certificate and key arrive as
  * files in /run/secrets (ca.crt, server.crt, server.key: Swarm secrets or a Kubernetes Secret
@@ -25,20 +30,43 @@ export interface ClusterScriptOptions {
   tls: boolean;
 }
 
-/** redis-cli's TLS flags inside a container (the CA copied for the redis user). */
-export const redisCliTls = (tls: boolean): string => (tls ? ` --tls --cacert ${CONTAINER_TLS.ca}` : '');
+/** The user the scripts and probes ask as; its password is REDISCLI_AUTH (MONITOR_PASSWORD below). */
+export const SCRIPT_USER = 'monitor' as const;
+/** The environment variable (a secret: Swarm secret file, Kubernetes secretKeyRef) and the credential it holds. */
+export const MONITOR_PASSWORD = { name: 'REDISCLI_AUTH', key: secretKey('redis', 'monitorPassword') };
 
-const askSentinels = (tls: boolean): string => `export REDISCLI_AUTH="$REDIS_PASSWORD"
-MASTER=""
+/** redis-cli inside a container: as the monitor user (password from REDISCLI_AUTH), with TLS the CA copied for the redis user. */
+export const redisCli = (tls: boolean): string => `redis-cli --no-auth-warning --user ${REDIS_USERS[SCRIPT_USER]}${tls ? ` --tls --cacert ${CONTAINER_TLS.ca}` : ''}`;
+
+/** The credential files each kind reads from /run/secrets (besides the TLS files). */
+export const CLUSTER_CREDENTIAL_FILES: Record<'redis' | 'sentinel', string[]> = {
+  redis: [CREDENTIAL_FILES.nodeAuth, CREDENTIAL_FILES.nodeAcl],
+  sentinel: [CREDENTIAL_FILES.sentinelAuth],
+};
+
+/** A node's or Sentinel's credential files, from its single-host definition (the same users and rules). */
+export function clusterCredentialFiles(def: ServiceDef): Record<string, string> {
+  if (def.kind !== 'redis' && def.kind !== 'sentinel') return {};
+  const files = def.secretFiles ?? {};
+  return Object.fromEntries(
+    CLUSTER_CREDENTIAL_FILES[def.kind].map((f) => {
+      const v = files[f];
+      if (v === undefined) throw new Error(`${def.name}: no ${f} in its definition`);
+      return [f, v];
+    }),
+  );
+}
+
+const askSentinels = (tls: boolean): string => `MASTER=""
 for s in $BAAS_SENTINELS; do
   [ "$s" = "$BAAS_ME" ] && continue
-  a=$(timeout 2 redis-cli --no-auth-warning${redisCliTls(tls)} -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 || true)
+  a=$(timeout 2 ${redisCli(tls)} -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 || true)
   if [ -n "$a" ]; then MASTER="$a"; break; fi
 done
 [ -n "$MASTER" ] || MASTER="$BAAS_FALLBACK_MASTER"`;
 
-/** The TLS files from /run/secrets, copied for the redis user (as on one host); nothing without TLS. */
-const copyTls = (tls: boolean): string => (tls ? `${syncSecretsScript('redis')}\n` : '');
+/** The credential (and with TLS the certificate) files from /run/secrets, copied for the redis user as on one host. */
+const copySecrets = `${syncSecretsScript('redis')}\n`;
 /** The listening lines of the single-host configuration (redis-conf.ts), as shell echoes. */
 const echoLines = (lines: string[]): string => lines.map((l) => `  echo "${l}"`).join('\n');
 
@@ -46,7 +74,7 @@ export function clusterRedisStart(o: ClusterScriptOptions): string {
   return `set -eu
 mkdir -p /data /etc/baas
 chown redis:redis /data
-${copyTls(o.tls)}${askSentinels(o.tls)}
+${copySecrets}${askSentinels(o.tls)}
 echo "baas: $BAAS_ME starts with master $MASTER"
 {
   echo "bind 0.0.0.0"
@@ -54,8 +82,7 @@ ${echoLines(tlsLines(6379, o.tls))}
   echo "protected-mode no"
   echo "dir /data"
   echo "appendonly yes"
-  echo "requirepass \\"$REDIS_PASSWORD\\""
-  echo "masterauth \\"$REDIS_PASSWORD\\""
+${echoLines(nodeCredentialLines())}
   echo "maxmemory $REDIS_MAXMEMORY"
   echo "maxmemory-policy $REDIS_MAXMEMORY_POLICY"
   echo "latency-monitor-threshold 25"
@@ -65,7 +92,7 @@ ${echoLines(tlsLines(6379, o.tls))}
 } > /etc/baas/redis.conf
 chown -R redis:redis /etc/baas
 chmod 600 /etc/baas/redis.conf
-unset REDIS_PASSWORD REDISCLI_AUTH
+unset REDISCLI_AUTH
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server /etc/baas/redis.conf`;
 }
 
@@ -74,7 +101,7 @@ export function clusterSentinelStart(o: ClusterScriptOptions): string {
 D=/var/lib/baas-sentinel
 F=$D/sentinel.conf
 mkdir -p "$D"
-${copyTls(o.tls)}${askSentinels(o.tls)}
+${copySecrets}${askSentinels(o.tls)}
 # Sentinel refuses a configuration whose master name does not resolve (yet): wait for the name.
 i=0
 until getent hosts "$MASTER" >/dev/null 2>&1; do
@@ -91,18 +118,18 @@ ${echoLines(tlsLines(26379, o.tls))}
   echo "sentinel resolve-hostnames yes"
   echo "sentinel announce-hostnames yes"
   echo "sentinel announce-ip $BAAS_ME"
-  echo "requirepass \\"$REDIS_PASSWORD\\""
   echo "sentinel monitor $SENTINEL_MASTER $MASTER 6379 $SENTINEL_QUORUM"
-  echo "sentinel auth-pass $SENTINEL_MASTER \\"$REDIS_PASSWORD\\""
   echo "sentinel down-after-milliseconds $SENTINEL_MASTER $SENTINEL_DOWN_AFTER"
   echo "sentinel failover-timeout $SENTINEL_MASTER $SENTINEL_FAILOVER_TIMEOUT"
   echo "sentinel parallel-syncs $SENTINEL_MASTER 1"
   # A fixed id per name: a restarted sentinel is the same peer to the others, not a new one.
   echo "sentinel myid $(printf '%s' "$BAAS_ME" | sha1sum | cut -c1-40)"
+  # Its logins to the nodes and peers (auth-user, sentinel-user) and its own users, after the monitor line.
+  cat ${SECRETS_DIR}/${CREDENTIAL_FILES.sentinelAuth}
 } > "$F"
 chown -R redis:redis "$D"
 chmod 600 "$F"
-unset REDIS_PASSWORD REDISCLI_AUTH
+unset REDISCLI_AUTH
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
 }
 
@@ -131,10 +158,10 @@ export function clusterSentinelEnv(cfg: RedisConfig): Record<string, string> {
 /**
  * Health checks run inside the containers (Kubernetes probes), with the same meaning as
  * `baas health`: a replica is ready when its link to the master is up and not syncing, a master
- * when it answers as master; a sentinel when it reaches quorum (CKQUORUM). The password comes
- * from REDISCLI_AUTH, never the command line.
+ * when it answers as master; a sentinel when it reaches quorum (CKQUORUM). They ask as the
+ * monitor user, its password from REDISCLI_AUTH, never the command line.
  */
-export const redisReady = (o: ClusterScriptOptions): string => `I=$(redis-cli --no-auth-warning${redisCliTls(o.tls)} info replication) || exit 1
+export const redisReady = (o: ClusterScriptOptions): string => `I=$(${redisCli(o.tls)} info replication) || exit 1
 case "$I" in
   *role:master*) exit 0 ;;
 esac
@@ -142,4 +169,4 @@ echo "$I" | grep -q '^master_link_status:up' || exit 1
 echo "$I" | grep -q '^master_sync_in_progress:1' && exit 1
 exit 0`;
 
-export const sentinelReady = (o: ClusterScriptOptions): string => `redis-cli --no-auth-warning${redisCliTls(o.tls)} -p 26379 SENTINEL CKQUORUM "$SENTINEL_MASTER" | grep -q '^OK'`;
+export const sentinelReady = (o: ClusterScriptOptions): string => `${redisCli(o.tls)} -p 26379 SENTINEL CKQUORUM "$SENTINEL_MASTER" | grep -q '^OK'`;

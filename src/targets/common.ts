@@ -37,8 +37,6 @@ export function clusterContext(loaded: LoadedConfig, secrets: Secrets, env: Node
     // Clients reach the services through the cluster's nodes, from addresses no Docker gateway
     // stands for: the superuser may log in from anywhere, with its password and (with TLS) TLS only.
     superuserFrom: ['0.0.0.0/0', '::/0'],
-    // The cluster Redis scripts keep one password (requirepass) on the default user.
-    redisUsers: false,
   };
 }
 
@@ -67,13 +65,15 @@ export interface SecretItem {
 }
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** A credential's key: redis and monitorPassword give `redis-monitor-password`. */
+export const secretKey = <G extends 'postgres' | 'redis' | 'mongo'>(group: G, field: keyof Secrets[G] & string): string => `${group}-${kebab(field)}`;
 
 /** The credentials of the enabled services, flattened: postgres.appPassword becomes `postgres-app-password`. */
 export function secretItems(config: Config, secrets: Secrets): SecretItem[] {
   const out: SecretItem[] = [];
   for (const group of ['postgres', 'redis', 'mongo'] as const) {
     if (!config.services[group].enabled) continue;
-    for (const [k, v] of Object.entries(secrets[group] as Record<string, string>)) out.push({ key: `${group}-${kebab(k)}`, value: v, group });
+    for (const [k, v] of Object.entries(secrets[group] as Record<string, string>)) out.push({ key: secretKey(group, k as never), value: v, group });
   }
   return out;
 }

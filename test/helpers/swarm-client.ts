@@ -19,7 +19,9 @@ const published = (ports: string[]): number => Number(ports[0]?.split('->')[0]?.
  * nodes' published ports) for the master and maps the names they answer (redis-2:6379) to the
  * node address and port that reach it. `failoverDetector` makes it follow +switch-master at once.
  */
-export async function sentinelClient(status: SwarmStatusView, password: string, o: { ca?: string } = {}): Promise<SentinelClient> {
+export async function sentinelClient(status: SwarmStatusView, password: string, o: { ca?: string; username?: string } = {}): Promise<SentinelClient> {
+  // An ACL user logs in to the Sentinels and the nodes alike; without one, the `default` user.
+  const username = o.username ? { username: o.username } : {};
   // With TLS the client verifies the chain against the stack's CA, to the Sentinels and the nodes alike.
   const tls = o.ca ? { tls: { ca: o.ca }, sentinelTLS: { ca: o.ca }, enableTLSForSentinelMode: true } : {};
   const { Redis } = await import('ioredis');
@@ -35,12 +37,16 @@ export async function sentinelClient(status: SwarmStatusView, password: string, 
   const redis = new Redis({
     sentinels,
     name: 'baas',
+    ...username,
     password,
+    ...(o.username ? { sentinelUsername: o.username } : {}),
     sentinelPassword: password,
     natMap,
     ...tls,
     updateSentinels: false,
     failoverDetector: true,
+    // The app user may not run INFO (ioredis' ready check), as the README's client settings say.
+    enableReadyCheck: false,
     connectTimeout: 1000,
     commandTimeout: 1000,
     maxRetriesPerRequest: 1,
@@ -52,7 +58,7 @@ export async function sentinelClient(status: SwarmStatusView, password: string, 
     redis,
     async masterName() {
       for (const s of sentinels) {
-        const c = new Redis({ ...s, password, ...(o.ca ? { tls: { ca: o.ca } } : {}), lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const c = new Redis({ ...s, ...username, password, ...(o.ca ? { tls: { ca: o.ca } } : {}), lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
         c.on('error', () => {});
         try {
           await c.connect();

@@ -15,12 +15,14 @@ import type { ServiceDef } from '../../services/types.js';
 import { configHash } from '../../stack/reconcile.js';
 import { SECRETS_DIR } from '../../security/files.js';
 import {
+  clusterCredentialFiles,
   clusterNodeEnv,
   clusterRedisEnv,
   clusterRedisStart,
   clusterSentinelEnv,
   clusterSentinelStart,
-  redisCliTls,
+  MONITOR_PASSWORD,
+  redisCli,
   redisReady,
   sentinelReady,
 } from '../cluster-scripts.js';
@@ -334,11 +336,15 @@ function redisObjects(input: RenderInput): K8sObject[] {
   const host = (svc: string, i: number): string => `${svc}-${i}.${svc}.${ns}.svc`;
   const sentinelHosts = sentinels.map((_, i) => host('sentinel', i));
   const tls = Boolean(input.tls);
-  const cli = `redis-cli --no-auth-warning${redisCliTls(tls)}`;
-  const tlsVolume = (w: TlsWorkload) => ({ name: 'tls', secret: { secretName: TLS_SECRET_NAME, defaultMode: 0o400, items: tlsItems(w) } });
-  const tlsMount = tls ? [{ name: 'tls', mountPath: '/run/secrets', readOnly: true }] : [];
-  const password = { name: 'REDIS_PASSWORD', key: 'redis-password' };
-  const cliAuth = { name: 'REDISCLI_AUTH', key: 'redis-password' };
+  const cli = redisCli(tls);
+  // The credential files (users.acl and auth.conf; sentinel-auth.conf), with TLS the CA, certificate and key: one directory, as on Docker.
+  const secretsVolume = (w: 'redis' | 'sentinel', def: ServiceDef) => {
+    const own = { secret: { name: SECRET_NAME, items: Object.keys(clusterCredentialFiles(def)).map((f) => ({ key: secretFileKey(w, f), path: f })) } };
+    return { name: 'secrets', projected: { defaultMode: 0o400, sources: [own, ...(tls ? [{ secret: { name: TLS_SECRET_NAME, items: tlsItems(w) } }] : [])] } };
+  };
+  const secretsMount = [{ name: 'secrets', mountPath: '/run/secrets', readOnly: true }];
+  // The scripts and probes ask as the read-only monitor user.
+  const cliAuth = MONITOR_PASSWORD;
   // Each pod announces its own stable name; the pod name comes from the downward API.
   const addressing = (svc: string): Record<string, string> =>
     clusterRedisEnv(cfg, { me: `$(POD_NAME).${svc}.${ns}.svc`, sentinels: sentinelHosts, fallbackMaster: host('redis', 0) });
@@ -346,9 +352,9 @@ function redisObjects(input: RenderInput): K8sObject[] {
     name: 'redis',
     image: first.spec.image,
     command: ['sh', '-c', clusterRedisStart({ tls })],
-    env: [...podFieldEnv, ...envVars({ ...addressing('redis'), ...clusterNodeEnv(cfg) }, [password, cliAuth])],
+    env: [...podFieldEnv, ...envVars({ ...addressing('redis'), ...clusterNodeEnv(cfg) }, [cliAuth])],
     ports: [{ name: 'redis', containerPort: 6379 }],
-    volumeMounts: [{ name: 'data', mountPath: '/data' }, ...tlsMount],
+    volumeMounts: [{ name: 'data', mountPath: '/data' }, ...secretsMount],
     readinessProbe: execProbe(redisReady({ tls }), { period: 5, failures: 3 }),
     livenessProbe: execProbe(`${cli} ping | grep -q PONG`, { period: 10, failures: 6, initialDelay: 15 }),
     ...(resourcesFor(config, 'redis') ? { resources: resourcesFor(config, 'redis') } : {}),
@@ -357,7 +363,7 @@ function redisObjects(input: RenderInput): K8sObject[] {
     replicas: nodes.length,
     hash: configHash(first),
     // Spread the nodes where the cluster can; a small cluster may still run two on one node.
-    pod: { containers: [nodeContainer], affinity: antiAffinity(project, 'redis', false), terminationGracePeriodSeconds: 30, ...(tls ? { volumes: [tlsVolume('redis')] } : {}) },
+    pod: { containers: [nodeContainer], affinity: antiAffinity(project, 'redis', false), terminationGracePeriodSeconds: 30, volumes: [secretsVolume('redis', first)] },
     claims: [pvc('data', options.redisStorage, options.storageClass)],
   });
   const out: K8sObject[] = [headless(ns, project, 'redis', 'redis', 6379), redis, pdb(ns, project, 'redis', 'redis', { maxUnavailable: 1 })];
@@ -366,9 +372,9 @@ function redisObjects(input: RenderInput): K8sObject[] {
     name: 'sentinel',
     image: first.spec.image,
     command: ['sh', '-c', clusterSentinelStart({ tls })],
-    env: [...podFieldEnv, ...envVars({ ...addressing('sentinel'), ...clusterSentinelEnv(cfg) }, [password, cliAuth])],
+    env: [...podFieldEnv, ...envVars({ ...addressing('sentinel'), ...clusterSentinelEnv(cfg) }, [cliAuth])],
     ports: [{ name: 'sentinel', containerPort: 26379 }],
-    volumeMounts: [{ name: 'state', mountPath: '/var/lib/baas-sentinel' }, ...tlsMount],
+    volumeMounts: [{ name: 'state', mountPath: '/var/lib/baas-sentinel' }, ...secretsMount],
     readinessProbe: execProbe(sentinelReady({ tls }), { period: 5, failures: 3 }),
     livenessProbe: execProbe(`${cli} -p 26379 ping | grep -q PONG`, { period: 10, failures: 6, initialDelay: 15 }),
     resources: { requests: { memory: '64Mi' }, limits: { memory: '64Mi' } },
@@ -378,7 +384,7 @@ function redisObjects(input: RenderInput): K8sObject[] {
     hash: configHash(sentinels[0]!),
     parallel: true,
     // Required: two sentinels on one machine would let one machine's loss take the quorum with it.
-    pod: { containers: [sentinelContainer], affinity: antiAffinity(project, 'sentinel', true), volumes: [{ name: 'state', emptyDir: {} }, ...(tls ? [tlsVolume('sentinel')] : [])] },
+    pod: { containers: [sentinelContainer], affinity: antiAffinity(project, 'sentinel', true), volumes: [{ name: 'state', emptyDir: {} }, secretsVolume('sentinel', sentinels[0]!)] },
   });
   // Voluntary evictions (drains, upgrades) never leave fewer sentinels than a failover needs.
   const needed = Math.max(cfg.quorum, Math.floor(sentinels.length / 2) + 1);
@@ -402,6 +408,11 @@ export function renderKubernetes(input: RenderInput): ManifestFile[] {
       ...Object.fromEntries(input.secrets.map((s) => [s.key, s.value])),
       // The files the single-host start scripts read from /run/secrets (Postgres: password, pg_hba.conf).
       ...Object.fromEntries(defsOf(input.defs, 'postgres').flatMap((d) => Object.entries(d.secretFiles ?? {}).map(([n, v]) => [secretFileKey(d.name, n), v]))),
+      // Redis's users and logins, one set per StatefulSet (every node's, every Sentinel's, are the same).
+      ...Object.fromEntries((['redis', 'sentinel'] as const).flatMap((w) => {
+        const d = defsOf(input.defs, w)[0];
+        return d ? Object.entries(clusterCredentialFiles(d)).map(([n, v]) => [secretFileKey(w, n), v]) : [];
+      })),
     },
   };
   const tlsSecret: ISecret[] = input.tls

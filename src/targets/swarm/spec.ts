@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { StackContext, ServiceDef } from '../../services/types.js';
 import { LABEL, projectLabels } from '../../model/labels.js';
 import { stableStringify } from '../../stack/reconcile.js';
-import { clusterNodeEnv, clusterRedisEnv, clusterRedisStart, clusterSentinelEnv, clusterSentinelStart } from '../cluster-scripts.js';
+import { clusterCredentialFiles, clusterNodeEnv, clusterRedisEnv, clusterRedisStart, clusterSentinelEnv, clusterSentinelStart, MONITOR_PASSWORD } from '../cluster-scripts.js';
 import { splitEnv, type SecretItem } from '../common.js';
 import type { Placement } from './placement.js';
 
@@ -69,6 +69,7 @@ export const START_SCRIPT_PATH = '/baas/start.sh';
 
 /** The TLS files the Redis cluster scripts read from /run/secrets (server.pem, MongoDB's, stays out everywhere). */
 const TLS_FILES = ['ca.crt', 'server.crt', 'server.key'];
+const isRedis = (def: ServiceDef): boolean => def.kind === 'redis' || def.kind === 'sentinel';
 
 const sha = (s: string, n = 10): string => createHash('sha256').update(s).digest('hex').slice(0, n);
 export const serviceName = (project: string, service: string): string => `baas-${project}-${service}`;
@@ -100,7 +101,8 @@ export function specHash(spec: SwarmServiceSpec): string {
  * Postgres keeps the single-host start script (mounted as a Swarm config); Redis and Sentinel
  * use the cluster scripts that follow the live master by name.
  * `files` are what the container reads from /run/secrets (Postgres's password and pg_hba.conf;
- * with TLS every service's ca.crt, server.crt, server.key): each becomes a Swarm secret.
+ * a Redis node's users.acl and auth.conf, a Sentinel's sentinel-auth.conf; with TLS every
+ * service's ca.crt, server.crt, server.key): each becomes a Swarm secret.
  */
 export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef[], placement: Placement, items: SecretItem[], secretFiles: Record<string, string> = def.secretFiles ?? {}): DesiredSwarmService {
   const project = ctx.project;
@@ -111,13 +113,13 @@ export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef
   let args: string[] = [];
   let plain: Record<string, string>;
   let secretEnv: { name: string; key: string }[];
-  if (def.kind === 'redis' || def.kind === 'sentinel') {
+  if (isRedis(def)) {
     script = def.kind === 'redis' ? clusterRedisStart({ tls: ctx.tls.enabled }) : clusterSentinelStart({ tls: ctx.tls.enabled });
     plain = {
       ...clusterRedisEnv(cfg, { me: def.name, sentinels, fallbackMaster: firstRedis }),
       ...(def.kind === 'redis' ? clusterNodeEnv(cfg) : clusterSentinelEnv(cfg)),
     };
-    secretEnv = [{ name: 'REDIS_PASSWORD', key: 'redis-password' }];
+    secretEnv = [MONITOR_PASSWORD];
   } else {
     // ['sh', '-c', script, $0, ...args]: the script becomes a file, the arguments stay.
     const [shell, flag, text, , ...rest] = def.spec.cmd;
@@ -131,8 +133,9 @@ export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef
     return { env: s.name, blob: { name: secretName(project, item), data: item.value, key: item.key } };
   });
   // Services read their secret files from /run/secrets, as on Docker (the Redis cluster scripts
-  // only their TLS files: their password comes from the baas.REDIS_PASSWORD secret).
-  const wanted = Object.entries(secretFiles).filter(([file]) => file !== 'server.pem' && (!(def.kind === 'redis' || def.kind === 'sentinel') || TLS_FILES.includes(file)));
+  // their TLS and credential files: they write their own redis.conf and sentinel.conf).
+  const credentials = clusterCredentialFiles(def);
+  const wanted = Object.entries(secretFiles).filter(([file]) => file !== 'server.pem' && (!isRedis(def) || TLS_FILES.includes(file) || file in credentials));
   const files = wanted.map(([file, data]) => {
     const item = { key: `${def.name}-file-${file}`, value: data, group: def.group };
     return { file, blob: { name: secretName(project, item), data, key: item.key } };

@@ -174,23 +174,24 @@ describe('the Kubernetes pods, run in Docker under their pod names', () => {
   it('Redis nodes and Sentinels find each other by pod name: one master, replicas linked, sentinel quorum', async () => {
     const redis = podOf('StatefulSet', 'redis');
     const sentinel = podOf('StatefulSet', 'sentinel');
-    for (const i of [0, 1, 2]) runPod(redis, `redis-${i}`, 'redis');
-    for (const i of [0, 1, 2]) runPod(sentinel, `sentinel-${i}`, 'sentinel');
+    // Their users and logins come from the Secret, mounted at /run/secrets as rendered.
+    for (const i of [0, 1, 2]) runPod(redis, `redis-${i}`, 'redis', { kind: 'StatefulSet', name: 'redis' });
+    for (const i of [0, 1, 2]) runPod(sentinel, `sentinel-${i}`, 'sentinel', { kind: 'StatefulSet', name: 'sentinel' });
     for (const i of [0, 1, 2]) await until(`redis-${i} readiness`, () => probe(`redis-${i}`, redis));
     for (const i of [0, 1, 2]) await until(`sentinel-${i} quorum`, () => probe(`sentinel-${i}`, sentinel));
     const auth = ['-e', `REDISCLI_AUTH=${stringData['redis-password']}`];
-    const role = (pod: string): string => docker(['exec', ...auth, `${net}-${pod}`, 'redis-cli', '--no-auth-warning', 'role']).split('\n')[0]!;
+    const role = (pod: string): string => docker(['exec', ...auth, `${net}-${pod}`, 'redis-cli', '--no-auth-warning', '--user', 'admin', 'role']).split('\n')[0]!;
     expect([0, 1, 2].map((i) => role(`redis-${i}`))).toEqual(['master', 'slave', 'slave']);
-    const master = docker(['exec', ...auth, `${net}-sentinel-1`, 'redis-cli', '--no-auth-warning', '-p', '26379', 'SENTINEL', 'get-master-addr-by-name', 'baas']);
+    const master = docker(['exec', ...auth, `${net}-sentinel-1`, 'redis-cli', '--no-auth-warning', '--user', 'admin', '-p', '26379', 'SENTINEL', 'get-master-addr-by-name', 'baas']);
     expect(master.split('\n')[0]).toBe(`redis-0.redis.${ns}.svc`);
 
     // The master's pod is replaced (a new pod, the same name): it comes back as a replica of the promoted one.
     docker(['rm', '-f', `${net}-redis-0`]);
     await until('a new master', () => {
-      const m = docker(['exec', ...auth, `${net}-sentinel-1`, 'redis-cli', '--no-auth-warning', '-p', '26379', 'SENTINEL', 'get-master-addr-by-name', 'baas']).split('\n')[0];
+      const m = docker(['exec', ...auth, `${net}-sentinel-1`, 'redis-cli', '--no-auth-warning', '--user', 'admin', '-p', '26379', 'SENTINEL', 'get-master-addr-by-name', 'baas']).split('\n')[0];
       return m !== `redis-0.redis.${ns}.svc`;
     });
-    runPod(redis, 'redis-0', 'redis');
+    runPod(redis, 'redis-0', 'redis', { kind: 'StatefulSet', name: 'redis' });
     await until('redis-0 readiness as a replica', () => probe('redis-0', redis) && role('redis-0') === 'slave');
   });
 });
@@ -244,7 +245,7 @@ describe('the Kubernetes pods with TLS (profile: server), run in Docker under th
     for (const i of [0, 1, 2]) await until(`redis-${i} readiness`, () => probe(`redis-${i}`, redis));
     for (const i of [0, 1, 2]) await until(`sentinel-${i} quorum`, () => probe(`sentinel-${i}`, sentinel));
     const auth = ['-e', `REDISCLI_AUTH=${stringData['redis-password']}`];
-    const cli = (pod: string, args: string[], tls = true): string => docker(['exec', ...auth, `${net}-${pod}`, 'redis-cli', '--no-auth-warning', ...(tls ? tlsCli : []), ...args]);
+    const cli = (pod: string, args: string[], tls = true, user = 'admin'): string => docker(['exec', ...auth, `${net}-${pod}`, 'redis-cli', '--no-auth-warning', '--user', user, ...(tls ? tlsCli : []), ...args]);
     const role = (pod: string): string => cli(pod, ['role']).split('\n')[0]!;
     expect([0, 1, 2].map((i) => role(`redis-${i}`))).toEqual(['master', 'slave', 'slave']);
     // Plaintext: nothing listens for it (port 0), on the nodes and the Sentinels.
@@ -261,6 +262,18 @@ describe('the Kubernetes pods with TLS (profile: server), run in Docker under th
     expect(masterOf()).toBe(`redis-0.redis.${ns}.svc`);
     // The Sentinels see each other (over TLS: they have no other port).
     expect(cli('sentinel-1', ['-p', '26379', 'SENTINEL', 'CKQUORUM', 'baas'])).toMatch(/OK 3 usable Sentinels/);
+    // The ACL users of one host: `default` is off (server profile) on nodes and Sentinels, the replicas log in as `replication`.
+    for (const [pod, port] of [['redis-0', '6379'], ['sentinel-0', '26379']] as const) {
+      let said: string;
+      try {
+        said = cli(pod, ['-p', port, 'ping'], true, 'default');
+      } catch (e) {
+        said = `${String((e as { stdout?: string }).stdout ?? '')} ${String((e as { stderr?: string }).stderr ?? '')}`;
+      }
+      expect(said, `${pod} let default in`).toMatch(/WRONGPASS|NOAUTH/);
+      expect(said).not.toContain('PONG');
+    }
+    for (const pod of ['redis-1', 'redis-2']) expect(cli(pod, ['info', 'replication'])).toMatch(/^master_link_status:up\r?$/m);
 
     docker(['rm', '-f', `${net}-redis-0`]);
     await until('a new master', () => masterOf() !== `redis-0.redis.${ns}.svc`);

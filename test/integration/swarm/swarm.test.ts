@@ -102,8 +102,10 @@ describe('baas on a 3-node Docker Swarm', () => {
     // Credentials are Swarm secrets: no value appears in any service spec.
     const secrets = JSON.parse(readFileSync(path.join(p.dir, '.baas/secrets.json'), 'utf8')) as Record<string, Record<string, string>>;
     const specs = swarm.docker(swarm.manager, ['service', 'inspect', ...up.services.map((s) => `baas-${p.name}-${s.service}`)]);
-    for (const v of [secrets['postgres']!['superuserPassword']!, secrets['postgres']!['appPassword']!, secrets['redis']!['password']!]) expect(specs).not.toContain(v);
-    expect(specs).toMatch(/"SecretName": "baas-[^"]*-redis-password-/);
+    for (const v of [secrets['postgres']!['superuserPassword']!, secrets['postgres']!['appPassword']!, ...Object.values(secrets['redis']!)]) expect(specs).not.toContain(v);
+    // Redis's ACL users arrive as files; the scripts ask as the monitor user.
+    expect(specs).toMatch(/"SecretName": "baas-[^"]*-redis-monitor-password-/);
+    expect(specs).toMatch(/"SecretName": "baas-[^"]*-redis-2-file-users\.acl-/);
     expect(specs).toMatch(/"Mode": "dnsrr"/);
   });
 

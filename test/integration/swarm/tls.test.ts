@@ -41,7 +41,11 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     if (r.code !== 0) throw new Error(`baas ${argv.join(' ')} exited ${r.code}: ${r.err}`);
     return JSON.parse(r.out) as T;
   };
-  const secrets = () => JSON.parse(readFileSync(path.join(p.dir, '.baas/secrets.json'), 'utf8')) as { redis: { password: string }; postgres: { appPassword: string; superuserPassword: string } };
+  const secrets = () =>
+    JSON.parse(readFileSync(path.join(p.dir, '.baas/secrets.json'), 'utf8')) as {
+      redis: { password: string; appPassword: string; monitorPassword: string; replicationPassword: string; sentinelPassword: string };
+      postgres: { appPassword: string; superuserPassword: string };
+    };
   const ca = () => readFileSync(path.join(p.dir, '.baas/tls/ca.crt'), 'utf8');
 
   beforeAll(async () => {
@@ -97,7 +101,7 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     expect(await pgQuery<{ ssl: boolean }>(url, 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toEqual([{ ssl: true }]);
     // The nodes replicate over TLS (tls-replication yes): every replica's link is up.
     const r1 = published(status, 'redis-2');
-    const c = await redisClient(r1.host, r1.port, { username: 'default', password: secrets().redis.password, tls: { ca: ca() } });
+    const c = await redisClient(r1.host, r1.port, { username: 'monitor', password: secrets().redis.monitorPassword, tls: { ca: ca() } });
     try {
       const info = (await c.info('replication')) as string;
       expect(info).toMatch(/role:(master|slave)/);
@@ -105,7 +109,65 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
       c.disconnect();
     }
     // A client that does not know the CA is refused by its own verification.
-    await expect(redisClient(r1.host, r1.port, { username: 'default', password: secrets().redis.password, tls: {} })).rejects.toThrow(/certificate/i);
+    await expect(redisClient(r1.host, r1.port, { username: 'app', password: secrets().redis.appPassword, tls: {} })).rejects.toThrow(/certificate/i);
+  });
+
+  it('has the single-host ACL users: default cannot log in, app reads and writes but runs no admin or dangerous command, monitor only looks, replicas are linked as `replication`', async () => {
+    const status = await runJson<StatusJson>(['status']);
+    const health = await runJson<HealthJson>(['health']);
+    const s = secrets().redis;
+    const tls = { ca: ca() };
+    const as = (service: string, username: string, password: string) => {
+      const at = published(status, service);
+      return redisClient(at.host, at.port, { username, password, tls });
+    };
+    const using = async <T>(service: string, username: string, password: string, f: (c: Awaited<ReturnType<typeof redisClient>>) => Promise<T>): Promise<T> => {
+      const c = await as(service, username, password);
+      try {
+        return await f(c);
+      } finally {
+        c.disconnect();
+      }
+    };
+    const redisNodes = status.services.filter((x) => x.kind === 'redis').map((x) => x.service);
+    const sentinels = status.services.filter((x) => x.kind === 'sentinel').map((x) => x.service);
+    const master = health.services.find((x) => x.role === 'master')!.service;
+    const replicas = redisNodes.filter((n) => n !== master);
+    expect(replicas).toHaveLength(2);
+
+    // `default` is off on every node and every Sentinel, whatever the password.
+    for (const service of [...redisNodes, ...sentinels]) {
+      for (const password of [s.password, s.appPassword]) await expect(as(service, 'default', password), service).rejects.toThrow(/WRONGPASS|disabled/i);
+    }
+    // `app`: data commands only.
+    await using(master, 'app', s.appPassword, async (c) => {
+      expect(await c.set('baas:acl', 'ok')).toBe('OK');
+      expect(await c.get('baas:acl')).toBe('ok');
+      for (const cmd of [['CONFIG', 'GET', 'maxmemory'], ['FLUSHALL'], ['KEYS', '*']]) await expect(c.call(cmd[0]!, ...cmd.slice(1)), cmd.join(' ')).rejects.toThrow(/NOPERM/);
+    });
+    // `monitor`: INFO, never a write.
+    await using(master, 'monitor', s.monitorPassword, async (c) => {
+      expect(await c.info('server')).toMatch(/redis_version:/);
+      await expect(c.set('baas:acl', 'no')).rejects.toThrow(/NOPERM/);
+    });
+    // `replication` may only replicate.
+    await using(master, 'replication', s.replicationPassword, async (c) => {
+      await expect(c.get('baas:acl')).rejects.toThrow(/NOPERM/);
+    });
+    // The replicas log in to the master as `replication`: their links are up, the write arrived.
+    for (const r of replicas) {
+      await using(r, 'monitor', s.monitorPassword, async (c) => {
+        const info = (await c.info('replication')) as string;
+        expect(info, r).toMatch(/^master_link_status:up\r?$/m);
+      });
+      await using(r, 'app', s.appPassword, async (c) => expect(await c.get('baas:acl')).toBe('ok'));
+    }
+    // Sentinels: `app` finds the master but changes nothing; `monitor` checks the quorum.
+    await using(sentinels[0]!, 'app', s.appPassword, async (c) => {
+      expect(((await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'baas')) as string[])[0]).toBe(master);
+      await expect(c.call('SENTINEL', 'FAILOVER', 'baas')).rejects.toThrow(/NOPERM/);
+    });
+    await using(sentinels[0]!, 'monitor', s.monitorPassword, async (c) => expect(await c.call('SENTINEL', 'CKQUORUM', 'baas')).toMatch(/^OK/));
   });
 
   it('env --target swarm: settings a client connects with (verify-full to Postgres, rediss through the Sentinels), masked unless --show-secrets', async () => {
@@ -120,7 +182,9 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     const pg = shown.find((v) => v.service === 'postgres')!.env;
     expect(await pgQuery<{ ssl: boolean }>(pg['DATABASE_URL']!, 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toEqual([{ ssl: true }]);
     const r = shown.find((v) => v.service === 'redis')!.env;
-    expect(r['REDIS_URL']).toMatch(/^rediss:\/\//);
+    expect(r['REDIS_URL']).toMatch(/^rediss:\/\/app:/);
+    expect(r['REDIS_USERNAME']).toBe('app');
+    expect(r['REDIS_PASSWORD']).toBe(secrets().redis.appPassword);
     // An app's ioredis client exactly as the printed settings say: Sentinels, master name, NAT map, CA.
     const { Redis } = await import('ioredis');
     const ca = readFileSync(r['REDIS_CA_FILE']!, 'utf8');
@@ -129,6 +193,7 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
       name: r['REDIS_MASTER_NAME']!,
       username: r['REDIS_USERNAME']!,
       password: r['REDIS_PASSWORD']!,
+      sentinelUsername: r['REDIS_USERNAME']!,
       sentinelPassword: r['REDIS_PASSWORD']!,
       natMap: JSON.parse(r['REDIS_NAT_MAP']!) as Record<string, { host: string; port: number }>,
       tls: { ca },
@@ -148,6 +213,11 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     const url = await run(['connect', 'postgres', '--url', '--target', 'swarm']);
     expect(url.code, url.err).toBe(0);
     expect(url.out.trim()).toBe(`postgres://app:***@${pgAt.host}:${pgAt.port}/app?sslmode=verify-full&sslrootcert=${encodeURIComponent(path.join(p.dir, '.baas/tls/ca.crt'))}`);
+    // Redis as on one host: the app user, through the node that was the first master.
+    const redisUrl = await run(['connect', 'redis', '--url', '--target', 'swarm']);
+    expect(redisUrl.code, redisUrl.err).toBe(0);
+    const r1At = published(status, 'redis-1');
+    expect(redisUrl.out.trim()).toBe(`rediss://app:***@${r1At.host}:${r1At.port}/0`);
     // A worker cannot answer for the swarm.
     const worker = await p.run(['env', '--target', 'swarm'], { DOCKER_HOST: swarm.nodes[1]!.dockerHost });
     expect(worker.code).toBe(2);
@@ -181,12 +251,13 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
       const at = published(status, x.service);
       expect(x).toMatchObject({ address: at.host, port: at.port, tls: true, plaintext: 'refused', network: true });
     }
-    expect(r.ports.find((x) => x.service === 'redis-1')!.logins).toEqual(['default (one password, every command): any address, over TLS']);
+    expect(r.ports.find((x) => x.service === 'redis-1')!.logins).toEqual(['admin, app (no admin/dangerous commands), monitor (read-only), replication, sentinel: password, over TLS', 'default user disabled']);
   });
 
   it('fails over over TLS: the master node is cut off, the Sentinels promote a replica, writes go on', async () => {
     const status = await runJson<StatusJson>(['status']);
-    const client = await sentinelClient(status, secrets().redis.password, { ca: ca() });
+    // As the app user, to the Sentinels and the nodes; the Sentinels log in to the nodes and each other as `sentinel`.
+    const client = await sentinelClient(status, secrets().redis.appPassword, { ca: ca(), username: 'app' });
     const before = await client.masterName();
     const lost = swarm.nodes.find((n) => n.name === status.services.find((s) => s.service === before)!.node)!;
     expect(lost).not.toBe(swarm.manager);

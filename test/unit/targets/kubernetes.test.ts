@@ -15,6 +15,8 @@ import { parseConfigText } from '../../../src/config/load.js';
 import { generateSecrets } from '../../../src/stack/secrets.js';
 import { kubernetesManifests } from '../../../src/targets/kubernetes/render.js';
 import type { K8sObject } from '../../../src/targets/kubernetes/manifests.js';
+import { allSecretValues } from '../../../src/model/secrets.js';
+import { nodeAcl, nodeAuthConf, sentinelAuthConf } from '../../../src/services/redis-conf.js';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Namespace: Namespace as never,
@@ -79,13 +81,14 @@ describe('renderKubernetes', () => {
 
   it('never puts a credential into a pod spec: pods reference the Secret', async () => {
     const files = await render();
-    const values = [secrets.postgres.superuserPassword, secrets.postgres.appPassword, secrets.redis.password];
+    const values = allSecretValues(secrets).filter((v) => !Object.values(secrets.mongo).includes(v));
     const podSpecs = all(files).flatMap((o: any) => (o.spec?.template?.spec ? [o.spec.template.spec] : []));
     expect(podSpecs).toHaveLength(4);
     const text = JSON.stringify(podSpecs);
     for (const v of values) expect(text).not.toContain(v);
     const refs = podSpecs.flatMap((p: any) => p.containers.flatMap((c: any) => c.env ?? [])).filter((e: any) => e.valueFrom?.secretKeyRef);
-    expect(new Set(refs.map((e: any) => e.valueFrom.secretKeyRef.key))).toEqual(new Set(['postgres-superuser-password', 'postgres-app-password', 'redis-password']));
+    // Redis's scripts and probes ask as the read-only monitor user.
+    expect(new Set(refs.map((e: any) => e.valueFrom.secretKeyRef.key))).toEqual(new Set(['postgres-superuser-password', 'postgres-app-password', 'redis-monitor-password']));
     // The Secret itself carries them, and only it; Postgres also gets its password file and pg_hba.conf from it at /run/secrets.
     const secret = find(files, 'Secret', 'baas-credentials');
     for (const v of values) expect(Object.values(secret.stringData)).toContain(v);
@@ -95,6 +98,33 @@ describe('renderKubernetes', () => {
     expect(pgPod.volumes[0].secret.items).toEqual([{ key: 'postgres-file-postgres-password', path: 'postgres-password' }, { key: 'postgres-file-pg_hba.conf', path: 'pg_hba.conf' }]);
     expect(pgPod.containers[0].volumeMounts).toContainEqual({ name: 'secrets', mountPath: '/run/secrets', readOnly: true });
     expect(files.filter((f) => f.sensitive).map((f) => f.name)).toEqual(['secret.yaml']);
+  });
+
+  it("gives Redis the single-host ACL users: the Secret holds one host's users.acl, auth.conf and sentinel-auth.conf, each pod mounts its own at /run/secrets", async () => {
+    for (const server of [false, true]) {
+      const files = await render(server ? 'profile: server\ntls: false\nbackups:\n  enabled: false\n' : '');
+      const cfg = parseConfigText('').services.redis;
+      const secret = find(files, 'Secret', 'baas-credentials').stringData as Record<string, string>;
+      // The very files of one host: the same users and rules, from the same definition.
+      expect(secret['redis-file-users.acl']).toBe(nodeAcl(secrets.redis, server));
+      expect(secret['redis-file-users.acl']).toMatch(server ? /^user default off /m : /^user default on /m);
+      expect(secret['redis-file-auth.conf']).toBe(nodeAuthConf(secrets.redis));
+      expect(secret['sentinel-file-sentinel-auth.conf']).toBe(sentinelAuthConf(cfg, secrets.redis, server));
+      for (const [w, items] of [['redis', [['redis-file-auth.conf', 'auth.conf'], ['redis-file-users.acl', 'users.acl']]], ['sentinel', [['sentinel-file-sentinel-auth.conf', 'sentinel-auth.conf']]]] as const) {
+        const pod = find(files, 'StatefulSet', w).spec.template.spec;
+        const vol = pod.volumes.find((v: any) => v.name === 'secrets');
+        expect(vol.projected.sources).toEqual([{ secret: { name: 'baas-credentials', items: items.map(([key, path]) => ({ key, path })) } }]);
+        expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secrets', mountPath: '/run/secrets', readOnly: true });
+        const script = pod.containers[0].command[2] as string;
+        expect(script).not.toMatch(/requirepass|masterauth|auth-pass|REDIS_PASSWORD/);
+        expect(pod.containers[0].readinessProbe.exec.command[2]).toContain('redis-cli --no-auth-warning --user monitor ');
+        expect(pod.containers[0].livenessProbe.exec.command[2]).toContain('redis-cli --no-auth-warning --user monitor ');
+      }
+      const node = find(files, 'StatefulSet', 'redis').spec.template.spec.containers[0].command[2] as string;
+      expect(node).toContain('echo "aclfile /etc/baas/run/users.acl"');
+      expect(node).toContain('echo "include /etc/baas/run/auth.conf"');
+      expect(find(files, 'StatefulSet', 'sentinel').spec.template.spec.containers[0].command[2]).toContain('cat /etc/baas/run/sentinel-auth.conf');
+    }
   });
 
   it('uses StatefulSets with volume claim templates, headless Services and probes like baas health', async () => {
@@ -149,12 +179,12 @@ describe('renderKubernetes with TLS (profile: server)', () => {
     expect(new X509Certificate(tls['sentinel.crt']!).checkHost('sentinel-2.sentinel.shop.svc')).toBe('sentinel-2.sentinel.shop.svc');
     for (const w of ['redis', 'sentinel']) {
       const pod = find(files, 'StatefulSet', w).spec.template.spec;
-      expect(pod.volumes.find((v: any) => v.name === 'tls').secret).toEqual({
-        secretName: 'baas-tls',
-        defaultMode: 0o400,
-        items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: `${w}.crt`, path: 'server.crt' }, { key: `${w}.key`, path: 'server.key' }],
-      });
-      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tls', mountPath: '/run/secrets', readOnly: true });
+      // The TLS files beside the credential files, in one directory (a projected volume).
+      const vol = pod.volumes.find((v: any) => v.name === 'secrets').projected;
+      expect(vol.defaultMode).toBe(0o400);
+      expect(vol.sources.map((x: any) => x.secret.name)).toEqual(['baas-credentials', 'baas-tls']);
+      expect(vol.sources[1].secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }, { key: `${w}.crt`, path: 'server.crt' }, { key: `${w}.key`, path: 'server.key' }]);
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secrets', mountPath: '/run/secrets', readOnly: true });
     }
     // Postgres: its password, pg_hba.conf and the TLS files in one directory (a projected volume).
     const pg = find(files, 'StatefulSet', 'postgres').spec.template.spec;
@@ -167,7 +197,7 @@ describe('renderKubernetes with TLS (profile: server)', () => {
     const redis = find(files, 'StatefulSet', 'redis').spec.template.spec.containers[0];
     const script = redis.command[2] as string;
     for (const line of ['port 0', 'tls-port 6379', 'tls-replication yes']) expect(script).toContain(`echo "${line}"`);
-    expect(redis.readinessProbe.exec.command[2]).toContain('redis-cli --no-auth-warning --tls --cacert /etc/baas/run/ca.crt info replication');
+    expect(redis.readinessProbe.exec.command[2]).toContain('redis-cli --no-auth-warning --user monitor --tls --cacert /etc/baas/run/ca.crt info replication');
     expect(redis.livenessProbe.exec.command[2]).toContain('--tls --cacert');
     const sentinel = find(files, 'StatefulSet', 'sentinel').spec.template.spec.containers[0];
     expect(sentinel.command[2]).toContain('echo "tls-port 26379"');

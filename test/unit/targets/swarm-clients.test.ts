@@ -88,10 +88,11 @@ describe('swarmConnectionInfo (baas env --target swarm)', () => {
     expect(maskSecrets(pg)['DATABASE_URL']).toBe('postgres://app:***@10.9.0.2:30000/app');
     const redis = infos.find((i) => i.service === 'redis')!;
     expect(redis.env['REDIS_SENTINELS']).toBe('10.9.0.3:30004,10.9.0.4:30005,10.9.0.2:30006');
-    expect(redis.env['REDIS_USERNAME']).toBe('default');
+    // The app user, as on one host (the same ACL users on the cluster targets).
+    expect(redis.env['REDIS_USERNAME']).toBe('app');
     expect(JSON.parse(redis.env['REDIS_NAT_MAP']!)).toMatchObject({ 'redis-1:6379': { host: '10.9.0.3', port: 30001 }, 'redis-2:6379': { host: '10.9.0.4', port: 30002 }, 'redis-3:6379': { host: '10.9.0.2', port: 30003 } });
-    expect(redis.env['REDIS_URL']).toMatch(/^redis:\/\/default:[^@]+@10\.9\.0\.3:30001\/0$/);
-    expect(redis.notes.join('\n')).toMatch(/only Redis user here/);
+    expect(redis.env['REDIS_URL']).toMatch(/^redis:\/\/app:[^@]+@10\.9\.0\.3:30001\/0$/);
+    expect(redis.notes.join('\n')).toMatch(/may run data commands only/);
     expect(redis.notes.join('\n')).toMatch(/names on the overlay network/);
   });
 
@@ -187,12 +188,12 @@ describe('certificates served on the swarm', () => {
 });
 
 describe('loginsFor on a cluster target', () => {
-  it('says the superuser may log in from anywhere (over TLS) and Redis has one password for every command', () => {
+  it('says the superuser may log in from anywhere (over TLS) and Redis has the ACL users of one host', () => {
     const config = parseConfigText('profile: server\n');
-    const access = { superuserFrom: ['0.0.0.0/0', '::/0'], redisUsers: false };
+    const access = { superuserFrom: ['0.0.0.0/0', '::/0'] };
     expect(loginsFor('postgres', config, access)[0]).toBe('postgres (superuser): 0.0.0.0/0, ::/0, over TLS');
-    expect(loginsFor('redis', config, access)).toEqual(['default (one password, every command): any address, over TLS']);
-    expect(loginsFor('sentinel', config, access)).toEqual(['default (one password, every command): any address, over TLS']);
+    expect(loginsFor('redis', config, access)).toEqual(['admin, app (no admin/dangerous commands), monitor (read-only), replication, sentinel: password, over TLS', 'default user disabled']);
+    expect(loginsFor('sentinel', config, access)).toEqual(['admin, sentinel, app (master discovery only), monitor: password, over TLS']);
     expect(loginsFor('postgres', config)[0]).toMatch(/this host only/);
   });
 });

@@ -7,6 +7,8 @@ import { labelNode } from '../../../src/targets/swarm/nodes.js';
 import { pinnedNode, planPlacement } from '../../../src/targets/swarm/placement.js';
 import { desiredSwarmServices, planSwarm, requireManager } from '../../../src/targets/swarm/stack.js';
 import { withIds } from '../../../src/targets/swarm/spec.js';
+import { allSecretValues } from '../../../src/model/secrets.js';
+import { nodeAcl, nodeAuthConf, sentinelAuthConf } from '../../../src/services/redis-conf.js';
 
 const node = (hostname: string, o: Partial<SwarmNodeInfo> = {}): SwarmNodeInfo => ({
   id: `id-${hostname}`,
@@ -91,7 +93,7 @@ describe('swarm service specs', () => {
     const { ctx, defs } = stack();
     const { services } = desiredSwarmServices(ctx, defs, three(), []);
     const text = JSON.stringify(services.map((s) => s.spec));
-    for (const v of [secrets.postgres.superuserPassword, secrets.postgres.appPassword, secrets.redis.password]) expect(text).not.toContain(v);
+    for (const v of allSecretValues(secrets)) expect(text).not.toContain(v);
     const pg = services.find((s) => s.service === 'postgres')!;
     // The single-host start script reads its secret files from /run/secrets, as on Docker.
     expect(pg.spec.TaskTemplate.ContainerSpec.Secrets.map((s) => s.File.Name)).toEqual(['postgres-password', 'pg_hba.conf']);
@@ -99,6 +101,35 @@ describe('swarm service specs', () => {
     expect(pg.spec.TaskTemplate.ContainerSpec.Mounts.map((m) => m.Target)).toEqual(['/var/lib/postgresql/data']);
     expect(pg.spec.TaskTemplate.ContainerSpec.Configs[0]!.File.Name).toBe('/baas/start.sh');
     expect(pg.config.data).toMatch(/initdb/);
+  });
+
+  it("gives Redis the single-host ACL users: nodes load users.acl and auth.conf (masteruser replication), Sentinels sentinel-auth.conf; the scripts ask as monitor", () => {
+    for (const server of [false, true]) {
+      // The server profile without TLS here: the certificates have tests of their own below.
+      const { ctx: c, defs } = stack(server ? 'profile: server\ntls: false\nbackups:\n  enabled: false\n' : '');
+      expect(c.config.profile).toBe(server ? 'server' : 'local');
+      const { services } = desiredSwarmServices(c, defs, three(), []);
+      const redis = services.find((s) => s.service === 'redis-2')!;
+      const files = Object.fromEntries(redis.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => [x.File.Name, redis.secrets.find((b) => b.name === x.SecretName)!.data]));
+      // The very files of one host: the same users and rules, from the same definition.
+      expect(files).toEqual({ 'baas.REDISCLI_AUTH': secrets.redis.monitorPassword, 'auth.conf': nodeAuthConf(secrets.redis), 'users.acl': nodeAcl(secrets.redis, server) });
+      expect(files['users.acl']).toMatch(server ? /^user default off /m : /^user default on /m);
+      expect(files['auth.conf']).toMatch(/^masteruser replication$/m);
+      const script = redis.config.data;
+      expect(script).toContain('echo "include /etc/baas/run/auth.conf"');
+      expect(script).toContain('echo "aclfile /etc/baas/run/users.acl"');
+      expect(script).not.toMatch(/requirepass|masterauth|REDIS_PASSWORD/);
+      expect(script).toMatch(/redis-cli --no-auth-warning --user monitor -h "\$s" -p 26379 SENTINEL get-master-addr-by-name/);
+      const sentinel = services.find((s) => s.service === 'sentinel-1')!;
+      const sfiles = Object.fromEntries(sentinel.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => [x.File.Name, sentinel.secrets.find((b) => b.name === x.SecretName)!.data]));
+      expect(sfiles).toEqual({ 'baas.REDISCLI_AUTH': secrets.redis.monitorPassword, 'sentinel-auth.conf': sentinelAuthConf(c.config.services.redis, secrets.redis, server) });
+      expect(sfiles['sentinel-auth.conf']).toMatch(/^sentinel auth-user baas sentinel$/m);
+      expect(sfiles['sentinel-auth.conf']).toMatch(/^sentinel sentinel-user sentinel$/m);
+      // Appended after the monitor line (auth-user names a monitored master), not echoed with a password.
+      const conf = sentinel.config.data;
+      expect(conf.indexOf('cat /etc/baas/run/sentinel-auth.conf')).toBeGreaterThan(conf.indexOf('sentinel monitor $SENTINEL_MASTER'));
+      expect(conf).not.toMatch(/requirepass|auth-pass|REDIS_PASSWORD/);
+    }
   });
 
   it('address services by name with dnsrr (no IPVS) and publish ports on the node (host mode)', () => {
@@ -197,7 +228,7 @@ describe('swarm service specs with TLS (profile: server)', () => {
     expect(ctx.tls.enabled).toBe(true);
     const text = JSON.stringify(services.map((s) => s.spec));
     expect(text).not.toMatch(/BEGIN|PRIVATE KEY/);
-    for (const v of [secrets.postgres.superuserPassword, secrets.redis.password]) expect(text).not.toContain(v);
+    for (const v of allSecretValues(secrets)) expect(text).not.toContain(v);
     for (const s of services) {
       const files = s.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name);
       expect(files, s.service).toEqual(expect.arrayContaining(['ca.crt', 'server.crt', 'server.key']));
@@ -207,8 +238,9 @@ describe('swarm service specs with TLS (profile: server)', () => {
       // The secret's name carries a hash of the content, never the content.
       expect(key.name).toMatch(new RegExp(`^baas-shop-${s.service}-file-server.key-[0-9a-f]{10}$`));
     }
-    // Redis and Sentinels keep their password in the baas.REDIS_PASSWORD secret only; Postgres its files.
-    expect(services.find((s) => s.service === 'redis-1')!.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name).sort()).toEqual(['baas.REDIS_PASSWORD', 'ca.crt', 'server.crt', 'server.key']);
+    // Redis nodes get their users and replication login as files and the scripts' monitor password in baas.REDISCLI_AUTH; Postgres its files.
+    expect(services.find((s) => s.service === 'redis-1')!.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name).sort()).toEqual(['auth.conf', 'baas.REDISCLI_AUTH', 'ca.crt', 'server.crt', 'server.key', 'users.acl']);
+    expect(services.find((s) => s.service === 'sentinel-1')!.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name).sort()).toEqual(['baas.REDISCLI_AUTH', 'ca.crt', 'sentinel-auth.conf', 'server.crt', 'server.key']);
     expect(services.find((s) => s.service === 'postgres')!.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name).sort()).toEqual(['ca.crt', 'pg_hba.conf', 'postgres-password', 'server.crt', 'server.key']);
   });
 
@@ -218,7 +250,7 @@ describe('swarm service specs with TLS (profile: server)', () => {
     for (const line of ['port 0', 'tls-port 6379', 'tls-replication yes', 'tls-auth-clients no', 'tls-ca-cert-file /etc/baas/run/ca.crt']) expect(redis).toContain(`echo "${line}"`);
     expect(redis).not.toContain('echo "port 6379"');
     // The start script asks the Sentinels who the master is over TLS too.
-    expect(redis).toMatch(/redis-cli --no-auth-warning --tls --cacert \/etc\/baas\/run\/ca.crt -h "\$s" -p 26379/);
+    expect(redis).toMatch(/redis-cli --no-auth-warning --user monitor --tls --cacert \/etc\/baas\/run\/ca.crt -h "\$s" -p 26379/);
     const sentinel = services.find((s) => s.service === 'sentinel-1')!.config.data;
     for (const line of ['port 0', 'tls-port 26379', 'tls-replication yes']) expect(sentinel).toContain(`echo "${line}"`);
     const pg = services.find((s) => s.service === 'postgres')!;
@@ -253,7 +285,7 @@ describe('swarm service specs with TLS (profile: server)', () => {
     const redis = services.find((s) => s.service === 'redis-1')!;
     expect(redis.config.data).toContain('echo "port 6379"');
     expect(redis.config.data).not.toMatch(/--tls|tls-port/);
-    expect(redis.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name)).toEqual(['baas.REDIS_PASSWORD']);
+    expect(redis.spec.TaskTemplate.ContainerSpec.Secrets.map((x) => x.File.Name)).toEqual(['baas.REDISCLI_AUTH', 'auth.conf', 'users.acl']);
   });
 });
 
