@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UnhealthyError, UserError } from '../errors.js';
 import type { ConnectionInfo } from '../services/types.js';
 import type { App } from './app.js';
+import type { SwarmUpResult } from '../targets/swarm/up.js';
 import { json, ms, table } from './format.js';
 
 /**
@@ -25,6 +27,17 @@ async function swarmDeps(app: App) {
   return { engine: new DockerSwarmEngine(app.io.env), logger: await app.logger(), env: app.io.env };
 }
 
+/** What `up --target swarm` did with the TLS certificates, in sentences (nothing when it did nothing). */
+export function certificateNotes(c: SwarmUpResult['certificates']): string[] {
+  const notes: string[] = [];
+  const first = c.adopted[0];
+  if (first) {
+    notes.push(`the swarm keeps its certificates in ${path.dirname(first.to)} now; those of ${c.adopted.map((a) => a.service).join(', ')} still fit and were copied there from ${path.dirname(first.from)} (nothing reissued).`);
+  }
+  if (c.issued.length > 0) notes.push(`issued TLS certificate(s): ${c.issued.map((i) => `${i.service} (${i.reason})`).join(', ')}.`);
+  return notes;
+}
+
 export async function swarmUpCommand(app: App, opts: { json?: boolean; timeoutMs: number; quiet?: boolean }): Promise<void> {
   const io = app.io;
   const loaded = await app.config();
@@ -41,6 +54,7 @@ export async function swarmUpCommand(app: App, opts: { json?: boolean; timeoutMs
   if (opts.json) return io.stdout(json(r));
   io.stdout(table(['SERVICE', 'ACTION', 'NODE', 'ROLE', 'HEALTH'], r.services.map((s) => [s.service, s.action, s.node, s.health.role ?? '', s.health.detail])));
   for (const n of r.placementNotes) io.stdout(`note: ${n}\n`);
+  for (const n of certificateNotes(r.certificates)) io.stdout(`note: ${n}\n`);
   const changed = r.services.filter((s) => s.action !== 'keep').length;
   io.stdout(`\n${r.project} on the swarm at ${r.manager}: ${r.services.length} service(s) healthy in ${ms(r.durationMs)}; ${changed === 0 && r.removed.length === 0 ? 'nothing changed' : `${changed} created/updated${r.removed.length ? `, ${r.removed.length} removed` : ''}`}.\n`);
   if (r.secretsCreated) io.stdout('New credentials were generated in .baas/secrets.json and stored as Swarm secrets.\n');

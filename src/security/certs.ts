@@ -7,7 +7,7 @@ import { publishedDefs } from '../stack/connection.js';
 import { describeStack, type StackDeps } from '../stack/context.js';
 import { requireSecrets } from '../stack/secrets.js';
 import { syncSecretsScript } from './files.js';
-import { certNames, checkTlsInputs, prepareServiceFiles } from './service-files.js';
+import { certName, certNames, checkTlsInputs, prepareServiceFiles } from './service-files.js';
 import { byoFiles, caCertPath, EXPIRY_WARNING_DAYS, serviceCertPath, summarize, type CertSummary } from './tls.js';
 
 export interface CertRow extends CertSummary {
@@ -24,7 +24,7 @@ export function listCertificates(ctx: StackContext, defs: ServiceDef[], now = ne
   const byo = byoFiles(ctx.config.tls, ctx.configDir);
   const files: { name: string; file: string }[] = byo
     ? [{ name: 'ca', file: byo.caFile }, { name: 'all services', file: byo.certFile }]
-    : [{ name: 'ca', file: caCertPath(ctx.stateDir) }, ...defs.map((d) => ({ name: d.name, file: serviceCertPath(ctx.stateDir, d.name) }))];
+    : [{ name: 'ca', file: caCertPath(ctx.stateDir) }, ...defs.map((d) => ({ name: d.name, file: serviceCertPath(ctx.stateDir, certName(ctx, d.name)) }))];
   return files.map(({ name, file }) => {
     if (!existsSync(file)) {
       return { name, file, status: 'missing', subject: '', issuer: '', dns: [], ips: [], notBefore: '', notAfter: '', daysLeft: 0, fingerprint256: '', serialNumber: '' };

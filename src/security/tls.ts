@@ -19,6 +19,7 @@ import { tightenDir } from './files.js';
 export const tlsDir = (stateDir: string): string => path.join(stateDir, 'tls');
 export const caCertPath = (stateDir: string): string => path.join(tlsDir(stateDir), 'ca.crt');
 const caKeyPath = (stateDir: string): string => path.join(tlsDir(stateDir), 'ca.key');
+/** `service` is a certificate's name under .baas/tls: `redis-1`, or with a target's directory `swarm/redis-1`. */
 export const serviceCertPath = (stateDir: string, service: string): string => path.join(tlsDir(stateDir), `${service}.crt`);
 const serviceKeyPath = (stateDir: string, service: string): string => path.join(tlsDir(stateDir), `${service}.key`);
 
@@ -203,11 +204,12 @@ export async function ensureCa(stateDir: string, project: string, days: number, 
 }
 
 export type CertState = { ok: true } | { ok: false; reason: string };
+export const NO_CERTIFICATE = 'no certificate yet';
 
 /** Whether a service's certificate can stay: present, issued by the current CA, covering its names, not expiring soon. */
 export function certState(stateDir: string, service: string, names: SubjectNames, now = new Date()): CertState {
   const certFile = serviceCertPath(stateDir, service);
-  if (!existsSync(certFile) || !existsSync(serviceKeyPath(stateDir, service))) return { ok: false, reason: 'no certificate yet' };
+  if (!existsSync(certFile) || !existsSync(serviceKeyPath(stateDir, service))) return { ok: false, reason: NO_CERTIFICATE };
   try {
     const cert = new X509Certificate(readFileSync(certFile));
     const ca = new X509Certificate(readFileSync(caCertPath(stateDir)));
@@ -224,12 +226,12 @@ export function certState(stateDir: string, service: string, names: SubjectNames
 
 /** Issues a service certificate (serverAuth and clientAuth: Redis nodes present it to each other) signed by the CA. */
 export async function issueCert(stateDir: string, service: string, names: SubjectNames, days: number, openssl: OpenSsl = runOpenSsl): Promise<void> {
-  const dir = tlsDir(stateDir);
-  const base = path.join(dir, `.${service}.${randomBytes(4).toString('hex')}`);
+  const dir = certDir(stateDir, service);
+  const base = path.join(dir, `.${path.basename(service)}.${randomBytes(4).toString('hex')}`);
   const san = [...names.dns.map((d) => `DNS:${d}`), ...names.ips.map((i) => `IP:${i}`)].join(',');
   writeFileSync(`${base}.ext`, `subjectAltName=${san}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment,keyAgreement\nextendedKeyUsage=serverAuth,clientAuth\n`);
   try {
-    await openssl(['req', '-new', ...EC, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/O=baas/CN=${service}`]);
+    await openssl(['req', '-new', ...EC, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/O=baas/CN=${path.basename(service)}`]);
     chmodSync(`${base}.key`, 0o600);
     await openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', caCertPath(stateDir), '-CAkey', caKeyPath(stateDir), '-set_serial', `0x${randomBytes(16).toString('hex')}`,
       '-days', String(days), '-extfile', `${base}.ext`, '-out', `${base}.crt`]);
@@ -238,6 +240,21 @@ export async function issueCert(stateDir: string, service: string, names: Subjec
   } finally {
     for (const ext of ['ext', 'key', 'csr', 'crt']) rmSync(`${base}.${ext}`, { force: true });
   }
+}
+
+/** The directory a certificate goes to (a target's own under .baas/tls, 0700 like it). */
+function certDir(stateDir: string, service: string): string {
+  const dir = path.dirname(serviceCertPath(stateDir, service));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  tightenDir(dir);
+  return dir;
+}
+
+/** Copies a certificate and its key to another name (keeping the key 0600), e.g. `redis-1` to `swarm/redis-1`. */
+export function copyCert(stateDir: string, from: string, to: string): void {
+  certDir(stateDir, to);
+  writePrivate(serviceKeyPath(stateDir, to), readFileSync(serviceKeyPath(stateDir, from), 'utf8'), 0o600);
+  writeFileSync(serviceCertPath(stateDir, to), readFileSync(serviceCertPath(stateDir, from), 'utf8'), { mode: 0o644 });
 }
 
 export interface TlsMaterial {

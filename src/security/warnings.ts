@@ -3,7 +3,7 @@ import { isBaasError, messageOf } from '../errors.js';
 import type { ServiceDef, StackContext } from '../services/types.js';
 import { bindAddressOf } from '../stack/context.js';
 import { expiryWarnings, listCertificates } from './certs.js';
-import { clientNames } from './service-files.js';
+import { clientNames, SWARM_CERT_DIR } from './service-files.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { byoFiles, EXPIRY_WARNING_DAYS, summarize, tlsDir, validateByo } from './tls.js';
@@ -32,8 +32,10 @@ export function tlsCheck(loaded: LoadedConfig): { name: string; status: 'ok' | '
   } catch (e) {
     return { name: 'tls', status: 'fail', detail: messageOf(e), ...(isBaasError(e) && e.hint ? { hint: e.hint } : {}) };
   }
-  const dir = tlsDir(path.join(loaded.dir, '.baas'));
-  const files = byo ? [byo.certFile, byo.caFile] : existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.crt')).map((f) => path.join(dir, f)) : [];
+  const top = tlsDir(path.join(loaded.dir, '.baas'));
+  // One host's certificates and the CA, and the swarm's in their own directory.
+  const crts = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.crt')).map((f) => path.join(dir, f)) : []);
+  const files = byo ? [byo.certFile, byo.caFile] : [...crts(top), ...crts(path.join(top, SWARM_CERT_DIR))];
   const soon = files.flatMap((f) => {
     const s = summarize(readFileSync(f));
     return s.daysLeft < EXPIRY_WARNING_DAYS ? [`${f} ${s.daysLeft < 0 ? 'expired' : `expires in ${s.daysLeft} days`}`] : [];

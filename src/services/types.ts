@@ -52,8 +52,12 @@ export interface StackContext {
   extraLabels: Record<string, string>;
   /** The project's private directory (.baas/ beside the config). */
   stateDir: string;
-  /** TLS on every link: the CA clients verify against (a host path). */
-  tls: { enabled: boolean; caFile: string };
+  /**
+   * TLS on every link: the CA clients verify against (a host path). `certDir`: the target's own
+   * directory under .baas/tls for its service certificates (`swarm`: the same service names as
+   * on one host, other addresses); the CA is shared.
+   */
+  tls: { enabled: boolean; caFile: string; certDir?: string };
   /**
    * Cluster targets: further names and addresses clients reach the services at (a swarm's node
    * addresses, a Kubernetes Service's pod DNS names), added to every certificate.

@@ -6,6 +6,7 @@ import type { ServiceDef, StackContext } from '../services/types.js';
 import { desiredServices, resolvePorts } from '../stack/desired.js';
 import { extraLabelsFromEnv, networkName } from '../model/labels.js';
 import { byoFiles, caCertPath } from '../security/tls.js';
+import { SWARM_CERT_DIR } from '../security/service-files.js';
 import type { Secrets } from '../model/secrets.js';
 
 /**
@@ -32,7 +33,10 @@ export function clusterContext(loaded: LoadedConfig, secrets: Secrets, env: Node
     extraLabels: extraLabelsFromEnv(env),
     stateDir,
     // TLS as on one host (`tls`, on in the server profile): the same certificates, settings and client checks.
-    tls: { enabled: tls.enabled, caFile: byoFiles(tls, loaded.dir)?.caFile ?? caCertPath(stateDir) },
+    // Service certificates in .baas/tls/swarm/: one host's (`baas up`) in the same project cover
+    // the same names at other addresses, and would be reissued back and forth. One CA for both.
+    // (Kubernetes names its own: kubernetes-<workload>.)
+    tls: { enabled: tls.enabled, caFile: byoFiles(tls, loaded.dir)?.caFile ?? caCertPath(stateDir), certDir: SWARM_CERT_DIR },
     clusterHosts,
     // Clients reach the services through the cluster's nodes, from addresses no Docker gateway
     // stands for: the superuser may log in from anywhere, with its password and (with TLS) TLS only.

@@ -13,6 +13,7 @@ export interface SwarmHealthJson {
 export interface SwarmUpJson {
   services: { service: string; action: string; node: string; health: { status: string; role?: string } }[];
   changed: boolean;
+  certificates: { issued: { service: string; reason: string }[]; adopted: { service: string; from: string; to: string }[] };
 }
 
 /** A swarm stack without MongoDB and with a fast Sentinel; `top` goes right after `target: swarm` (a profile, say). */

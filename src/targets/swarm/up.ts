@@ -9,7 +9,7 @@ import { loadOrCreateSecrets } from '../../stack/secrets.js';
 import { realClock, waitFor } from '../../wait.js';
 import type { SwarmNodeInfo } from './engine.js';
 import { clusterContext, clusterDefs } from '../common.js';
-import { checkTlsInputs, ensureCertificates, serviceFiles } from '../../security/service-files.js';
+import { checkTlsInputs, ensureCertificates, serviceFiles, type PreparedFiles } from '../../security/service-files.js';
 import { withIds, SWARM_TARGET_LABEL, type DesiredSwarmService } from './spec.js';
 import { assertNoConflict, desiredSwarmServices, nodeName, planSwarm, probeTask, projectFilter, requireManager, type SwarmAction, type SwarmDeps } from './stack.js';
 
@@ -33,6 +33,8 @@ export interface SwarmUpResult {
   secretsCreated: boolean;
   durationMs: number;
   placementNotes: string[];
+  /** TLS certificates issued now (with why), and those an older baas kept in .baas/tls/ and still fit, copied to .baas/tls/swarm/. */
+  certificates: Pick<PreparedFiles, 'issued' | 'adopted'>;
   services: { service: string; action: 'create' | 'update' | 'keep'; node: string; health: HealthReport }[];
   removed: string[];
   changed: boolean;
@@ -62,8 +64,9 @@ export async function swarmUp(deps: SwarmDeps, loaded: LoadedConfig, stateDir: s
   checkTlsInputs(ctx);
   // Throws (no Postgres node, too few nodes for the sentinels) before anything exists on the swarm.
   desiredSwarmServices(ctx, defs, nodes, existing);
-  const issued = await ensureCertificates(ctx, defs);
-  for (const i of issued.issued) log.info({ service: i.service, reason: i.reason }, 'issued certificate');
+  const certificates = await ensureCertificates(ctx, defs);
+  for (const i of certificates.issued) log.info({ service: i.service, reason: i.reason }, 'issued certificate');
+  for (const a of certificates.adopted) log.info({ service: a.service, from: a.from, to: a.to }, 'kept certificate, copied to the swarm directory');
   const { services: desired, placement } = desiredSwarmServices(ctx, defs, nodes, existing, (d) => serviceFiles(ctx, d));
   assertNoConflict(everything.filter((s) => !existing.some((e) => e.id === s.id)), desired.map((d) => d.spec.Name));
   for (const note of placement.notes) emit('placement', 'plan', note);
@@ -156,6 +159,7 @@ export async function swarmUp(deps: SwarmDeps, loaded: LoadedConfig, stateDir: s
     secretsCreated,
     durationMs: clock.now() - t0,
     placementNotes: placement.notes,
+    certificates,
     services,
     removed,
     changed: removed.length > 0 || services.some((s) => s.action !== 'keep'),

@@ -65,14 +65,17 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     expect(up.services.every((s) => s.health.status === 'healthy'), JSON.stringify(up.services)).toBe(true);
     const health = await runJson<HealthJson>(['health']);
     expect(health.healthy).toBe(true);
+    // The CA and one certificate per service, in the swarm's own directory (.baas/tls/swarm/).
+    expect(up.certificates.issued.map((i) => i.service)).toEqual(['ca', ...up.services.map((s) => s.service)]);
     // The certificates fit: a second up issues nothing and changes nothing.
     const again = await runJson<UpJson>(['up']);
     expect(again.changed).toBe(false);
+    expect(again.certificates).toEqual({ issued: [], adopted: [] });
 
     const names = up.services.map((s) => `baas-${p.name}-${s.service}`);
     const specs = swarm.docker(swarm.manager, ['service', 'inspect', ...names]);
     expect(specs).not.toMatch(/BEGIN (EC )?PRIVATE KEY|BEGIN CERTIFICATE/);
-    const key = readFileSync(path.join(p.dir, '.baas/tls/redis-1.key'), 'utf8');
+    const key = readFileSync(path.join(p.dir, '.baas/tls/swarm/redis-1.key'), 'utf8');
     expect(specs).not.toContain(key.split('\n')[1]!);
     for (const v of [secrets().postgres.superuserPassword, secrets().redis.password]) expect(specs).not.toContain(v);
     const parsed = JSON.parse(specs) as { Spec: { Name: string; TaskTemplate: { ContainerSpec: { Secrets: { File: { Name: string } }[] } } } }[];
@@ -83,7 +86,7 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     // Each certificate covers the service's names on the overlay network and the nodes' addresses.
     const { X509Certificate } = await import('node:crypto');
     const status = await runJson<StatusJson>(['status']);
-    const cert = new X509Certificate(readFileSync(path.join(p.dir, '.baas/tls/sentinel-2.crt')));
+    const cert = new X509Certificate(readFileSync(path.join(p.dir, '.baas/tls/swarm/sentinel-2.crt')));
     expect(cert.checkHost('sentinel-2')).toBe('sentinel-2');
     for (const n of status.nodes) expect(cert.checkIP(n.addr)).toBe(n.addr);
   });
@@ -231,7 +234,7 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     for (const r of rows) expect(r.status, `${r.name}: ${r.detail ?? ''}`).toBe('ok');
     for (const r of rows.slice(1)) {
       const at = published(status, r.name);
-      expect(r).toMatchObject({ source: `${at.host}:${at.port}`, sameAsLocal: true, file: path.join(p.dir, `.baas/tls/${r.name}.crt`) });
+      expect(r).toMatchObject({ source: `${at.host}:${at.port}`, sameAsLocal: true, file: path.join(p.dir, `.baas/tls/swarm/${r.name}.crt`) });
       expect(r.ips).toContain(at.host);
     }
     const text = await run(['certs', 'show']);

@@ -199,6 +199,20 @@ describe('loginsFor on a cluster target', () => {
 });
 
 describe('the CLI on the swarm target', () => {
+  it('says which certificates `up` issued and which it kept from where an older baas put them', async () => {
+    const { certificateNotes } = await import('../../../src/cli/swarm.js');
+    expect(certificateNotes({ issued: [], adopted: [] })).toEqual([]);
+    expect(
+      certificateNotes({
+        issued: [{ service: 'redis-2', reason: 'does not cover 10.9.0.14' }],
+        adopted: ['postgres', 'redis-1'].map((s) => ({ service: s, from: `/p/.baas/tls/${s}.crt`, to: `/p/.baas/tls/swarm/${s}.crt` })),
+      }),
+    ).toEqual([
+      'the swarm keeps its certificates in /p/.baas/tls/swarm now; those of postgres, redis-1 still fit and were copied there from /p/.baas/tls (nothing reissued).',
+      'issued TLS certificate(s): redis-2 (does not cover 10.9.0.14).',
+    ]);
+  });
+
   it('refuses `certs rotate --target swarm` (exit 2) and names what renews the certificates', async () => {
     const { dir } = projectDir('profile: server\n');
     writeFileSync(path.join(dir, 'platform.config.yaml'), 'project: shop\nprofile: server\nservices:\n  mongo:\n    enabled: false\n');

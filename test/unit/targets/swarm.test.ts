@@ -268,7 +268,7 @@ describe('swarm service specs with TLS (profile: server)', () => {
     expect(issued.issued.map((i) => i.service)).toEqual(['ca', ...defs.map((d) => d.name)]);
     const { readFileSync } = await import('node:fs');
     const { X509Certificate } = await import('node:crypto');
-    const cert = new X509Certificate(readFileSync(`${dir}/.baas/tls/redis-3.crt`));
+    const cert = new X509Certificate(readFileSync(`${dir}/.baas/tls/swarm/redis-3.crt`));
     for (const n of ['redis-3', 'baas-shop-redis-3', 'localhost']) expect(cert.checkHost(n)).toBe(n);
     for (const ip of [...nodes.map((n) => n.addr), '127.0.0.1']) expect(cert.checkIP(ip)).toBe(ip);
     const { ensureCertificates } = await import('../../../src/security/service-files.js');
@@ -276,6 +276,64 @@ describe('swarm service specs with TLS (profile: server)', () => {
     // A node joins: the certificates no longer cover it and are issued again.
     const more = { ...ctx, clusterHosts: [...ctx.clusterHosts!, '10.9.0.14'] };
     expect((await ensureCertificates(more, defs)).issued.map((i) => i.reason)).toEqual(defs.map(() => 'does not cover 10.9.0.14'));
+  });
+
+  it('keeps its certificates in .baas/tls/swarm/ beside one host\'s: using both targets from one directory reissues nothing back and forth; one CA', async () => {
+    const { dir, ctx: swarmCtx, defs: swarmDefs } = await serverStack();
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { makeContext } = await import('../../../src/stack/context.js');
+    const { desiredServices, resolvePorts } = await import('../../../src/stack/desired.js');
+    const { ensureCertificates } = await import('../../../src/security/service-files.js');
+    // One host's stack (`baas up`) in the same project directory: the same service names, other addresses.
+    const dockerCtx = makeContext({ config: swarmCtx.config, file: undefined, dir }, '10.250.9.0/24', secrets, {});
+    const dockerDefs = desiredServices(dockerCtx, resolvePorts(dockerCtx.config, [], () => 0));
+    expect((await ensureCertificates(dockerCtx, dockerDefs)).issued.map((i) => i.service)).toEqual(dockerDefs.map((d) => d.name));
+    const swarmFiles = readdirSync(`${dir}/.baas/tls/swarm`).sort();
+    const before = swarmFiles.map((f) => readFileSync(`${dir}/.baas/tls/swarm/${f}`, 'utf8'));
+    for (let round = 0; round < 2; round++) {
+      expect((await ensureCertificates(swarmCtx, swarmDefs)).issued).toEqual([]);
+      expect((await ensureCertificates(dockerCtx, dockerDefs)).issued).toEqual([]);
+    }
+    expect(swarmFiles.map((f) => readFileSync(`${dir}/.baas/tls/swarm/${f}`, 'utf8'))).toEqual(before);
+    expect(swarmFiles).toContain('redis-1.key');
+    // One CA for both: it stays at .baas/tls/ca.crt, the file clients verify with on either target.
+    expect(readdirSync(`${dir}/.baas/tls/swarm`).some((f) => f.startsWith('ca.'))).toBe(false);
+    expect(swarmCtx.tls.caFile).toBe(dockerCtx.tls.caFile);
+    const { statSync } = await import('node:fs');
+    expect(statSync(`${dir}/.baas/tls/swarm`).mode & 0o777).toBe(0o700);
+    expect(statSync(`${dir}/.baas/tls/swarm/redis-1.key`).mode & 0o777).toBe(0o600);
+  });
+
+  it('after an upgrade keeps the certificates an older baas issued for the swarm in .baas/tls/ (copied, byte for byte, and said); one host\'s there are not taken', async () => {
+    const { dir, ctx, defs } = await serverStack();
+    const { copyFileSync, readFileSync, rmSync, existsSync } = await import('node:fs');
+    const { ensureCertificates, serviceFiles } = await import('../../../src/security/service-files.js');
+    // As an older baas left them: the swarm's certificates at .baas/tls/<service>.crt.
+    for (const d of defs) for (const ext of ['crt', 'key']) copyFileSync(`${dir}/.baas/tls/swarm/${d.name}.${ext}`, `${dir}/.baas/tls/${d.name}.${ext}`);
+    const specsBefore = desiredSwarmServices(ctx, defs, three(), [], (d) => serviceFiles(ctx, d)).services.map((x) => x.hash);
+    rmSync(`${dir}/.baas/tls/swarm`, { recursive: true });
+    const r = await ensureCertificates(ctx, defs);
+    expect(r.issued).toEqual([]);
+    expect(r.adopted.map((a) => a.service)).toEqual(defs.map((d) => d.name));
+    expect(r.adopted[0]).toEqual({ service: defs[0]!.name, from: `${dir}/.baas/tls/${defs[0]!.name}.crt`, to: `${dir}/.baas/tls/swarm/${defs[0]!.name}.crt` });
+    for (const d of defs) expect(readFileSync(`${dir}/.baas/tls/swarm/${d.name}.key`, 'utf8')).toBe(readFileSync(`${dir}/.baas/tls/${d.name}.key`, 'utf8'));
+    // The services get the same files, so their specs (and Swarm secrets) stay: nothing restarts.
+    expect(desiredSwarmServices(ctx, defs, three(), [], (d) => serviceFiles(ctx, d)).services.map((x) => x.hash)).toEqual(specsBefore);
+    expect((await ensureCertificates(ctx, defs)).adopted).toEqual([]);
+
+    // One host's certificates at the top (other addresses) do not fit the swarm: issued anew, never taken.
+    rmSync(`${dir}/.baas/tls/swarm`, { recursive: true });
+    const { makeContext } = await import('../../../src/stack/context.js');
+    const { desiredServices, resolvePorts } = await import('../../../src/stack/desired.js');
+    const dockerCtx = makeContext({ config: ctx.config, file: undefined, dir }, '10.250.9.0/24', secrets, {});
+    const dockerDefs = desiredServices(dockerCtx, resolvePorts(dockerCtx.config, [], () => 0));
+    await ensureCertificates(dockerCtx, dockerDefs);
+    const dockerKey = readFileSync(`${dir}/.baas/tls/redis-1.key`, 'utf8');
+    const again = await ensureCertificates(ctx, defs);
+    expect(again.adopted).toEqual([]);
+    expect(again.issued.map((i) => [i.service, i.reason])).toEqual(defs.map((d) => [d.name, 'no certificate yet']));
+    expect(readFileSync(`${dir}/.baas/tls/swarm/redis-1.key`, 'utf8')).not.toBe(dockerKey);
+    expect(existsSync(`${dir}/.baas/tls/redis-1.key`)).toBe(true);
   });
 
   it('without TLS (profile: local) the scripts listen plaintext and no certificate is mounted', () => {
