@@ -4,7 +4,7 @@
 // stack each team actually chose, and how often it puts first a stack that breaks a hard
 // constraint while one that breaks none exists. The groups are printed apart (see
 // test/fixtures/scenarios/cases/README.md): round 1's tuning and validation halves (split by
-// rule), round 2's held-out half, and the blind halves of rounds 3 to 8, written by people who
+// rule), round 2's held-out half, and the blind halves of rounds 3 onward, written by people who
 // never saw the scorer. Each round tuned on every group before it; the newest blind half is the
 // validation of record. A score there far below the others is over-fitting.
 //
@@ -50,6 +50,17 @@ if (json) {
 function printText() {
 const pct = (n, d) => (d === 0 ? '-' : `${Math.round((n / d) * 100)}%`);
 const met = (ok) => (ok ? 'met' : 'missed');
+// Wilson score interval (95%) for k agreements in n cases: how far a figure from ~35 cases can
+// be from the rate a much larger set of such stories would give.
+const wilson = (k, n) => {
+  if (n === 0) return [0, 1];
+  const z = 1.96;
+  const p = k / n;
+  const mid = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [Math.max(0, mid - half), Math.min(1, mid + half)];
+};
+const interval = (k, n) => wilson(k, n).map((x) => `${Math.round(x * 100)}`).join('-') + '%';
 console.log(`advise eval: ${cases.length} cases, split ${splitOk ? 'matches' : 'DOES NOT match'} its rule, ${seconds.toFixed(1)} s${asked.length < HALVES.length ? ` (scored: ${asked.join(', ')})` : ''}`);
 for (const h of halves) {
   const n = h.cases.length;
@@ -66,6 +77,21 @@ for (const h of halves) {
       `  targets on ${h.name}${h.name === OF_RECORD ? ' (the validation of record)' : ' (tuned on since)'}: top-1 >= ${EVAL_TARGETS.top1 * 100}% ${met(h.top1 / n >= EVAL_TARGETS.top1)}, top-3 >= ${EVAL_TARGETS.top3 * 100}% ${met(h.top3 / n >= EVAL_TARGETS.top3)}, needless breaks = 0 ${met(h.needlessBreaches === 0)}`,
     );
   }
+  if (h.name === OF_RECORD) console.log(`  95% intervals on ${n} cases: top-1 ${interval(h.top1, n)}, top-3 ${interval(h.top3, n)}`);
+}
+// Every blind half together, scored by today's scorer: larger, so a narrower interval, but every
+// half but the newest has been tuned on since it was written.
+const blind = halves.filter((h) => h.name.startsWith('blind_'));
+if (blind.length > 1) {
+  const sum = (f) => blind.reduce((t, h) => t + f(h), 0);
+  const n = sum((h) => h.cases.length);
+  const t1 = sum((h) => h.top1);
+  const t3 = sum((h) => h.top3);
+  const refs = blind.filter((h) => h.reference);
+  const rn = refs.reduce((t, h) => t + h.reference.n, 0);
+  const r1 = refs.reduce((t, h) => t + h.reference.top1, 0);
+  const r3 = refs.reduce((t, h) => t + h.reference.top3, 0);
+  console.log(`all blind halves together (n=${n}, all but ${OF_RECORD} tuned on since): top-1 ${t1}/${n} (${pct(t1, n)}, 95% interval ${interval(t1, n)}), top-3 ${t3}/${n} (${pct(t3, n)}, ${interval(t3, n)}); architect reference ${r1}/${rn} (${pct(r1, rn)}), ${r3}/${rn} (${pct(r3, rn)})`);
 }
 for (const h of halves) {
   const missed = h.cases.filter((c) => !c.top1);
