@@ -170,8 +170,10 @@ function cost(r: ResolvedRequirements, c: StackCost, w: Weights): CriterionScore
     else score = budget === 0 ? w.cost.over_start / (1 + total / w.cost.reference[r.stage]) : (w.cost.over_start * budget) / total;
     reasons.push({ requirement: 'constraints.budget_monthly', effect: total > budget ? 'con' : 'pro', text: `${money(total)}/month${unknown} against a ${money(budget)} budget` });
   } else {
-    // A bill within what is normal for the stage (cost.negligible) does not decide between stacks.
-    score = 1 / (1 + Math.max(0, total - w.cost.negligible[r.stage]) / w.cost.reference[r.stage]);
+    // A bill within what is normal for the stage (cost.negligible) does not decide between stacks,
+    // unless the project is non-commercial: paid out of someone's pocket, its bill counts sooner.
+    const band = r.app.commercial ? w.cost.negligible[r.stage] : w.cost.negligible_non_commercial;
+    score = 1 / (1 + Math.max(0, total - band) / w.cost.reference[r.stage]);
     reasons.push({ requirement: 'stage', effect: 'note', text: `${money(total)}/month${unknown} at your usage` });
   }
   if (c.hasUnknown) {

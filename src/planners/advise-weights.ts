@@ -61,7 +61,7 @@ export const weightsSchema = z
       })
       .strict(),
     cost: z
-      .object({ reference: byStage, negligible: byStage, within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
+      .object({ reference: byStage, negligible: byStage, negligible_non_commercial: z.number().nonnegative(), within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
       .strict(),
     lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow, unstated: lockRow }).strict() }).strict(),
     ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share, adapter_host: share, web_sdk_credit: share }).strict(),

@@ -121,6 +121,11 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
   const out: RankedStack[] = [];
   for (const s of stacks) {
     const { compute, ...rest } = s.roles;
+    // When the host is the whole stack, the hosts are the choice: nothing to fold.
+    if (Object.keys(rest).length === 0) {
+      out.push(s);
+      continue;
+    }
     const sig = `${JSON.stringify(rest)}|${s.selfHosted.filter((id) => id !== compute || Object.values(rest).includes(id)).sort().join(',')}`;
     const kept = first.get(sig);
     // Only fold a stack that breaks no more than the one it folds into.
