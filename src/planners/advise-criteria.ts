@@ -184,7 +184,8 @@ function cost(r: ResolvedRequirements, c: StackCost, w: Weights): CriterionScore
     const unpriced = c.members.filter((m) => m.mode === 'cloud' && m.lines.some((l) => l.usageBased && l.price === null));
     if (unpriced.length > 0) {
       score *= w.cost.unpriced_growth_factor;
-      reasons.push({ requirement: 'usage', effect: 'con', text: `${unpriced.map((m) => m.name).join(', ')}: usage beyond the allowance has no published price` });
+      // Named either way; a con only while the weights dock it.
+      reasons.push({ requirement: 'usage', effect: w.cost.unpriced_growth_factor < 1 ? 'con' : 'note', text: `${unpriced.map((m) => m.name).join(', ')}: usage beyond the allowance has no published price` });
     }
   }
   return { id: 'cost', label: 'Cost', weight: w.criteria.cost, score, reasons };

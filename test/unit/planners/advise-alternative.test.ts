@@ -7,7 +7,9 @@ import { adviceText } from '../../../src/planners/render.js';
 
 const catalog = loadCatalog();
 const weights = loadWeights();
-const noAlternative = { ...weights, ranking: { ...weights.ranking, second_is_alternative: false } };
+// Weights under which LINGUASPARK's plain #2 keeps #1's database (round 15's cost and MVP vendor step).
+const round15 = { ...weights, criteria: { ...weights.criteria, cost: 20 }, simplicity: { ...weights.simplicity, vendor_step: { ...weights.simplicity.vendor_step, mvp: 0.15 } } };
+const noAlternative = { ...round15, ranking: { ...round15.ranking, second_is_alternative: false } };
 const run = (yaml: string, w = weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top: 400, weights: w });
 
 // One person moving a React app off Supabase to cut cost, preferring to self-host on $6 a month.
@@ -23,7 +25,7 @@ describe('advise: the second pick is another approach', () => {
   it('moves the best stack on another database up to second when #2 only swaps a part of #1', () => {
     const plain = run(LINGUASPARK, noAlternative);
     expect(plain.stacks[1]?.roles.database).toBe(plain.stacks[0]?.roles.database);
-    const a = run(LINGUASPARK);
+    const a = run(LINGUASPARK, round15);
     expect(a.stacks[0]?.key).toBe(plain.stacks[0]?.key);
     const second = a.stacks[1]!;
     expect(second.roles.database).not.toBe(a.stacks[0]?.roles.database);
@@ -58,7 +60,7 @@ describe('advise: the second pick is another approach', () => {
 
   it('leaves the order alone when #2 already differs', () => {
     const plain = run('app: { kind: api }\ndata: { model: document }\nauth: { needed: false }\n', noAlternative);
-    const a = run('app: { kind: api }\ndata: { model: document }\nauth: { needed: false }\n');
+    const a = run('app: { kind: api }\ndata: { model: document }\nauth: { needed: false }\n', round15);
     if (plain.stacks[1]?.roles.database !== plain.stacks[0]?.roles.database) {
       expect(a.stacks.map((s) => s.key)).toEqual(plain.stacks.map((s) => s.key));
       expect(a.stacks[1]?.alternativeTo).toBeUndefined();

@@ -20,7 +20,8 @@ describe('advisor weights file', () => {
   });
 
   it('rejects an unknown or missing key with its path', () => {
-    const broken = text.replace('  cost: 20 #', '  costs: 20 #');
+    const broken = text.replace(/^ {2}cost: (\d+) #/m, '  costs: $1 #');
+    expect(broken).not.toBe(text);
     try {
       parseYamlWith(weightsSchema, broken, 'w.yaml');
       expect.fail('should throw');
