@@ -185,6 +185,8 @@ export function candidateStacks(catalog: Catalog, r: ResolvedRequirements, scope
     const kept = all.filter((c) => c.platform.id === s.platform.id);
     return kept.some((c) => c.mode === 'cloud') ? kept.filter((c) => c.mode === 'cloud') : kept;
   });
+  // Needed, but outside the decision and not named in current: the product's own, as it runs today.
+  const outside = { database: need.database && scope.database.kind === 'out', compute: need.compute && scope.compute.kind === 'out' };
   const seen = new Set<string>();
   const out: Candidate[] = [];
   const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role }[]): void => {
@@ -193,8 +195,11 @@ export function candidateStacks(catalog: Catalog, r: ResolvedRequirements, scope
       for (const p of picked) {
         // Nhost auth without Nhost's database (and the like) is not a real option.
         if (p.platform.bundled.includes('auth') && p.role === 'auth' && !picked.some((q) => q.platform.id === p.platform.id && q.role === 'database')) return;
-        // A library runs in your server code and keeps its data in your database.
-        if (p.platform.library && !(picked.some((q) => q.role === 'database' && !q.platform.library) && picked.some((q) => q.role === 'compute' && runsServerCode(q.platform)))) return;
+        // A library runs in your server code and keeps its data in your database: in the stack,
+        // or, when only some roles are being decided, in the product's own outside the decision.
+        const ownDatabase = picked.some((q) => q.role === 'database' && !q.platform.library) || outside.database;
+        const ownServer = picked.some((q) => q.role === 'compute' && runsServerCode(q.platform)) || outside.compute;
+        if (p.platform.library && !(ownDatabase && ownServer)) return;
         const m = members.find((x) => x.platform.id === p.platform.id);
         if (m) {
           if (m.mode !== p.mode) return; // one platform, one deployment mode

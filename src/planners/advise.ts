@@ -246,6 +246,11 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const opts = costOptions(r);
   const scope = decisionScope(catalog, r);
   const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, w)];
+  if (!Object.values(neededRoles(r)).some(Boolean)) {
+    throw new UserError('The requirements ask for nothing to store, sign in, host or run, so there is no stack to rank.', {
+      hint: 'Say what the product needs: a data model (--data-model relational), sign-in (--mau 1000), a frontend to host (--frontend static) or code to run (--functions).',
+    });
+  }
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);

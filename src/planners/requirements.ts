@@ -57,6 +57,13 @@ export interface CurrentPlatform {
   roles: CurrentRole[] | 'all';
 }
 
+/**
+ * A platform named in `current` or `leaving`. `keycloak:self` (the notation advise's own stack
+ * keys use for a self-hosted copy) names the platform itself: what runs today is the platform,
+ * however it is run.
+ */
+const platformRef = (id: string): string => id.trim().replace(/:self$/i, '');
+
 export const requirementsSchema = z
   .object({
     name: z.string().optional(),
@@ -132,10 +139,14 @@ export const requirementsSchema = z
         z.array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]) }).strict()).min(1).max(50, 'at most 50 entries'),
       ])
       .transform((v): CurrentPlatform[] => {
-        if (typeof v === 'string') return [{ id: v, roles: 'all' }];
-        if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? { id: x, roles: 'all' } : x));
+        if (typeof v === 'string') return [{ id: platformRef(v), roles: 'all' }];
+        if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? { id: platformRef(x), roles: 'all' } : { ...x, id: platformRef(x.id) }));
         const byId = new Map<string, CurrentRole[]>();
-        for (const [role, id] of Object.entries(v)) if (id) byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
+        for (const [role, raw] of Object.entries(v)) {
+          if (!raw) continue;
+          const id = platformRef(raw);
+          byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
+        }
         return [...byId].map(([id, roles]) => ({ id, roles }));
       })
       .optional(),
@@ -152,7 +163,11 @@ export const requirementsSchema = z
         z.object({ platforms: set(z.string().min(1)).optional(), because: set(z.enum(LEAVE_REASONS), LEAVE_REASONS.length).default([]) }).strict(),
       ], { error: `a platform id, a list of ids, or { platforms: [ids], because: [reasons] } with reasons among ${LEAVE_REASONS.join(', ')}` })
       .transform((v): { platforms?: string[]; because: LeaveReason[] } =>
-        typeof v === 'string' ? { platforms: [v], because: [] } : Array.isArray(v) ? { platforms: [...new Set(v)], because: [] } : v,
+        typeof v === 'string'
+          ? { platforms: [platformRef(v)], because: [] }
+          : Array.isArray(v)
+            ? { platforms: [...new Set(v.map(platformRef))], because: [] }
+            : { ...v, ...(v.platforms ? { platforms: [...new Set(v.platforms.map(platformRef))] } : {}) },
       )
       .optional(),
     /**
@@ -266,13 +281,17 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   if (r.team_size === undefined) notes.push('team size not given: one person assumed (--team)');
   const kind = r.app.kind ?? 'web';
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
-  const frontend = r.app.frontend ?? 'unspecified';
-  if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
   const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
   const needed = r.auth.needed ?? asked;
   // No data model given: a database only when something in the requirements keeps data.
   const keepsData = r.auth.needed === true || asked || storesData(r);
   const model = r.data.model ?? (keepsData ? 'unspecified' : 'none');
+  // A web or content site that keeps no data, signs nobody in and runs no code of its own is
+  // the site itself: its pages are the one thing to host. Without one there is nothing to rank.
+  const siteOnly = r.app.frontend === undefined && !needed && model === 'none' && (kind === 'web' || kind === 'content') && !runsCode(r);
+  const frontend = r.app.frontend ?? (siteOnly ? 'static' : 'unspecified');
+  if (siteOnly) notes.push('no frontend given, and nothing else to run (no data, sign-in or functions): the site itself is assumed, a static frontend to host (--frontend)');
+  else if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
   if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, an app kind that stores records): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
   if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
@@ -314,6 +333,12 @@ function storesData(r: Requirements): boolean {
   const dataFeatures = [f.realtime, f.offline_sync, f.vector_search, f.branching, f.file_storage].some((l) => l !== 'none');
   const currentDb = (r.current ?? []).some((c) => c.roles === 'all' || c.roles.includes('database'));
   return dataFeatures || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
+}
+
+/** Code of the product's own to run: functions, edge code, containers, a cache, an API. */
+function runsCode(r: Requirements): boolean {
+  const f = r.features;
+  return [f.functions, f.edge, f.containers, f.cache, f.cache_ha].some((l) => l !== 'none') || r.app.kind === 'api' || r.decide?.some((role) => role === 'database' || role === 'auth' || role === 'cache') === true;
 }
 
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);
