@@ -46,7 +46,8 @@ export interface RankedStack {
    * Set on the second stack when it was moved up as the best alternative to the first: the
    * first's platform for this role is replaced (the first's variants follow it).
    */
-  alternativeTo?: { role: Role; platform: string };
+  /** Moved up as another approach: no stack ranked above it on this platform (`also`: nor on the second's) held this role. */
+  alternativeTo?: { role: Role; platform: string; also?: string };
   cost: {
     monthly: number;
     hasUnknown: boolean;
@@ -140,21 +141,31 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
 }
 
 /**
- * An architect's second option is another approach, not the first with one part swapped: when
- * the second-ranked stack keeps the first's platform for the main part being decided (the
+ * An architect's options are other approaches, not the first with one part swapped: when the
+ * second-ranked stack keeps the first's platform for the main part being decided (the
  * database, or the first role in `decide`), the best-ranked stack with another platform there
- * moves up to second, provided it breaks no more than the stack it passes. The rest keep their
- * order.
+ * moves up to second, provided it breaks no more than the stack it passes. With
+ * `third_is_alternative`, where #2 had to be moved up so, the third likewise: when it keeps the
+ * platform of the first or the second there, the best-ranked stack on a third platform moves
+ * up. The rest keep their order.
  */
 export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights): RankedStack[] {
-  const [first, second] = stacks;
-  if (!w.ranking.second_is_alternative || !first || !second) return stacks;
+  const [first] = stacks;
+  if (!w.ranking.second_is_alternative || !first || stacks.length < 2) return stacks;
   const role = (['database', 'auth', 'compute', 'cache'] as Role[]).find((x) => first.roles[x] !== undefined && (!r.decide || (r.decide as string[]).includes(x)));
-  if (!role || second.roles[role] !== first.roles[role]) return stacks;
-  const at = stacks.findIndex((s, i) => i > 1 && s.roles[role] !== first.roles[role] && compareProfiles(s.breach, second.breach) === 0);
-  if (at < 0) return stacks;
-  const alternative = { ...stacks[at]!, alternativeTo: { role, platform: first.roles[role]! } };
-  return [first, alternative, ...stacks.slice(1, at), ...stacks.slice(at + 1)];
+  if (!role) return stacks;
+  const moveUp = (list: RankedStack[], slot: number, used: Set<string | undefined>, alternativeTo: NonNullable<RankedStack['alternativeTo']>): RankedStack[] => {
+    const held = list[slot];
+    if (!held || !used.has(held.roles[role])) return list;
+    const at = list.findIndex((s, i) => i > slot && !used.has(s.roles[role]) && compareProfiles(s.breach, held.breach) === 0);
+    if (at < 0) return list;
+    return [...list.slice(0, slot), { ...list[at]!, alternativeTo }, ...list.slice(slot, at), ...list.slice(at + 1)];
+  };
+  const out = moveUp(stacks, 1, new Set([first.roles[role]]), { role, platform: first.roles[role]! });
+  // Only where variants of the first crowded the top (#2 had to be moved up) is #3 looked at.
+  const second = out[1]!;
+  if (!w.ranking.third_is_alternative || !second.alternativeTo) return out;
+  return moveUp(out, 2, new Set([first.roles[role], second.roles[role]]), { role, platform: first.roles[role]!, also: second.roles[role]! });
 }
 
 function totalScore(criteria: CriterionScore[]): number {

@@ -91,7 +91,9 @@ export function adviceText(a: Advice): string {
     }
   }
   const alt = a.stacks[1]?.alternativeTo;
-  if (alt) lines.push('', `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`);
+  const alt3 = a.stacks[2]?.alternativeTo;
+  if (alt && alt3?.also) lines.push('', `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 the best on neither ${alt3.platform} nor ${alt3.also}; the stacks after them resume score order (variants included).`);
+  else if (alt) lines.push('', `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`);
   for (const s of a.stacks.slice(1)) {
     const cons = [...s.violations.map((v) => v.text), ...s.warnings.map((v) => v.text)];
     if (cons.length) lines.push(`#${s.rank} ${s.name}: ${cons.join('; ')}`);

@@ -8,7 +8,12 @@ import { adviceText } from '../../../src/planners/render.js';
 const catalog = loadCatalog();
 const weights = loadWeights();
 // Weights under which LINGUASPARK's plain #2 keeps #1's database (round 15's cost and MVP vendor step).
-const round15 = { ...weights, criteria: { ...weights.criteria, cost: 20 }, simplicity: { ...weights.simplicity, vendor_step: { ...weights.simplicity.vendor_step, mvp: 0.15 } } };
+const round15 = {
+  ...weights,
+  ranking: { ...weights.ranking, third_is_alternative: false },
+  criteria: { ...weights.criteria, cost: 20 },
+  simplicity: { ...weights.simplicity, vendor_step: { ...weights.simplicity.vendor_step, mvp: 0.15 } },
+};
 const noAlternative = { ...round15, ranking: { ...round15.ranking, second_is_alternative: false } };
 const run = (yaml: string, w = weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top: 400, weights: w });
 
@@ -50,6 +55,27 @@ describe('advise: the second pick is another approach', () => {
     const fair = [stack('a', 'supabase'), stack('b', 'supabase'), stack('c', 'supabase'), stack('d', 'neon')];
     expect(secondAsAlternative(fair, r, weights).map((s) => s.key)).toEqual(['a', 'd', 'b', 'c']);
     expect(secondAsAlternative(fair, r, noAlternative).map((s) => s.key)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('where #2 had to be moved up, moves a third platform up to #3 too (third_is_alternative), never past a stack that breaks less', () => {
+    const r = parseRequirementsText('data: { model: relational }\n', 'test.yaml') as never;
+    const clean = { policy: 0, capability: 0, budget: 0, warnings: 0 };
+    const stack = (key: string, database: string, breach = clean) => ({ key, roles: { database, compute: 'x' }, breach }) as unknown as RankedStack;
+    const list = [stack('a', 'supabase'), stack('b', 'supabase'), stack('c', 'supabase'), stack('d', 'neon'), stack('e', 'neon'), stack('f', 'convex')];
+    const out = secondAsAlternative(list, r, weights);
+    expect(out.map((s) => s.key)).toEqual(['a', 'd', 'f', 'b', 'c', 'e']);
+    expect(out[2]?.alternativeTo).toEqual({ role: 'database', platform: 'supabase', also: 'neon' });
+    const secondOnly = { ...weights, ranking: { ...weights.ranking, third_is_alternative: false } };
+    expect(secondAsAlternative(list, r, secondOnly).map((s) => s.key)).toEqual(['a', 'd', 'b', 'c', 'e', 'f']);
+    // #2 already on another platform: the order is the ranking's own.
+    const mixed = [stack('a', 'supabase'), stack('d', 'neon'), stack('b', 'supabase'), stack('f', 'convex')];
+    expect(secondAsAlternative(mixed, r, weights).map((s) => s.key)).toEqual(['a', 'd', 'b', 'f']);
+    // A third platform that breaks more than #3 stays where it is.
+    const over = [stack('a', 'supabase'), stack('b', 'supabase'), stack('c', 'supabase'), stack('d', 'neon'), stack('f', 'convex', { ...clean, budget: 2 })];
+    expect(secondAsAlternative(over, r, weights).map((s) => s.key)).toEqual(['a', 'd', 'b', 'c', 'f']);
+    // And the line under the table says both.
+    const a = run('app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nfeatures: { realtime: some }\nauth: { needed: true, mau: 2000 }\nconstraints: { budget_monthly: 50 }\n');
+    if (a.stacks[2]?.alternativeTo) expect(adviceText({ ...a, stacks: a.stacks.slice(0, 5) })).toMatch(/#3 the best on neither \S+ nor \S+; the stacks after them resume score order/);
   });
 
   it('with decide, the alternative differs in the role being decided', () => {
