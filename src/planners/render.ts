@@ -90,10 +90,8 @@ export function adviceText(a: Advice): string {
       for (const w of top.cost.warnings) lines.push(`  ! ${w}`);
     }
   }
-  const alt = a.stacks[1]?.alternativeTo;
-  const alt3 = a.stacks[2]?.alternativeTo;
-  if (alt && alt3?.also) lines.push('', `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 the best on neither ${alt3.platform} nor ${alt3.also}; the stacks after them resume score order (variants included).`);
-  else if (alt) lines.push('', `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`);
+  const alternatives = alternativeNote(a);
+  if (alternatives) lines.push('', alternatives);
   for (const s of a.stacks.slice(1)) {
     const cons = [...s.violations.map((v) => v.text), ...s.warnings.map((v) => v.text)];
     if (cons.length) lines.push(`#${s.rank} ${s.name}: ${cons.join('; ')}`);
@@ -135,6 +133,15 @@ export function explainText(a: Advice, s: RankedStack): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
+/** The line that says which picks were moved up as other approaches (secondAsAlternative), or nothing. */
+function alternativeNote(a: Advice): string | undefined {
+  const alt = a.stacks[1]?.alternativeTo;
+  const alt3 = a.stacks[2]?.alternativeTo;
+  if (alt && alt3?.also) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 the best on neither ${alt3.platform} nor ${alt3.also}; the stacks after them resume score order (variants included).`;
+  if (alt) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`;
+  return undefined;
+}
+
 export function adviceMarkdown(a: Advice): string {
   const lines: string[] = [];
   lines.push(`# Stack advice${a.requirements.name ? `: ${a.requirements.name}` : ''}`, '', `**Requirements:** ${requirementLine(a)}`, '');
@@ -149,6 +156,8 @@ export function adviceMarkdown(a: Advice): string {
   }
   lines.push('| # | Stack | Score | $/month | Database | Auth | Compute | Constraints |', '|---|---|---:|---:|---|---|---|---|');
   for (const s of a.stacks) lines.push(`| ${stackRow(s).join(' | ')} |`);
+  const alternatives = alternativeNote(a);
+  if (alternatives) lines.push('', alternatives);
   for (const s of a.stacks) {
     lines.push('', `## ${s.rank}. ${s.name} (${s.score.toFixed(1)})`, '');
     lines.push('| Criterion | Weight | Score |', '|---|---:|---:|');

@@ -3,7 +3,7 @@ import { advise, secondAsAlternative, type RankedStack } from '../../../src/plan
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviceText } from '../../../src/planners/render.js';
+import { adviceMarkdown, adviceText } from '../../../src/planners/render.js';
 
 const catalog = loadCatalog();
 const weights = loadWeights();
@@ -75,7 +75,10 @@ describe('advise: the second pick is another approach', () => {
     expect(secondAsAlternative(over, r, weights).map((s) => s.key)).toEqual(['a', 'd', 'b', 'c', 'f']);
     // And the line under the table says both.
     const a = run('app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nfeatures: { realtime: some }\nauth: { needed: true, mau: 2000 }\nconstraints: { budget_monthly: 50 }\n');
-    if (a.stacks[2]?.alternativeTo) expect(adviceText({ ...a, stacks: a.stacks.slice(0, 5) })).toMatch(/#3 the best on neither \S+ nor \S+; the stacks after them resume score order/);
+    expect(a.stacks[2]?.alternativeTo?.also).toBeDefined();
+    expect(adviceText({ ...a, stacks: a.stacks.slice(0, 5) })).toMatch(/#3 the best on neither \S+ nor \S+; the stacks after them resume score order/);
+    // The markdown report says it too, under its table.
+    expect(adviceMarkdown({ ...a, stacks: a.stacks.slice(0, 3) })).toMatch(/\| 3 \|[^\n]*\n\n#2 is the best stack on another database platform/);
   });
 
   it('with decide, the alternative differs in the role being decided', () => {
