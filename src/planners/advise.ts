@@ -43,10 +43,10 @@ export interface RankedStack {
    */
   alsoHostedOn?: string[];
   /**
-   * Set on the second stack when it was moved up as the best alternative to the first: the
-   * first's platform for this role is replaced (the first's variants follow it).
+   * Set on a stack moved up as another approach (secondAsAlternative): on #2, the first's
+   * platform for this role is replaced (the first's variants follow it); on #3, `also` names
+   * the second's, which it does not use either.
    */
-  /** Moved up as another approach: no stack ranked above it on this platform (`also`: nor on the second's) held this role. */
   alternativeTo?: { role: Role; platform: string; also?: string };
   cost: {
     monthly: number;
