@@ -288,7 +288,8 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   const model = r.data.model ?? (keepsData ? 'unspecified' : 'none');
   // A web or content site that keeps no data, signs nobody in and runs no code of its own is
   // the site itself: its pages are the one thing to host. Without one there is nothing to rank.
-  const siteOnly = r.app.frontend === undefined && !needed && model === 'none' && (kind === 'web' || kind === 'content') && !runsCode(r);
+  const noCache = r.features.cache === 'none' && r.features.cache_ha === 'none';
+  const siteOnly = r.app.frontend === undefined && !needed && model === 'none' && (kind === 'web' || kind === 'content') && !runsOwnCode(r) && noCache;
   const frontend = r.app.frontend ?? (siteOnly ? 'static' : 'unspecified');
   if (siteOnly) notes.push('no frontend given, and nothing else to run (no data, sign-in or functions): the site itself is assumed, a static frontend to host (--frontend)');
   else if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
@@ -335,12 +336,6 @@ function storesData(r: Requirements): boolean {
   return dataFeatures || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
 }
 
-/** Code of the product's own to run: functions, edge code, containers, a cache, an API. */
-function runsCode(r: Requirements): boolean {
-  const f = r.features;
-  return [f.functions, f.edge, f.containers, f.cache, f.cache_ha].some((l) => l !== 'none') || r.app.kind === 'api' || r.decide?.some((role) => role === 'database' || role === 'auth' || role === 'cache') === true;
-}
-
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);
 
 /** A web frontend the stack must host (not a mobile app, not one nobody mentioned). */
@@ -349,8 +344,13 @@ export function needsHosting(r: ResolvedRequirements): boolean {
 }
 
 export function needsCompute(r: ResolvedRequirements): boolean {
+  return needsHosting(r) || runsOwnCode(r);
+}
+
+/** Code of the product's own to run besides serving pages: functions, edge code, containers, an API. */
+function runsOwnCode(r: { features: Requirements['features']; app: { kind?: Requirements['app']['kind'] } }): boolean {
   const f = r.features;
-  return needsHosting(r) || f.functions !== 'none' || f.edge !== 'none' || f.containers !== 'none' || r.app.kind === 'api';
+  return f.functions !== 'none' || f.edge !== 'none' || f.containers !== 'none' || r.app.kind === 'api';
 }
 
 /** Servers a self-hosted stack needs: one for an MVP, two for growth, three for HA at scale. */
