@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { METRIC_INFO } from '../planners/metrics.js';
 import type { App } from './app.js';
 import type { Io } from './io.js';
 
@@ -391,6 +392,7 @@ const METRIC_FLAGS = {
   egress_gb: '--egress-gb',
   function_invocations: '--invocations',
   compute_hours: '--compute-hours',
+  active_hours: '--active-hours',
   realtime_messages: '--realtime-messages',
   requests: '--requests',
   db_reads: '--db-reads',
@@ -413,7 +415,10 @@ function registerCost(program: Command, app: App): void {
     .option('-p, --platform <names>', 'one or more platforms, comma-separated (default: every platform)')
     .option('-s, --stack <names>', 'a stack costed together, e.g. neon,clerk,vercel (append :self for self-hosted, e.g. supabase:self)')
     .option('-f, --file <usage.yaml>', 'usage quantities from a YAML file (flags override it)');
-  for (const [metric, flag] of Object.entries(METRIC_FLAGS)) cmd.option(`${flag} <n>`, metric.replace(/_/g, ' '));
+  for (const [metric, flag] of Object.entries(METRIC_FLAGS)) {
+    const { label, unit } = METRIC_INFO[metric as keyof typeof METRIC_FLAGS];
+    cmd.option(`${flag} <n>`, label.includes(unit) ? label : `${label} (${unit})`);
+  }
   cmd
     .option('--months <n>', 'project month by month')
     .option('--growth <rate>', 'monthly usage growth for the projection, e.g. 15%')

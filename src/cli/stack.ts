@@ -163,8 +163,9 @@ Exit code 6 when any selected service is not healthy, so scripts can gate on it.
       const loaded = await app.config();
       const { describeStack } = await import('../stack/context.js');
       const { stackHealth } = await import('../stack/health.js');
-      const { selectServices } = await import('../stack/desired.js');
+      const { selectServices, validateServiceNames } = await import('../stack/desired.js');
       const { readSecrets, generateSecrets } = await import('../stack/secrets.js');
+      validateServiceNames(loaded.config, services);
       const d = await deps(app);
       await d.runtime.ping();
       const secrets = readSecrets(await app.stateDir()) ?? generateSecrets();
@@ -200,9 +201,10 @@ Examples:
       if (!Number.isInteger(tail) || tail < 0) throw new UserError(`--tail must be a whole number, not '${opts.tail}'.`, { hint: 'For example --tail 50.' });
       const loaded = await app.config();
       const { describeStack } = await import('../stack/context.js');
-      const { selectServices } = await import('../stack/desired.js');
+      const { selectServices, validateServiceNames } = await import('../stack/desired.js');
       const { generateSecrets } = await import('../stack/secrets.js');
       const { LABEL } = await import('../model/labels.js');
+      validateServiceNames(loaded.config, [service]);
       const d = await deps(app);
       await d.runtime.ping();
       const { defs, actual } = await describeStack(d.runtime, loaded, generateSecrets(), d.env);

@@ -374,7 +374,7 @@ const ROLE_METRICS: Record<Role, Metric[]> = {
   auth: ['mau', 'sso_mau'],
   database: ['db_gb', 'db_reads', 'db_writes', 'db_io_gb', 'branches', 'realtime_messages', 'projects'],
   storage: ['storage_gb'],
-  compute: ['function_invocations', 'compute_hours', 'cpu_ms', 'action_gb_hours', 'egress_gb'],
+  compute: ['function_invocations', 'compute_hours', 'active_hours', 'cpu_ms', 'action_gb_hours', 'egress_gb'],
   cache: [],
 };
 /** When a stack has no member in a role, that role's usage lands on the next one in line. */
@@ -423,6 +423,7 @@ export function costStack(catalog: Catalog, members: StackMember[], usage: Usage
     if (roles.includes('compute') || roles.includes('database')) {
       u.requests = usage.requests;
       u.compute_hours = usage.compute_hours;
+      u.active_hours = usage.active_hours;
     }
     return u;
   };

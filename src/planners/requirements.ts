@@ -382,6 +382,14 @@ export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
   const idle = f.scale_to_zero !== 'none';
   const compute = idle ? 180 : 730;
   notes.push(idle ? 'compute active 180 h/month (variable load, scales to zero)' : 'compute always on (730 h/month)');
+  // A database that suspends itself when idle (Neon, after 5 minutes) runs only while traffic
+  // comes in: an MVP's users keep it up about half the day, until a million requests a month
+  // (one every 2.6 s) leave no idle gap.
+  let active = compute;
+  if (!idle && r.stage === 'mvp' && requests < 1_000_000) {
+    active = 365;
+    notes.push('a database that scales to zero runs 365 h/month (traffic about half the day)');
+  }
   let realtime = 0;
   if (f.realtime !== 'none') {
     realtime = r.traffic.realtime_messages ?? requests;
@@ -402,6 +410,7 @@ export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
     requests,
     function_invocations: invocations,
     compute_hours: compute,
+    active_hours: active,
     realtime_messages: realtime,
     seats: r.team_size,
     servers,

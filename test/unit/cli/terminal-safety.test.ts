@@ -31,6 +31,16 @@ describe('what the CLI prints', () => {
     expect(io.err()).toContain("Unknown service 'xy'");
     expect(io.err()).not.toContain('\u001b');
   });
+
+  it('refuses an unknown service name before reaching for Docker (exit 2, with the valid names)', async () => {
+    // DOCKER_HOST points at a closed port: a Docker error here would mean the name was not checked first.
+    for (const args of [['logs', 'nope'], ['health', 'nope']]) {
+      const io = captureIo({ env: { ...process.env, DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+      expect(await main(args, io)).toBe(2);
+      expect(io.err()).toContain("Unknown service 'nope'");
+      expect(io.err()).toMatch(/Valid names: postgres, redis/);
+    }
+  });
 });
 
 describe('.baas/ modes whatever the umask', () => {

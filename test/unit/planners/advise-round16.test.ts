@@ -28,3 +28,18 @@ describe('advise: the site itself, and nothing at all', () => {
     expect(r.err).toMatch(/hint: Say what the product needs/);
   });
 });
+
+/** Round 19: a database that scales to zero by itself is billed for the hours traffic keeps it up. */
+describe('advise: hours with traffic', () => {
+  it("assumes an MVP's traffic keeps such a database up half the day, and says so", () => {
+    const mvp = run('stage: mvp\napp: { frontend: nextjs }\ndata: { model: relational }\n');
+    expect(mvp.assumptions.join('\n')).toMatch(/a database that scales to zero runs 365 h\/month/);
+    const neon = mvp.stacks.find((s) => s.roles.database === 'neon');
+    expect(neon?.cost.plans.find((p) => p.platform === 'neon')).toMatchObject({ plan: 'free', monthly: 0 });
+    // From a million requests a month, and past the MVP stage, it runs all month.
+    for (const yaml of ['stage: mvp\ntraffic: { requests_per_month: 2000000 }\n', 'stage: growth\n']) {
+      const a = run(`${yaml}app: { frontend: nextjs }\ndata: { model: relational }\n`);
+      expect(a.assumptions.join('\n'), yaml).not.toMatch(/scales to zero runs 365/);
+    }
+  });
+});

@@ -162,6 +162,17 @@ describe('costStack', () => {
     expect(c.knownTotal).toBeCloseTo(225 + 7 + 19.35, 2);
   });
 
+  it('bills a database that scales to zero for the hours with traffic, not the hours the app is up', () => {
+    const members = assignRoles(['neon', 'railway'].map((id) => ({ platform: findPlatform(catalog, id), mode: 'cloud' as const })));
+    // 365 h with traffic of 730: Neon runs 0.25 CU for 365 h (91 CU-h, inside Free's 100), Railway all month.
+    const half = costStack(catalog, members, usage({ db_gb: 0.5, compute_hours: 730, active_hours: 365 }));
+    expect(half.members.find((m) => m.platform === 'neon')?.knownTotal).toBe(0);
+    const always = costStack(catalog, members, usage({ db_gb: 0.5, compute_hours: 730 }));
+    // Without a figure, active hours are the compute hours: Launch, 182.5 CU-h x $0.106 + 0.5 GB x $0.35.
+    expect(always.members.find((m) => m.platform === 'neon')?.knownTotal).toBeCloseTo(19.52, 2);
+    expect(half.members.find((m) => m.platform === 'railway')?.knownTotal).toBe(always.members.find((m) => m.platform === 'railway')?.knownTotal);
+  });
+
   it('shares servers between self-hosted members', () => {
     const members = assignRoles(['baas', 'keycloak'].map((id) => ({ platform: findPlatform(catalog, id), mode: 'self-hosted' as const })));
     const c = costStack(catalog, members, usage({ servers: 2, mau: 10_000 }));
