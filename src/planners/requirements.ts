@@ -386,7 +386,7 @@ export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
   // comes in: an MVP's users keep it up about half the day, until a million requests a month
   // (one every 2.6 s) leave no idle gap.
   let active = compute;
-  if (!idle && r.stage === 'mvp' && requests < 1_000_000) {
+  if (!idle && r.stage === 'mvp' && requests < 1_000_000 && r.data.model !== 'none') {
     active = 365;
     notes.push('a database that scales to zero runs 365 h/month (traffic about half the day)');
   }

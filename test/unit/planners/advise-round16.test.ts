@@ -41,5 +41,7 @@ describe('advise: hours with traffic', () => {
       const a = run(`${yaml}app: { frontend: nextjs }\ndata: { model: relational }\n`);
       expect(a.assumptions.join('\n'), yaml).not.toMatch(/scales to zero runs 365/);
     }
+    // Nothing to store, no such database to assume hours for.
+    expect(run('app: { kind: web, frontend: vue }\nfeatures: { functions: some }\n').assumptions.join('\n')).not.toMatch(/scales to zero/);
   });
 });
