@@ -186,7 +186,10 @@ export function candidateStacks(catalog: Catalog, r: ResolvedRequirements, scope
     return kept.some((c) => c.mode === 'cloud') ? kept.filter((c) => c.mode === 'cloud') : kept;
   });
   // Needed, but outside the decision and not named in current: the product's own, as it runs today.
-  const outside = { database: need.database && scope.database.kind === 'out', compute: need.compute && scope.compute.kind === 'out' };
+  // A product that runs today (`current` names something) and decides only some parts has a
+  // server and data of its own outside the decision, whether or not the requirements name them.
+  const running = (role: Role): boolean => Boolean(r.decide && !r.decide.includes(role as (typeof r.decide)[number]) && (r.current ?? []).length > 0);
+  const outside = { database: need.database ? scope.database.kind === 'out' : running('database'), compute: need.compute ? scope.compute.kind === 'out' : running('compute') };
   const seen = new Set<string>();
   const out: Candidate[] = [];
   const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role }[]): void => {

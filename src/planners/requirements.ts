@@ -371,8 +371,9 @@ export function usageFromRequirements(r: ResolvedRequirements): DerivedUsage {
   }
   let egress = r.traffic.egress_gb;
   if (egress === undefined) {
-    egress = Math.round((requests * 50) / 1_000_000);
-    notes.push(`egress = ${egress} GB/month (50 kB per request)`);
+    const kb = needsHosting(r) ? 50 : 10;
+    egress = Math.round((requests * kb) / 1_000_000);
+    notes.push(`egress = ${egress} GB/month (${kb} kB per request${kb === 50 ? '' : ': API responses, no pages served'})`);
   }
   let invocations = r.traffic.function_invocations;
   if (invocations === undefined) {

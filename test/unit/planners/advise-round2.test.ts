@@ -137,7 +137,7 @@ describe('advise: what runs today (current)', () => {
 
 describe('advise: tenants with a database each', () => {
   const req = (tenants?: { count: number; isolation: 'shared' | 'database' }) =>
-    resolveRequirements({ stage: 'mvp', app: { kind: 'content' }, data: { model: 'relational' }, auth: { needed: true }, ...(tenants ? { tenants } : {}) }, {});
+    resolveRequirements({ stage: 'mvp', app: { kind: 'content' }, data: { model: 'relational' }, auth: { needed: true }, traffic: { egress_gb: 15 }, ...(tenants ? { tenants } : {}) }, {});
 
   it('multiplies a per-project price by the tenants, and says so', () => {
     const shared = advise(catalog, req({ count: 500, isolation: 'shared' }), { top: 400 });
@@ -147,7 +147,7 @@ describe('advise: tenants with a database each', () => {
     expect(shared.usage.projects).toBe(1);
     const s = stack(shared, 'supabase')?.cost.monthly ?? 0;
     const i = stack(isolated, 'supabase')?.cost.monthly ?? 0;
-    // 499 further projects at a Micro compute each ($0.01344 x 730 h).
+    // 499 further projects at a Micro compute each ($0.01344 x 730 h); 15 GB egress keeps both on Pro.
     expect(i - s).toBeCloseTo(499 * 9.81, 0);
   });
 
