@@ -293,7 +293,7 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
   const frontend = r.app.frontend ?? (siteOnly ? 'static' : 'unspecified');
   if (siteOnly) notes.push('no frontend given, and nothing else to run (no data, sign-in or functions): the site itself is assumed, a static frontend to host (--frontend)');
   else if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
-  if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, an app kind that stores records): no database assumed (--data-model to add one)');
+  if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, self-hosting, an app kind that stores records): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
   if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
@@ -333,7 +333,9 @@ function storesData(r: Requirements): boolean {
   const f = r.features;
   const dataFeatures = [f.realtime, f.offline_sync, f.vector_search, f.branching, f.file_storage].some((l) => l !== 'none');
   const currentDb = (r.current ?? []).some((c) => c.roles === 'all' || c.roles.includes('database'));
-  return dataFeatures || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
+  // Self-hosting is asked of a backend, not of pages: a team that wants to run its own has one.
+  const ownBackend = r.constraints.self_hosting === 'preferred' || r.constraints.self_hosting === 'required';
+  return dataFeatures || ownBackend || r.data.size_gb !== undefined || r.tenants !== undefined || currentDb || DATA_KINDS.has(r.app.kind ?? 'web') || r.decide?.includes('database') === true;
 }
 
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);

@@ -26,3 +26,16 @@ describe('advise: round 20', () => {
     expect(ha.stacks.slice(0, 5).every((s) => s.roles.cache !== 'cloudflare')).toBe(true);
   });
 });
+
+/** Round 21: a team that wants to self-host has a backend to run. */
+describe('advise: round 21', () => {
+  it('includes a database when self-hosting is asked for, though no data model is given', () => {
+    for (const pref of ['preferred', 'required']) {
+      const a = run(`app: { kind: web }\nconstraints: { self_hosting: ${pref} }\n`);
+      expect(a.assumptions.join('\n'), pref).toMatch(/data model not given: a database is included/);
+      expect(a.stacks[0]?.roles.database, pref).toBeDefined();
+    }
+    // Without it a web app that keeps nothing is still the site itself.
+    expect(run('app: { kind: web }\nconstraints: { self_hosting: any }\n').assumptions.join('\n')).toMatch(/no database assumed/);
+  });
+});
