@@ -56,8 +56,17 @@ export function loadCases(dir: string): EvalCase[] {
     });
 }
 
-/** A ranked stack agrees with what the team chose when every named role is held as chosen. */
+/**
+ * A ranked stack agrees with what the team chose when every named role is held as chosen. A
+ * host folded into the stack's line (`alsoHostedOn`: the same static build on another host)
+ * counts as that line's, since the line offers it.
+ */
 export function agrees(stack: RankedStack, roles: EvalCase['roles']): boolean {
+  const folded = (stack.alsoHostedOn ?? []).map((compute) => ({ ...stack, alsoHostedOn: [], roles: { ...stack.roles, compute } }));
+  return holdsAll(stack, roles) || folded.some((s) => holdsAll(s, roles));
+}
+
+function holdsAll(stack: RankedStack, roles: EvalCase['roles']): boolean {
   return Object.entries(roles).every(([role, want]) => {
     const holder = stack.roles[role as keyof RankedStack['roles']];
     if (!holder || want === undefined) return false;

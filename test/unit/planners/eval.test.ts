@@ -82,5 +82,10 @@ describe('advise evaluation cases', () => {
     expect(agrees(s, { auth: 'clerk' })).toBe(false);
     const self = { roles: { database: 'supabase' }, selfHosted: ['supabase'] } as unknown as Parameters<typeof agrees>[0];
     expect(agrees(self, { database: 'supabase:self' })).toBe(true);
+    // A host folded into the line (the same static build on another host) is the line's.
+    const folded = { roles: { database: 'supabase', compute: 'firebase' }, selfHosted: [] as string[], alsoHostedOn: ['vercel', 'cloudflare'] } as unknown as Parameters<typeof agrees>[0];
+    expect(agrees(folded, { database: 'supabase', compute: 'vercel' })).toBe(true);
+    expect(agrees(folded, { database: 'supabase', compute: 'railway' })).toBe(false);
+    expect(agrees(folded, { database: 'neon', compute: 'vercel' })).toBe(false);
   });
 });
