@@ -163,6 +163,17 @@ describe('baas cost (CLI)', () => {
     expect(r.out).toContain('Stack total: $251.35/month');
   });
 
+  it('bills Neon for --active-hours, the hours with traffic, and refuses a negative figure', async () => {
+    const half = await run(['cost', '--stack', 'neon,vercel', '--db-gb', '0.5', '--compute-hours', '730', '--active-hours', '365', '--json']);
+    expect(half.code).toBe(0);
+    const neon = (JSON.parse(half.out) as { stack: { members: { platform: string; plan: { id: string }; knownTotal: number }[] } }).stack.members.find((m) => m.platform === 'neon');
+    expect(neon).toMatchObject({ plan: { id: 'free' }, knownTotal: 0 });
+    const bad = await run(['cost', '--platform', 'neon', '--active-hours', '-5']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--active-hours cannot be negative/);
+    expect((await run(['cost', '--help'])).out).toMatch(/--active-hours <n>\s+hours with traffic, billed by a database that scales/);
+  });
+
   it('projects month by month and shows the plan change', async () => {
     const r = await run(['cost', '--platform', 'supabase', '--mau', '30000', '--db-gb', '0.3', '--months', '12', '--growth', '15%', '--json']);
     const data = JSON.parse(r.out);
