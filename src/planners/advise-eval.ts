@@ -62,8 +62,7 @@ export function loadCases(dir: string): EvalCase[] {
  * counts as that line's, since the line offers it.
  */
 export function agrees(stack: RankedStack, roles: EvalCase['roles']): boolean {
-  const folded = (stack.alsoHostedOn ?? []).map((compute) => ({ ...stack, alsoHostedOn: [], roles: { ...stack.roles, compute } }));
-  return holdsAll(stack, roles) || folded.some((s) => holdsAll(s, roles));
+  return holdsAll(stack, roles) || (stack.alsoHostedOn ?? []).some((compute) => holdsAll({ ...stack, roles: { ...stack.roles, compute } }, roles));
 }
 
 function holdsAll(stack: RankedStack, roles: EvalCase['roles']): boolean {
