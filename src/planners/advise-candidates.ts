@@ -1,6 +1,7 @@
 import { isSelfHostable, type Capability, type CapabilityName, type Catalog, type Platform } from './catalog.js';
 import { onOwnServers, type Role, type StackMember } from './cost.js';
 import { needsCompute, needsHosting, type ResolvedRequirements } from './requirements.js';
+import type { Weights } from './advise-weights.js';
 
 /**
  * Candidate generation for `baas advise`: the capabilities the requirements ask for, and every
@@ -156,6 +157,31 @@ export function leftRoles(r: ResolvedRequirements): Map<string, Role[] | 'all'> 
   return out;
 }
 
+/** A vendor that does sign-in and nothing else a stack needs, and runs only as its own service (Clerk, Auth0). */
+export const hostedSignInService = (p: Platform): boolean =>
+  p.provides.auth === true && p.provides.database === null && !p.library && p.self_hosting.available === false;
+
+/**
+ * The hosted sign-in services not offered for sign-in because the team is moving off another
+ * one (advisor-weights.yaml `leaving.same_kind_sign_in`): what drives a team off one is what
+ * the kind shares. Empty unless a hosted sign-in service is being left in the auth role.
+ */
+export function sameKindLeft(catalog: Catalog, left: Map<string, Role[] | 'all'>, w: Weights): Platform[] {
+  if (!w.leaving.same_kind_sign_in) return [];
+  const leavingOne = [...left].some(([id, roles]) => {
+    const p = catalog.platforms.find((x) => x.id === id);
+    return p !== undefined && hostedSignInService(p) && (roles === 'all' || roles.includes('auth'));
+  });
+  return leavingOne ? catalog.platforms.filter((p) => hostedSignInService(p) && !left.has(p.id)) : [];
+}
+
+/** `leftRoles`, with the hosted sign-in services `sameKindLeft` adds, left for sign-in. */
+export function leftWithKind(catalog: Catalog, r: ResolvedRequirements, w: Weights): Map<string, Role[] | 'all'> {
+  const left = leftRoles(r);
+  for (const p of sameKindLeft(catalog, left, w)) left.set(p.id, ['auth']);
+  return left;
+}
+
 /** The team is moving off this platform in this role: its hosted service (or its only form). */
 export function isLeft(left: Map<string, Role[] | 'all'>, platform: Platform, mode: 'cloud' | 'self-hosted', role: Role): boolean {
   const roles = left.get(platform.id);
@@ -169,9 +195,13 @@ export function isLeft(left: Map<string, Role[] | 'all'>, platform: Platform, mo
 export const runsServerCode = (p: Platform): boolean => p.provides.functions !== false || p.provides.containers !== false || p.provides.edge !== false;
 
 /** Every distinct stack that fills the roles the requirements need. */
-export function candidateStacks(catalog: Catalog, r: ResolvedRequirements, scope: Record<Role, RoleScope> = decisionScope(catalog, r)): Candidate[] {
+export function candidateStacks(
+  catalog: Catalog,
+  r: ResolvedRequirements,
+  scope: Record<Role, RoleScope> = decisionScope(catalog, r),
+  left: Map<string, Role[] | 'all'> = leftRoles(r),
+): Candidate[] {
   const need = neededRoles(r);
-  const left = leftRoles(r);
   const slots = ROLE_ORDER.map((role) => {
     if (!need[role]) return [null];
     const s = scope[role];

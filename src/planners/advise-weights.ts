@@ -76,7 +76,7 @@ export const weightsSchema = z
         role_share: z.object({ database: share, auth: share, compute: share, cache: share }).strict(),
       })
       .strict(),
-    leaving: z.object({ because: z.partialRecord(z.enum(LEAVE_REASONS), z.partialRecord(z.enum(CRITERION_IDS), z.number().positive())) }).strict(),
+    leaving: z.object({ because: z.partialRecord(z.enum(LEAVE_REASONS), z.partialRecord(z.enum(CRITERION_IDS), z.number().positive())), same_kind_sign_in: z.boolean() }).strict(),
   })
   .strict();
 export type Weights = z.infer<typeof weightsSchema>;

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, leftWithKind, neededRoles, sameKindLeft, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
@@ -218,6 +218,11 @@ function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights): st
     const held = roles === 'all' ? ROLE_ORDER.filter((role) => need[role] && canHold(p, role)) : roles;
     return `moving off ${p.name}${why}: not offered again for ${held.join(', ') || 'any role'}; the move is weighed as migration work`;
   });
+  // Others of the kind being left (advisor-weights.yaml `leaving.same_kind_sign_in`).
+  const kind = sameKindLeft(catalog, left, w);
+  if (kind.length > 0) {
+    moving.push(`${kind.map((p) => p.name).join(', ')} not offered for sign-in either: a hosted sign-in service shares what drives teams off another (a per-user bill, a user store you cannot take along, a third party in every login); run without --leaving to compare ${kind.length === 1 ? 'it' : 'them'}`);
+  }
   // Named for leaving, but every role it holds is outside --only: it stays, and the user should know.
   const staying = (r.leaving.platforms ?? current.map((c) => c.id))
     .filter((id) => !left.has(id))
@@ -265,7 +270,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);
-  const evaluated = candidateStacks(catalog, r, scope).map((c) => {
+  const evaluated = candidateStacks(catalog, r, scope, leftWithKind(catalog, r, w)).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
     const criteria = weighLeaving(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w);

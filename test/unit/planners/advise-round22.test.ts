@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { advise } from '../../../src/planners/advise.js';
+import { hostedSignInService } from '../../../src/planners/advise-candidates.js';
+import { loadWeights } from '../../../src/planners/advise-weights.js';
+import { loadCatalog } from '../../../src/planners/catalog.js';
+import { parseRequirementsText } from '../../../src/planners/requirements.js';
+import { adviseYaml as run, runCli } from '../../helpers/advise.js';
+
+/** Round 22: a team moving off a hosted sign-in service is not offered another one. */
+describe('advise: round 22', () => {
+  const leavingClerk = 'app: { kind: saas, frontend: nextjs }\nauth: { needed: true }\ncurrent: { auth: clerk }\nleaving: { platforms: [clerk], because: [lock_in] }\ndecide: [auth]\n';
+
+  it('knows the hosted sign-in services from the catalog: sign-in only, no self-hosting, not a library', () => {
+    const ids = loadCatalog().platforms.filter(hostedSignInService).map((p) => p.id);
+    expect(ids.sort()).toEqual(['auth0', 'clerk']);
+  });
+
+  it('leaves Auth0 out when the team moves off Clerk, says so, and offers sign-in in its own code first', () => {
+    const a = run(leavingClerk);
+    expect(a.stacks.some((s) => s.roles.auth === 'auth0' || s.roles.auth === 'clerk')).toBe(false);
+    expect(a.stacks[0]?.roles.auth).toBe('authlib');
+    expect(a.assumptions.join('\n')).toMatch(/Auth0 not offered for sign-in either: a hosted sign-in service shares what drives teams off another.*run without --leaving to compare it/);
+  });
+
+  it('leaves Clerk out when the team moves off Auth0', () => {
+    const a = run('auth: { needed: true }\ncurrent: { auth: auth0 }\nleaving: auth0\ndecide: [auth]\n');
+    expect(a.stacks.some((s) => s.roles.auth === 'clerk' || s.roles.auth === 'auth0')).toBe(false);
+    expect(a.assumptions.join('\n')).toMatch(/Clerk not offered for sign-in either/);
+  });
+
+  it('keeps them when what is left is not a hosted sign-in service, or is only staying for another role', () => {
+    const offSupabase = run('app: { kind: saas, frontend: nextjs }\ndata: { model: relational }\nauth: { needed: true }\ncurrent: supabase\nleaving: supabase\n');
+    expect(offSupabase.stacks.some((s) => s.roles.auth === 'clerk')).toBe(true);
+    expect(offSupabase.assumptions.join('\n')).not.toMatch(/not offered for sign-in either/);
+    // Clerk stays for sign-in while only the database moves: nothing of its kind is left out.
+    const dbOnly = run('data: { model: relational }\nauth: { needed: true }\ncurrent: { database: supabase, auth: clerk }\nleaving: [supabase, clerk]\ndecide: [database]\n');
+    expect(dbOnly.assumptions.join('\n')).not.toMatch(/not offered for sign-in either/);
+  });
+
+  it('is a weight: with leaving.same_kind_sign_in off, Auth0 is offered again', () => {
+    const w = { ...loadWeights() };
+    w.leaving = { ...w.leaving, same_kind_sign_in: false };
+    const a = advise(loadCatalog(), parseRequirementsText(leavingClerk, 'test.yaml'), { top: 50, weights: w });
+    expect(a.stacks.some((s) => s.roles.auth === 'auth0')).toBe(true);
+    expect(a.assumptions.join('\n')).not.toMatch(/not offered for sign-in either/);
+  });
+
+  it('prints the note in the CLI and keeps it in --json', async () => {
+    const text = await runCli(['advise', '--kind', 'saas', '--mau', '1000', '--current', 'auth=clerk', '--leaving', 'clerk', '--only', 'auth']);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/Auth0 not offered for sign-in either/);
+    const json = await runCli(['advise', '--kind', 'saas', '--mau', '1000', '--current', 'auth=clerk', '--leaving', 'clerk', '--only', 'auth', '--json']);
+    expect(json.code, json.err).toBe(0);
+    const parsed = JSON.parse(json.out) as { assumptions: string[]; stacks: { roles: { auth?: string } }[] };
+    expect(parsed.assumptions.some((x) => /Auth0 not offered/.test(x))).toBe(true);
+    expect(parsed.stacks.some((s) => s.roles.auth === 'auth0')).toBe(false);
+  });
+});
