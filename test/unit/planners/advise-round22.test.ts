@@ -56,3 +56,25 @@ describe('advise: round 22', () => {
     expect(parsed.stacks.some((s) => s.roles.auth === 'auth0')).toBe(false);
   });
 });
+
+/** Round 23: Vercel Blob stores a Vercel-hosted app's files. */
+describe('advise: round 23', () => {
+  it('lets a Neon + Vercel stack keep its files in Vercel Blob, so it lacks nothing', () => {
+    const a = run('app: { kind: saas, frontend: nextjs }\ndata: { model: relational }\nfeatures: { file_storage: some }\nauth: { needed: true }\n');
+    const neonVercel = a.stacks.find((s) => s.roles.database === 'neon' && s.roles.compute === 'vercel');
+    expect(neonVercel).toBeDefined();
+    expect(neonVercel?.violations).toEqual([]);
+    expect(neonVercel?.criteria.find((c) => c.id === 'capabilities')?.reasons.map((r) => r.text).join('\n')).toMatch(/file storage: Vercel/);
+  });
+
+  it('bills Blob storage past the plan allowance, with its source', async () => {
+    const out = await runCli(['cost', '--stack', 'vercel', '--storage-gb', '25', '--json']);
+    expect(out.code, out.err).toBe(0);
+    const parsed = JSON.parse(out.out) as { stack: { roles: { roles: string[] }[]; members: { lines: { component: string; quantity: number; included: number | null; monthly: number; source?: string }[] }[] } };
+    expect(parsed.stack.roles[0]?.roles).toEqual(['compute', 'storage']);
+    const line = parsed.stack.members[0]?.lines.find((l) => l.component === 'storage_gb');
+    expect(line).toMatchObject({ quantity: 25, included: 5 });
+    expect(line?.monthly).toBeCloseTo(20 * 0.023, 2);
+    expect(line?.source).toMatch(/Vercel Blob Pricing/);
+  });
+});

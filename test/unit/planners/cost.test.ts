@@ -152,7 +152,8 @@ describe('costPlatform', () => {
 describe('costStack', () => {
   it('routes usage by role: MAU to the auth service, database size to the database', () => {
     const members = assignRoles(['neon', 'clerk', 'vercel'].map((id) => ({ platform: findPlatform(catalog, id), mode: 'cloud' as const })));
-    expect(members.map((m) => m.roles)).toEqual([['database'], ['auth'], ['compute']]);
+    // Vercel hosts, and its Blob store holds the files (Neon has no file storage).
+    expect(members.map((m) => m.roles)).toEqual([['database'], ['auth'], ['compute', 'storage']]);
     const c = costStack(catalog, members, usage({ mau: 60_000, db_gb: 20, compute_hours: 730 }));
     const clerk = c.members.find((m) => m.platform === 'clerk');
     const neon = c.members.find((m) => m.platform === 'neon');
