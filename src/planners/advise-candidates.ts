@@ -117,7 +117,7 @@ export function neededRoles(r: ResolvedRequirements): Record<Role, boolean> {
  * names for it (`keep`), or is out of the decision (`out`): left out of the stacks, and its
  * capabilities not judged. Without `decide`, every needed role is decided.
  */
-export type RoleScope = { kind: 'decide' } | { kind: 'keep'; platform: Platform } | { kind: 'out' };
+export type RoleScope = { kind: 'decide' } | { kind: 'keep'; platform: Platform; self?: boolean } | { kind: 'out' };
 
 export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record<Role, RoleScope> {
   const need = neededRoles(r);
@@ -131,9 +131,9 @@ export function decisionScope(catalog: Catalog, r: ResolvedRequirements): Record
     const today = [...(r.current ?? [])]
       .sort((a, b) => Number(a.roles === 'all') - Number(b.roles === 'all'))
       .filter((c) => c.roles === 'all' || (c.roles as string[]).includes(role))
-      .map((c) => catalog.platforms.find((p) => p.id === c.id))
-      .find((p): p is Platform => p !== undefined && canHold(p, role));
-    scope[role] = today ? { kind: 'keep', platform: today } : { kind: 'out' };
+      .map((c) => ({ c, p: catalog.platforms.find((p) => p.id === c.id) }))
+      .find((x): x is { c: (typeof x)['c']; p: Platform } => x.p !== undefined && canHold(x.p, role));
+    scope[role] = today ? { kind: 'keep', platform: today.p, ...(today.c.self ? { self: true } : {}) } : { kind: 'out' };
   }
   return scope;
 }
@@ -211,9 +211,10 @@ export function candidateStacks(
       .map((c) => ({ ...c, role }));
     if (s.kind === 'decide') return all;
     // A role kept as it runs today: that platform, hosted (`current` names the vendor's service),
-    // or self-hosted when that is the only way it runs.
+    // or self-hosted when `current` says so (`supabase:self`) or that is the only way it runs.
     const kept = all.filter((c) => c.platform.id === s.platform.id);
-    return kept.some((c) => c.mode === 'cloud') ? kept.filter((c) => c.mode === 'cloud') : kept;
+    const want = s.self ? 'self-hosted' : 'cloud';
+    return kept.some((c) => c.mode === want) ? kept.filter((c) => c.mode === want) : kept;
   });
   // Needed, but outside the decision and not named in current: the product's own, as it runs today.
   // A product that runs today (`current` names something) and decides only some parts has a

@@ -55,6 +55,8 @@ export type CurrentRole = 'database' | 'auth' | 'compute' | 'cache';
 export interface CurrentPlatform {
   id: string;
   roles: CurrentRole[] | 'all';
+  /** Named as `x:self`: the team runs it on its own servers today, so a role kept stays self-hosted. */
+  self?: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ export interface CurrentPlatform {
  * however it is run.
  */
 const platformRef = (id: string): string => id.trim().replace(/:self$/i, '');
+const selfRef = (id: string): { self?: true } => (/:self$/i.test(id.trim()) ? { self: true } : {});
 
 export const requirementsSchema = z
   .object({
@@ -136,18 +139,22 @@ export const requirementsSchema = z
         z.array(z.string().min(1)).min(1).max(50, 'at most 50 entries'),
         z.object({ database: z.string().min(1).optional(), auth: z.string().min(1).optional(), compute: z.string().min(1).optional(), cache: z.string().min(1).optional() }).strict(),
         // The parsed form itself, so a loaded file can be merged with flags and parsed again.
-        z.array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]) }).strict()).min(1).max(50, 'at most 50 entries'),
+        z
+          .array(z.object({ id: z.string().min(1), roles: z.union([z.literal('all'), z.array(z.enum(['database', 'auth', 'compute', 'cache']))]), self: z.boolean().optional() }).strict())
+          .min(1)
+          .max(50, 'at most 50 entries'),
       ])
       .transform((v): CurrentPlatform[] => {
-        if (typeof v === 'string') return [{ id: platformRef(v), roles: 'all' }];
-        if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? { id: platformRef(x), roles: 'all' } : { ...x, id: platformRef(x.id) }));
-        const byId = new Map<string, CurrentRole[]>();
+        if (typeof v === 'string') return [{ id: platformRef(v), roles: 'all', ...selfRef(v) }];
+        if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? { id: platformRef(x), roles: 'all', ...selfRef(x) } : { ...x, id: platformRef(x.id), ...selfRef(x.id) }));
+        const byId = new Map<string, { roles: CurrentRole[]; self?: true }>();
         for (const [role, raw] of Object.entries(v)) {
           if (!raw) continue;
           const id = platformRef(raw);
-          byId.set(id, [...(byId.get(id) ?? []), role as CurrentRole]);
+          const had = byId.get(id);
+          byId.set(id, { roles: [...(had?.roles ?? []), role as CurrentRole], ...(had?.self || selfRef(raw).self ? { self: true as const } : {}) });
         }
-        return [...byId].map(([id, roles]) => ({ id, roles }));
+        return [...byId].map(([id, x]) => ({ id, ...x }));
       })
       .optional(),
     /**

@@ -78,3 +78,32 @@ describe('advise: round 23', () => {
     expect(line?.source).toMatch(/Vercel Blob Pricing/);
   });
 });
+
+/** Round 24: a role kept as it runs today keeps running where it runs, on the team's own servers included. */
+describe('advise: round 24', () => {
+  it('keeps a self-hosted database self-hosted when only the sign-in is decided', () => {
+    const a = run('auth: { needed: true }\nconstraints: { self_hosting: required }\ncurrent: { database: supabase:self, auth: supabase:self }\ndecide: [auth]\n');
+    expect(a.stacks[0]?.key).toBe('supabase:self');
+    expect(a.stacks.every((s) => s.roles.database === 'supabase' && s.key.includes('supabase:self'))).toBe(true);
+    // Named without `:self`, the vendor's hosted service is what runs today.
+    const hosted = run('auth: { needed: true }\ncurrent: { database: supabase }\ndecide: [auth]\n');
+    expect(hosted.stacks.every((s) => s.roles.database === 'supabase' && !s.key.includes('supabase:self'))).toBe(true);
+  });
+
+  it('reads :self in every form of current, and keeps it when the parsed form is parsed again', () => {
+    const forms = ['current: supabase:self\n', 'current: [supabase:self]\n', 'current: { database: supabase:self }\n'];
+    for (const f of forms) {
+      const r = parseRequirementsText(`data: { model: relational }\n${f}`, 'test.yaml');
+      expect(r.current?.[0], f).toMatchObject({ id: 'supabase', self: true });
+    }
+    const again = parseRequirementsText(`current: [{ id: supabase, roles: [database], self: true }]\n`, 'test.yaml');
+    expect(again.current?.[0]).toMatchObject({ id: 'supabase', roles: ['database'], self: true });
+  });
+
+  it('takes --current database=supabase:self on the command line', async () => {
+    const out = await runCli(['advise', '--mau', '1000', '--self-host', 'required', '--current', 'database=supabase:self', '--only', 'auth', '--json']);
+    expect(out.code, out.err).toBe(0);
+    const parsed = JSON.parse(out.out) as { stacks: { key: string }[] };
+    expect(parsed.stacks[0]?.key).toMatch(/supabase:self/);
+  });
+});
