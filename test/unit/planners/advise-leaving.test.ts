@@ -110,7 +110,7 @@ describe('advise: moving off a platform that runs today', () => {
 
   it('reads a platform named with :self in current or leaving (the notation of advise\'s stack keys) as the platform itself', () => {
     const r = parseRequirementsText('current: { auth: keycloak:self, database: supabase }\nleaving: { platforms: [keycloak:self], because: [cost] }\n', 'x.yaml');
-    expect(r.current).toEqual(expect.arrayContaining([{ id: 'keycloak', roles: ['auth'] }, { id: 'supabase', roles: ['database'] }]));
+    expect(r.current).toEqual(expect.arrayContaining([{ id: 'keycloak', roles: ['auth'], self: true }, { id: 'supabase', roles: ['database'] }]));
     expect(r.current).toHaveLength(2);
     expect(r.leaving?.platforms).toEqual(['keycloak']);
     const a = run(`${BASE}current: { auth: keycloak:self }\nleaving: keycloak\n`);
