@@ -8,7 +8,7 @@ import type { MigrationPlan } from './migration.js';
  * next to the planners so the CLI layer stays a thin parse-call-print.
  */
 
-const usd = (n: number): string => `$${n.toLocaleString('en-US', { minimumFractionDigits: n % 1 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+const usd = (n: number): string => `${n < 0 ? '-' : ''}$${Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: n % 1 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
 const money = (n: number, unknown: boolean): string => (unknown ? `${usd(n)} + unknown` : usd(n));
 const qty = (n: number | null): string => (n === null ? '' : n >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Math.round(n * 1000) / 1000));
 const pct = (n: number): string => `${Math.round(n * 100)}%`;

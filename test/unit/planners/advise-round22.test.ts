@@ -107,3 +107,12 @@ describe('advise: round 24', () => {
     expect(parsed.stacks[0]?.key).toMatch(/supabase:self/);
   });
 });
+
+describe('cost: a credit line', () => {
+  it('prints a negative amount as -$x, not $-x', async () => {
+    const out = await runCli(['cost', '--stack', 'vercel', '--storage-gb', '20']);
+    expect(out.code, out.err).toBe(0);
+    expect(out.out).toMatch(/usage credit .* -\$0\.3\d/);
+    expect(out.out).not.toMatch(/\$-/);
+  });
+});
