@@ -15,7 +15,7 @@
 // ran: a missed target is a finding, not a broken build.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, splitCases } from '../dist/planners/advise-eval.js';
+import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
 
 const dir = fileURLToPath(new URL('../test/fixtures/scenarios/cases/', import.meta.url));
@@ -41,10 +41,12 @@ const referenceFile = `${dir}/architect-reference.json`;
 const reference = existsSync(referenceFile) ? JSON.parse(readFileSync(referenceFile, 'utf8')) : {};
 const halves = evaluate(loadCatalog(), cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)), reference);
 const seconds = (performance.now() - started) / 1000;
+// By the platform holding the main role the teams chose, over every blind half scored.
+const classes = byMainPlatform(halves.filter((h) => h.name.startsWith('blind_')));
 
 if (json) {
   // No process.exit() after a large write: on a pipe it would cut the output short.
-  process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, seconds }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, classes, seconds }, null, 2)}\n`);
 } else printText();
 
 function printText() {
@@ -92,6 +94,12 @@ if (blind.length > 1) {
   const r1 = refs.reduce((t, h) => t + h.reference.top1, 0);
   const r3 = refs.reduce((t, h) => t + h.reference.top3, 0);
   console.log(`all blind halves together (n=${n}, all but ${OF_RECORD} tuned on since): top-1 ${t1}/${n} (${pct(t1, n)}, 95% interval ${interval(t1, n)}), top-3 ${t3}/${n} (${pct(t3, n)}, ${interval(t3, n)}); architect reference ${r1}/${rn} (${pct(r1, rn)}), ${r3}/${rn} (${pct(r3, rn)})`);
+}
+if (blind.length > 1) {
+  console.log('by the main platform the teams chose (all blind halves): cases, advise first/first three, architect reference first/first three');
+  for (const r of classes) {
+    console.log(`  ${r.platform.padEnd(12)} ${String(r.n).padStart(4)}   advise ${`${r.top1}/${r.top3}`.padEnd(8)} reference ${r.reference.n === r.n ? '' : `(${r.reference.n} cases) `}${r.reference.top1}/${r.reference.top3}`);
+  }
 }
 for (const h of halves) {
   const missed = h.cases.filter((c) => !c.top1);

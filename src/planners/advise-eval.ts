@@ -179,3 +179,38 @@ export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weig
 }
 
 export const EVAL_TARGETS = { top1: 0.8, top3: 0.95, needlessBreaches: 0 } as const;
+
+/** One row of the eval's table by class: the platform holding a case's main role (its file name's prefix). */
+export interface ClassRow {
+  platform: string;
+  n: number;
+  top1: number;
+  top3: number;
+  /** Over the cases of this class that have an architect reference. */
+  reference: { n: number; top1: number; top3: number };
+}
+
+/**
+ * Cases grouped by the platform holding the main role the team chose (the database, else the
+ * sign-in, else the host: the `<platform>-` prefix every case file is named with), largest class
+ * first: where advise agrees with the teams less often than the architect reference, by class.
+ */
+export function byMainPlatform(halves: readonly HalfResult[]): ClassRow[] {
+  const rows = new Map<string, ClassRow>();
+  for (const h of halves) {
+    for (const c of h.cases) {
+      const platform = c.file.split('-')[0] ?? c.file;
+      const row = rows.get(platform) ?? { platform, n: 0, top1: 0, top3: 0, reference: { n: 0, top1: 0, top3: 0 } };
+      row.n++;
+      row.top1 += Number(c.top1);
+      row.top3 += Number(c.top3);
+      if (c.reference) {
+        row.reference.n++;
+        row.reference.top1 += Number(c.reference.top1);
+        row.reference.top3 += Number(c.reference.top3);
+      }
+      rows.set(platform, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => b.n - a.n || a.platform.localeCompare(b.platform));
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, splitCases, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, byMainPlatform, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, splitCases, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
@@ -47,6 +47,28 @@ describe('advise evaluation cases', () => {
       // The promise that holds whatever the agreement: never a needless hard-constraint break.
       expect(h.needlessBreaches).toBe(0);
     }
+  });
+
+  it('groups the cases by the platform in their file name, largest class first, with the reference counted apart', () => {
+    const c = (file: string, top1: boolean, top3: boolean, ref?: [boolean, boolean]) => ({
+      file,
+      top1,
+      top3,
+      rank: top1 ? 1 : top3 ? 2 : null,
+      pick: '-',
+      needlessBreach: false,
+      unsatisfiable: false,
+      ...(ref ? { reference: { top1: ref[0], top3: ref[1], adviseFirstAmongThree: false } } : {}),
+    });
+    const halves = [
+      { name: 'blind_r3', cases: [c('neon-a.yaml', true, true, [false, true]), c('convex-b.yaml', false, true, [true, true])], top1: 1, top3: 2, needlessBreaches: 0 },
+      { name: 'blind_r4', cases: [c('neon-c.yaml', false, false), c('keycloak-self-d.yaml', false, true, [false, false])], top1: 0, top3: 1, needlessBreaches: 0 },
+    ] as HalfResult[];
+    expect(byMainPlatform(halves)).toEqual([
+      { platform: 'neon', n: 2, top1: 1, top3: 1, reference: { n: 1, top1: 0, top3: 1 } },
+      { platform: 'convex', n: 1, top1: 0, top3: 1, reference: { n: 1, top1: 1, top3: 1 } },
+      { platform: 'keycloak', n: 1, top1: 0, top3: 1, reference: { n: 1, top1: 0, top3: 0 } },
+    ]);
   });
 
   it('has an architect reference of three catalog stacks for every blind case, and only for those', () => {
