@@ -61,8 +61,8 @@ export interface CurrentPlatform {
 
 /**
  * A platform named in `current` or `leaving`. `keycloak:self` (the notation advise's own stack
- * keys use for a self-hosted copy) names the platform itself: what runs today is the platform,
- * however it is run.
+ * keys use for a self-hosted copy) names the platform itself; in `current`, `selfRef` also
+ * records that the team runs that copy, so a role kept as it runs today stays on its servers.
  */
 const platformRef = (id: string): string => id.trim().replace(/:self$/i, '');
 const selfRef = (id: string): { self?: true } => (/:self$/i.test(id.trim()) ? { self: true } : {});
