@@ -175,12 +175,9 @@ export function sameKindLeft(catalog: Catalog, left: Map<string, Role[] | 'all'>
   return leavingOne ? catalog.platforms.filter((p) => hostedSignInService(p) && !left.has(p.id)) : [];
 }
 
-/** `leftRoles`, with the hosted sign-in services `sameKindLeft` adds, left for sign-in. */
-export function leftWithKind(catalog: Catalog, r: ResolvedRequirements, w: Weights): Map<string, Role[] | 'all'> {
-  const left = leftRoles(r);
-  for (const p of sameKindLeft(catalog, left, w)) left.set(p.id, ['auth']);
-  return left;
-}
+/** `left`, with the platforms `sameKindLeft` named left for sign-in as well. */
+export const withKindLeft = (left: Map<string, Role[] | 'all'>, kind: Platform[]): Map<string, Role[] | 'all'> =>
+  new Map([...left, ...kind.map((p): [string, Role[]] => [p.id, ['auth']])]);
 
 /** The team is moving off this platform in this role: its hosted service (or its only form). */
 export function isLeft(left: Map<string, Role[] | 'all'>, platform: Platform, mode: 'cloud' | 'self-hosted', role: Role): boolean {

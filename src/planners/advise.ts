@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, leftWithKind, neededRoles, sameKindLeft, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
@@ -196,7 +196,7 @@ function decisionNotes(r: ResolvedRequirements, scope: Record<Role, RoleScope>):
 }
 
 /** `leaving` in words, after checking that the platforms it names are in `current`. */
-function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights): string[] {
+function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights, left: Map<string, Role[] | 'all'>, kind: Platform[]): string[] {
   if (!r.leaving) return [];
   const current = r.current ?? [];
   if (current.length === 0) {
@@ -208,7 +208,6 @@ function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights): st
       hint: `Add ${stray.join(', ')} to --current, or leave ${stray.length === 1 ? 'it' : 'them'} out of --leaving.`,
     });
   }
-  const left = leftRoles(r);
   const need = neededRoles(r);
   const because = r.leaving.because;
   const factors = because.flatMap((reason) => Object.entries(w.leaving.because[reason] ?? {}).map(([criterion, f]) => `${criterion.replaceAll('_', ' ')} x${f}`));
@@ -219,7 +218,6 @@ function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights): st
     return `moving off ${p.name}${why}: not offered again for ${held.join(', ') || 'any role'}; the move is weighed as migration work`;
   });
   // Others of the kind being left (advisor-weights.yaml `leaving.same_kind_sign_in`).
-  const kind = sameKindLeft(catalog, left, w);
   if (kind.length > 0) {
     moving.push(`${kind.map((p) => p.name).join(', ')} not offered for sign-in either: a hosted sign-in service shares what drives teams off another (a per-user bill, a user store you cannot take along, a third party in every login); run without --leaving to compare ${kind.length === 1 ? 'it' : 'them'}`);
   }
@@ -261,7 +259,10 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const { usage: wholeUsage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
   const scope = decisionScope(catalog, r);
-  const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, w)];
+  // What the team is moving off, and the hosted sign-in services left out with it: worked out once.
+  const left = leftRoles(r);
+  const kind = sameKindLeft(catalog, left, w);
+  const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, w, left, kind)];
   if (!Object.values(neededRoles(r)).some(Boolean)) {
     throw new UserError('The requirements ask for nothing to store, sign in, host or run, so there is no stack to rank.', {
       hint: 'Say what the product needs: a data model (--data-model relational), sign-in (--mau 1000), a frontend to host (--frontend static) or code to run (--functions).',
@@ -270,7 +271,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope);
   const ctx = scoreContext(catalog, r);
-  const evaluated = candidateStacks(catalog, r, scope, leftWithKind(catalog, r, w)).map((c) => {
+  const evaluated = candidateStacks(catalog, r, scope, withKindLeft(left, kind)).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
     const criteria = weighLeaving(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w);
