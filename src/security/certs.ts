@@ -115,17 +115,21 @@ async function reload(ctx: StackContext, def: ServiceDef, containerId: string, d
         await deps.runtime.stopContainer(containerId, 10);
         await deps.runtime.startContainer(containerId);
       }
-      // One at a time: the next Sentinel restarts only once this one answers again and every
-      // Sentinel sees all its peers again (the others flag a restarted peer down until its link
-      // is back; restarting the next one before that could leave the quorum short).
+      const since = Date.now();
+      // One at a time: the next Sentinel restarts only once this one answers again, every
+      // Sentinel sees all its peers again, and every peer has had a ping answered by the new
+      // process (before that a peer still flags the restarted one down for a moment; restarting
+      // the next one then could leave the quorum short).
       const { driverFor } = await import('../services/drivers.js');
+      const { sentinelPeersCaughtUp } = await import('../services/redis.js');
       const group = def.kind === 'sentinel' ? defs.filter((d) => d.kind === 'sentinel') : [def];
       const deadline = Date.now() + 20_000;
       for (;;) {
         const hs = await Promise.all(group.map((d) => driverFor(d.kind).health(ctx, d)));
         const bad = hs.find((h) => h.status !== 'healthy');
-        if (!bad) break;
-        if (Date.now() > deadline) throw new Error(`${bad.service} was not healthy within 20 s of ${def.name}'s restart: ${bad.detail}`);
+        const waiting = bad ? `${bad.service}: ${bad.detail}` : def.kind === 'sentinel' ? await sentinelPeersCaughtUp(ctx, group, def, since).catch((e: unknown) => messageOf(e)) : undefined;
+        if (!waiting) break;
+        if (Date.now() > deadline) throw new Error(`the stack was not settled within 20 s of ${def.name}'s restart: ${waiting}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       return { how: 'restarted (no live reload of TLS files), healthy again' };

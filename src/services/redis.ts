@@ -258,6 +258,30 @@ export function evaluateSentinel(
   };
 }
 
+/**
+ * Whether every other sentinel has had a ping answered by `restarted` since `since` (ms, this
+ * clock). Until then a peer still waits on a ping the old process never answered, and about
+ * down-after-milliseconds after the restart flags the sentinel s_down for a moment although it
+ * is back. Undefined once all have; otherwise which peer has not, in words.
+ */
+export async function sentinelPeersCaughtUp(ctx: StackContext, sentinels: ServiceDef[], restarted: ServiceDef, since: number): Promise<string | undefined> {
+  const masterName = ctx.config.services.redis.masterName;
+  for (const peer of sentinels.filter((d) => d.name !== restarted.name)) {
+    const client = await redisClient(ctx.probeHost, peer.hostPort, redisAccess(ctx, 'monitor'));
+    try {
+      const asked = Date.now();
+      const rows = ((await client.call('SENTINEL', 'SENTINELS', masterName)) as unknown[][]).map((r) => pairsToObject(r));
+      const entry = rows.find((r) => r['ip'] === restarted.internal.ip);
+      if (!entry) return `${peer.name} does not list ${restarted.name} yet`;
+      const answeredAt = asked - Number(entry['last-ok-ping-reply'] ?? Infinity);
+      if (!instanceUp(entry) || !(answeredAt > since)) return `${peer.name} has not heard from ${restarted.name} since its restart`;
+    } finally {
+      closeRedis(client);
+    }
+  }
+  return undefined;
+}
+
 export function pairsToObject(reply: unknown[]): Record<string, string> {
   const o: Record<string, string> = {};
   for (let i = 0; i + 1 < reply.length; i += 2) o[String(reply[i])] = String(reply[i + 1]);
