@@ -63,7 +63,7 @@ export const weightsSchema = z
     cost: z
       .object({ reference: byStage, negligible: byStage, negligible_non_commercial: z.number().nonnegative(), within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
       .strict(),
-    lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow, unstated: lockRow }).strict() }).strict(),
+    lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow, unstated: lockRow }).strict(), stated_low_factor: z.number().min(1) }).strict(),
     ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share, adapter_host: share, web_sdk_credit: share }).strict(),
     maturity: z.object({ weight: byStage, unknown: share, full_years: z.number().positive(), pre_ga: share }).strict(),
     data_safety: z

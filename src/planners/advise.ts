@@ -228,12 +228,24 @@ function leavingNotes(catalog: Catalog, r: ResolvedRequirements, w: Weights, lef
   return [...moving, ...staying];
 }
 
-/** The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`). */
-function weighLeaving(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights): CriterionScore[] {
+/**
+ * Whether the team itself said it wants to be able to leave (a low lock-in tolerance it gave,
+ * not one read from leaving because of lock-in, which weighs lock-in through `leaving`).
+ */
+function statedLowLockIn(input: Requirements, r: ResolvedRequirements): boolean {
+  return input.constraints.lock_in_tolerance === 'low' && !(r.leaving?.because.includes('lock_in') ?? false);
+}
+
+/**
+ * The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`),
+ * and lock-in weighs more for a team that gave a low tolerance (`lock_in.stated_low_factor`).
+ */
+function weighLeaving(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, statedLow: boolean): CriterionScore[] {
   const because = r.leaving?.because ?? [];
-  if (because.length === 0) return criteria;
+  if (because.length === 0 && !statedLow) return criteria;
   return criteria.map((c) => {
-    const f = because.reduce((x, reason) => x * ((w.leaving.because[reason] as Record<string, number> | undefined)?.[c.id] ?? 1), 1);
+    const leaving = because.reduce((x, reason) => x * ((w.leaving.because[reason] as Record<string, number> | undefined)?.[c.id] ?? 1), 1);
+    const f = leaving * (statedLow && c.id === 'lock_in' ? w.lock_in.stated_low_factor : 1);
     return f === 1 ? c : { ...c, weight: c.weight * f };
   });
 }
@@ -262,7 +274,12 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   // What the team is moving off, and the hosted sign-in services left out with it: worked out once.
   const left = leftRoles(r);
   const kind = sameKindLeft(catalog, left, w);
-  const decideNotes = [...decisionNotes(r, scope), ...leavingNotes(catalog, r, w, left, kind)];
+  const statedLow = statedLowLockIn(input, r);
+  const decideNotes = [
+    ...decisionNotes(r, scope),
+    ...leavingNotes(catalog, r, w, left, kind),
+    ...(statedLow && w.lock_in.stated_low_factor !== 1 ? [`lock-in tolerance low: lock-in weighs x${w.lock_in.stated_low_factor}, since being able to leave is a priority`] : []),
+  ];
   if (!Object.values(neededRoles(r)).some(Boolean)) {
     throw new UserError('The requirements ask for nothing to store, sign in, host or run, so there is no stack to rank.', {
       hint: 'Say what the product needs: a data model (--data-model relational), sign-in (--mau 1000), a frontend to host (--frontend static) or code to run (--functions).',
@@ -274,7 +291,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const evaluated = candidateStacks(catalog, r, scope, withKindLeft(left, kind)).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = weighLeaving(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w);
+    const criteria = weighLeaving(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow);
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);

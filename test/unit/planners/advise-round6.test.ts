@@ -42,7 +42,7 @@ describe('advise round 6: a lock-in tolerance nobody gave', () => {
   });
 
   it('a stated tolerance is not listed as an assumption', () => {
-    expect(run(`${base}constraints: { lock_in_tolerance: low }\n`).assumptions.join('\n')).not.toMatch(/lock-in tolerance/);
+    expect(run(`${base}constraints: { lock_in_tolerance: low }\n`).assumptions.join('\n')).not.toMatch(/lock-in tolerance not given|low assumed/);
   });
 });
 

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { advise } from '../../../src/planners/advise.js';
+import { loadWeights } from '../../../src/planners/advise-weights.js';
+import { loadCatalog } from '../../../src/planners/catalog.js';
+import { parseRequirementsText } from '../../../src/planners/requirements.js';
+import { adviseYaml as run } from '../../helpers/advise.js';
+
+const lockInWeight = (a: ReturnType<typeof run>, auth: string): number | undefined =>
+  a.stacks.find((s) => s.roles.auth === auth && Object.keys(s.roles).length === 1)?.criteria.find((c) => c.id === 'lock_in')?.weight;
+
+/** Round 25: a low lock-in tolerance the team gave makes lock-in weigh more. */
+describe('advise: round 25', () => {
+  const signIn = 'auth: { needed: true }\ndecide: [auth]\n';
+
+  it('weighs lock-in double for a stated low tolerance, says so, and brings the open sign-in options up', () => {
+    const plain = run(signIn);
+    const low = run(`${signIn}constraints: { lock_in_tolerance: low }\n`);
+    expect(lockInWeight(low, 'auth0')).toBe(2 * lockInWeight(plain, 'auth0')!);
+    expect(low.assumptions.join('\n')).toMatch(/lock-in tolerance low: lock-in weighs x2, since being able to leave is a priority/);
+    expect(plain.assumptions.join('\n')).not.toMatch(/lock-in weighs x2/);
+    const rank = (a: ReturnType<typeof run>, auth: string) => a.stacks.findIndex((s) => s.roles.auth === auth);
+    expect(rank(low, 'keycloak')).toBeLessThan(rank(plain, 'keycloak'));
+  });
+
+  it('leaves medium and high tolerances as they were', () => {
+    for (const t of ['medium', 'high']) {
+      expect(lockInWeight(run(`${signIn}constraints: { lock_in_tolerance: ${t} }\n`), 'auth0')).toBe(lockInWeight(run(signIn), 'auth0'));
+    }
+  });
+
+  it('does not double it twice for a team leaving because of lock-in, whose tolerance is low already', () => {
+    const leaving = `${signIn}current: { auth: firebase }\nleaving: { platforms: [firebase], because: [lock_in] }\n`;
+    const assumed = run(leaving);
+    const stated = run(`${leaving}constraints: { lock_in_tolerance: low }\n`);
+    expect(lockInWeight(stated, 'auth0')).toBe(lockInWeight(assumed, 'auth0'));
+    expect(stated.assumptions.join('\n')).not.toMatch(/lock-in weighs x2, since/);
+  });
+
+  it('is a weight: at lock_in.stated_low_factor 1 a stated low tolerance weighs as before', () => {
+    const weights = loadWeights();
+    const one = { ...weights, lock_in: { ...weights.lock_in, stated_low_factor: 1 } };
+    const a = advise(loadCatalog(), parseRequirementsText(`${signIn}constraints: { lock_in_tolerance: low }\n`), { weights: one });
+    expect(lockInWeight(a, 'auth0')).toBe(lockInWeight(run(signIn), 'auth0'));
+    expect(a.assumptions.join('\n')).not.toMatch(/lock-in weighs/);
+  });
+});
