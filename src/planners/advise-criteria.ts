@@ -140,6 +140,12 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
       reasons.push({ requirement: 'team_size', effect: 'pro', text: `${only.platform.name} is one binary on one small server: little to run for a tiny tool` });
     }
   }
+  // A backend platform (one with a database of its own) that holds only the sign-in: a whole
+  // project (console, keys, rules, SDK, bill) kept for one feature.
+  for (const m of members.filter((x) => x.platform.provides.database !== null && x.roles.length === 1 && x.roles[0] === 'auth')) {
+    score -= s.backend_for_sign_in;
+    if (s.backend_for_sign_in > 0) reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} holds only the sign-in: a whole backend project kept for one feature` });
+  }
   for (const m of members.filter((x) => x.platform.library)) {
     score -= s.library_upkeep;
     reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name}: sign-in flows, emails and security updates are code you keep up` });

@@ -18,8 +18,9 @@ describe('advise: round 25', () => {
     expect(lockInWeight(low, 'auth0')).toBe(2 * lockInWeight(plain, 'auth0')!);
     expect(low.assumptions.join('\n')).toMatch(/lock-in tolerance low: lock-in weighs x2, since being able to leave is a priority/);
     expect(plain.assumptions.join('\n')).not.toMatch(/lock-in weighs x2/);
-    const rank = (a: ReturnType<typeof run>, auth: string) => a.stacks.findIndex((s) => s.roles.auth === auth);
-    expect(rank(low, 'keycloak')).toBeLessThan(rank(plain, 'keycloak'));
+    // Auth0's lead over the open-source Keycloak shrinks.
+    const lead = (a: ReturnType<typeof run>) => a.stacks.find((s) => s.key === 'auth0')!.score - a.stacks.find((s) => s.key === 'keycloak')!.score;
+    expect(lead(low)).toBeLessThan(lead(plain));
   });
 
   it('leaves medium and high tolerances as they were', () => {
@@ -42,5 +43,34 @@ describe('advise: round 25', () => {
     const a = advise(loadCatalog(), parseRequirementsText(`${signIn}constraints: { lock_in_tolerance: low }\n`), { weights: one });
     expect(lockInWeight(a, 'auth0')).toBe(lockInWeight(run(signIn), 'auth0'));
     expect(a.assumptions.join('\n')).not.toMatch(/lock-in weighs/);
+  });
+});
+
+/** Round 26: a backend platform kept only for its sign-in costs simplicity. */
+describe('advise: round 26', () => {
+  const signIn = 'auth: { needed: true }\ndecide: [auth]\n';
+  const simplicity = (a: ReturnType<typeof run>, key: string) => a.stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === 'simplicity');
+
+  it('costs Firebase holding only the sign-in as much as one more service, and says why', () => {
+    const a = run(signIn);
+    const fb = simplicity(a, 'firebase');
+    expect(fb?.score).toBeCloseTo(1 - loadWeights().simplicity.backend_for_sign_in, 5);
+    expect(fb?.reasons.map((r) => r.text).join('\n')).toMatch(/Firebase holds only the sign-in: a whole backend project kept for one feature/);
+    // Keycloak, a dedicated identity server, now ranks above it.
+    expect(a.stacks.findIndex((s) => s.key === 'keycloak')).toBeLessThan(a.stacks.findIndex((s) => s.key === 'firebase'));
+    // Dedicated sign-in services are not concerned.
+    expect(simplicity(a, 'auth0')?.reasons.map((r) => r.text).join('\n')).not.toMatch(/holds only the sign-in/);
+  });
+
+  it('leaves a backend that also holds the data alone', () => {
+    const a = run('data: { model: document }\nauth: { needed: true }\n');
+    expect(simplicity(a, 'firebase')?.reasons.map((r) => r.text).join('\n')).not.toMatch(/holds only the sign-in/);
+  });
+
+  it('is a weight: at simplicity.backend_for_sign_in 0 Firebase for sign-in alone scores as before', () => {
+    const weights = loadWeights();
+    const zero = { ...weights, simplicity: { ...weights.simplicity, backend_for_sign_in: 0 } };
+    const a = advise(loadCatalog(), parseRequirementsText(signIn), { weights: zero });
+    expect(a.stacks.find((s) => s.key === 'firebase')?.criteria.find((c) => c.id === 'simplicity')?.score).toBe(1);
   });
 });
