@@ -217,7 +217,13 @@ export function candidateStacks(
   // A product that runs today (`current` names something) and decides only some parts has a
   // server and data of its own outside the decision, whether or not the requirements name them.
   const running = (role: Role): boolean => Boolean(r.decide && !r.decide.includes(role as (typeof r.decide)[number]) && (r.current ?? []).length > 0);
-  const outside = { database: need.database ? scope.database.kind === 'out' : running('database'), compute: need.compute ? scope.compute.kind === 'out' : running('compute') };
+  const outsideDecision = (role: Role): boolean => Boolean(r.decide && !r.decide.includes(role as (typeof r.decide)[number]));
+  const database = need.database ? scope.database.kind === 'out' : running('database');
+  // A data model the requirements give, for a database outside the decision, describes data the
+  // product keeps today in a database of its own: code of its own works on it, on a server
+  // outside the decision too (before round 27, only a product naming what it runs counted).
+  const describedData = database && r.data.model !== 'unspecified' && outsideDecision('compute');
+  const outside = { database, compute: (need.compute ? scope.compute.kind === 'out' : running('compute')) || describedData };
   const seen = new Set<string>();
   const out: Candidate[] = [];
   const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role }[]): void => {

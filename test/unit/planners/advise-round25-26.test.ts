@@ -74,3 +74,22 @@ describe('advise: round 26', () => {
     expect(a.stacks.find((s) => s.key === 'firebase')?.criteria.find((c) => c.id === 'simplicity')?.score).toBe(1);
   });
 });
+
+/** Round 27: a data model given for a product deciding only its sign-in implies its own server. */
+describe('advise: round 27', () => {
+  it('offers an auth library when only sign-in is decided and the requirements describe the data', () => {
+    const a = run('data: { model: relational }\nauth: { needed: true }\ndecide: [auth]\n');
+    expect(a.stacks.some((s) => s.roles.auth === 'authlib')).toBe(true);
+  });
+
+  it('does not, with nothing said about the data or a server (a sign-in service is all the stack can be)', () => {
+    const a = run('auth: { needed: true }\ndecide: [auth]\n');
+    expect(a.stacks.some((s) => s.roles.auth === 'authlib')).toBe(false);
+  });
+
+  it('does not when hosting is part of the decision: the stack must then bring the server itself', () => {
+    const a = run('app: { frontend: static }\ndata: { model: relational }\nauth: { needed: true }\ndecide: [auth, compute]\n');
+    const lib = a.stacks.filter((s) => s.roles.auth === 'authlib');
+    expect(lib.every((s) => s.roles.compute !== undefined && s.roles.compute !== null)).toBe(true);
+  });
+});
