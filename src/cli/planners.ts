@@ -314,7 +314,7 @@ function registerAdvise(program: Command, app: App): void {
     .option('--budget <usd>', 'monthly budget in USD (a hard limit)')
     .option('--compliance <list>', 'comma-separated: soc2,iso27001,hipaa,gdpr (hard constraints; an unknown vendor fact is a warning)')
     .option('--regions <list>', 'comma-separated regions, e.g. eu,us')
-    .option('--lock-in <level>', 'lock-in tolerance: low | medium | high')
+    .option('--lock-in <level>', 'lock-in tolerance: low | medium | high (low also makes lock-in weigh double)')
     .option('--ecosystem <list>', 'comma-separated, e.g. google,cloudflare,typescript')
     .option('--vm-price <usd>', 'price of one self-hosted server per month (default: sized to the workload, $5-$160, a labelled assumption)')
     .option('--current <ids>', 'what runs today: platform ids (firebase) or role=id pairs (auth=auth0,database=supabase), :self for a copy you run (database=supabase:self); moving off it costs the migration estimate')
