@@ -240,7 +240,7 @@ function statedLowLockIn(input: Requirements, r: ResolvedRequirements): boolean 
  * The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`),
  * and lock-in weighs more for a team that gave a low tolerance (`lock_in.stated_low_factor`).
  */
-function weighLeaving(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, statedLow: boolean): CriterionScore[] {
+function weighPriorities(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, statedLow: boolean): CriterionScore[] {
   const because = r.leaving?.because ?? [];
   if (because.length === 0 && !statedLow) return criteria;
   return criteria.map((c) => {
@@ -291,7 +291,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const evaluated = candidateStacks(catalog, r, scope, withKindLeft(left, kind)).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = weighLeaving(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow);
+    const criteria = weighPriorities(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow);
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);
