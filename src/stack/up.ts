@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { ExitCode, UnhealthyError, UserError, ExternalError, TimeoutError, isBaasError, messageOf } from '../errors.js';
 import { driverFor } from '../services/drivers.js';
-import { currentMaster } from '../services/redis.js';
+import { currentMaster, sentinelPeersCaughtUp } from '../services/redis.js';
 import type { HealthReport, ServiceDef, StackContext } from '../services/types.js';
 import { chooseSubnet, freePort, makeContext, projectContainers, projectNetwork, type StackDeps } from './context.js';
 import { preflight } from './preflight.js';
@@ -13,7 +13,7 @@ import { LABEL, projectLabels } from '../model/labels.js';
 import { configHash, planReconcile, waves, type Action } from './reconcile.js';
 import { generateSecrets, loadOrCreateSecrets } from './secrets.js';
 import { checkTlsInputs, prepareServiceFiles } from '../security/service-files.js';
-import { realClock, type Clock } from '../wait.js';
+import { poll, realClock, type Clock } from '../wait.js';
 
 export type UpPhase = 'check' | 'ready' | 'plan' | 'pull' | 'build' | 'create' | 'recreate' | 'start' | 'unchanged' | 'waiting' | 'healthy' | 'failed' | 'remove';
 
@@ -157,12 +157,15 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
 
   // Each service starts as soon as the services it depends on are healthy (not a whole wave later).
   const ready = new Map<string, Promise<boolean>>();
+  // When each Sentinel this run started or recreated came up (ms, this clock).
+  const sentinelStarts = new Map<string, number>();
   const startService = async (def: ServiceDef): Promise<boolean> => {
     const deps_ = await Promise.all(def.dependsOn.map((n) => ready.get(n) ?? Promise.resolve(true)));
     if (deps_.some((ok) => !ok)) return false;
     const action = plan.find((a) => 'def' in a && a.def.name === def.name) as Exclude<Action, { type: 'remove' }>;
     try {
       const id = await apply(deps, ctx, action, emit);
+      if (def.kind === 'sentinel' && action.type !== 'keep') sentinelStarts.set(def.name, Date.now());
       emit(def.name, 'waiting');
       const health = await becomeReady(deps, ctx, def, id, { timeoutMs, clock, ...(master ? { liveMasterIp: master } : {}) });
       results.set(def.name, { action: action.type, health });
@@ -202,6 +205,8 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
       hint: `Read the full log with \`baas logs ${failures[0]!.def.name}\`, fix the cause, and run \`baas up\` again.`,
     });
   }
+
+  await sentinelPeersSettled(ctx, selected, sentinelStarts, { clock, warn: (detail) => log.warn({ detail }, 'a Sentinel that kept running still counts a restarted one down') });
 
   const services = selected.map((d) => ({ service: d.name, ...results.get(d.name)! }));
   return {
@@ -246,6 +251,29 @@ async function apply(
   emit(def.name, 'start');
   await runtime.startContainer(id);
   return id;
+}
+
+/**
+ * A Sentinel started beside peers that kept running counts as down for them until one of their
+ * pings reaches the new process (`certs rotate` waits for the same). Each service reported
+ * healthy from where it stands; this waits, up to 20 s, until the peers agree, so that `baas
+ * health` right after `up` does not catch one that still counts the other down. A peer that
+ * never does is said in the log, not an error: every service is healthy.
+ */
+async function sentinelPeersSettled(ctx: StackContext, selected: ServiceDef[], starts: Map<string, number>, options: { clock: Clock; warn: (detail: string) => void }): Promise<void> {
+  const sentinels = selected.filter((d) => d.kind === 'sentinel');
+  const restarted = sentinels.filter((d) => starts.has(d.name));
+  if (restarted.length === 0 || restarted.length === sentinels.length) return;
+  const probe = async () => {
+    for (const d of restarted) {
+      const waiting = await sentinelPeersCaughtUp(ctx, sentinels, d, starts.get(d.name)!);
+      if (waiting) return { ok: false, detail: waiting };
+    }
+    return { ok: true, detail: 'every Sentinel has heard from the restarted ones' };
+  };
+  await poll('the other Sentinels to hear from the restarted ones', probe, { timeoutMs: 20_000 })
+    .waitUntilReady({ clock: options.clock })
+    .catch((e: unknown) => options.warn(messageOf(e)));
 }
 
 /** Waits for the service's own readiness (its driver's strategy), doing its one-time set-up on the way. */

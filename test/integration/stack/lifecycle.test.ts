@@ -85,6 +85,16 @@ describe('baas up / health / status / down against real containers', () => {
     expect(up.services.every((s) => s.health.status === 'healthy')).toBe(true);
   });
 
+  it('starts a stopped Sentinel again, and its peers count it up by the time up returns', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    await promisify(execFile)('docker', ['stop', '-t', '1', `baas-${p.name}-sentinel-2`]);
+    const up = await p.runJson<UpJson>(['up']);
+    expect(Object.fromEntries(up.services.map((s) => [s.service, s.action]))['sentinel-2']).toBe('start');
+    const h = await p.run(['health']);
+    expect(h.code, h.out + h.err).toBe(0);
+  });
+
   it('lists the stack in status --json and labels it for compose tooling', async () => {
     const s = await p.runJson<{ running: boolean; services: { service: string; state: string; ports: string[] }[] }>(['status']);
     expect(s.running).toBe(true);
