@@ -6,6 +6,7 @@ import type { ServiceDef, StackContext } from '../services/types.js';
 import { publishedDefs } from '../stack/connection.js';
 import { describeStack, type StackDeps } from '../stack/context.js';
 import { requireSecrets } from '../stack/secrets.js';
+import { poll } from '../wait.js';
 import { syncSecretsScript } from './files.js';
 import { certName, certNames, checkTlsInputs, prepareServiceFiles } from './service-files.js';
 import { byoFiles, caCertPath, EXPIRY_WARNING_DAYS, serviceCertPath, summarize, type CertSummary } from './tls.js';
@@ -123,15 +124,18 @@ async function reload(ctx: StackContext, def: ServiceDef, containerId: string, d
       const { driverFor } = await import('../services/drivers.js');
       const { sentinelPeersCaughtUp } = await import('../services/redis.js');
       const group = def.kind === 'sentinel' ? defs.filter((d) => d.kind === 'sentinel') : [def];
-      const deadline = Date.now() + 20_000;
-      for (;;) {
+      let waiting: string | undefined;
+      const settled = async () => {
         const hs = await Promise.all(group.map((d) => driverFor(d.kind).health(ctx, d)));
         const bad = hs.find((h) => h.status !== 'healthy');
-        const waiting = bad ? `${bad.service}: ${bad.detail}` : def.kind === 'sentinel' ? await sentinelPeersCaughtUp(ctx, group, def, since).catch((e: unknown) => messageOf(e)) : undefined;
-        if (!waiting) break;
-        if (Date.now() > deadline) throw new Error(`the stack was not settled within 20 s of ${def.name}'s restart: ${waiting}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
+        waiting = bad ? `${bad.service}: ${bad.detail}` : def.kind === 'sentinel' ? await sentinelPeersCaughtUp(ctx, group, def, since).catch((e: unknown) => messageOf(e)) : undefined;
+        return { ok: waiting === undefined, detail: waiting ?? 'settled' };
+      };
+      await poll(`${def.name}'s restart`, settled, { timeoutMs: 20_000 })
+        .waitUntilReady()
+        .catch(() => {
+          throw new Error(`the stack was not settled within 20 s of ${def.name}'s restart: ${waiting}`);
+        });
       return { how: 'restarted (no live reload of TLS files), healthy again' };
     }
   }
