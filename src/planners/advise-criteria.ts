@@ -62,7 +62,10 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       // provider: full credit for all, no edge for a specialist.
       // Not when it is the whole question (`--only auth`): then how well a provider does
       // sign-in is what is being chosen, and a platform built around it has the edge.
-      const whole = r.decide?.length === 1 && ((x.cap === 'auth' && r.decide[0] === 'auth') || (x.cap === 'hosting' && r.decide[0] === 'compute'));
+      // The same when serving the site is all the requirements ask: no database, no sign-in,
+      // nothing else wanted. Then how well a host serves sites is the whole question too.
+      const onlyTheSite = x.cap === 'hosting' && wanted.length === 1 && r.data.model === 'none' && !r.auth.needed;
+      const whole = onlyTheSite || (r.decide?.length === 1 && ((x.cap === 'auth' && r.decide[0] === 'auth') || (x.cap === 'hosting' && r.decide[0] === 'compute')));
       const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap) && !whole;
       const c = designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { adviseYaml as run } from '../../helpers/advise.js';
+
+const hostingCredit = (a: ReturnType<typeof run>, key: string): number | undefined =>
+  a.stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === 'capabilities')?.score;
+
+/** Round 28: a site and nothing else makes serving it the whole question. */
+describe('advise: round 28', () => {
+  const site = 'app: { kind: content, frontend: static }\n';
+
+  it('puts a host built around serving sites first for a site with nothing else asked', () => {
+    const a = run(site);
+    expect(a.stacks[0]!.key).toBe('vercel');
+    expect(hostingCredit(a, 'vercel')).toBe(1);
+    expect(hostingCredit(a, 'firebase')).toBeLessThan(1);
+    const why = a.stacks[0]!.criteria.find((c) => c.id === 'capabilities')!.reasons.map((r) => r.text).join('\n');
+    expect(why).toMatch(/web hosting: Vercel is built around it/);
+  });
+
+  it('keeps hosting a commodity once the site has sign-in or data beside it', () => {
+    const signIn = run(`${site}auth: { needed: true }\n`);
+    expect(hostingCredit(signIn, 'clerk+firebase')).toBe(1);
+    expect(hostingCredit(signIn, 'clerk+cloudflare')).toBe(1);
+    const data = run(`${site}data: { model: relational }\n`);
+    expect(hostingCredit(data, 'firebase+neon')).toBe(1);
+    expect(hostingCredit(data, 'cloudflare+nhost')).toBe(1);
+  });
+
+  it('treats `--only compute` as before', () => {
+    const a = run(`${site}decide: [compute]\n`);
+    expect(a.stacks[0]!.key).toBe('vercel');
+  });
+});
