@@ -31,3 +31,14 @@ describe('advise: round 28', () => {
     expect(a.stacks[0]!.key).toBe('vercel');
   });
 });
+
+/** Round 29: PlanetScale's GA date, from a source of the same grade as Auth0's and Keycloak's. */
+describe('advise: round 29', () => {
+  it('dates PlanetScale in production since its GA of November 2021, with the source named', () => {
+    const a = run('data: { model: relational }\ndecide: [database]\nstage: growth\n');
+    const ps = a.stacks.find((s) => s.key === 'planetscale')!;
+    const text = ps.criteria.find((c) => c.id === 'maturity')!.reasons.map((r) => r.text).join('\n');
+    expect(text).toMatch(/PlanetScale: in production since 2021-11 \(\d+(\.\d)? years\), 99\.95% uptime SLA/);
+    expect(ps.criteria.find((c) => c.id === 'maturity')!.score).toBe(1);
+  });
+});
