@@ -42,3 +42,23 @@ describe('advise: round 29', () => {
     expect(ps.criteria.find((c) => c.id === 'maturity')!.score).toBe(1);
   });
 });
+
+/** Round 30: a product deciding only its sign-in is run by a small team, not one person. */
+describe('advise: round 30', () => {
+  const signIn = 'auth: { needed: true }\ndecide: [auth]\n';
+
+  it('assumes a team of 3 when only the sign-in is decided and no team is given, and says why', () => {
+    const a = run(signIn);
+    expect(a.assumptions.join('\n')).toMatch(/team size not given: a small team \(3\) assumed, since the product whose sign-in is decided already exists/);
+    const keycloak = a.stacks.find((s) => s.key === 'keycloak')!;
+    expect(keycloak.criteria.find((c) => c.id === 'simplicity')!.reasons.map((r) => r.text).join('\n')).toMatch(/a team of 3 runs the servers/);
+  });
+
+  it('keeps one person for whole-stack questions and a team that is given', () => {
+    expect(run('auth: { needed: true }\ndata: { model: relational }\n').assumptions.join('\n')).toMatch(/team size not given: one person assumed/);
+    const given = run(`${signIn}team_size: 1\n`);
+    expect(given.assumptions.join('\n')).not.toMatch(/team size not given/);
+    const keycloak = given.stacks.find((s) => s.key === 'keycloak')!;
+    expect(keycloak.criteria.find((c) => c.id === 'simplicity')!.reasons.map((r) => r.text).join('\n')).toMatch(/a team of 1 runs the servers/);
+  });
+});
