@@ -276,18 +276,23 @@ export type ResolvedRequirements = Omit<Requirements, 'stage' | 'team_size' | 'a
   auth: { needed: boolean; mau: number; enterprise_sso: boolean; organizations: boolean };
 };
 
+/** The team assumed when the requirements give none: for a whole product, and for one deciding only its sign-in. */
+export type AssumedTeam = { whole_product: number; sign_in_decision: number };
+
 /**
  * Fills what the requirements leave out, and says so: every default becomes a line under
  * "Assumptions". Parts nobody asked for (a web frontend to host, user sign-in) are not added.
  */
-export function fillDefaults(r: Requirements): { requirements: ResolvedRequirements; assumptions: string[] } {
+export function fillDefaults(r: Requirements, assumedTeam: AssumedTeam): { requirements: ResolvedRequirements; assumptions: string[] } {
   const notes: string[] = [];
   const stage = r.stage ?? 'mvp';
   if (r.stage === undefined) notes.push('stage not given: mvp assumed (--stage)');
+  // A product deciding only its sign-in exists and people run it (advisor-weights.yaml, `assumed_team`).
   const signInOnly = r.decide?.length === 1 && r.decide[0] === 'auth';
-  const team = r.team_size ?? (signInOnly ? SIGN_IN_DECISION_TEAM : 1);
+  const team = r.team_size ?? (signInOnly ? assumedTeam.sign_in_decision : assumedTeam.whole_product);
   if (r.team_size === undefined) {
-    notes.push(signInOnly ? `team size not given: a small team (${SIGN_IN_DECISION_TEAM}) assumed, since the product whose sign-in is decided already exists and people run it (--team)` : 'team size not given: one person assumed (--team)');
+    const who = team === 1 ? 'one person' : `a team of ${team}`;
+    notes.push(signInOnly && team !== assumedTeam.whole_product ? `team size not given: ${who} assumed, since the product whose sign-in is decided already exists and people run it (--team)` : `team size not given: ${who} assumed (--team)`);
   }
   const kind = r.app.kind ?? 'web';
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
@@ -326,17 +331,6 @@ export function fillDefaults(r: Requirements): { requirements: ResolvedRequireme
     assumptions: notes,
   };
 }
-
-/**
- * The team assumed when none is given and only the sign-in is being decided (`decide: [auth]`):
- * the product exists and people run it, so one person is the least likely reading. Round 30:
- * with one person assumed, running Keycloak cost such a team as much as it costs a founder
- * alone, and Auth0 or an auth library ranked above it where teams had chosen Keycloak. Over all
- * groups +3 first picks and +3 in the first three (2 and 4 people: the same; the same rule for
- * any partial decision: +2 and +3, with a database-only decision losing its first pick to
- * self-hosted Supabase).
- */
-const SIGN_IN_DECISION_TEAM = 3;
 
 /**
  * The database size assumed when none is given, by stage: an MVP holds test data and its first

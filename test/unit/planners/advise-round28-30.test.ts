@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { advise } from '../../../src/planners/advise.js';
+import { loadWeights } from '../../../src/planners/advise-weights.js';
+import { loadCatalog } from '../../../src/planners/catalog.js';
+import { parseRequirementsText } from '../../../src/planners/requirements.js';
 import { adviseYaml as run } from '../../helpers/advise.js';
+
+const catalog = loadCatalog();
 
 const hostingCredit = (a: ReturnType<typeof run>, key: string): number | undefined =>
   a.stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === 'capabilities')?.score;
@@ -49,9 +55,16 @@ describe('advise: round 30', () => {
 
   it('assumes a team of 3 when only the sign-in is decided and no team is given, and says why', () => {
     const a = run(signIn);
-    expect(a.assumptions.join('\n')).toMatch(/team size not given: a small team \(3\) assumed, since the product whose sign-in is decided already exists/);
+    expect(a.assumptions.join('\n')).toMatch(/team size not given: a team of 3 assumed, since the product whose sign-in is decided already exists/);
     const keycloak = a.stacks.find((s) => s.key === 'keycloak')!;
     expect(keycloak.criteria.find((c) => c.id === 'simplicity')!.reasons.map((r) => r.text).join('\n')).toMatch(/a team of 3 runs the servers/);
+  });
+
+  it('is a weight: at simplicity.assumed_team.sign_in_decision 1 it assumes one person, as before', () => {
+    const base = loadWeights();
+    const w = { ...base, simplicity: { ...base.simplicity, assumed_team: { ...base.simplicity.assumed_team, sign_in_decision: 1 } } };
+    const a = advise(catalog, parseRequirementsText(signIn, 'test.yaml'), { top: 50, weights: w });
+    expect(a.assumptions.join('\n')).toMatch(/team size not given: one person assumed \(--team\)/);
   });
 
   it('keeps one person for whole-stack questions and a team that is given', () => {
