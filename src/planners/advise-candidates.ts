@@ -216,8 +216,8 @@ export function candidateStacks(
   // Needed, but outside the decision and not named in current: the product's own, as it runs today.
   // A product that runs today (`current` names something) and decides only some parts has a
   // server and data of its own outside the decision, whether or not the requirements name them.
-  const running = (role: Role): boolean => Boolean(r.decide && !r.decide.includes(role as (typeof r.decide)[number]) && (r.current ?? []).length > 0);
   const outsideDecision = (role: Role): boolean => Boolean(r.decide && !r.decide.includes(role as (typeof r.decide)[number]));
+  const running = (role: Role): boolean => outsideDecision(role) && (r.current ?? []).length > 0;
   const database = need.database ? scope.database.kind === 'out' : running('database');
   // A data model the requirements give, for a database outside the decision, describes data the
   // product keeps today in a database of its own: code of its own works on it, on a server

@@ -157,7 +157,8 @@ export async function up(deps: StackDeps, loaded: LoadedConfig, stateDir: string
 
   // Each service starts as soon as the services it depends on are healthy (not a whole wave later).
   const ready = new Map<string, Promise<boolean>>();
-  // When each Sentinel this run started or recreated came up (ms, this clock).
+  // When each Sentinel this run started or recreated came up: wall-clock ms, the time base of
+  // the Sentinels' own ping replies that sentinelPeersCaughtUp compares it with.
   const sentinelStarts = new Map<string, number>();
   const startService = async (def: ServiceDef): Promise<boolean> => {
     const deps_ = await Promise.all(def.dependsOn.map((n) => ready.get(n) ?? Promise.resolve(true)));
