@@ -302,13 +302,19 @@ export function memberMaturity(m: StackMember, catalogDate: string, w: Weights):
   const years = mat.since ? Math.max(0, (monthIndex(catalogDate) - monthIndex(mat.since)) / 12) : undefined;
   const track = mat.stage === 'pre_ga' ? wm.pre_ga : years !== undefined ? Math.min(1, years / wm.full_years) : wm.unknown;
   const signals = [production, track];
-  if (m.mode === 'cloud') signals.push(mat.sla ? 1 : wm.unknown);
+  // An SLA written for one product (`covers`) says nothing about the parts of the platform this stack uses instead.
+  const sla = mat.sla && (!mat.sla.covers || mat.sla.covers.some((role) => m.roles.includes(role))) ? mat.sla : undefined;
+  if (m.mode === 'cloud') signals.push(sla ? 1 : wm.unknown);
   const score = signals.reduce((a, b) => a + b, 0) / signals.length;
   const parts: string[] = [];
   if (mat.stage === 'pre_ga') parts.push('the vendor says it is not for production-critical use yet');
   else if (mat.stage === 'ga') parts.push(mat.since ? `in production since ${mat.since} (${Math.round((years ?? 0) * 10) / 10} years)` : 'generally available (date unknown)');
   else parts.push('production readiness unknown');
-  if (m.mode === 'cloud') parts.push(mat.sla ? `${mat.sla.uptime}% uptime SLA${mat.sla.plan ? ` (${mat.sla.plan})` : ''}` : 'no published SLA in the catalog');
+  if (m.mode === 'cloud') {
+    if (sla) parts.push(`${sla.uptime}% uptime SLA${sla.plan ? ` (${sla.plan})` : ''}`);
+    else if (mat.sla?.covers) parts.push(`no published SLA for the ${m.roles.join(' and ')} it holds here (its ${mat.sla.uptime}% SLA covers the ${mat.sla.covers.join(' and ')})`);
+    else parts.push('no published SLA in the catalog');
+  }
   else parts.push('on your servers the uptime is yours to keep');
   return { score, text: `${name}: ${parts.join(', ')}` };
 }

@@ -143,7 +143,12 @@ const maturitySchema = z
     stage: z.enum(['ga', 'pre_ga', 'unknown']).default('unknown'),
     since: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)').optional(),
     source: z.string().optional(),
-    sla: z.object({ uptime: z.number().min(90).max(100), plan: z.string().optional() }).strict().optional(),
+    // `covers`: the roles the commitment is for, when it is one product's (Firebase's is
+    // Firestore's): a stack that uses the platform for none of them gets no SLA from it.
+    sla: z
+      .object({ uptime: z.number().min(90).max(100), plan: z.string().optional(), covers: z.array(z.enum(['database', 'auth', 'compute', 'storage', 'cache'])).min(1).optional() })
+      .strict()
+      .optional(),
     sla_source: z.string().optional(),
     note: z.string().optional(),
   })
