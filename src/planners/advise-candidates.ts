@@ -39,14 +39,18 @@ export interface Wanted {
   hard: boolean;
 }
 
-/** The capabilities the requirements ask for, each tied to the requirement key that asked. */
-export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>): Wanted[] {
+/**
+ * The capabilities the requirements ask for, each tied to the requirement key that asked.
+ * `buildable`: capabilities a team builds in its own code when it wants them only as a part of
+ * the product (`some`): missing them lowers a stack's score but does not rule it out.
+ */
+export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = []): Wanted[] {
   const w: Wanted[] = [];
   const f = r.features;
   const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true): void => void w.push({ cap, requirement, scope, level, hard });
   const feature = (cap: CapabilityName, key: keyof typeof f, scope: Role | 'any', hard = true): void => {
     const v = f[key];
-    if (v === 'some' || v === 'core') add(cap, `features.${key}`, scope, v, hard);
+    if (v === 'some' || v === 'core') add(cap, `features.${key}`, scope, v, hard && !(v === 'some' && buildable.includes(cap)));
   };
   feature('realtime', 'realtime', 'database');
   feature('offline_sync', 'offline_sync', 'database');

@@ -75,7 +75,7 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       sum += weight * credit.partial;
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${by?.platform.name}${note ? ` (${note})` : ''}` });
     } else {
-      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing` });
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing${x.hard ? '' : ', so it is yours to build (wanted as a part of the product, it does not rule the stack out)'}` });
     }
   }
   const style = r.features.api_style;

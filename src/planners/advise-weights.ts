@@ -36,6 +36,7 @@ export const weightsSchema = z
         container_runs_functions: z.enum(['full', 'partial', 'none']),
         api_style_weight: weight,
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
+        buildable_when_some: z.array(z.enum(CAPABILITY_NAMES)),
       })
       .strict(),
     data: z

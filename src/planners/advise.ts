@@ -286,7 +286,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     });
   }
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
-  const wanted: Wanted[] = wantedCapabilities(r, scope);
+  const wanted: Wanted[] = wantedCapabilities(r, scope, w.capabilities.buildable_when_some);
   const ctx = scoreContext(catalog, r);
   const evaluated = candidateStacks(catalog, r, scope, withKindLeft(left, kind)).map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);

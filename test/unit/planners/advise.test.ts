@@ -96,7 +96,7 @@ describe('advise', () => {
   });
 
   it('explains contradictory requirements: self-hosting required + offline sync', () => {
-    const a = advise(catalog, resolveRequirements({ app: { kind: 'mobile', frontend: 'flutter' }, data: { model: 'document' } }, { features: { offline_sync: true }, constraints: { self_hosting: 'required' } }));
+    const a = advise(catalog, resolveRequirements({ app: { kind: 'mobile', frontend: 'flutter' }, data: { model: 'document' } }, { features: { offline_sync: 'core' }, constraints: { self_hosting: 'required' } }));
     expect(a.satisfiable).toBe(false);
     expect(a.conflicts[0]?.text).toMatch(/Offline sync \(offered by Firebase\) and the self-hosting constraint cannot both be met/);
     // A self-hosting breach is worse than a missing capability: the first pick runs on your
