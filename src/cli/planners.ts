@@ -288,6 +288,7 @@ function registerAdvise(program: Command, app: App): void {
     .option('--team <n>', 'team size')
     .option('--kind <kind>', 'web | mobile | saas | b2b-saas | api | internal | ecommerce | ai | game | iot | content')
     .option('--frontend <fw>', 'nextjs | react | vue | svelte | angular | static | react-native | flutter | mobile-native | none | other')
+    .option('--commercial', 'a commercial project (the default, except with --budget 0)')
     .option('--no-commercial', 'a non-commercial project (allows hobby plans such as Vercel Hobby)')
     .option('--data-model <model>', 'relational | document | mixed | none')
     .option('--data-gb <gb>', 'database size in GB')

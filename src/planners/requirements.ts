@@ -78,7 +78,8 @@ export const requirementsSchema = z
         kind: z.enum(APP_KINDS).optional(),
         /** No frontend given = none to host; advise does not invent one. */
         frontend: z.enum(FRONTENDS).optional(),
-        commercial: z.boolean().default(true),
+        // Unset: commercial, unless the budget is $0 (see fillDefaults).
+        commercial: z.boolean().optional(),
       })
       .strict()
       .prefault({}),
@@ -294,6 +295,11 @@ export function fillDefaults(r: Requirements, assumedTeam: AssumedTeam): { requi
     const who = team === 1 ? 'one person' : `a team of ${team}`;
     notes.push(signInOnly && team !== assumedTeam.whole_product ? `team size not given: ${who} assumed, since the product whose sign-in is decided already exists and people run it (--team)` : `team size not given: ${who} assumed (--team)`);
   }
+  // A $0 budget with commercial use not stated: the team means to pay nothing, which is what the
+  // free hobby plans are for (Vercel Hobby is for non-commercial use only). Said, never silent.
+  const freeOnly = r.constraints.budget_monthly === 0;
+  const commercial = r.app.commercial ?? !freeOnly;
+  if (r.app.commercial === undefined && freeOnly) notes.push('commercial use not stated and the budget is $0: a non-commercial project assumed, so free hobby plans such as Vercel Hobby count (--commercial if it earns money)');
   const kind = r.app.kind ?? 'web';
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
   const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
@@ -323,7 +329,7 @@ export function fillDefaults(r: Requirements, assumedTeam: AssumedTeam): { requi
       ...r,
       stage,
       team_size: team,
-      app: { kind, frontend, commercial: r.app.commercial },
+      app: { kind, frontend, commercial },
       data: { model, size_gb: size, files_gb: r.data.files_gb },
       auth: { needed, mau, enterprise_sso: r.auth.enterprise_sso, organizations: r.auth.organizations },
       ...(lockInLeaver ? { constraints: { ...r.constraints, lock_in_tolerance: 'low' as const } } : {}),

@@ -40,6 +40,19 @@ describe('baas advise (CLI)', () => {
     for (const p of data.stacks[0].cost.plans) expect(p.plan).toBe('self-hosted');
   });
 
+  it('takes --commercial and --no-commercial over the $0-budget default', async () => {
+    const base = ['advise', '--frontend', 'react', '--functions', '--budget', '0', '--only', 'compute', '--json'];
+    const free = JSON.parse((await run(base)).out);
+    expect(free.requirements.app.commercial).toBe(false);
+    expect(free.assumptions.join('\n')).toMatch(/non-commercial project assumed/);
+    const paid = JSON.parse((await run([...base, '--commercial'])).out);
+    expect(paid.requirements.app.commercial).toBe(true);
+    expect(paid.assumptions.join('\n')).not.toMatch(/non-commercial/);
+    const hobby = JSON.parse((await run([...base, '--no-commercial'])).out);
+    expect(hobby.requirements.app.commercial).toBe(false);
+    expect(hobby.assumptions.join('\n')).not.toMatch(/non-commercial project assumed/);
+  });
+
   it('says which constraints conflict', async () => {
     const r = await run(['advise', '--file', scenario('selfhost-offline-contradiction.yaml')]);
     expect(r.code).toBe(0);
