@@ -214,6 +214,11 @@ export function candidateStacks(
     // A role kept as it runs today: that platform, hosted (`current` names the vendor's service),
     // or self-hosted when `current` says so (`supabase:self`) or that is the only way it runs.
     const kept = all.filter((c) => c.platform.id === s.platform.id);
+    // A platform whose sign-in works only beside its own database (Supabase Auth lives in its
+    // Postgres) moves as one deployment when the database is being decided: self-hosting
+    // Supabase takes its sign-in, and what else stays on Supabase, along. The stack walk keeps
+    // one mode per platform, and bundled roles beside the platform's own database.
+    if (s.platform.bundled.length > 0 && scope.database.kind === 'decide') return kept;
     const want = s.self ? 'self-hosted' : 'cloud';
     return kept.some((c) => c.mode === want) ? kept.filter((c) => c.mode === want) : kept;
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { advise, type RankedStack } from './advise.js';
 import type { Weights } from './advise-weights.js';
 import type { Catalog } from './catalog.js';
@@ -127,9 +128,16 @@ export interface HalfResult {
 }
 
 export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, reference?: ReferencePick[]): CaseResult {
-  const a = advise(catalog, c.requirements, { top: 20, ...(weights ? { weights } : {}) });
-  const idx = a.stacks.findIndex((s) => agrees(s, c.roles));
-  const first = a.stacks[0];
+  // Requirements no stack can be built for (advise refuses them) count as a case with no pick.
+  let a: ReturnType<typeof advise> | undefined;
+  try {
+    a = advise(catalog, c.requirements, { top: 20, ...(weights ? { weights } : {}) });
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+  }
+  const stacks = a?.stacks ?? [];
+  const idx = stacks.findIndex((s) => agrees(s, c.roles));
+  const first = stacks[0];
   const selfOnly = new Set(catalog.platforms.filter((p) => p.self_hosting.available === 'only').map((p) => p.id));
   return {
     ...(reference?.length
@@ -148,8 +156,8 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, r
     pick: first?.key ?? '-',
     // advise ranks breach-free stacks first, so a breaching first pick means none exists;
     // checked here all the same, since that is the promise being measured.
-    needlessBreach: Boolean(first && first.violations.length > 0 && a.stacks.some((s) => s.violations.length === 0)),
-    unsatisfiable: !a.satisfiable,
+    needlessBreach: Boolean(first && first.violations.length > 0 && stacks.some((s) => s.violations.length === 0)),
+    unsatisfiable: !a?.satisfiable,
   };
 }
 

@@ -288,7 +288,19 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope, w.capabilities.buildable_when_some);
   const ctx = scoreContext(catalog, r);
-  const evaluated = candidateStacks(catalog, r, scope, withKindLeft(left, kind)).map((c) => {
+  const candidates = candidateStacks(catalog, r, scope, withKindLeft(left, kind));
+  if (candidates.length === 0) {
+    const kept = ROLE_ORDER.flatMap((role) => {
+      const s = scope[role];
+      return s.kind === 'keep' ? [`${role} on ${s.platform.name}`] : [];
+    });
+    const leaving = [...left.keys()].map((id) => catalog.platforms.find((p) => p.id === id)?.name ?? id);
+    throw new UserError(
+      `No stack can be built: ${kept.length ? `what stays (${kept.join(', ')}) cannot work beside any platform left for the roles being decided` : 'no platform can hold the roles being decided'}${leaving.length ? ` once ${leaving.join(' and ')} ${leaving.length === 1 ? 'is' : 'are'} left` : ''}.`,
+      { hint: 'Name where each role runs today (--current database=neon,auth=clerk), decide the kept roles too (--only database,auth), or leave fewer platforms (--leaving).' },
+    );
+  }
+  const evaluated = candidates.map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
     const criteria = weighPriorities(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow);

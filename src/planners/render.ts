@@ -67,7 +67,7 @@ const costLine = (s: RankedStack): string => s.cost.plans.map((p) => `${p.platfo
 export function adviceText(a: Advice): string {
   const lines: string[] = [];
   lines.push(`Requirements: ${requirementLine(a)}`);
-  lines.push(`Considered ${a.considered} stacks.`, '');
+  lines.push(`Considered ${a.considered} ${a.considered === 1 ? 'stack' : 'stacks'}.`, '');
   if (!a.satisfiable) {
     lines.push('No stack meets every hard constraint; the stacks below are ranked by least breach.');
     for (const c of a.conflicts) lines.push(`  ! ${c.text}`);

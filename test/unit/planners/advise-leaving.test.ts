@@ -61,11 +61,18 @@ describe('advise: moving off a platform that runs today', () => {
 
   it('with --only, moves only the roles being decided off the platform; the others stay on it', () => {
     const a = run(`${BASE}current: supabase\nleaving: supabase\ndecide: [database]\n`);
-    for (const s of a.stacks) {
-      expect(s.roles.database).not.toBe('supabase');
-      expect(s.roles.auth).toBe('supabase');
-    }
+    // Supabase Auth lives in Supabase's own database, so the sign-in that stays can only go
+    // along with a database on Supabase: the self-hosted copy, the hosted service being left.
+    expect(a.stacks.map((s) => s.key)).toEqual(['supabase:self']);
+    for (const s of a.stacks) expect(s.roles).toMatchObject({ database: 'supabase', auth: 'supabase' });
     expect(a.assumptions.join('\n')).toMatch(/moving off Supabase: not offered again for database;/);
+    // A sign-in that can stay without the platform's database (Clerk) does.
+    const clerk = run(`${BASE}current: { database: neon, auth: clerk }\nleaving: neon\ndecide: [database]\n`);
+    expect(clerk.stacks.length).toBeGreaterThan(0);
+    for (const s of clerk.stacks) {
+      expect(s.roles.database).not.toBe('neon');
+      expect(s.roles.auth).toBe('clerk');
+    }
   });
 
   it('says so when the platform being left holds none of the roles being decided', () => {

@@ -53,6 +53,13 @@ describe('baas advise (CLI)', () => {
     expect(hobby.assumptions.join('\n')).not.toMatch(/non-commercial project assumed/);
   });
 
+  it('refuses requirements no stack can be built for (exit 2), with a hint', async () => {
+    const r = await run(['advise', '--current', 'neon', '--leaving', 'neon', '--only', 'database', '--data-model', 'relational', '--mau', '100']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/No stack can be built: what stays \(auth on Neon\)/);
+    expect(r.err).toMatch(/hint: .*--only database,auth/);
+  });
+
   it('says which constraints conflict', async () => {
     const r = await run(['advise', '--file', scenario('selfhost-offline-contradiction.yaml')]);
     expect(r.code).toBe(0);
