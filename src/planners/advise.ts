@@ -152,7 +152,7 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
 export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights): RankedStack[] {
   const [first] = stacks;
   if (!w.ranking.second_is_alternative || !first || stacks.length < 2) return stacks;
-  const role = (['database', 'auth', 'compute', 'cache'] as Role[]).find((x) => first.roles[x] !== undefined && (!r.decide || (r.decide as string[]).includes(x)));
+  const role = ROLE_ORDER.find((x) => first.roles[x] !== undefined && (!r.decide || (r.decide as string[]).includes(x)));
   if (!role) return stacks;
   const moveUp = (list: RankedStack[], slot: number, used: Set<string | undefined>, alternativeTo: NonNullable<RankedStack['alternativeTo']>): RankedStack[] => {
     const held = list[slot];

@@ -138,6 +138,10 @@ export type ComplianceFact = z.infer<typeof complianceFactSchema>;
  * evidence of a production offering (`since`: a GA announcement or a dated SLA), and a published
  * uptime commitment. What no page says stays out (unknown), and advise scores it as unknown.
  */
+/** The roles a platform can hold in a stack. */
+export const ROLES = ['database', 'auth', 'compute', 'storage', 'cache'] as const;
+export type Role = (typeof ROLES)[number];
+
 const maturitySchema = z
   .object({
     stage: z.enum(['ga', 'pre_ga', 'unknown']).default('unknown'),
@@ -146,7 +150,7 @@ const maturitySchema = z
     // `covers`: the roles the commitment is for, when it is one product's (Firebase's is
     // Firestore's): a stack that uses the platform for none of them gets no SLA from it.
     sla: z
-      .object({ uptime: z.number().min(90).max(100), plan: z.string().optional(), covers: z.array(z.enum(['database', 'auth', 'compute', 'storage', 'cache'])).min(1).optional() })
+      .object({ uptime: z.number().min(90).max(100), plan: z.string().optional(), covers: z.array(z.enum(ROLES)).min(1).optional() })
       .strict()
       .optional(),
     sla_source: z.string().optional(),

@@ -1,4 +1,4 @@
-import { sourceLabel, type Catalog, type Meter, type Plan, type Platform } from './catalog.js';
+import { sourceLabel, type Catalog, type Meter, type Plan, type Platform, type Role } from './catalog.js';
 import { scaleUsage, type Metric, type Usage } from './usage.js';
 
 /**
@@ -359,7 +359,7 @@ export function costPlatform(catalog: Catalog, platform: Platform, usage: Usage,
 
 // ---------------------------------------------------------------- stacks
 
-export type Role = 'database' | 'auth' | 'compute' | 'storage' | 'cache';
+export type { Role };
 
 export interface StackMember {
   platform: Platform;
