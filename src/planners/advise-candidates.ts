@@ -214,12 +214,14 @@ export function candidateStacks(
     // A role kept as it runs today: that platform, hosted (`current` names the vendor's service),
     // or self-hosted when `current` says so (`supabase:self`) or that is the only way it runs.
     const kept = all.filter((c) => c.platform.id === s.platform.id);
-    // A platform whose sign-in works only beside its own database (Supabase Auth lives in its
-    // Postgres) moves as one deployment when the database is being decided: self-hosting
-    // Supabase takes its sign-in, and what else stays on Supabase, along. The stack walk keeps
-    // one mode per platform, and bundled roles beside the platform's own database.
-    if (s.platform.bundled.length > 0 && scope.database.kind === 'decide') return kept;
     const want = s.self ? 'self-hosted' : 'cloud';
+    // A platform whose sign-in lives in its own database (Supabase Auth in its Postgres) moves
+    // as one deployment when the database is being decided: self-hosting Supabase takes its
+    // sign-in, and what else stays on Supabase, along. The stack walk keeps one mode per
+    // platform, and a role in the other mode only beside the platform's own database (`along`).
+    if (s.platform.bundled.length > 0 && scope.database.kind === 'decide' && kept.some((c) => c.mode === want)) {
+      return kept.map((c) => ({ ...c, along: c.mode !== want }));
+    }
     return kept.some((c) => c.mode === want) ? kept.filter((c) => c.mode === want) : kept;
   });
   // Needed, but outside the decision and not named in current: the product's own, as it runs today.
@@ -235,12 +237,16 @@ export function candidateStacks(
   const outside = { database, compute: (need.compute ? scope.compute.kind === 'out' : running('compute')) || describedData };
   const seen = new Set<string>();
   const out: Candidate[] = [];
-  const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role }[]): void => {
+  const walk = (i: number, picked: { platform: Platform; mode: 'cloud' | 'self-hosted'; role: Role; along?: boolean }[]): void => {
     if (i === slots.length) {
       const members: StackMember[] = [];
+      const holdsDatabase = (id: string): boolean => picked.some((q) => q.platform.id === id && q.role === 'database');
       for (const p of picked) {
-        // Nhost auth without Nhost's database (and the like) is not a real option.
-        if (p.platform.bundled.includes('auth') && p.role === 'auth' && !picked.some((q) => q.platform.id === p.platform.id && q.role === 'database')) return;
+        // A kept role moves to the platform's other deployment only along with its database.
+        if (p.along && !holdsDatabase(p.platform.id)) return;
+        // Nhost auth without Nhost's database (and the like) is not a real option, unless the
+        // vendor offers that sign-in on its own too (catalog `standalone`: Supabase Auth).
+        if (p.role === 'auth' && p.platform.bundled.includes('auth') && !p.platform.standalone.some((x) => x.role === 'auth') && !holdsDatabase(p.platform.id)) return;
         // A library runs in your server code and keeps its data in your database: in the stack,
         // or, when only some roles are being decided, in the product's own outside the decision.
         const ownDatabase = picked.some((q) => q.role === 'database' && !q.platform.library) || outside.database;

@@ -145,9 +145,12 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
   }
   // A backend platform (one with a database of its own) that holds only the sign-in: a whole
   // project (console, keys, rules, SDK, bill) kept for one feature.
+  // A sign-in that lives in the platform's own database (catalog `bundled`, offered on its own
+  // through `standalone`) keeps that database running for it, a step more than a sign-in product.
   for (const m of members.filter((x) => x.platform.provides.database !== null && x.roles.length === 1 && x.roles[0] === 'auth')) {
-    score -= s.backend_for_sign_in;
-    if (s.backend_for_sign_in > 0) reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} holds only the sign-in: a whole backend project kept for one feature` });
+    const inOwnDatabase = m.platform.bundled.includes('auth');
+    score -= s.backend_for_sign_in + (inOwnDatabase ? s.bundled_sign_in_alone : 0);
+    if (s.backend_for_sign_in > 0) reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} holds only the sign-in: a whole backend project kept for one feature${inOwnDatabase ? ', with a database of its own that holds the users' : ''}` });
   }
   for (const m of members.filter((x) => x.platform.library)) {
     score -= s.library_upkeep;

@@ -57,6 +57,7 @@ export const weightsSchema = z
         single_node_growth: share,
         library_upkeep: share,
         backend_for_sign_in: share,
+        bundled_sign_in_alone: share,
         single_node_scale: share,
         tiny: z
           .object({ team_up_to: z.number().int().positive(), mau_up_to: weight, db_gb_up_to: weight, single_binary_bonus: share })

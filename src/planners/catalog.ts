@@ -209,6 +209,12 @@ const platform = z
     designed_for: z.array(z.enum(CAPABILITIES)).default([]),
     /** Roles that only work together with the platform's own database (Nhost auth needs Nhost's Postgres). */
     bundled: z.array(z.enum(['auth', 'storage'])).default([]),
+    /**
+     * A bundled role the vendor also offers on its own ("You can use Supabase Auth as a
+     * standalone product"): the platform may hold it without holding the stack's database, as a
+     * whole project kept for it. Each with the vendor page that says so.
+     */
+    standalone: z.array(z.object({ role: z.enum(['auth', 'storage']), source: z.string(), note: z.string() }).strict()).default([]),
     compliance: z.object(Object.fromEntries(COMPLIANCE.map((c) => [c, complianceFactSchema.optional()])) as Record<Compliance, z.ZodOptional<typeof complianceFactSchema>>).strict(),
     /** Data-residency regions the vendor names; `complete` = the list is the whole offer. */
     regions: z
@@ -272,6 +278,10 @@ const platform = z
     if ((ds.managed !== undefined || ds.pitr !== undefined || ds.ha !== undefined) && !ds.source) ctx.addIssue({ code: 'custom', path: ['data_safety', 'source'], message: 'a data-safety fact needs the vendor page it comes from' });
     if (ds.source) needSource(ds.source, ['data_safety', 'source']);
     p.framework_adapters.forEach((a, i) => needSource(a.source, ['framework_adapters', i, 'source']));
+    p.standalone.forEach((a, i) => {
+      needSource(a.source, ['standalone', i, 'source']);
+      if (!p.bundled.includes(a.role)) ctx.addIssue({ code: 'custom', path: ['standalone', i, 'role'], message: `${a.role} is not bundled: every role that is not works on its own already` });
+    });
     if (p.self_hosting.available !== 'only' && p.plans.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['plans'], message: 'a hosted platform needs at least one plan' });
     }

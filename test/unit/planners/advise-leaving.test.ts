@@ -61,11 +61,20 @@ describe('advise: moving off a platform that runs today', () => {
 
   it('with --only, moves only the roles being decided off the platform; the others stay on it', () => {
     const a = run(`${BASE}current: supabase\nleaving: supabase\ndecide: [database]\n`);
-    // Supabase Auth lives in Supabase's own database, so the sign-in that stays can only go
-    // along with a database on Supabase: the self-hosted copy, the hosted service being left.
-    expect(a.stacks.map((s) => s.key)).toEqual(['supabase:self']);
-    for (const s of a.stacks) expect(s.roles).toMatchObject({ database: 'supabase', auth: 'supabase' });
+    // The sign-in stays on Supabase. Supabase Auth is offered on its own (catalog `standalone`),
+    // so it stays on the hosted service beside another database, or goes along with the
+    // database to the self-hosted copy; never self-hosted beside another database.
+    expect(a.stacks.map((s) => s.key)).toContain('supabase:self');
+    for (const s of a.stacks) {
+      expect(s.roles.auth).toBe('supabase');
+      if (s.roles.database === 'supabase') expect(s.key).toBe('supabase:self');
+      else expect(s.selfHosted).not.toContain('supabase');
+    }
+    expect(a.stacks.some((s) => s.roles.database !== 'supabase')).toBe(true);
     expect(a.assumptions.join('\n')).toMatch(/moving off Supabase: not offered again for database;/);
+    // Nhost's sign-in works only beside Nhost's database: it can only go along with it.
+    const nhost = run(`${BASE}current: nhost\nleaving: nhost\ndecide: [database]\n`);
+    expect(nhost.stacks.map((s) => s.key)).toEqual(['nhost:self']);
     // A sign-in that can stay without the platform's database (Clerk) does.
     const clerk = run(`${BASE}current: { database: neon, auth: clerk }\nleaving: neon\ndecide: [database]\n`);
     expect(clerk.stacks.length).toBeGreaterThan(0);

@@ -20,6 +20,17 @@ describe('advise: after round 34', () => {
     expect(a.stacks[0]!.key).toBe('supabase:self');
     expect(a.stacks[0]!.roles).toMatchObject({ database: 'supabase', auth: 'supabase' });
     expect(a.stacks[0]!.cost.plans.every((p) => p.plan === 'self-hosted')).toBe(true);
+    // Since round 37 the sign-in may also stay on hosted Supabase beside another database
+    // (Supabase Auth on its own), never on a self-hosted copy beside another database.
+    for (const s of a.stacks.slice(1)) {
+      expect(s.roles.database).not.toBe('supabase');
+      expect(s.selfHosted).not.toContain('supabase');
+    }
+  });
+
+  it('names the one stack it considered in the singular', () => {
+    const a = run('app: { kind: web, frontend: react }\ndata: { model: relational }\nauth: { needed: true }\ncurrent: nhost\nleaving: nhost\ndecide: [database]\n');
+    expect(a.stacks.map((s) => s.key)).toEqual(['nhost:self']);
     expect(adviceText(a)).toContain('Considered 1 stack.');
   });
 
@@ -28,7 +39,11 @@ describe('advise: after round 34', () => {
     const keys = a.stacks.map((s) => s.key);
     expect(keys).toContain('supabase');
     expect(keys).toContain('supabase:self');
-    expect(keys.filter((k) => k !== 'supabase' && k !== 'supabase:self')).toEqual([]);
+    // Any other database comes with the sign-in kept on hosted Supabase (round 37).
+    for (const s of a.stacks.filter((x) => x.roles.database !== 'supabase')) {
+      expect(s.roles.auth).toBe('supabase');
+      expect(s.selfHosted).not.toContain('supabase');
+    }
   });
 
   it('refuses requirements no stack can be built for, saying what stays and what is left', () => {
