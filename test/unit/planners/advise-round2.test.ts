@@ -7,6 +7,7 @@ import { findPlatform, loadCatalog, parseCatalogText } from '../../../src/planne
 import { costStack } from '../../../src/planners/cost.js';
 import { deriveUsage } from '../../../src/planners/usage.js';
 import { parseRequirementsText, resolveRequirements, type RequirementsInput } from '../../../src/planners/requirements.js';
+import { oneCatalogText } from '../../helpers/catalog.js';
 
 const catalog = loadCatalog();
 const w = loadWeights();
@@ -43,28 +44,7 @@ describe('advise: maturity from the vendors own pages', () => {
   });
 
   it('rejects a maturity fact without the vendor page it comes from', () => {
-    const text = [
-      'version: 1',
-      'assumptions:',
-      '  self_hosted_vm: { label: x, per: server-month, source: a, as_of: "2026-01-01", tiers: [{ id: s, ram_gb: 2, price: 10, label: s }], sizing: { db_cache_share: 0.25, db_cache_max_gb: 16, gb_per_10m_requests: 0.5, label: x } }',
-      '  catalog_date: "2026-01-01"',
-      '  month_hours: 730',
-      '  days_per_month: 30',
-      'platforms:',
-      '  - id: p',
-      '    name: P',
-      '    summary: s',
-      '    provides: { database: null, auth: true, storage: false, functions: false, edge: false, hosting: false, containers: false, realtime: false, offline_sync: false, vector_search: false, branching: false, scale_to_zero: false, cache: false, cache_ha: false, enterprise_sso: false, organizations: false, api: [rest] }',
-      '    self_hosting: { available: false, licence: x }',
-      '    compliance: {}',
-      '    regions: {}',
-      '    lock_in: low',
-      '    maturity: { stage: ga, sla: { uptime: 99.9 } }',
-      '    ecosystems: []',
-      '    sources: { s: { title: t, as_of: "2026-01" } }',
-      '    meters: {}',
-      '    plans: [{ id: free, name: Free, base: 0, source: s, overage: false }]',
-    ].join('\n');
+    const text = oneCatalogText({ maturity: '{ stage: ga, sla: { uptime: 99.9 } }' });
     try {
       parseCatalogText(text, 'cat.yaml');
       expect.fail('should throw');

@@ -6,6 +6,7 @@ import { findPlatform, loadCatalog, parseCatalogText } from '../../../src/planne
 import { adviceText } from '../../../src/planners/render.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
 import { adviseYaml as run } from '../../helpers/advise.js';
+import { oneCatalogText } from '../../helpers/catalog.js';
 
 type Advice = ReturnType<typeof run>;
 const signInOnly = (a: Advice, id: string) => a.stacks.find((s) => s.roles.auth === id && s.roles.database === undefined);
@@ -69,30 +70,10 @@ describe('advise: round 37', () => {
   });
 });
 
+const PROVIDES = 'database: { engine: postgres, model: relational }, auth: true, storage: false, functions: false, edge: false, hosting: false, containers: false, realtime: false, offline_sync: false, vector_search: false, branching: false, scale_to_zero: false, cache: false, cache_ha: false, enterprise_sso: false, organizations: false, api: [rest]';
+
 describe('catalog: standalone', () => {
-  const text = (extra: string): string =>
-    [
-      'version: 1',
-      'assumptions:',
-      '  self_hosted_vm: { label: x, per: server-month, source: a, as_of: "2026-01-01", tiers: [{ id: s, ram_gb: 2, price: 10, label: s }], sizing: { db_cache_share: 0.25, db_cache_max_gb: 16, gb_per_10m_requests: 0.5, label: x } }',
-      '  catalog_date: "2026-01-01"',
-      '  month_hours: 730',
-      '  days_per_month: 30',
-      'platforms:',
-      '  - id: p',
-      '    name: P',
-      '    summary: s',
-      '    provides: { database: { engine: postgres, model: relational }, auth: true, storage: false, functions: false, edge: false, hosting: false, containers: false, realtime: false, offline_sync: false, vector_search: false, branching: false, scale_to_zero: false, cache: false, cache_ha: false, enterprise_sso: false, organizations: false, api: [rest] }',
-      '    self_hosting: { available: false, licence: x }',
-      '    compliance: {}',
-      '    regions: {}',
-      '    lock_in: low',
-      '    ecosystems: []',
-      extra,
-      '    sources: { s: { title: t, as_of: "2026-01" } }',
-      '    meters: {}',
-      '    plans: [{ id: free, name: Free, base: 0, source: s, overage: false }]',
-    ].join('\n');
+  const text = (extra: string): string => oneCatalogText({ provides: PROVIDES, extra });
   const issuePath = (t: string): string | undefined => {
     try {
       parseCatalogText(t, 'cat.yaml');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UserError } from '../../../src/errors.js';
 import { findPlatform, loadCatalog, parseCatalogText, priceRecords } from '../../../src/planners/catalog.js';
+import { oneCatalogText } from '../../helpers/catalog.js';
 
 describe('platform catalog', () => {
   const catalog = loadCatalog();
@@ -45,27 +46,7 @@ describe('platform catalog', () => {
   });
 
   it('rejects a price whose source is not declared, with its path and line', () => {
-    const text = [
-      'version: 1',
-      'assumptions:',
-      '  self_hosted_vm: { label: x, per: server-month, source: a, as_of: "2026-01-01", tiers: [{ id: s, ram_gb: 2, price: 10, label: s }], sizing: { db_cache_share: 0.25, db_cache_max_gb: 16, gb_per_10m_requests: 0.5, label: x } }',
-      '  catalog_date: "2026-01-01"',
-      '  month_hours: 730',
-      '  days_per_month: 30',
-      'platforms:',
-      '  - id: p',
-      '    name: P',
-      '    summary: s',
-      '    provides: { database: null, auth: true, storage: false, functions: false, edge: false, hosting: false, containers: false, realtime: false, offline_sync: false, vector_search: false, branching: false, scale_to_zero: false, cache: false, cache_ha: false, enterprise_sso: false, organizations: false, api: [rest] }',
-      '    self_hosting: { available: false, licence: x }',
-      '    compliance: {}',
-      '    regions: {}',
-      '    lock_in: low',
-      '    ecosystems: []',
-      '    sources: { s: { title: t, as_of: "2026-01" } }',
-      '    meters: { mau: { metric: mau, unit: MAU, price: 1, source: nope } }',
-      '    plans: [{ id: free, name: Free, base: 0, source: s, overage: false }]',
-    ].join('\n');
+    const text = oneCatalogText({ meters: '{ mau: { metric: mau, unit: MAU, price: 1, source: nope } }' });
     try {
       parseCatalogText(text, 'cat.yaml');
       expect.fail('should throw');
