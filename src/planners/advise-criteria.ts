@@ -144,9 +144,8 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
     }
   }
   // A backend platform (one with a database of its own) that holds only the sign-in: a whole
-  // project (console, keys, rules, SDK, bill) kept for one feature.
-  // A sign-in that lives in the platform's own database (catalog `bundled`, offered on its own
-  // through `standalone`) keeps that database running for it, a step more than a sign-in product.
+  // project (console, keys, rules, SDK, bill) kept for one feature; one whose sign-in lives in
+  // that database (catalog `bundled`, offered alone through `standalone`) keeps it running too.
   for (const m of members.filter((x) => x.platform.provides.database !== null && x.roles.length === 1 && x.roles[0] === 'auth')) {
     const inOwnDatabase = m.platform.bundled.includes('auth');
     score -= s.backend_for_sign_in + (inOwnDatabase ? s.bundled_sign_in_alone : 0);
