@@ -245,8 +245,9 @@ export function candidateStacks(
         // A kept role moves to the platform's other deployment only along with its database.
         if (p.along && !holdsDatabase(p.platform.id)) return;
         // Nhost auth without Nhost's database (and the like) is not a real option, unless the
-        // vendor offers that sign-in on its own too (catalog `standalone`: Supabase Auth).
-        if (p.role === 'auth' && p.platform.bundled.includes('auth') && !p.platform.standalone.some((x) => x.role === 'auth') && !holdsDatabase(p.platform.id)) return;
+        // vendor offers that role on its own too (catalog `standalone`: Supabase Auth).
+        const bundled = (p.platform.bundled as readonly Role[]).includes(p.role) && !p.platform.standalone.some((x) => x.role === p.role);
+        if (bundled && !holdsDatabase(p.platform.id)) return;
         // A library runs in your server code and keeps its data in your database: in the stack,
         // or, when only some roles are being decided, in the product's own outside the decision.
         const ownDatabase = picked.some((q) => q.role === 'database' && !q.platform.library) || outside.database;

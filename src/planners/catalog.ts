@@ -141,6 +141,8 @@ export type ComplianceFact = z.infer<typeof complianceFactSchema>;
 /** The roles a platform can hold in a stack. */
 export const ROLES = ['database', 'auth', 'compute', 'storage', 'cache'] as const;
 export type Role = (typeof ROLES)[number];
+/** The roles a platform may hold only beside its own database (`bundled`). */
+const BUNDLED_ROLES = ['auth', 'storage'] as const;
 
 const maturitySchema = z
   .object({
@@ -208,13 +210,13 @@ const platform = z
     /** What the platform is built around, not merely offers: credited when a requirement calls it `core`. */
     designed_for: z.array(z.enum(CAPABILITIES)).default([]),
     /** Roles that only work together with the platform's own database (Nhost auth needs Nhost's Postgres). */
-    bundled: z.array(z.enum(['auth', 'storage'])).default([]),
+    bundled: z.array(z.enum(BUNDLED_ROLES)).default([]),
     /**
      * A bundled role the vendor also offers on its own ("You can use Supabase Auth as a
      * standalone product"): the platform may hold it without holding the stack's database, as a
      * whole project kept for it. Each with the vendor page that says so.
      */
-    standalone: z.array(z.object({ role: z.enum(['auth', 'storage']), source: z.string(), note: z.string() }).strict()).default([]),
+    standalone: z.array(z.object({ role: z.enum(BUNDLED_ROLES), source: z.string(), note: z.string() }).strict()).default([]),
     compliance: z.object(Object.fromEntries(COMPLIANCE.map((c) => [c, complianceFactSchema.optional()])) as Record<Compliance, z.ZodOptional<typeof complianceFactSchema>>).strict(),
     /** Data-residency regions the vendor names; `complete` = the list is the whole offer. */
     regions: z
