@@ -3,7 +3,7 @@ import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
 import type { Platform } from './catalog.js';
 import { onOwnServers, type StackCost, type StackMember } from './cost.js';
-import { needsHosting, STAGES, type CurrentRole, type ResolvedRequirements } from './requirements.js';
+import { isMobileApp, needsHosting, STAGES, type CurrentRole, type ResolvedRequirements } from './requirements.js';
 
 /**
  * The scored criteria of `baas advise`: capabilities (by level), data model, operational
@@ -95,16 +95,19 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
   const reasons: Reason[] = [];
   let score = 1;
   const db = holderOf(members, 'database');
-  if (r.data.model === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
-  else if (r.data.model !== 'none' && db?.platform.provides.database) {
+  // A mobile app that names no model is judged as keeping what mobile backends keep (data.mobile_unspecified).
+  const read = r.data.model === 'unspecified' && isMobileApp(r) ? w.data.mobile_unspecified : r.data.model;
+  if (read === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
+  else if (read !== 'none' && db?.platform.provides.database) {
     const have = db.platform.provides.database.model;
-    const want = r.data.model;
+    const want = read;
     score = w.data.fit[want][have];
     const engine = db.platform.provides.database.engine;
+    const said = r.data.model === 'unspecified' ? ' (assumed for a mobile app)' : '';
     reasons.push({
       requirement: 'data.model',
       effect: score >= 1 ? 'pro' : 'con',
-      text: score >= 1 ? `${want} data fits ${db.platform.name} (${engine}, ${have})` : `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`,
+      text: (score >= 1 ? `${want} data fits ${db.platform.name} (${engine}, ${have})` : `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`) + said,
     });
     if (db.platform.single_node && r.data.size_gb > w.data.single_node_large_gb) {
       score *= w.data.single_node_large_factor;
@@ -231,7 +234,7 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
   const reasons: Reason[] = [];
   const wantedTags = new Set(r.constraints.ecosystem.map((e) => e.toLowerCase()));
   if (['nextjs', 'react', 'vue', 'svelte', 'flutter'].includes(r.app.frontend)) wantedTags.add(r.app.frontend);
-  if (r.app.kind === 'mobile' || ['react-native', 'flutter', 'mobile-native'].includes(r.app.frontend)) wantedTags.add('mobile');
+  if (isMobileApp(r)) wantedTags.add('mobile');
   let hit = 0;
   // A server-rendered frontend runs where the stack hosts it (most of the weight); first-class
   // SDKs in the backend parts count for the rest. A static build runs on any host, so its tag,

@@ -42,6 +42,7 @@ export const weightsSchema = z
     data: z
       .object({
         fit: z.object({ relational: fitRow, document: fitRow, mixed: fitRow }).strict(),
+        mobile_unspecified: z.enum(['relational', 'document', 'mixed', 'unspecified']),
         single_node_large_gb: weight,
         single_node_large_factor: share,
       })

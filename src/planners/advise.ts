@@ -267,7 +267,7 @@ function usageInDecision(usage: Usage, r: ResolvedRequirements, scope: Record<Ro
 /** Ranks every candidate stack for the requirements: least breach first, then score, then cost. */
 export function advise(catalog: Catalog, input: Requirements, options: AdviseOptions = {}): Advice {
   const w = options.weights ?? loadWeights();
-  const { requirements: r, assumptions: defaults } = fillDefaults(input, w.simplicity.assumed_team);
+  const { requirements: r, assumptions: defaults } = fillDefaults(input, w.simplicity.assumed_team, w.data.mobile_unspecified);
   const { usage: wholeUsage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
   const scope = decisionScope(catalog, r);

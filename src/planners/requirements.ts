@@ -283,8 +283,14 @@ export type AssumedTeam = { whole_product: number; sign_in_decision: number };
 /**
  * Fills what the requirements leave out, and says so: every default becomes a line under
  * "Assumptions". Parts nobody asked for (a web frontend to host, user sign-in) are not added.
+ * `mobileModel`: the data model a mobile app naming none is judged as keeping (the model itself
+ * stays `unspecified`: nothing else reads it as said).
  */
-export function fillDefaults(r: Requirements, assumedTeam: AssumedTeam): { requirements: ResolvedRequirements; assumptions: string[] } {
+export function fillDefaults(
+  r: Requirements,
+  assumedTeam: AssumedTeam,
+  mobileModel: (typeof DATA_MODELS)[number] | 'unspecified' = 'unspecified',
+): { requirements: ResolvedRequirements; assumptions: string[] } {
   const notes: string[] = [];
   const stage = r.stage ?? 'mvp';
   if (r.stage === undefined) notes.push('stage not given: mvp assumed (--stage)');
@@ -314,7 +320,9 @@ export function fillDefaults(r: Requirements, assumedTeam: AssumedTeam): { requi
   const frontend = r.app.frontend ?? (siteOnly ? 'static' : 'unspecified');
   if (siteOnly) notes.push('no frontend given, and nothing else to run (no data, sign-in or functions): the site itself is assumed, a static frontend to host (--frontend)');
   else if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
-  if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, self-hosting, an app kind that stores records): no database assumed (--data-model to add one)');
+  const mobile = kind === 'mobile' || MOBILE_FRONTENDS.has(frontend);
+  if (r.data.model === undefined && keepsData && mobile && mobileModel !== 'unspecified') notes.push(`data model not given: a database is included, and a mobile app is judged as keeping ${mobileModel === 'document' ? 'documents (records per user, synced to the device)' : `${mobileModel} data`} (--data-model)`);
+  else if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, self-hosting, an app kind that stores records): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
   if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');
@@ -360,8 +368,14 @@ function storesData(r: Requirements): boolean {
 }
 
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);
+const MOBILE_FRONTENDS = new Set(['react-native', 'flutter', 'mobile-native']);
 
 /** A web frontend the stack must host (not a mobile app, not one nobody mentioned). */
+/** An app for phones: the kind says so, or its frontend is a mobile one. */
+export function isMobileApp(r: ResolvedRequirements): boolean {
+  return r.app.kind === 'mobile' || MOBILE_FRONTENDS.has(r.app.frontend);
+}
+
 export function needsHosting(r: ResolvedRequirements): boolean {
   return WEB_FRONTENDS.has(r.app.frontend);
 }

@@ -89,8 +89,10 @@ describe('advise: what runs today (current)', () => {
   });
 
   it('costs nothing to stay and the migration estimate to move; an incumbent moves up the ranking', () => {
-    const without = advise(catalog, resolveRequirements(base, {}), { top: 400 });
-    const on = advise(catalog, resolveRequirements({ ...base, current: 'firebase' }, {}), { top: 400 });
+    // Relational data, so that Firebase does not lead already (a mobile app naming no model is read as keeping documents).
+    const relational: RequirementsInput = { ...base, data: { model: 'relational' } };
+    const without = advise(catalog, resolveRequirements(relational, {}), { top: 400 });
+    const on = advise(catalog, resolveRequirements({ ...relational, current: 'firebase' }, {}), { top: 400 });
     const stay = criterion(stack(on, 'firebase'), 'migration');
     expect(stay?.score).toBe(1);
     expect(stay?.reasons[0]?.text).toMatch(/stays on Firebase/);
