@@ -320,8 +320,7 @@ export function fillDefaults(
   const frontend = r.app.frontend ?? (siteOnly ? 'static' : 'unspecified');
   if (siteOnly) notes.push('no frontend given, and nothing else to run (no data, sign-in or functions): the site itself is assumed, a static frontend to host (--frontend)');
   else if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
-  const mobile = kind === 'mobile' || MOBILE_FRONTENDS.has(frontend);
-  if (r.data.model === undefined && keepsData && mobile && mobileModel !== 'unspecified') notes.push(`data model not given: a database is included, and a mobile app is judged as keeping ${mobileModel === 'document' ? 'documents (records per user, synced to the device)' : `${mobileModel} data`} (--data-model)`);
+  if (r.data.model === undefined && keepsData && isMobileApp({ app: { kind, frontend } }) && mobileModel !== 'unspecified') notes.push(`data model not given: a database is included, and a mobile app is judged as keeping ${mobileModel === 'document' ? 'documents (records per user, synced to the device)' : `${mobileModel} data`} (--data-model)`);
   else if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, self-hosting, an app kind that stores records): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
   if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
@@ -370,12 +369,12 @@ function storesData(r: Requirements): boolean {
 const WEB_FRONTENDS = new Set(['nextjs', 'react', 'vue', 'svelte', 'angular', 'static', 'other']);
 const MOBILE_FRONTENDS = new Set(['react-native', 'flutter', 'mobile-native']);
 
-/** A web frontend the stack must host (not a mobile app, not one nobody mentioned). */
 /** An app for phones: the kind says so, or its frontend is a mobile one. */
-export function isMobileApp(r: ResolvedRequirements): boolean {
+export function isMobileApp(r: { app: { kind: string; frontend: string } }): boolean {
   return r.app.kind === 'mobile' || MOBILE_FRONTENDS.has(r.app.frontend);
 }
 
+/** A web frontend the stack must host (not a mobile app, not one nobody mentioned). */
 export function needsHosting(r: ResolvedRequirements): boolean {
   return WEB_FRONTENDS.has(r.app.frontend);
 }
