@@ -96,11 +96,10 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
   let score = 1;
   const db = holderOf(members, 'database');
   // A mobile app that names no model is judged as keeping what mobile backends keep (data.mobile_unspecified).
-  const read = r.data.model === 'unspecified' && isMobileApp(r) ? w.data.mobile_unspecified : r.data.model;
-  if (read === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
-  else if (read !== 'none' && db?.platform.provides.database) {
+  const want = r.data.model === 'unspecified' && isMobileApp(r) ? w.data.mobile_unspecified : r.data.model;
+  if (want === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
+  else if (want !== 'none' && db?.platform.provides.database) {
     const have = db.platform.provides.database.model;
-    const want = read;
     score = w.data.fit[want][have];
     const engine = db.platform.provides.database.engine;
     const said = r.data.model === 'unspecified' ? ' (assumed for a mobile app)' : '';
