@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
 import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
+import { memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, dropRoleUsage, FALLBACK, type CostOptions, type PlatformCost, type Role } from './cost.js';
 import { planMigration } from './migration.js';
@@ -48,6 +48,12 @@ export interface RankedStack {
    * the second's, which it does not use either.
    */
   alternativeTo?: { role: Role; platform: string; also?: string };
+  /**
+   * The parts' maturity (production status, years in production, SLA) on average, 0 to 1: it
+   * orders stacks of the same score and breaches, where the maturity criterion sees only the
+   * weakest part.
+   */
+  trackRecord: number;
   cost: {
     monthly: number;
     hasUnknown: boolean;
@@ -81,6 +87,7 @@ export interface AdviseOptions {
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 function costOptions(r: ResolvedRequirements): CostOptions {
   return {
@@ -316,6 +323,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
       roles,
       selfHosted: c.members.filter((m) => m.mode === 'self-hosted').map((m) => m.platform.id),
       score: totalScore(criteria),
+      trackRecord: round3(c.members.reduce((sum, m) => sum + memberMaturity(m, ctx.catalogDate, w).score, 0) / c.members.length),
       criteria,
       violations,
       warnings,
@@ -330,7 +338,9 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     };
     return stack;
   });
-  evaluated.sort((a, b) => compareProfiles(a.breach, b.breach) || b.score - a.score || a.cost.monthly - b.cost.monthly || a.key.localeCompare(b.key));
+  // Among stacks with the same score, the one whose parts have the better track record on
+  // average comes first (the maturity criterion counts only the weakest part), then the cheaper.
+  evaluated.sort((a, b) => compareProfiles(a.breach, b.breach) || b.score - a.score || b.trackRecord - a.trackRecord || a.cost.monthly - b.cost.monthly || a.key.localeCompare(b.key));
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
   const ranked = secondAsAlternative(foldStaticHosts(r, unique, w), r, w);

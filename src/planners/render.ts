@@ -90,7 +90,7 @@ export function adviceText(a: Advice): string {
       for (const w of top.cost.warnings) lines.push(`  ! ${w}`);
     }
   }
-  const alternatives = alternativeNote(a);
+  const alternatives = alternativeNote(a) ?? tieNote(a);
   if (alternatives) lines.push('', alternatives);
   for (const s of a.stacks.slice(1)) {
     const cons = [...s.violations.map((v) => v.text), ...s.warnings.map((v) => v.text)];
@@ -133,6 +133,21 @@ export function explainText(a: Advice, s: RankedStack): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
+/**
+ * When #1 and #2 have the same score and breach the same constraints, the line that says what
+ * put #1 first (the parts' average track record, then the cost), or nothing.
+ */
+function tieNote(a: Advice): string | undefined {
+  const [first, second] = a.stacks;
+  if (!first || !second || first.score !== second.score || second.alternativeTo) return undefined;
+  const same = (x: { text: string }[], y: { text: string }[]) => x.length === y.length;
+  if (!same(first.violations, second.violations) || !same(first.warnings, second.warnings)) return undefined;
+  if (first.trackRecord > second.trackRecord)
+    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct(first.trackRecord)} against ${pct(second.trackRecord)}; Maturity under --explain).`;
+  if (first.cost.monthly < second.cost.monthly) return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because it costs less.`;
+  return undefined;
+}
+
 /** The line that says which picks were moved up as other approaches (secondAsAlternative), or nothing. */
 function alternativeNote(a: Advice): string | undefined {
   const alt = a.stacks[1]?.alternativeTo;
@@ -156,7 +171,7 @@ export function adviceMarkdown(a: Advice): string {
   }
   lines.push('| # | Stack | Score | $/month | Database | Auth | Compute | Constraints |', '|---|---|---:|---:|---|---|---|---|');
   for (const s of a.stacks) lines.push(`| ${stackRow(s).join(' | ')} |`);
-  const alternatives = alternativeNote(a);
+  const alternatives = alternativeNote(a) ?? tieNote(a);
   if (alternatives) lines.push('', alternatives);
   for (const s of a.stacks) {
     lines.push('', `## ${s.rank}. ${s.name} (${s.score.toFixed(1)})`, '');
