@@ -1,10 +1,10 @@
 import { UserError } from '../errors.js';
-import { complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
+import { CAPABILITIES, complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
 import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
-import { costStack, dropRoleUsage, FALLBACK, type CostOptions, type PlatformCost, type Role } from './cost.js';
+import { costStack, dropRoleUsage, FALLBACK, type CostOptions, type PlatformCost, type Role, type StackMember } from './cost.js';
 import { planMigration } from './migration.js';
 import { fillDefaults, usageFromRequirements, type Requirements, type ResolvedRequirements } from './requirements.js';
 import type { Usage } from './usage.js';
@@ -54,6 +54,11 @@ export interface RankedStack {
    * weakest part.
    */
   trackRecord: number;
+  /**
+   * What the stack's platforms offer between them, asked for or not (`database` and capability
+   * names): among stacks of the same score and track record, the one offering more comes first.
+   */
+  offers: string[];
   cost: {
     monthly: number;
     hasUnknown: boolean;
@@ -173,6 +178,16 @@ export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequiremen
   const second = out[1]!;
   if (!w.ranking.third_is_alternative || !second.alternativeTo) return out;
   return moveUp(out, 2, new Set([first.roles[role], second.roles[role]]), { role, platform: first.roles[role]!, also: second.roles[role]! });
+}
+
+/** What a stack's platforms offer between them, asked for or not: a database and each capability they hold in full or in part. */
+function stackOffers(members: StackMember[]): string[] {
+  const offers = new Set<string>();
+  for (const m of members) {
+    if (m.platform.provides.database) offers.add('database');
+    for (const cap of CAPABILITIES) if (m.platform.provides[cap]) offers.add(cap);
+  }
+  return [...offers].sort();
 }
 
 function totalScore(criteria: CriterionScore[]): number {
@@ -324,6 +339,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
       selfHosted: c.members.filter((m) => m.mode === 'self-hosted').map((m) => m.platform.id),
       score: totalScore(criteria),
       trackRecord: round3(c.members.reduce((sum, m) => sum + memberMaturity(m, ctx.catalogDate, w).score, 0) / c.members.length),
+      offers: stackOffers(c.members),
       criteria,
       violations,
       warnings,
@@ -339,8 +355,17 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     return stack;
   });
   // Among stacks with the same score, the one whose parts have the better track record on
-  // average comes first (the maturity criterion counts only the weakest part), then the cheaper.
-  evaluated.sort((a, b) => compareProfiles(a.breach, b.breach) || b.score - a.score || b.trackRecord - a.trackRecord || a.cost.monthly - b.cost.monthly || a.key.localeCompare(b.key));
+  // average comes first (the maturity criterion counts only the weakest part), then the one
+  // whose platforms offer more (room to grow), then the cheaper.
+  evaluated.sort(
+    (a, b) =>
+      compareProfiles(a.breach, b.breach) ||
+      b.score - a.score ||
+      b.trackRecord - a.trackRecord ||
+      b.offers.length - a.offers.length ||
+      a.cost.monthly - b.cost.monthly ||
+      a.key.localeCompare(b.key),
+  );
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
   const ranked = secondAsAlternative(foldStaticHosts(r, unique, w), r, w);

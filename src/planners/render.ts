@@ -135,7 +135,8 @@ export function explainText(a: Advice, s: RankedStack): string {
 
 /**
  * When #1 and #2 have the same score and breach the same constraints, the line that says what
- * put #1 first (the parts' average track record, then the cost), or nothing.
+ * put #1 first (the parts' average track record, then what the platforms offer, then the
+ * cost), or nothing.
  */
 function tieNote(a: Advice): string | undefined {
   const [first, second] = a.stacks;
@@ -144,6 +145,10 @@ function tieNote(a: Advice): string | undefined {
   if (!same(first.violations, second.violations) || !same(first.warnings, second.warnings)) return undefined;
   if (first.trackRecord > second.trackRecord)
     return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct(first.trackRecord)} against ${pct(second.trackRecord)}; Maturity under --explain).`;
+  if (first.trackRecord === second.trackRecord && first.offers.length > second.offers.length) {
+    const more = first.offers.filter((x) => !second.offers.includes(x)).map((x) => x.replace(/_/g, ' '));
+    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its platforms offer more beyond what you asked, room to grow (${more.join(', ')}).`;
+  }
   if (first.cost.monthly < second.cost.monthly) return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because it costs less.`;
   return undefined;
 }
