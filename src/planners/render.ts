@@ -141,13 +141,13 @@ export function explainText(a: Advice, s: RankedStack): string {
 function tieNote(a: Advice): string | undefined {
   const [first, second] = a.stacks;
   if (!first || !second || first.score !== second.score || second.alternativeTo) return undefined;
-  const same = (x: { text: string }[], y: { text: string }[]) => x.length === y.length;
-  if (!same(first.violations, second.violations) || !same(first.warnings, second.warnings)) return undefined;
+  if (first.violations.length !== second.violations.length || first.warnings.length !== second.warnings.length) return undefined;
+  const record = (x: number) => `${(x * 100).toFixed(1)}%`;
   if (first.trackRecord > second.trackRecord)
-    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct(first.trackRecord)} against ${pct(second.trackRecord)}; Maturity under --explain).`;
+    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${record(first.trackRecord)} against ${record(second.trackRecord)}; Maturity under --explain).`;
   if (first.trackRecord === second.trackRecord && first.offers.length > second.offers.length) {
     const more = first.offers.filter((x) => !second.offers.includes(x)).map((x) => x.replace(/_/g, ' '));
-    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its platforms offer more beyond what you asked, room to grow (${more.join(', ')}).`;
+    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its platforms offer more, room to grow (${more.join(', ')}).`;
   }
   if (first.cost.monthly < second.cost.monthly) return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because it costs less.`;
   return undefined;

@@ -31,7 +31,7 @@ describe('advise: round 44', () => {
 
   it('says why #1 comes before a #2 of the same score', () => {
     const text = adviceText(run(tie, 5));
-    expect(text).toMatch(/#1 and #2 score alike \(91\.6\); #1 comes first because its parts have the better track record on average \(\d+% against \d+%/);
+    expect(text).toMatch(/#1 and #2 score alike \(91\.6\); #1 comes first because its parts have the better track record on average \(\d+\.\d% against \d+\.\d%/);
   });
 
   it('keeps score order first: a higher score wins over a better track record', () => {

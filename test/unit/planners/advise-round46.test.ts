@@ -4,7 +4,7 @@ import { adviseYaml as run } from '../../helpers/advise.js';
 
 /**
  * Round 46: among stacks of the same score and track record, the one whose platforms offer
- * more beyond what was asked (room to grow) comes first, before the cheaper; the output says so.
+ * more, asked for or not (room to grow) comes first, before the cheaper; the output says so.
  */
 describe('advise: round 46', () => {
   const plainDatabase = 'stage: growth\ndata: { model: relational }\nauth: { needed: false }\n';
@@ -23,7 +23,7 @@ describe('advise: round 46', () => {
 
   it('lists what #1 offers that #2 does not', () => {
     const text = adviceText(run(plainDatabase, 5));
-    expect(text).toMatch(/#1 and #2 score alike \(\d+\.\d\); #1 comes first because its platforms offer more beyond what you asked, room to grow \([^)]*realtime[^)]*\)/);
+    expect(text).toMatch(/#1 and #2 score alike \(\d+\.\d\); #1 comes first because its platforms offer more, room to grow \([^)]*realtime[^)]*\)/);
   });
 
   it('reports what each stack offers in the JSON, a database included when it holds one', () => {
