@@ -120,7 +120,11 @@ export function explainText(a: Advice, s: RankedStack): string {
     .filter((c) => c.weight > 0)
     .map((c) => [c.label, String(c.weight), pct(c.score), weight ? ((c.weight * c.score * 100) / weight).toFixed(1) : '0']);
   rows.push(['Total', String(weight), '', s.score.toFixed(1)]);
-  lines.push(table(['Criterion', 'Weight', 'Score', 'Points'], rows, { alignRight: [1, 2, 3] }).trimEnd(), '');
+  lines.push(table(['Criterion', 'Weight', 'Score', 'Points'], rows, { alignRight: [1, 2, 3] }).trimEnd());
+  lines.push(
+    `Among stacks of the same score: track record ${(s.trackRecord * 100).toFixed(1)}% on average, then what the platforms offer (${s.offers.length}: ${s.offers.map((x) => x.replace(/_/g, ' ')).join(', ')}), then cost.`,
+    '',
+  );
   for (const c of s.criteria) {
     if (c.reasons.length === 0) continue;
     lines.push(`${c.label}:`);

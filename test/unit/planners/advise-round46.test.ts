@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adviceText } from '../../../src/planners/render.js';
+import { adviceText, explainText } from '../../../src/planners/render.js';
 import { adviseYaml as run } from '../../helpers/advise.js';
 
 /**
@@ -24,6 +24,12 @@ describe('advise: round 46', () => {
   it('lists what #1 offers that #2 does not', () => {
     const text = adviceText(run(plainDatabase, 5));
     expect(text).toMatch(/#1 and #2 score alike \(\d+\.\d\); #1 comes first because its platforms offer more, room to grow \([^)]*realtime[^)]*\)/);
+  });
+
+  it('shows the tie-break figures under --explain', () => {
+    const a = run(plainDatabase, 5);
+    const text = explainText(a, a.stacks[1]!);
+    expect(text).toMatch(/Among stacks of the same score: track record \d+\.\d% on average, then what the platforms offer \(\d+: [^)]*branching[^)]*\), then cost\./);
   });
 
   it('reports what each stack offers in the JSON, a database included when it holds one', () => {
