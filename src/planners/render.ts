@@ -12,12 +12,16 @@ const usd = (n: number): string => `${n < 0 ? '-' : ''}$${Math.abs(n).toLocaleSt
 const money = (n: number, unknown: boolean): string => (unknown ? `${usd(n)} + unknown` : usd(n));
 const qty = (n: number | null): string => (n === null ? '' : n >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Math.round(n * 1000) / 1000));
 const pct = (n: number): string => `${Math.round(n * 100)}%`;
+/** A share to one decimal (84.4%), where rounding to whole percents would hide the difference. */
+const pct1 = (n: number): string => `${(n * 100).toFixed(1)}%`;
+/** A capability or feature id in words (`scale_to_zero` as "scale to zero"). */
+const spaced = (id: string): string => id.replace(/_/g, ' ');
 
 function requirementLine(a: Advice): string {
   const r = a.requirements;
   const f = Object.entries(r.features)
     .filter(([k, v]) => k !== 'api_style' && v !== 'none')
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}${v === 'core' ? ' (core)' : ''}`);
+    .map(([k, v]) => `${spaced(k)}${v === 'core' ? ' (core)' : ''}`);
   if (r.features.api_style !== 'any') f.push(`${r.features.api_style} API`);
   const c = r.constraints;
   const parts = [
@@ -42,7 +46,7 @@ function constraintCell(s: RankedStack): string {
   const worst = [...s.violations].sort((a, b) => order[a.severity] - order[b.severity]);
   const label = (v: (typeof worst)[number]): string => {
     if (v.constraint === 'budget') return v.over?.usd != null ? `budget +${usd(v.over.usd)}${v.over.ratio !== null ? ` (+${pct(v.over.ratio)})` : ''}` : 'budget unconfirmed';
-    return v.constraint.replace(/^capability:/, '').replace(/^compliance:/, '').replace(/_/g, ' ');
+    return spaced(v.constraint.replace(/^capability:/, '').replace(/^compliance:/, ''));
   };
   return `breaks ${[...new Set(worst.map(label))].join(', ')}`;
 }
@@ -122,7 +126,7 @@ export function explainText(a: Advice, s: RankedStack): string {
   rows.push(['Total', String(weight), '', s.score.toFixed(1)]);
   lines.push(table(['Criterion', 'Weight', 'Score', 'Points'], rows, { alignRight: [1, 2, 3] }).trimEnd());
   lines.push(
-    `Among stacks of the same score: track record ${(s.trackRecord * 100).toFixed(1)}% on average, then what the platforms offer (${s.offers.length}: ${s.offers.map((x) => x.replace(/_/g, ' ')).join(', ')}), then cost.`,
+    `Among stacks of the same score: track record ${pct1(s.trackRecord)} on average, then what the platforms offer (${s.offers.length}: ${s.offers.map(spaced).join(', ')}), then cost.`,
     '',
   );
   for (const c of s.criteria) {
@@ -146,11 +150,10 @@ function tieNote(a: Advice): string | undefined {
   const [first, second] = a.stacks;
   if (!first || !second || first.score !== second.score || second.alternativeTo) return undefined;
   if (first.violations.length !== second.violations.length || first.warnings.length !== second.warnings.length) return undefined;
-  const record = (x: number) => `${(x * 100).toFixed(1)}%`;
   if (first.trackRecord > second.trackRecord)
-    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${record(first.trackRecord)} against ${record(second.trackRecord)}; Maturity under --explain).`;
+    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct1(first.trackRecord)} against ${pct1(second.trackRecord)}; Maturity under --explain).`;
   if (first.trackRecord === second.trackRecord && first.offers.length > second.offers.length) {
-    const more = first.offers.filter((x) => !second.offers.includes(x)).map((x) => x.replace(/_/g, ' '));
+    const more = first.offers.filter((x) => !second.offers.includes(x)).map(spaced);
     return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its platforms offer more, room to grow (${more.join(', ')}).`;
   }
   if (first.cost.monthly < second.cost.monthly) return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because it costs less.`;
