@@ -152,7 +152,10 @@ export function checkConstraints(
   return { violations, warnings, notes };
 }
 
-/** What orders stacks before their score: breaches by severity, then warnings. */
+/**
+ * What orders stacks before their score: breaches by severity. `warnings` (facts no source
+ * confirms) order only stacks of the same score: an unknown is neither a pass nor a breach.
+ */
 export interface BreachProfile {
   policy: number;
   /** Missing capabilities, a `core` one counting `core_missing_counts`. */
@@ -171,16 +174,19 @@ export function breachProfile(violations: Violation[], warnings: Warning[], w: W
     else if (v.severity === 'capability') capability += v.level === 'core' ? w.ranking.core_missing_counts : 1;
     else over = Math.max(over, v.over?.usd ?? Number.POSITIVE_INFINITY);
   }
-  // Overruns that differ by less than the tie step rank alike (then by warnings and score):
+  // Overruns that differ by less than the tie step rank alike (then by score):
   // $0.15 on a $15 overrun must not outweigh everything else a stack does.
   const step = Math.max(w.ranking.budget_tie_usd, w.ranking.budget_tie_share * (budget ?? 0));
   const bucket = over === 0 ? 0 : Number.isFinite(over) ? Math.ceil(over / step) * step : Number.POSITIVE_INFINITY;
   return { policy, capability, budget: budget ? bucket / budget : bucket, warnings: warnings.length };
 }
 
-/** Least breach first: policy, then capability, then the smaller budget overrun, then warnings. */
+/**
+ * Least breach first: policy, then capability, then the smaller budget overrun. Unconfirmed
+ * facts (`warnings`) are not breaches; they order stacks of the same score (see advise).
+ */
 export function compareProfiles(a: BreachProfile, b: BreachProfile): number {
-  return a.policy - b.policy || a.capability - b.capability || cmp(a.budget, b.budget) || a.warnings - b.warnings;
+  return a.policy - b.policy || a.capability - b.capability || cmp(a.budget, b.budget);
 }
 
 const cmp = (a: number, b: number): number => (a === b ? 0 : a < b ? -1 : 1);

@@ -79,6 +79,12 @@ export interface Advice {
   satisfiable: boolean;
   /** ... and no source leaves one of them unconfirmed (compliance facts, residency). */
   confirmed: boolean;
+  /**
+   * When the first pick breaks nothing but leaves facts unconfirmed and a stack further down is
+   * confirmed on every hard constraint: the best such stack (unconfirmed facts only order stacks
+   * of the same score, so it may rank below).
+   */
+  firstConfirmed?: { rank: number; key: string; name: string; score: number };
   /** When nothing satisfies every hard constraint: which ones cannot be met together. */
   conflicts: Conflict[];
   stacks: RankedStack[];
@@ -354,13 +360,16 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     };
     return stack;
   });
-  // Among stacks with the same score, the one whose parts have the better track record on
-  // average comes first (the maturity criterion counts only the weakest part), then the one
-  // whose platforms offer more (room to grow), then the cheaper.
+  // Among stacks with the same score, the one with fewer facts no source confirms comes first
+  // (round 50: an unknown is a warning, not a breach, so it orders only stacks of the same
+  // score), then the one whose parts have the better track record on average (the maturity
+  // criterion counts only the weakest part), then the one whose platforms offer more (room to
+  // grow), then the cheaper.
   evaluated.sort(
     (a, b) =>
       compareProfiles(a.breach, b.breach) ||
       b.score - a.score ||
+      a.breach.warnings - b.breach.warnings ||
       b.trackRecord - a.trackRecord ||
       b.offers.length - a.offers.length ||
       a.cost.monthly - b.cost.monthly ||
@@ -372,11 +381,13 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   ranked.forEach((s, i) => (s.rank = i + 1));
   const satisfiable = ranked.length > 0 && ranked[0]?.violations.length === 0;
   const confirmed = satisfiable && ranked[0]?.warnings.length === 0;
-  // When the first pick breaks nothing but leaves facts open, say which constraints no stack
-  // confirms together, counting an unconfirmed fact like a breach.
+  const clean = satisfiable && !confirmed ? ranked.find((s) => s.violations.length === 0 && s.warnings.length === 0) : undefined;
+  // When the first pick breaks nothing but leaves facts open: name the best stack confirmed on
+  // every one, or, when there is none, say which constraints no stack confirms together,
+  // counting an unconfirmed fact like a breach.
   const conflicts = !satisfiable
     ? explainConflicts(catalog, ranked)
-    : !confirmed
+    : !confirmed && !clean
       ? explainConflicts(catalog, ranked.map((s) => ({ name: s.name, violations: [...s.violations, ...s.warnings] })), 'confirmed')
       : [];
   const top = Math.max(options.top ?? 5, options.explain ?? 0);
@@ -397,6 +408,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     considered: ranked.length,
     satisfiable,
     confirmed,
+    ...(clean ? { firstConfirmed: { rank: clean.rank, key: clean.key, name: clean.name, score: clean.score } } : {}),
     conflicts,
     stacks: shown,
   };

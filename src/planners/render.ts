@@ -76,6 +76,8 @@ export function adviceText(a: Advice): string {
     lines.push('No stack meets every hard constraint; the stacks below are ranked by least breach.');
     for (const c of a.conflicts) lines.push(`  ! ${c.text}`);
     lines.push('Relax one of the constraints above to get a clean pick.', '');
+  } else if (a.firstConfirmed) {
+    lines.push(confirmedNote(a, a.firstConfirmed), '');
   } else if (!a.confirmed) {
     lines.push('No stack is confirmed to meet every hard constraint: the first picks break none, but no vendor page confirms:');
     for (const c of a.conflicts) lines.push(`  ? ${c.text}`);
@@ -149,7 +151,10 @@ export function explainText(a: Advice, s: RankedStack): string {
 function tieNote(a: Advice): string | undefined {
   const [first, second] = a.stacks;
   if (!first || !second || first.score !== second.score || second.alternativeTo) return undefined;
-  if (first.violations.length !== second.violations.length || first.warnings.length !== second.warnings.length) return undefined;
+  if (first.violations.length !== second.violations.length) return undefined;
+  if (first.warnings.length < second.warnings.length)
+    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because fewer of its facts are unconfirmed (${first.warnings.length} against ${second.warnings.length}; \`?\` lines under --explain).`;
+  if (first.warnings.length !== second.warnings.length) return undefined;
   if (first.trackRecord > second.trackRecord)
     return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct1(first.trackRecord)} against ${pct1(second.trackRecord)}; Maturity under --explain).`;
   if (first.trackRecord === second.trackRecord && first.offers.length > second.offers.length) {
@@ -158,6 +163,15 @@ function tieNote(a: Advice): string | undefined {
   }
   if (first.cost.monthly < second.cost.monthly) return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because it costs less.`;
   return undefined;
+}
+
+/**
+ * When #1 breaks nothing but leaves facts unconfirmed and another stack is confirmed on every
+ * hard constraint: an unknown is not a breach, so it ranks by score; say where the confirmed one is.
+ */
+function confirmedNote(a: Advice, c: NonNullable<Advice['firstConfirmed']>): string {
+  const n = a.stacks[0]?.warnings.length ?? 0;
+  return `#1 breaks no hard constraint but leaves ${n === 1 ? 'a fact' : `${n} facts`} unconfirmed (\`?\` below): an unknown counts as neither a pass nor a breach. The best stack confirmed on every hard constraint: #${c.rank} ${c.name} (score ${c.score.toFixed(1)}${c.rank > a.stacks.length ? `; \`--top ${c.rank}\` shows it` : ''}).`;
 }
 
 /** The line that says which picks were moved up as other approaches (secondAsAlternative), or nothing. */
@@ -176,6 +190,8 @@ export function adviceMarkdown(a: Advice): string {
     lines.push('> **No stack meets every hard constraint; the stacks below are ranked by least breach.**');
     for (const c of a.conflicts) lines.push(`> - ${c.text}`);
     lines.push('');
+  } else if (a.firstConfirmed) {
+    lines.push(`> ${confirmedNote(a, a.firstConfirmed)}`, '');
   } else if (!a.confirmed) {
     lines.push('> **No stack is confirmed to meet every hard constraint: the first picks break none, but leave facts unconfirmed.**');
     for (const c of a.conflicts) lines.push(`> - ${c.text}`);

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { adviceMarkdown, adviceText } from '../../../src/planners/render.js';
+import { adviseYaml as run } from '../../helpers/advise.js';
+
+/**
+ * Round 50: a compliance fact no vendor page confirms is a warning, neither a pass nor a breach,
+ * so it no longer ranks a stack below every confirmed one: stacks that break nothing rank by
+ * score, and unconfirmed facts order only stacks of the same score. The output names the best
+ * stack that is confirmed on every hard constraint.
+ */
+describe('advise: round 50', () => {
+  // An MVP on documents with files, sign-in and organisations, under HIPAA: Firebase fits best,
+  // but no stored vendor page confirms a BAA for it; Appwrite's is confirmed.
+  const hipaa = 'app: { kind: b2b-saas }\ndata: { model: document }\nfeatures: { file_storage: some }\nauth: { needed: true, organizations: true }\nconstraints: { compliance: [hipaa] }\n';
+
+  it('ranks a stack with an unconfirmed fact by its score, with the warning on it', () => {
+    const a = run(hipaa, 3);
+    const [first, second] = a.stacks;
+    expect(first?.key).toBe('firebase');
+    expect(first?.violations).toEqual([]);
+    expect(first?.warnings.map((w) => w.constraint)).toEqual(['compliance:hipaa']);
+    expect(second?.warnings).toEqual([]);
+    expect(first!.score).toBeGreaterThan(second!.score);
+    expect(a.satisfiable).toBe(true);
+    expect(a.confirmed).toBe(false);
+  });
+
+  it('names the best stack confirmed on every hard constraint, in text, Markdown and JSON', () => {
+    const a = run(hipaa, 1);
+    expect(a.firstConfirmed).toMatchObject({ rank: 2, key: 'appwrite' });
+    expect(a.conflicts).toEqual([]);
+    expect(adviceText(a)).toMatch(/#1 breaks no hard constraint but leaves a fact unconfirmed \(`\?` below\): an unknown counts as neither a pass nor a breach\. The best stack confirmed on every hard constraint: #2 Appwrite only \(score \d+\.\d; `--top 2` shows it\)\./);
+    expect(adviceMarkdown(a)).toContain('> #1 breaks no hard constraint but leaves a fact unconfirmed');
+  });
+
+  it('puts the stack with fewer unconfirmed facts first among stacks of the same score', () => {
+    const a = run(hipaa, 5);
+    const same = a.stacks.filter((s) => s.score === a.stacks[1]!.score);
+    expect(same.length).toBeGreaterThan(1);
+    const warned = same.map((s) => s.warnings.length);
+    expect(warned).toEqual([...warned].sort((x, y) => x - y));
+  });
+
+  it('still says which constraints no stack confirms when none is confirmed', () => {
+    // HIPAA and a $0 budget: nothing confirmed meets both.
+    const a = run(`${hipaa.replace('[hipaa] }', '[hipaa], budget_monthly: 0 }')}`, 3);
+    expect(a.satisfiable).toBe(true);
+    expect(a.confirmed).toBe(false);
+    expect(a.firstConfirmed).toBeUndefined();
+    expect(a.conflicts.map((c) => c.constraints.sort())).toContainEqual(['budget', 'compliance:hipaa']);
+    expect(adviceText(a)).toContain('No stack is confirmed to meet every hard constraint');
+  });
+});
