@@ -41,6 +41,16 @@ describe('advise: round 50', () => {
     expect(warned).toEqual([...warned].sort((x, y) => x - y));
   });
 
+  it('says under the table when fewer unconfirmed facts put #1 before a #2 of the same score', () => {
+    const a = run(hipaa, 3);
+    const [x, y] = [a.stacks[1]!, a.stacks[2]!];
+    // #2 and #3 score alike here; shown as #1 and #2, the tie line gives the reason.
+    expect(x.score).toBe(y.score);
+    expect(x.warnings.length).toBeLessThan(y.warnings.length);
+    const text = adviceText({ ...a, firstConfirmed: undefined, stacks: [x, { ...y, alternativeTo: undefined }] });
+    expect(text).toContain(`#1 and #2 score alike (${x.score.toFixed(1)}); #1 comes first because fewer of its facts are unconfirmed (0 against ${y.warnings.length}; \`?\` lines under --explain).`);
+  });
+
   it('still says which constraints no stack confirms when none is confirmed', () => {
     // HIPAA and a $0 budget: nothing confirmed meets both.
     const a = run(`${hipaa.replace('[hipaa] }', '[hipaa], budget_monthly: 0 }')}`, 3);
