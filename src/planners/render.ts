@@ -128,7 +128,7 @@ export function explainText(a: Advice, s: RankedStack): string {
   rows.push(['Total', String(weight), '', s.score.toFixed(1)]);
   lines.push(table(['Criterion', 'Weight', 'Score', 'Points'], rows, { alignRight: [1, 2, 3] }).trimEnd());
   lines.push(
-    `Among stacks of the same score: track record ${pct1(s.trackRecord)} on average, then what the platforms offer (${s.offers.length}: ${s.offers.map(spaced).join(', ')}), then cost.`,
+    `Among stacks of the same score: unconfirmed facts ${s.warnings.length} (fewer first), then track record ${pct1(s.trackRecord)} on average, then what the platforms offer (${s.offers.length}: ${s.offers.map(spaced).join(', ')}), then cost.`,
     '',
   );
   for (const c of s.criteria) {

@@ -29,7 +29,7 @@ describe('advise: round 46', () => {
   it('shows the tie-break figures under --explain', () => {
     const a = run(plainDatabase, 5);
     const text = explainText(a, a.stacks[1]!);
-    expect(text).toMatch(/Among stacks of the same score: track record \d+\.\d% on average, then what the platforms offer \(\d+: [^)]*branching[^)]*\), then cost\./);
+    expect(text).toMatch(/Among stacks of the same score: unconfirmed facts 0 \(fewer first\), then track record \d+\.\d% on average, then what the platforms offer \(\d+: [^)]*branching[^)]*\), then cost\./);
   });
 
   it('reports what each stack offers in the JSON, a database included when it holds one', () => {
