@@ -145,16 +145,17 @@ export function explainText(a: Advice, s: RankedStack): string {
 
 /**
  * When #1 and #2 have the same score and breach the same constraints, the line that says what
- * put #1 first (the parts' average track record, then what the platforms offer, then the
- * cost), or nothing.
+ * put #1 first (fewer unconfirmed facts, then the parts' average track record, then what the
+ * platforms offer, then the cost: advise's order), or nothing.
  */
 function tieNote(a: Advice): string | undefined {
   const [first, second] = a.stacks;
   if (!first || !second || first.score !== second.score || second.alternativeTo) return undefined;
   if (first.violations.length !== second.violations.length) return undefined;
-  if (first.warnings.length < second.warnings.length)
-    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because fewer of its facts are unconfirmed (${first.warnings.length} against ${second.warnings.length}; \`?\` lines under --explain).`;
-  if (first.warnings.length !== second.warnings.length) return undefined;
+  if (first.warnings.length !== second.warnings.length)
+    return first.warnings.length < second.warnings.length
+      ? `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because fewer of its facts are unconfirmed (${first.warnings.length} against ${second.warnings.length}; \`?\` lines under --explain).`
+      : undefined;
   if (first.trackRecord > second.trackRecord)
     return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct1(first.trackRecord)} against ${pct1(second.trackRecord)}; Maturity under --explain).`;
   if (first.trackRecord === second.trackRecord && first.offers.length > second.offers.length) {
