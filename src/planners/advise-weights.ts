@@ -78,6 +78,7 @@ export const weightsSchema = z
       .object({
         weight,
         reference_days: z.number().positive(),
+        staying_factor: z.number().min(1),
         role_share: z.object({ database: share, auth: share, compute: share, cache: share }).strict(),
       })
       .strict(),

@@ -265,15 +265,24 @@ function statedLowLockIn(input: Requirements, r: ResolvedRequirements): boolean 
 }
 
 /**
- * The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`),
- * and lock-in weighs more for a team that gave a low tolerance (`lock_in.stated_low_factor`).
+ * Whether the team named what runs today and gave no reason to leave it (no `leaving`): then
+ * moving off it weighs more (advisor-weights.yaml `migration.staying_factor`).
  */
-function weighPriorities(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, statedLow: boolean): CriterionScore[] {
+function stayingPut(r: ResolvedRequirements): boolean {
+  return !r.leaving && (r.current?.length ?? 0) > 0;
+}
+
+/**
+ * The criteria that measure why the team is leaving weigh more (advisor-weights.yaml `leaving`),
+ * lock-in weighs more for a team that gave a low tolerance (`lock_in.stated_low_factor`), and
+ * migration for a team with no reason to leave what it runs (`migration.staying_factor`).
+ */
+function weighPriorities(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, statedLow: boolean, staying: boolean): CriterionScore[] {
   const because = r.leaving?.because ?? [];
-  if (because.length === 0 && !statedLow) return criteria;
+  if (because.length === 0 && !statedLow && !staying) return criteria;
   return criteria.map((c) => {
     const leaving = because.reduce((x, reason) => x * ((w.leaving.because[reason] as Record<string, number> | undefined)?.[c.id] ?? 1), 1);
-    const f = leaving * (statedLow && c.id === 'lock_in' ? w.lock_in.stated_low_factor : 1);
+    const f = leaving * (statedLow && c.id === 'lock_in' ? w.lock_in.stated_low_factor : 1) * (staying && c.id === 'migration' ? w.migration.staying_factor : 1);
     return f === 1 ? c : { ...c, weight: c.weight * f };
   });
 }
@@ -303,10 +312,12 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const left = leftRoles(r);
   const kind = sameKindLeft(catalog, left, w);
   const statedLow = statedLowLockIn(input, r);
+  const staying = stayingPut(r);
   const decideNotes = [
     ...decisionNotes(r, scope),
     ...leavingNotes(catalog, r, w, left, kind),
     ...(statedLow && w.lock_in.stated_low_factor !== 1 ? [`lock-in tolerance low: lock-in weighs x${w.lock_in.stated_low_factor}, since being able to leave is a priority`] : []),
+    ...(staying && w.migration.staying_factor !== 1 ? [`what runs today (current) with no reason given to leave it: migration weighs x${w.migration.staying_factor}, since a move must earn its cost`] : []),
   ];
   if (!Object.values(neededRoles(r)).some(Boolean)) {
     throw new UserError('The requirements ask for nothing to store, sign in, host or run, so there is no stack to rank.', {
@@ -331,7 +342,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const evaluated = candidates.map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = weighPriorities(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow);
+    const criteria = weighPriorities(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow, staying);
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);
