@@ -277,7 +277,7 @@ function stayingPut(r: ResolvedRequirements): boolean {
  * lock-in weighs more for a team that gave a low tolerance (`lock_in.stated_low_factor`), and
  * migration for a team with no reason to leave what it runs (`migration.staying_factor`).
  */
-function weighPriorities(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, statedLow: boolean, staying: boolean): CriterionScore[] {
+function weighPriorities(criteria: CriterionScore[], r: ResolvedRequirements, w: Weights, { statedLow, staying }: { statedLow: boolean; staying: boolean }): CriterionScore[] {
   const because = r.leaving?.because ?? [];
   if (because.length === 0 && !statedLow && !staying) return criteria;
   return criteria.map((c) => {
@@ -342,7 +342,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   const evaluated = candidates.map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
-    const criteria = weighPriorities(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, statedLow, staying);
+    const criteria = weighPriorities(scoreStack(r, c.members, cost, wanted, notes, w, ctx), r, w, { statedLow, staying });
     const roles: Partial<Record<Role, string>> = {};
     for (const role of ROLE_ORDER) {
       const m = holderOf(c.members, role);
