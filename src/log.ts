@@ -39,8 +39,11 @@ export const REDACT_PATHS = [
 ];
 
 export interface LoggerOptions {
-  /** Directory that receives baas.log (the project's `.baas/logs`). */
-  dir?: string;
+  /**
+   * The project's private directory (`.baas/`): baas.log goes to its `logs/`, and both are kept
+   * 0700. Only these two are touched, never the directory above them.
+   */
+  stateDir?: string;
   /** Also write log lines to stderr. */
   verbose?: boolean;
   /** Write log lines (info and up, debug too with verbose) to stdout: a foreground service's structured log. */
@@ -54,7 +57,7 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): { logger: Logger; runId: string } {
   const runId = options.runId ?? randomUUID().slice(0, 8);
-  if (!options.dir && !options.verbose) return { logger: silentLogger, runId };
+  if (!options.stateDir && !options.verbose) return { logger: silentLogger, runId };
   let opened: Logger | undefined;
   return { logger: deferred(() => (opened ??= openLogger({ ...options, runId }).logger)), runId };
 }
@@ -81,11 +84,12 @@ function openLogger(options: LoggerOptions & { runId: string }): { logger: Logge
   const runId = options.runId;
   const pino = loadPino();
   const streams: pino.StreamEntry[] = [];
-  if (options.dir) {
+  if (options.stateDir) {
     try {
-      ensurePrivateDir(path.dirname(options.dir));
-      ensurePrivateDir(options.dir);
-      const file = path.join(options.dir, 'baas.log');
+      const dir = path.join(options.stateDir, 'logs');
+      ensurePrivateDir(options.stateDir);
+      ensurePrivateDir(dir);
+      const file = path.join(dir, 'baas.log');
       touchPrivateFile(file);
       streams.push({ level: 'debug', stream: pino.destination({ dest: file, sync: true }) });
     } catch {

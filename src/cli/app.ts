@@ -46,13 +46,13 @@ export class App {
   async logger(): Promise<Logger> {
     if (!this.log) {
       const { createLogger } = await import('../log.js');
-      let dir: string | undefined;
+      let stateDir: string | undefined;
       try {
-        dir = path.join(await this.stateDir(), 'logs');
+        stateDir = await this.stateDir();
       } catch {
-        dir = undefined; // an invalid config is reported by the command itself
+        stateDir = undefined; // an invalid config is reported by the command itself
       }
-      this.log = createLogger({ ...(dir ? { dir } : {}), verbose: Boolean(this.globals().verbose) });
+      this.log = createLogger({ ...(stateDir ? { stateDir } : {}), verbose: Boolean(this.globals().verbose) });
     }
     return this.log.logger;
   }

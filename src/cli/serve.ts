@@ -75,7 +75,7 @@ Exit codes: 0 stopped by SIGTERM/SIGINT, 2 bad option or no .baas/secrets.json, 
       const stateDir = await app.stateDir();
       const { createLogger } = await import('../log.js');
       const verbose = Boolean(program.opts<{ verbose?: boolean }>().verbose);
-      const { logger } = createLogger({ dir: path.join(stateDir, 'logs'), stdout: true, verbose });
+      const { logger } = createLogger({ stateDir, stdout: true, verbose });
       const log = logger.child({ component: 'serve' });
       const agent = await Agent.start({ loaded, stateDir, runtime: await app.runtime(), env: io.env, logger: log }, { listen: addr, tls: tlsConf, ...timings, logRequests: verbose });
       await new Promise<void>((resolve) => {

@@ -70,8 +70,9 @@ describe('start-up path', () => {
   });
 
   it('opens the log file (and loads pino) only when a first line is written', () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'baas-lazylog-')), 'logs');
-    const { logger } = createLogger({ dir });
+    const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'baas-lazylog-')), '.baas');
+    const dir = path.join(stateDir, 'logs');
+    const { logger } = createLogger({ stateDir });
     const child = logger.child({ component: 'x' });
     expect(existsSync(dir)).toBe(false);
     child.info({ n: 1 }, 'first line');

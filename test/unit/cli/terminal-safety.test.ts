@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ describe('.baas/ modes whatever the umask', () => {
     mkdirSync(state, { mode: 0o755 });
     saved = process.umask(mask);
     loadOrCreateSecrets(state);
-    const { logger } = createLogger({ dir: path.join(state, 'logs') });
+    const { logger } = createLogger({ stateDir: state });
     logger.info({}, 'hello');
     FileAlertLog.inStateDir(state).append([{ at: new Date().toISOString(), state: 'fired', kind: 'memory', severity: 'warning', message: 'm' } as never]);
     saveTenantSecret(state, 'acme', { database: 'tenant_acme', user: 'u', password: 'p' });
@@ -65,5 +65,16 @@ describe('.baas/ modes whatever the umask', () => {
     const mode = (p: string): string => (statSync(path.join(state, p)).mode & 0o777).toString(8);
     expect([mode('.'), mode('logs'), mode('tenants')]).toEqual(['700', '700', '700']);
     expect([mode('secrets.json'), mode('.gitignore'), mode('logs/baas.log'), mode('alerts.jsonl'), mode('tenants/acme.mongo.json')]).toEqual(['600', '600', '600', '600', '600']);
+  });
+
+  it('never changes the mode of the directory that holds .baas/', () => {
+    // The logger once made the parent of its log directory 0700: given a log directory straight
+    // under /tmp, it closed /tmp to every other user (apt's sandbox among them).
+    const root = mkdtempSync(path.join(os.tmpdir(), 'baas-parent-'));
+    chmodSync(root, 0o755);
+    const { logger } = createLogger({ stateDir: path.join(root, '.baas') });
+    logger.info({}, 'hello');
+    expect((statSync(root).mode & 0o777).toString(8)).toBe('755');
+    expect((statSync(path.join(root, '.baas')).mode & 0o777).toString(8)).toBe('700');
   });
 });

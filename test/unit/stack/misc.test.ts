@@ -98,9 +98,9 @@ describe('Docker errors in the user\'s words', () => {
 describe('logging never shows secrets', () => {
   it('redacts passwords, URLs and env in log lines', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baas-log-'));
-    const { logger } = createLogger({ dir });
+    const { logger } = createLogger({ stateDir: dir });
     logger.info({ password: 'hunter2', url: 'postgres://u:hunter2@h/db', service: { env: { X: 'hunter2' } } }, 'x');
-    const line = readFileSync(path.join(dir, 'baas.log'), 'utf8');
+    const line = readFileSync(path.join(dir, 'logs', 'baas.log'), 'utf8');
     expect(line).not.toContain('hunter2');
     expect(line).toContain('runId');
     expect(redactUrl('postgres://u:hunter2@h:5432/db')).toBe('postgres://u:***@h:5432/db');
