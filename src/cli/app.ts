@@ -46,12 +46,8 @@ export class App {
   async logger(): Promise<Logger> {
     if (!this.log) {
       const { createLogger } = await import('../log.js');
-      let stateDir: string | undefined;
-      try {
-        stateDir = await this.stateDir();
-      } catch {
-        stateDir = undefined; // an invalid config is reported by the command itself
-      }
+      // An invalid config is reported by the command itself; the run then logs nowhere.
+      const stateDir = await this.stateDir().catch(() => undefined);
       this.log = createLogger({ ...(stateDir ? { stateDir } : {}), verbose: Boolean(this.globals().verbose) });
     }
     return this.log.logger;
