@@ -20,6 +20,11 @@ export interface ScoreContext {
   current: { platform: Platform; roles: CurrentRole[] | 'all' }[];
   /** Working days to move from one platform to another (`baas plan migration`'s estimate, memoised by the caller). */
   migrationDays: (from: Platform, to: Platform) => number;
+  /**
+   * One part's maturity (`memberMaturity` at the catalog's date), memoised by the caller: the
+   * maturity criterion and the tie line's track record both read it, for every candidate stack.
+   */
+  maturityOf: (m: StackMember) => { score: number; text: string };
 }
 
 export interface CriterionScore {
@@ -327,7 +332,7 @@ function maturity(r: ResolvedRequirements, members: StackMember[], ctx: ScoreCon
   const reasons: Reason[] = [];
   let worst = 1;
   for (const m of members) {
-    const { score, text } = memberMaturity(m, ctx.catalogDate, w);
+    const { score, text } = ctx.maturityOf(m);
     worst = Math.min(worst, score);
     reasons.push({ requirement: 'stage', effect: score >= 0.85 ? 'pro' : score < w.maturity.unknown ? 'con' : 'note', text });
   }

@@ -112,8 +112,8 @@ function costOptions(r: ResolvedRequirements): CostOptions {
   };
 }
 
-/** The platforms in use today (an unknown id is a usage error with a "did you mean"), and a memoised migration estimate. */
-function scoreContext(catalog: Catalog, r: ResolvedRequirements): ScoreContext {
+/** The platforms in use today (an unknown id is a usage error with a "did you mean"), and memoised migration estimates and maturities. */
+function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights): ScoreContext {
   const current = (r.current ?? []).map((c) => ({ platform: findPlatform(catalog, c.id, 'current platform'), roles: c.roles }));
   const memo = new Map<string, number>();
   const migrationDays = (from: Platform, to: Platform): number => {
@@ -126,7 +126,19 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements): ScoreContext {
     }
     return d;
   };
-  return { catalogDate: catalog.assumptions.catalog_date, current, migrationDays };
+  const catalogDate = catalog.assumptions.catalog_date;
+  // A part's maturity depends on its platform, where it runs and the roles it holds (an SLA may cover only some).
+  const maturities = new Map<string, { score: number; text: string }>();
+  const maturityOf = (m: StackMember): { score: number; text: string } => {
+    const key = `${m.platform.id}|${m.mode}|${m.roles.join(',')}`;
+    let found = maturities.get(key);
+    if (!found) {
+      found = memberMaturity(m, catalogDate, w);
+      maturities.set(key, found);
+    }
+    return found;
+  };
+  return { catalogDate, current, migrationDays, maturityOf };
 }
 
 /**
@@ -326,7 +338,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   }
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope, w.capabilities.buildable_when_some);
-  const ctx = scoreContext(catalog, r);
+  const ctx = scoreContext(catalog, r, w);
   const candidates = candidateStacks(catalog, r, scope, withKindLeft(left, kind));
   if (candidates.length === 0) {
     const kept = ROLE_ORDER.flatMap((role) => {
@@ -355,7 +367,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
       roles,
       selfHosted: c.members.filter((m) => m.mode === 'self-hosted').map((m) => m.platform.id),
       score: totalScore(criteria),
-      trackRecord: round3(c.members.reduce((sum, m) => sum + memberMaturity(m, ctx.catalogDate, w).score, 0) / c.members.length),
+      trackRecord: round3(c.members.reduce((sum, m) => sum + ctx.maturityOf(m).score, 0) / c.members.length),
       offers: stackOffers(c.members),
       criteria,
       violations,
