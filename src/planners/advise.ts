@@ -87,8 +87,16 @@ export interface Advice {
   firstConfirmed?: { rank: number; key: string; name: string; score: number };
   /** When nothing satisfies every hard constraint: which ones cannot be met together. */
   conflicts: Conflict[];
+  /**
+   * When #1 and #2 breach alike and score alike: what put #1 first (fewer unconfirmed facts, the
+   * better track record on average, more on offer, the lower cost), in advise's order.
+   */
+  tieBreak?: TieBreak;
   stacks: RankedStack[];
 }
+
+export const TIE_BREAKS = ['warnings', 'trackRecord', 'offers', 'cost'] as const;
+export type TieBreak = (typeof TIE_BREAKS)[number];
 
 export interface AdviseOptions {
   top?: number;
@@ -313,6 +321,46 @@ function usageInDecision(usage: Usage, r: ResolvedRequirements, scope: Record<Ro
   return dropRoleUsage(usage, drop);
 }
 
+/**
+ * advise's order, key by key: least breach, then score. Among stacks with the same score, the
+ * one with fewer facts no source confirms comes first (round 50: an unknown is a warning, not a
+ * breach, so it orders only stacks of the same score), then the one whose parts have the better
+ * track record on average (the maturity criterion counts only the weakest part), then the one
+ * whose platforms offer more (room to grow), then the cheaper; the key last, so that the order
+ * is total.
+ */
+const STACK_ORDER: readonly (readonly [string, (a: RankedStack, b: RankedStack) => number])[] = [
+  ['breach', (a, b) => compareProfiles(a.breach, b.breach)],
+  ['score', (a, b) => b.score - a.score],
+  ['warnings', (a, b) => a.breach.warnings - b.breach.warnings],
+  ['trackRecord', (a, b) => b.trackRecord - a.trackRecord],
+  ['offers', (a, b) => b.offers.length - a.offers.length],
+  ['cost', (a, b) => a.cost.monthly - b.cost.monthly],
+  ['key', (a, b) => a.key.localeCompare(b.key)],
+];
+
+function compareStacks(a: RankedStack, b: RankedStack): number {
+  for (const [, by] of STACK_ORDER) {
+    const d = by(a, b);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Why #1 comes before #2 when they breach alike and score alike: the first key of advise's
+ * order that tells them apart, when it puts #1 first (an alternative moved up is not a tie).
+ */
+export function tieBreak(first: RankedStack | undefined, second: RankedStack | undefined): TieBreak | undefined {
+  if (!first || !second || second.alternativeTo) return undefined;
+  for (const [key, by] of STACK_ORDER) {
+    const d = by(first, second);
+    if (d === 0) continue;
+    return d < 0 && (TIE_BREAKS as readonly string[]).includes(key) ? (key as TieBreak) : undefined;
+  }
+  return undefined;
+}
+
 /** Ranks every candidate stack for the requirements: least breach first, then score, then cost. */
 export function advise(catalog: Catalog, input: Requirements, options: AdviseOptions = {}): Advice {
   const w = options.weights ?? loadWeights();
@@ -383,21 +431,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     };
     return stack;
   });
-  // Among stacks with the same score, the one with fewer facts no source confirms comes first
-  // (round 50: an unknown is a warning, not a breach, so it orders only stacks of the same
-  // score), then the one whose parts have the better track record on average (the maturity
-  // criterion counts only the weakest part), then the one whose platforms offer more (room to
-  // grow), then the cheaper.
-  evaluated.sort(
-    (a, b) =>
-      compareProfiles(a.breach, b.breach) ||
-      b.score - a.score ||
-      a.breach.warnings - b.breach.warnings ||
-      b.trackRecord - a.trackRecord ||
-      b.offers.length - a.offers.length ||
-      a.cost.monthly - b.cost.monthly ||
-      a.key.localeCompare(b.key),
-  );
+  evaluated.sort(compareStacks);
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
   const ranked = secondAsAlternative(foldStaticHosts(r, unique, w), r, w);
@@ -413,6 +447,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     : !confirmed && !clean
       ? explainConflicts(catalog, ranked.map((s) => ({ name: s.name, violations: [...s.violations, ...s.warnings] })), 'confirmed')
       : [];
+  const tie = tieBreak(ranked[0], ranked[1]);
   const top = Math.max(options.top ?? 5, options.explain ?? 0);
   const shown = ranked.slice(0, top);
   for (const s of shown) if (s.rank !== options.explain) delete s.cost.members;
@@ -433,6 +468,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     confirmed,
     ...(clean ? { firstConfirmed: { rank: clean.rank, key: clean.key, name: clean.name, score: clean.score } } : {}),
     conflicts,
+    ...(tie ? { tieBreak: tie } : {}),
     stacks: shown,
   };
 }

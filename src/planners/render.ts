@@ -143,27 +143,21 @@ export function explainText(a: Advice, s: RankedStack): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-/**
- * When #1 and #2 have the same score and breach the same constraints, the line that says what
- * put #1 first (fewer unconfirmed facts, then the parts' average track record, then what the
- * platforms offer, then the cost: advise's order), or nothing.
- */
+/** When #1 and #2 breach alike and score alike, the line that says what put #1 first (advise's `tieBreak`), or nothing. */
 function tieNote(a: Advice): string | undefined {
   const [first, second] = a.stacks;
-  if (!first || !second || first.score !== second.score || second.alternativeTo) return undefined;
-  if (first.violations.length !== second.violations.length) return undefined;
-  if (first.warnings.length !== second.warnings.length)
-    return first.warnings.length < second.warnings.length
-      ? `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because fewer of its facts are unconfirmed (${first.warnings.length} against ${second.warnings.length}; \`?\` lines under --explain).`
-      : undefined;
-  if (first.trackRecord > second.trackRecord)
-    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its parts have the better track record on average (${pct1(first.trackRecord)} against ${pct1(second.trackRecord)}; Maturity under --explain).`;
-  if (first.trackRecord === second.trackRecord && first.offers.length > second.offers.length) {
-    const more = first.offers.filter((x) => !second.offers.includes(x)).map(spaced);
-    return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because its platforms offer more, room to grow (${more.join(', ')}).`;
+  if (!a.tieBreak || !first || !second) return undefined;
+  const alike = `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because`;
+  switch (a.tieBreak) {
+    case 'warnings':
+      return `${alike} fewer of its facts are unconfirmed (${first.warnings.length} against ${second.warnings.length}; \`?\` lines under --explain).`;
+    case 'trackRecord':
+      return `${alike} its parts have the better track record on average (${pct1(first.trackRecord)} against ${pct1(second.trackRecord)}; Maturity under --explain).`;
+    case 'offers':
+      return `${alike} its platforms offer more, room to grow (${first.offers.filter((x) => !second.offers.includes(x)).map(spaced).join(', ')}).`;
+    case 'cost':
+      return `${alike} it costs less.`;
   }
-  if (first.cost.monthly < second.cost.monthly) return `#1 and #2 score alike (${first.score.toFixed(1)}); #1 comes first because it costs less.`;
-  return undefined;
 }
 
 /**

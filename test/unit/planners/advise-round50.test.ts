@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tieBreak } from '../../../src/planners/advise.js';
 import { adviceMarkdown, adviceText } from '../../../src/planners/render.js';
 import { adviseYaml as run } from '../../helpers/advise.js';
 
@@ -47,7 +48,9 @@ describe('advise: round 50', () => {
     // #2 and #3 score alike here; shown as #1 and #2, the tie line gives the reason.
     expect(x.score).toBe(y.score);
     expect(x.warnings.length).toBeLessThan(y.warnings.length);
-    const text = adviceText({ ...a, firstConfirmed: undefined, stacks: [x, { ...y, alternativeTo: undefined }] });
+    const second = { ...y, alternativeTo: undefined };
+    expect(tieBreak(x, second)).toBe('warnings');
+    const text = adviceText({ ...a, firstConfirmed: undefined, tieBreak: tieBreak(x, second), stacks: [x, second] });
     expect(text).toContain(`#1 and #2 score alike (${x.score.toFixed(1)}); #1 comes first because fewer of its facts are unconfirmed (0 against ${y.warnings.length}; \`?\` lines under --explain).`);
   });
 
