@@ -95,8 +95,8 @@ export interface Advice {
   stacks: RankedStack[];
 }
 
-export const TIE_BREAKS = ['warnings', 'trackRecord', 'offers', 'cost'] as const;
-export type TieBreak = (typeof TIE_BREAKS)[number];
+/** The keys of advise's order that only tell apart stacks of the same breaches and score. */
+export type TieBreak = 'warnings' | 'trackRecord' | 'offers' | 'cost';
 
 export interface AdviseOptions {
   top?: number;
@@ -329,7 +329,7 @@ function usageInDecision(usage: Usage, r: ResolvedRequirements, scope: Record<Ro
  * whose platforms offer more (room to grow), then the cheaper; the key last, so that the order
  * is total.
  */
-const STACK_ORDER: readonly (readonly [string, (a: RankedStack, b: RankedStack) => number])[] = [
+const STACK_ORDER: readonly (readonly ['breach' | 'score' | TieBreak | 'key', (a: RankedStack, b: RankedStack) => number])[] = [
   ['breach', (a, b) => compareProfiles(a.breach, b.breach)],
   ['score', (a, b) => b.score - a.score],
   ['warnings', (a, b) => a.breach.warnings - b.breach.warnings],
@@ -356,7 +356,7 @@ export function tieBreak(first: RankedStack | undefined, second: RankedStack | u
   for (const [key, by] of STACK_ORDER) {
     const d = by(first, second);
     if (d === 0) continue;
-    return d < 0 && (TIE_BREAKS as readonly string[]).includes(key) ? (key as TieBreak) : undefined;
+    return d < 0 && key !== 'breach' && key !== 'score' && key !== 'key' ? key : undefined;
   }
   return undefined;
 }
