@@ -308,7 +308,10 @@ export function memberMaturity(m: StackMember, catalogDate: string, w: Weights):
   const wm = w.maturity;
   const name = `${m.platform.name}${m.mode === 'self-hosted' && m.platform.self_hosting.available !== 'only' ? ' (self-hosted)' : ''}`;
   const production = mat.stage === 'ga' ? 1 : mat.stage === 'pre_ga' ? wm.pre_ga : wm.unknown;
-  const years = mat.since ? Math.max(0, (monthIndex(catalogDate) - monthIndex(mat.since)) / 12) : undefined;
+  // A part older than the product `since` dates (`roles_since`) counts from its own date when the stack uses nothing else of the platform.
+  const roleDates = m.roles.map((role) => mat.roles_since?.[role]);
+  const since = roleDates.length > 0 && roleDates.every((d) => d !== undefined) ? roleDates.reduce((a, b) => (monthIndex(a!) >= monthIndex(b!) ? a : b)) : mat.since;
+  const years = since ? Math.max(0, (monthIndex(catalogDate) - monthIndex(since)) / 12) : undefined;
   const track = mat.stage === 'pre_ga' ? wm.pre_ga : years !== undefined ? Math.min(1, years / wm.full_years) : wm.unknown;
   const signals = [production, track];
   // An SLA written for one product (`covers`) says nothing about the parts of the platform this stack uses instead.
@@ -317,7 +320,7 @@ export function memberMaturity(m: StackMember, catalogDate: string, w: Weights):
   const score = signals.reduce((a, b) => a + b, 0) / signals.length;
   const parts: string[] = [];
   if (mat.stage === 'pre_ga') parts.push('the vendor says it is not for production-critical use yet');
-  else if (mat.stage === 'ga') parts.push(mat.since ? `in production since ${mat.since} (${Math.round((years ?? 0) * 10) / 10} years)` : 'generally available (date unknown)');
+  else if (mat.stage === 'ga') parts.push(since ? `in production since ${since} (${Math.round((years ?? 0) * 10) / 10} years)` : 'generally available (date unknown)');
   else parts.push('production readiness unknown');
   if (m.mode === 'cloud') {
     if (sla) parts.push(`${sla.uptime}% uptime SLA${sla.plan ? ` (${sla.plan})` : ''}`);

@@ -149,6 +149,11 @@ const maturitySchema = z
     stage: z.enum(['ga', 'pre_ga', 'unknown']).default('unknown'),
     since: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)').optional(),
     source: z.string().optional(),
+    // `roles_since`: an earlier start for parts of the platform older than the product `since`
+    // dates (Cloudflare's Workers, years before D1): a stack that uses the platform only for
+    // roles listed here gets the latest of their dates as its track record.
+    roles_since: z.partialRecord(z.enum(ROLES), z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)')).optional(),
+    roles_since_source: z.string().optional(),
     // `covers`: the roles the commitment is for, when it is one product's (Firebase's is
     // Firestore's): a stack that uses the platform for none of them gets no SLA from it.
     sla: z
@@ -274,6 +279,8 @@ const platform = z
     const mat = p.maturity;
     if ((mat.stage !== 'unknown' || mat.since) && !mat.source) ctx.addIssue({ code: 'custom', path: ['maturity', 'source'], message: 'a maturity stage or date needs the vendor page it comes from' });
     if (mat.source) needSource(mat.source, ['maturity', 'source']);
+    if (mat.roles_since && !mat.roles_since_source) ctx.addIssue({ code: 'custom', path: ['maturity', 'roles_since_source'], message: 'a date for some roles needs the vendor page it comes from' });
+    if (mat.roles_since_source) needSource(mat.roles_since_source, ['maturity', 'roles_since_source']);
     if (mat.sla && !mat.sla_source) ctx.addIssue({ code: 'custom', path: ['maturity', 'sla_source'], message: 'an SLA needs the vendor page it comes from' });
     if (mat.sla_source) needSource(mat.sla_source, ['maturity', 'sla_source']);
     const ds = p.data_safety;
