@@ -22,11 +22,12 @@ export default async function setup(): Promise<() => void> {
     else process.env['TMPDIR'] = previous;
     rmSync(runTmp, { recursive: true, force: true });
   };
-  if (process.env['BAAS_TEST_SWEEP'] !== '1') return teardown;
-  try {
-    await removeByLabel(TEST_LABEL);
-  } catch {
-    // No Docker here: the unit tests still run; integration tests report the problem themselves.
+  if (process.env['BAAS_TEST_SWEEP'] === '1') {
+    try {
+      await removeByLabel(TEST_LABEL);
+    } catch {
+      // No Docker here: the unit tests still run; integration tests report the problem themselves.
+    }
   }
   return teardown;
 }

@@ -309,8 +309,8 @@ export function memberMaturity(m: StackMember, catalogDate: string, w: Weights):
   const name = `${m.platform.name}${m.mode === 'self-hosted' && m.platform.self_hosting.available !== 'only' ? ' (self-hosted)' : ''}`;
   const production = mat.stage === 'ga' ? 1 : mat.stage === 'pre_ga' ? wm.pre_ga : wm.unknown;
   // A part older than the product `since` dates (`roles_since`) counts from its own date when the stack uses nothing else of the platform.
-  const roleDates = m.roles.map((role) => mat.roles_since?.[role]);
-  const since = roleDates.length > 0 && roleDates.every((d) => d !== undefined) ? roleDates.reduce((a, b) => (monthIndex(a!) >= monthIndex(b!) ? a : b)) : mat.since;
+  const roleDates = m.roles.flatMap((role) => mat.roles_since?.[role] ?? []);
+  const since = roleDates.length > 0 && roleDates.length === m.roles.length ? roleDates.reduce((a, b) => (monthIndex(a) >= monthIndex(b) ? a : b)) : mat.since;
   const years = since ? Math.max(0, (monthIndex(catalogDate) - monthIndex(since)) / 12) : undefined;
   const track = mat.stage === 'pre_ga' ? wm.pre_ga : years !== undefined ? Math.min(1, years / wm.full_years) : wm.unknown;
   const signals = [production, track];

@@ -144,15 +144,16 @@ export type Role = (typeof ROLES)[number];
 /** The roles a platform may hold only beside its own database (`bundled`). */
 const BUNDLED_ROLES = ['auth', 'storage'] as const;
 
+const yearOrDate = z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)');
 const maturitySchema = z
   .object({
     stage: z.enum(['ga', 'pre_ga', 'unknown']).default('unknown'),
-    since: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)').optional(),
+    since: yearOrDate.optional(),
     source: z.string().optional(),
     // `roles_since`: an earlier start for parts of the platform older than the product `since`
     // dates (Cloudflare's Workers, years before D1): a stack that uses the platform only for
     // roles listed here gets the latest of their dates as its track record.
-    roles_since: z.partialRecord(z.enum(ROLES), z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'must be a year or a date (YYYY, YYYY-MM or YYYY-MM-DD)')).optional(),
+    roles_since: z.partialRecord(z.enum(ROLES), yearOrDate).optional(),
     roles_since_source: z.string().optional(),
     // `covers`: the roles the commitment is for, when it is one product's (Firebase's is
     // Firestore's): a stack that uses the platform for none of them gets no SLA from it.
