@@ -283,8 +283,15 @@ export function stackKey(members: StackMember[]): string {
     .join('+');
 }
 
+/** A member's name in a stack: the name of the part it uses where it holds one role the catalog names a part for. */
+function memberName(m: StackMember): string {
+  const [only, ...more] = m.roles;
+  const name = (only !== undefined && more.length === 0 ? m.platform.role_names?.[only] : undefined) ?? m.platform.name;
+  return `${name}${onOwnServers(m) && !name.includes('self-hosted') ? ' (self-hosted)' : ''}`;
+}
+
 export function stackName(members: StackMember[]): string {
-  const names = members.map((m) => `${m.platform.name}${onOwnServers(m) && !m.platform.name.includes('self-hosted') ? ' (self-hosted)' : ''}`);
+  const names = members.map(memberName);
   return names.length === 1 ? `${names[0]} only` : names.join(' + ');
 }
 

@@ -189,6 +189,9 @@ const platform = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/),
     name: z.string(),
+    // `role_names`: what the part of the platform a stack uses is called, where the stack uses
+    // the platform for that one role only (Cloudflare's compute alone is Workers, not Workers + D1).
+    role_names: z.partialRecord(z.enum(ROLES), z.string()).optional(),
     summary: z.string(),
     provides: z
       .object({

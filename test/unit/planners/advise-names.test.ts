@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
+import { CATALOG_URL, parseCatalogText } from '../../../src/planners/catalog.js';
+import { adviseYaml as run, runCli } from '../../helpers/advise.js';
+
+/**
+ * A stack names a platform by the part it uses where it uses the platform for one role only
+ * (catalog `role_names`): a site served from Cloudflare runs on Workers, not on "Workers + D1".
+ */
+describe('advise: a stack names the part of a platform it uses', () => {
+  const web = 'stage: mvp\napp: { kind: web, frontend: react }\ndata: { model: relational }\nauth: { needed: true }\n';
+  const named = (key: string): string | undefined => run(web, 60).stacks.find((x) => x.key === key)?.name;
+
+  it('names Cloudflare by Workers where it only runs the code, and in full where it holds the data', () => {
+    expect(named('cloudflare+supabase')).toBe('Supabase + Cloudflare Workers');
+    expect(named('auth0+cloudflare')).toBe('Cloudflare Workers + D1 + Auth0');
+  });
+
+  it('shows the part in the text table', async () => {
+    const { code, out: text } = await runCli(['advise', '--kind', 'content', '--frontend', 'static', '--data-model', 'relational']);
+    expect(code).toBe(0);
+    expect(text).toMatch(/Supabase \+ Cloudflare Workers {2,}\d/);
+    expect(text).not.toMatch(/Supabase \+ Cloudflare Workers \+ D1/);
+  });
+
+  it('refuses a part name for a role the catalog does not know', () => {
+    const text = readFileSync(CATALOG_URL, 'utf8').replace('role_names: { compute: Cloudflare Workers,', 'role_names: { hosting: Cloudflare Workers,');
+    expect(() => parseCatalogText(text, 'platforms.yaml')).toThrow(ConfigError);
+  });
+});
