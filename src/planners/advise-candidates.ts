@@ -284,7 +284,7 @@ export function stackKey(members: StackMember[]): string {
 }
 
 /** A member's name in a stack: the name of the part it uses where it holds one role the catalog names a part for. */
-function memberName(m: StackMember): string {
+export function memberName(m: StackMember): string {
   const [only, ...more] = m.roles;
   const name = (only !== undefined && more.length === 0 ? m.platform.role_names?.[only] : undefined) ?? m.platform.name;
   return `${name}${onOwnServers(m) && !name.includes('self-hosted') ? ' (self-hosted)' : ''}`;

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { CAPABILITIES, complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, memberName, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
@@ -42,6 +42,8 @@ export interface RankedStack {
    * shows different approaches rather than one approach on every host.
    */
   alsoHostedOn?: string[];
+  /** The same hosts by name, for people ("Cloudflare Workers" for `cloudflare`). */
+  alsoHostedOnNames?: string[];
   /**
    * Set on a stack moved up as another approach (secondAsAlternative): on #2, the first's
    * platform for this role is replaced (the first's variants follow it); on #3, `also` names
@@ -154,7 +156,7 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights): Sc
  * server-rendered framework), stacks that differ only in that host are one approach: the first
  * (best-ranked) stays, the others are folded into its `alsoHostedOn`.
  */
-function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weights): RankedStack[] {
+function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weights, hostName: ReadonlyMap<RankedStack, string>): RankedStack[] {
   if (!servesStaticBuildOnly(r, w)) return stacks;
   const first = new Map<string, RankedStack>();
   const out: RankedStack[] = [];
@@ -170,6 +172,7 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
     // Only fold a stack that breaks no more than the one it folds into.
     if (kept && s.violations.length <= kept.violations.length && compute) {
       (kept.alsoHostedOn ??= []).push(compute);
+      (kept.alsoHostedOnNames ??= []).push(hostName.get(s) ?? compute);
       continue;
     }
     if (!kept) first.set(sig, s);
@@ -399,6 +402,8 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
       { hint: 'Name where each role runs today (--current database=neon,auth=clerk), decide the kept roles too (--only database,auth), or leave fewer platforms (--leaving).' },
     );
   }
+  // The compute part's name, for a stack folded into another as one more host of its static build.
+  const hostName = new Map<RankedStack, string>();
   const evaluated = candidates.map((c) => {
     const cost = costStack(catalog, c.members, usage, opts);
     const { violations, warnings, notes } = checkConstraints(r, c.members, cost, wanted, w);
@@ -429,12 +434,14 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
         members: cost.members,
       },
     };
+    const host = holderOf(c.members, 'compute');
+    if (host) hostName.set(stack, memberName(host));
     return stack;
   });
   evaluated.sort(compareStacks);
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
-  const ranked = secondAsAlternative(foldStaticHosts(r, unique, w), r, w);
+  const ranked = secondAsAlternative(foldStaticHosts(r, unique, w, hostName), r, w);
   ranked.forEach((s, i) => (s.rank = i + 1));
   const satisfiable = ranked.length > 0 && ranked[0]?.violations.length === 0;
   const confirmed = satisfiable && ranked[0]?.warnings.length === 0;

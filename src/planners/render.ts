@@ -88,7 +88,7 @@ export function adviceText(a: Advice): string {
   if (top) {
     lines.push('', `Why #1 ${top.name}:`);
     lines.push(...why(top));
-    if (top.alsoHostedOn?.length) lines.push(`  · the static build runs as well on ${top.alsoHostedOn.join(', ')} (the same stack on another host, folded into this line)`);
+    if (top.alsoHostedOn?.length) lines.push(`  · the static build runs as well on ${(top.alsoHostedOnNames ?? top.alsoHostedOn).join(', ')} (the same stack on another host, folded into this line)`);
     lines.push('', `Score: ${scoreLine(top)}`);
     lines.push(`Cost: ${costLine(top)} (run \`baas cost --stack ${top.key.replace(/\+/g, ',')}\` for the breakdown)`);
     if (top.cost.warnings.length) {

@@ -24,6 +24,15 @@ describe('advise: a stack names the part of a platform it uses', () => {
     expect(text).not.toMatch(/Supabase \+ Cloudflare Workers \+ D1/);
   });
 
+  it('names the hosts folded into a line as people read them, and keeps their ids in --json', async () => {
+    const argv = ['advise', '--kind', 'content', '--frontend', 'static', '--data-model', 'relational'];
+    const { out } = await runCli(argv);
+    expect(out).toMatch(/runs as well on [^(]*Cloudflare Workers/);
+    const json = JSON.parse((await runCli([...argv, '--json'])).out) as { stacks: { alsoHostedOn?: string[]; alsoHostedOnNames?: string[] }[] };
+    const folded = json.stacks.find((s) => s.alsoHostedOn?.includes('cloudflare'));
+    expect(folded?.alsoHostedOnNames?.[folded.alsoHostedOn?.indexOf('cloudflare') ?? -1]).toBe('Cloudflare Workers');
+  });
+
   it('refuses a part name for a role the catalog does not know', () => {
     const text = readFileSync(CATALOG_URL, 'utf8').replace('role_names: { compute: Cloudflare Workers,', 'role_names: { hosting: Cloudflare Workers,');
     expect(() => parseCatalogText(text, 'platforms.yaml')).toThrow(ConfigError);
