@@ -1,4 +1,4 @@
-import { canHold, CAP_LABEL, capabilityOf, holderOf, neededRoles, ROLE_ORDER, type Wanted } from './advise-candidates.js';
+import { canHold, CAP_LABEL, capabilityOf, holderOf, memberName, neededRoles, ROLE_ORDER, type Wanted } from './advise-candidates.js';
 import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
 import type { Platform } from './catalog.js';
@@ -306,7 +306,8 @@ const monthIndex = (date: string): number => {
 export function memberMaturity(m: StackMember, catalogDate: string, w: Weights): { score: number; text: string } {
   const mat = m.platform.maturity;
   const wm = w.maturity;
-  const name = `${m.platform.name}${m.mode === 'self-hosted' && m.platform.self_hosting.available !== 'only' ? ' (self-hosted)' : ''}`;
+  // Named as in the stack's name: the part it uses ("Cloudflare Workers"), whose date this may be.
+  const name = memberName(m);
   const production = mat.stage === 'ga' ? 1 : mat.stage === 'pre_ga' ? wm.pre_ga : wm.unknown;
   // A part older than the product `since` dates (`roles_since`) counts from its own date when the stack uses nothing else of the platform.
   const roleDates = m.roles.flatMap((role) => mat.roles_since?.[role] ?? []);
