@@ -17,6 +17,12 @@ describe('advise: a stack names the part of a platform it uses', () => {
     expect(named('auth0+cloudflare')).toBe('Cloudflare Workers + D1 + Auth0');
   });
 
+  it('names the part in its track-record line too', () => {
+    const s = run(web, 60).stacks.find((x) => x.key === 'cloudflare+supabase');
+    const texts = s?.criteria.find((c) => c.id === 'maturity')?.reasons.map((r) => r.text) ?? [];
+    expect(texts.some((t) => t.startsWith('Cloudflare Workers: in production since 2018-03'))).toBe(true);
+  });
+
   it('shows the part in the text table', async () => {
     const { code, out: text } = await runCli(['advise', '--kind', 'content', '--frontend', 'static', '--data-model', 'relational']);
     expect(code).toBe(0);
