@@ -283,10 +283,15 @@ export function stackKey(members: StackMember[]): string {
     .join('+');
 }
 
-/** A member's name in a stack: the name of the part it uses where it holds one role the catalog names a part for. */
-export function memberName(m: StackMember): string {
+/** The part of its platform a member uses: the catalog's name for it where the member holds that one role (`role_names`), else the platform's. */
+export function partName(m: StackMember): string {
   const [only, ...more] = m.roles;
-  const name = (only !== undefined && more.length === 0 ? m.platform.role_names?.[only] : undefined) ?? m.platform.name;
+  return (only !== undefined && more.length === 0 ? m.platform.role_names?.[only] : undefined) ?? m.platform.name;
+}
+
+/** A member's name in a stack: the part it uses, and where it runs on your own servers. */
+export function memberName(m: StackMember): string {
+  const name = partName(m);
   return `${name}${onOwnServers(m) && !name.includes('self-hosted') ? ' (self-hosted)' : ''}`;
 }
 

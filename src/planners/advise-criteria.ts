@@ -1,4 +1,4 @@
-import { canHold, CAP_LABEL, capabilityOf, holderOf, memberName, neededRoles, ROLE_ORDER, type Wanted } from './advise-candidates.js';
+import { canHold, CAP_LABEL, capabilityOf, holderOf, memberName, neededRoles, partName, ROLE_ORDER, type Wanted } from './advise-candidates.js';
 import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
 import type { Platform } from './catalog.js';
@@ -74,11 +74,12 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap) && !whole;
       const c = designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;
-      const how = designed ? `${by?.platform.name} is built around it` : `${by?.platform.name}`;
+      const who = by ? partName(by) : 'the stack';
+      const how = designed ? `${who} is built around it` : who;
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note})` : ''}` });
     } else if (value === 'partial') {
       sum += weight * credit.partial;
-      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${by?.platform.name}${note ? ` (${note})` : ''}` });
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${by ? partName(by) : 'the stack'}${note ? ` (${note})` : ''}` });
     } else {
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing${x.hard ? '' : ', so it is yours to build (wanted as a part of the product, it does not rule the stack out)'}` });
     }
@@ -220,7 +221,7 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
   const order = ['low', 'medium', 'high'] as const;
   for (const m of members) {
     if (m.mode === 'cloud' && m.platform.lock_in !== 'low' && staticHostOnly(m)) {
-      reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'note', text: `${m.platform.name} only serves the static build: nothing to move but files` });
+      reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'note', text: `${partName(m)} only serves the static build: nothing to move but files` });
       continue;
     }
     // The stickiest of the roles it holds here: Firebase holding only sign-in is as easy to
@@ -228,7 +229,7 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
     const byRole = m.roles.map((role) => (role === 'storage' ? undefined : m.platform.lock_in_by_role[role]) ?? m.platform.lock_in);
     const level = m.mode === 'self-hosted' ? 'low' : byRole.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'low' as (typeof order)[number]);
     worst = Math.min(worst, w.lock_in.fit[tol ?? 'unstated'][level]);
-    if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${m.platform.name}: ${level} lock-in (${tol ? `you accept ${tol}` : 'no tolerance given'})` });
+    if (level !== 'low') reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: level === 'high' ? 'con' : 'note', text: `${partName(m)}: ${level} lock-in (${tol ? `you accept ${tol}` : 'no tolerance given'})` });
   }
   if (worst === 1) reasons.push({ requirement: 'constraints.lock_in_tolerance', effect: 'pro', text: 'open source or standard Postgres/Docker: easy to leave' });
   return { id: 'lock_in', label: 'Lock-in', weight: w.criteria.lock_in, score: worst, reasons };
@@ -284,10 +285,10 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
       const others = members.filter((x) => x !== host).length;
       // When the host holds every role, it answers for the backend share as well.
       hit += share * hostCredit + (others > 0 ? ((1 - share) * backend.length) / others : (1 - share) * hostCredit);
-      if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${host.platform.name} hosts it first-class` });
-      else if (adapter) reasons.push({ requirement, effect: w.ecosystem.adapter_host > 0 ? 'note' : 'con', text: `${tag}: ${host.platform.name} runs it through an adapter its vendor maintains (${adapter.note.split(';')[0]})` });
-      else if (nodeServer) reasons.push({ requirement, effect: 'note', text: `${tag}: ${host.platform.name} runs its Node server in a container (every feature, no framework-specific integration)` });
-      else reasons.push({ requirement, effect: 'con', text: `${tag}: ${host.platform.name} is not built around it` });
+      if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${partName(host)} hosts it first-class` });
+      else if (adapter) reasons.push({ requirement, effect: w.ecosystem.adapter_host > 0 ? 'note' : 'con', text: `${tag}: ${partName(host)} runs it through an adapter its vendor maintains (${adapter.note.split(';')[0]})` });
+      else if (nodeServer) reasons.push({ requirement, effect: 'note', text: `${tag}: ${partName(host)} runs its Node server in a container (every feature, no framework-specific integration)` });
+      else reasons.push({ requirement, effect: 'con', text: `${tag}: ${partName(host)} is not built around it` });
       if (backend.length > 0) reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${backend.map((x) => x.platform.name).join(', ')}` });
     } else if (fits[0]) {
       hit++;

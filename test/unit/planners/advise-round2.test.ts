@@ -176,7 +176,7 @@ describe('advise: branching, sizing, hosting and APIs', () => {
   it("names a vendor-maintained Next.js adapter (Workers' OpenNext) in the reasons, without crediting it", () => {
     const a = advise(catalog, resolveRequirements({ app: { kind: 'web', frontend: 'nextjs' }, data: { model: 'none' } }, {}), { top: 50 });
     const eco = criterion(stack(a, 'cloudflare'), 'ecosystem');
-    expect(eco?.reasons.map((x) => x.text).join('\n')).toMatch(/nextjs: Cloudflare Workers \+ D1 runs it through an adapter its vendor maintains \(OpenNext adapter on Workers/);
+    expect(eco?.reasons.map((x) => x.text).join('\n')).toMatch(/nextjs: Cloudflare Workers runs it through an adapter its vendor maintains \(OpenNext adapter on Workers/);
     expect(eco?.score).toBe(0);
   });
 
