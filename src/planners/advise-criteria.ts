@@ -62,6 +62,8 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
     total += weight;
     const note = by?.platform.notes[x.cap];
     const tag = x.level === 'core' ? ' (core)' : '';
+    // The part that provides it, named as the stack's name names it.
+    const who = by ? partName(by) : 'the stack';
     if (value === true) {
       // A commodity (plain sign-in, file storage, serving pages) is done alike by every
       // provider: full credit for all, no edge for a specialist.
@@ -74,12 +76,11 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap) && !whole;
       const c = designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;
-      const who = by ? partName(by) : 'the stack';
       const how = designed ? `${who} is built around it` : who;
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note})` : ''}` });
     } else if (value === 'partial') {
       sum += weight * credit.partial;
-      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${by ? partName(by) : 'the stack'}${note ? ` (${note})` : ''}` });
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${who}${note ? ` (${note})` : ''}` });
     } else {
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing${x.hard ? '' : ', so it is yours to build (wanted as a part of the product, it does not rule the stack out)'}` });
     }
