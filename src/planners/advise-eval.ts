@@ -75,6 +75,16 @@ function holdsAll(stack: RankedStack, roles: EvalCase['roles']): boolean {
   });
 }
 
+const ROLE_ORDER = ['database', 'auth', 'compute', 'cache'] as const;
+
+/** A team's chosen roles in words, in a fixed role order: "database neon, auth clerk, compute vercel or railway". */
+export function describeRoles(roles: EvalCase['roles']): string {
+  return ROLE_ORDER.flatMap((role) => {
+    const want = roles[role];
+    return want === undefined ? [] : [`${role} ${(Array.isArray(want) ? want : [want]).join(' or ')}`];
+  }).join(', ');
+}
+
 export interface CaseResult {
   file: string;
   top1: boolean;
@@ -82,6 +92,8 @@ export interface CaseResult {
   /** Rank of the first agreeing stack, if within the first 20. */
   rank: number | null;
   pick: string;
+  /** What the team chose, role by role ("database neon, auth clerk"; a list as "vercel or railway"). */
+  chosen: string;
   /** The first pick breaks a hard constraint although some stack breaks none. */
   needlessBreach: boolean;
   /** No stack meets every hard constraint. */
@@ -154,6 +166,7 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, r
     top3: idx >= 0 && idx < 3,
     rank: idx >= 0 ? idx + 1 : null,
     pick: first?.key ?? '-',
+    chosen: describeRoles(c.roles),
     // advise ranks breach-free stacks first, so a breaching first pick means none exists;
     // checked here all the same, since that is the promise being measured.
     needlessBreach: Boolean(first && first.violations.length > 0 && stacks.some((s) => s.violations.length === 0)),

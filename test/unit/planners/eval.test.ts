@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, byMainPlatform, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, splitCases, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, byMainPlatform, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, splitCases, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
@@ -96,6 +96,13 @@ describe('advise evaluation cases', () => {
     expect(pickAgrees({ auth: 'keycloak' }, { auth: 'keycloak:self' }, new Set(['keycloak']))).toBe(true);
     expect(pickAgrees({ auth: 'clerk' }, { auth: ['auth0', 'clerk'] })).toBe(true);
     expect(pickAgrees({ database: 'neon' }, { database: 'neon', auth: 'clerk' })).toBe(false);
+  });
+
+  it("names the team's choice role by role in a fixed order, a list as alternatives (the misses list prints it)", () => {
+    expect(describeRoles({ compute: ['vercel', 'railway'], database: 'neon', auth: 'clerk' })).toBe('database neon, auth clerk, compute vercel or railway');
+    expect(describeRoles({ auth: 'keycloak:self' })).toBe('auth keycloak:self');
+    const one = cases.find((c) => c.file.startsWith('neon-'));
+    expect(one && evaluate(catalog, [one], { ...split, blind_r7: [one.file] } as Split, undefined, ['blind_r7'])[0]?.cases[0]?.chosen).toMatch(/^database neon/);
   });
 
   it('matches a chosen stack by role, a list meaning any of them and :self meaning self-hosted', () => {
