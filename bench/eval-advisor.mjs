@@ -106,7 +106,7 @@ for (const h of halves) {
   if (missed.length === 0 && !showCases) continue;
   console.log(`${h.name} ${showCases ? 'cases' : 'misses (top-1)'}:`);
   for (const c of showCases ? h.cases : missed) {
-    console.log(`  ${c.top1 ? 'ok  ' : c.top3 ? 'top3' : 'miss'} ${c.file.padEnd(38)} first pick ${c.pick}${c.rank ? `, the team's (${c.chosen}) at #${c.rank}` : `, the team's (${c.chosen}) not in the first 20`}${c.unsatisfiable ? ' (no stack meets every hard constraint)' : ''}`);
+    console.log(`  ${c.top1 ? 'ok  ' : c.top3 ? 'top3' : 'miss'} ${c.file.padEnd(38)} first pick ${c.pick}, the team's (${c.chosen}) ${c.rank ? `at #${c.rank}` : 'not in the first 20'}${c.unsatisfiable ? ' (no stack meets every hard constraint)' : ''}`);
   }
 }
 }

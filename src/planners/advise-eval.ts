@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { advise, type RankedStack } from './advise.js';
 import type { Weights } from './advise-weights.js';
-import type { Catalog } from './catalog.js';
+import { ROLES, type Catalog } from './catalog.js';
 import { parseRequirementsText, type Requirements } from './requirements.js';
 
 /**
@@ -75,12 +75,11 @@ function holdsAll(stack: RankedStack, roles: EvalCase['roles']): boolean {
   });
 }
 
-const ROLE_ORDER = ['database', 'auth', 'compute', 'cache'] as const;
-
-/** A team's chosen roles in words, in a fixed role order: "database neon, auth clerk, compute vercel or railway". */
+/** A team's chosen roles in words, in the catalog's role order: "database neon, auth clerk, compute vercel or railway". */
 export function describeRoles(roles: EvalCase['roles']): string {
-  return ROLE_ORDER.flatMap((role) => {
-    const want = roles[role];
+  const named: Partial<Record<string, string | string[]>> = roles;
+  return ROLES.flatMap((role) => {
+    const want = named[role];
     return want === undefined ? [] : [`${role} ${(Array.isArray(want) ? want : [want]).join(' or ')}`];
   }).join(', ');
 }
