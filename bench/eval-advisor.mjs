@@ -15,7 +15,7 @@
 // ran: a missed target is a finding, not a broken build.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, splitCases } from '../dist/planners/advise-eval.js';
+import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
 
 const dir = fileURLToPath(new URL('../test/fixtures/scenarios/cases/', import.meta.url));
@@ -85,14 +85,7 @@ for (const h of halves) {
 // half but the newest has been tuned on since it was written.
 const blind = halves.filter((h) => h.name.startsWith('blind_'));
 if (blind.length > 1) {
-  const sum = (f) => blind.reduce((t, h) => t + f(h), 0);
-  const n = sum((h) => h.cases.length);
-  const t1 = sum((h) => h.top1);
-  const t3 = sum((h) => h.top3);
-  const refs = blind.filter((h) => h.reference);
-  const rn = refs.reduce((t, h) => t + h.reference.n, 0);
-  const r1 = refs.reduce((t, h) => t + h.reference.top1, 0);
-  const r3 = refs.reduce((t, h) => t + h.reference.top3, 0);
+  const { n, top1: t1, top3: t3, reference: { n: rn, top1: r1, top3: r3 } } = pooledBlind(blind);
   console.log(`all blind halves together (n=${n}, all but ${OF_RECORD} tuned on since): top-1 ${t1}/${n} (${pct(t1, n)}, 95% interval ${interval(t1, n)}), top-3 ${t3}/${n} (${pct(t3, n)}, ${interval(t3, n)}); architect reference ${r1}/${rn} (${pct(r1, rn)}), ${r3}/${rn} (${pct(r3, rn)})`);
 }
 if (blind.length > 1) {

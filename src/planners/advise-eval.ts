@@ -201,6 +201,18 @@ export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weig
 export const EVAL_TARGETS = { top1: 0.8, top3: 0.95, needlessBreaches: 0 } as const;
 
 /** One row of the eval's table by class: the platform holding a case's main role (its file name's prefix). */
+/** Every blind half together: cases and agreements, advise's and the architect reference's. */
+export function pooledBlind(halves: readonly HalfResult[]): Omit<ClassRow, 'platform'> {
+  const blind = halves.filter((h) => h.name.startsWith('blind_'));
+  const sum = (f: (h: HalfResult) => number): number => blind.reduce((t, h) => t + f(h), 0);
+  return {
+    n: sum((h) => h.cases.length),
+    top1: sum((h) => h.top1),
+    top3: sum((h) => h.top3),
+    reference: { n: sum((h) => h.reference?.n ?? 0), top1: sum((h) => h.reference?.top1 ?? 0), top3: sum((h) => h.reference?.top3 ?? 0) },
+  };
+}
+
 export interface ClassRow {
   platform: string;
   n: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, byMainPlatform, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, splitCases, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, byMainPlatform, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, pickAgrees, pooledBlind, splitCases, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
@@ -71,6 +71,13 @@ describe('advise evaluation cases', () => {
       { platform: 'convex', n: 1, top1: 0, top3: 1, reference: { n: 1, top1: 1, top3: 1 } },
       { platform: 'keycloak', n: 1, top1: 0, top3: 1, reference: { n: 1, top1: 0, top3: 0 } },
     ]);
+    // Every blind half together, the reference counted over the cases that have one.
+    const withReference = [
+      { ...halves[0], reference: { n: 2, top1: 1, top3: 2, adviseFirstAmongThree: 1 } },
+      { ...halves[1], reference: { n: 1, top1: 0, top3: 0, adviseFirstAmongThree: 0 } },
+      { name: 'tuning', cases: [c('neon-e.yaml', true, true)], top1: 1, top3: 1, needlessBreaches: 0 },
+    ] as HalfResult[];
+    expect(pooledBlind(withReference)).toEqual({ n: 4, top1: 1, top3: 3, reference: { n: 3, top1: 1, top3: 2 } });
   });
 
   it('has an architect reference of three catalog stacks for every blind case, and only for those', () => {
