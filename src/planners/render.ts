@@ -224,7 +224,9 @@ export function platformCostText(c: PlatformCost): string {
   rows.push(['Total', '', '', '', '', money(c.knownTotal, c.hasUnknown)]);
   const body = table(['Component', 'Monthly qty', 'Included', 'Unit', 'Price', 'Monthly cost'], rows, { alignRight: [1, 2, 5] });
   const notes = [...new Set([...c.notes, ...c.lines.filter((l) => l.assumption).map((l) => `${l.label}: ${l.assumption}`)])];
-  return `${head}\n${body.trimEnd().replace(/^/gm, '  ')}\n${notes.map((n) => `  · ${n}\n`).join('')}`;
+  // Where each price comes from and how old it is, so that a stale figure shows (`--sources` lists each).
+  const dated = [...new Set(c.lines.filter((l) => l.source && l.as_of).map((l) => `prices from ${l.source}, as of ${l.as_of}`))];
+  return `${head}\n${body.trimEnd().replace(/^/gm, '  ')}\n${[...notes, ...dated].map((n) => `  · ${n}\n`).join('')}`;
 }
 
 export function costSummaryText(costs: PlatformCost[]): string {

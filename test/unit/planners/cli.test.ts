@@ -181,6 +181,8 @@ describe('baas cost (CLI)', () => {
     expect(r.out).toContain('Clerk — Pro');
     expect(r.out).toMatch(/MRU\s+60,000\s+50,000/);
     expect(r.out).toContain('Stack total: $251.35/month');
+    // Each part names where its prices come from and their date, so that a stale price shows.
+    expect(r.out).toMatch(/Clerk — Pro[\s\S]*· prices from transcript of clerk\.com\/pricing, as of \d{4}-\d{2}-\d{2}\n/);
   });
 
   it('bills Neon for --active-hours, the hours with traffic, and refuses a negative figure', async () => {
