@@ -499,6 +499,7 @@ Examples:
         const now = costOf(usage);
         const projection = months !== undefined ? C.project(months, growth ?? 0, usage, costOf) : undefined;
         const roles = members.map((m) => ({ platform: m.platform.id, mode: m.mode, roles: m.roles }));
+        now.warnings.push(...C.stalePrices(now.members, new Date()));
         out(app.io, json, { usage, assumptions, stack: { roles, ...now }, ...(projection ? { projection } : {}) }, () =>
           [
             `Usage: ${usageLine(usage)}`,
@@ -526,7 +527,10 @@ Examples:
               }),
             }))
           : undefined;
-      const warnings = costs.flatMap((c) => [...(c.noFit ? [c.noFit] : []), ...c.lines.filter((l) => l.unknown).map((l) => `${c.name} ${l.label}: ${l.unknown}; left out of the total`)]);
+      const warnings = [
+        ...costs.flatMap((c) => [...(c.noFit ? [c.noFit] : []), ...c.lines.filter((l) => l.unknown).map((l) => `${c.name} ${l.label}: ${l.unknown}; left out of the total`)]),
+        ...C.stalePrices(costs, new Date()),
+      ];
       out(app.io, json, { usage, assumptions, platforms: costs, warnings, ...(projections ? { projections } : {}) }, () =>
         [
           `Usage: ${usageLine(usage)}`,

@@ -461,6 +461,22 @@ export function costStack(catalog: Catalog, members: StackMember[], usage: Usage
   };
 }
 
+/** A price older than this many months is named as a warning: vendors change plans about yearly. */
+export const STALE_PRICE_MONTHS = 12;
+
+/**
+ * One warning per platform whose oldest price used is more than `maxMonths` before `today`
+ * (catalog dates are `YYYY-MM` or `YYYY-MM-DD`): the catalog is dated so that an old figure shows.
+ */
+export function stalePrices(costs: PlatformCost[], today: Date, maxMonths = STALE_PRICE_MONTHS): string[] {
+  return costs.flatMap((c) => {
+    const oldest = c.lines.map((l) => l.as_of).filter((d): d is string => d !== undefined && /^\d{4}-\d{2}/.test(d)).sort()[0];
+    if (!oldest) return [];
+    const months = (today.getUTCFullYear() - Number(oldest.slice(0, 4))) * 12 + (today.getUTCMonth() + 1 - Number(oldest.slice(5, 7)));
+    return months > maxMonths ? [`${c.name}: prices as of ${oldest}, ${months} months old; check the vendor's pricing page before relying on them`] : [];
+  });
+}
+
 // ---------------------------------------------------------------- projection
 
 export interface ProjectionMonth {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPlatform, loadCatalog } from '../../../src/planners/catalog.js';
-import { assignRoles, costPlatform, costStack, project, serverSize } from '../../../src/planners/cost.js';
+import { assignRoles, costPlatform, costStack, project, serverSize, stalePrices, type PlatformCost } from '../../../src/planners/cost.js';
 import { checkUsage, deriveUsage, METRICS, scaleUsage, type Usage, type UsageInput } from '../../../src/planners/usage.js';
 import { UserError } from '../../../src/errors.js';
 
@@ -209,5 +209,31 @@ describe('checkUsage', () => {
     expect(() => checkUsage({ db_gb: 1e12 })).toThrow(/beyond any plausible/);
     expect(() => checkUsage({ requests: Number.NaN })).toThrow(UserError);
     expect(() => checkUsage(Object.fromEntries(METRICS.map((m) => [m, 1])))).not.toThrow();
+  });
+});
+
+describe('stalePrices', () => {
+  const cost = (name: string, ...dates: (string | undefined)[]): PlatformCost => ({
+    platform: name.toLowerCase(),
+    name,
+    mode: 'cloud',
+    plan: null,
+    lines: dates.map((as_of) => ({ label: 'x', quantity: 1, included: null, unit: 'x', billable: 1, price: '$1', monthly: 1, usageBased: false, ...(as_of ? { as_of } : {}) })),
+    knownTotal: 0,
+    hasUnknown: false,
+    notes: [],
+    rejected: [],
+  });
+  const today = new Date(Date.UTC(2026, 11, 3));
+
+  it('names each platform whose oldest price is more than twelve months old, once, with its age', () => {
+    expect(stalePrices([cost('Vercel', '2026-09', '2024-06'), cost('Clerk', '2026-09-20'), cost('Neon', '2025-12-01')], today)).toEqual([
+      "Vercel: prices as of 2024-06, 30 months old; check the vendor's pricing page before relying on them",
+    ]);
+  });
+
+  it('counts a price exactly twelve months old as current, and ignores lines without a date', () => {
+    expect(stalePrices([cost('Neon', '2025-12'), cost('Self', undefined)], today)).toEqual([]);
+    expect(stalePrices([cost('Neon', '2025-11')], today)).toHaveLength(1);
   });
 });
