@@ -499,14 +499,14 @@ Examples:
         const now = costOf(usage);
         const projection = months !== undefined ? C.project(months, growth ?? 0, usage, costOf) : undefined;
         const roles = members.map((m) => ({ platform: m.platform.id, mode: m.mode, roles: m.roles }));
-        now.warnings.push(...C.stalePrices(now.members, new Date()));
-        out(app.io, json, { usage, assumptions, stack: { roles, ...now }, ...(projection ? { projection } : {}) }, () =>
+        const warnings = [...now.warnings, ...C.stalePrices(now.members, new Date())];
+        out(app.io, json, { usage, assumptions, stack: { roles, ...now, warnings }, ...(projection ? { projection } : {}) }, () =>
           [
             `Usage: ${usageLine(usage)}`,
             `Roles: ${roles.map((r) => `${r.platform}${r.mode === 'self-hosted' ? ' (self-hosted)' : ''} = ${r.roles.join(', ') || 'no role'}`).join('; ')}`,
             '',
             render.stackCostText(now),
-            ...(now.warnings.length ? ['Warnings:', ...now.warnings.map((w) => `  ! ${w}`), ''] : []),
+            ...(warnings.length ? ['Warnings:', ...warnings.map((w) => `  ! ${w}`), ''] : []),
             ...(projection ? [render.projectionText(projection)] : []),
             ...(assumptions.length ? [`Assumptions: ${assumptions.join('; ')}`, ''] : []),
           ].join('\n'),
@@ -527,10 +527,7 @@ Examples:
               }),
             }))
           : undefined;
-      const warnings = [
-        ...costs.flatMap((c) => [...(c.noFit ? [c.noFit] : []), ...c.lines.filter((l) => l.unknown).map((l) => `${c.name} ${l.label}: ${l.unknown}; left out of the total`)]),
-        ...C.stalePrices(costs, new Date()),
-      ];
+      const warnings = [...C.costWarnings(costs), ...C.stalePrices(costs, new Date())];
       out(app.io, json, { usage, assumptions, platforms: costs, warnings, ...(projections ? { projections } : {}) }, () =>
         [
           `Usage: ${usageLine(usage)}`,

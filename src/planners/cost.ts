@@ -447,18 +447,17 @@ export function costStack(catalog: Catalog, members: StackMember[], usage: Usage
     if (opts.memo && !hit) opts.memo.set(key, c);
     results.push(c);
   }
-  const warnings = results.flatMap((r) => {
-    const w: string[] = [];
-    if (r.noFit) w.push(r.noFit);
-    for (const l of r.lines) if (l.unknown) w.push(`${r.name} ${l.label}: ${l.unknown}; left out of the total`);
-    return w;
-  });
   return {
     members: results,
     knownTotal: round(results.reduce((s, r) => s + r.knownTotal, 0)),
     hasUnknown: results.some((r) => r.hasUnknown),
-    warnings,
+    warnings: costWarnings(results),
   };
+}
+
+/** What a set of costs cannot promise: a platform no plan fits, and each line whose price is unknown (left out of the total). */
+export function costWarnings(costs: PlatformCost[]): string[] {
+  return costs.flatMap((c) => [...(c.noFit ? [c.noFit] : []), ...c.lines.filter((l) => l.unknown).map((l) => `${c.name} ${l.label}: ${l.unknown}; left out of the total`)]);
 }
 
 /** A price older than this many months is named as a warning: vendors change plans about yearly. */
