@@ -58,7 +58,11 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
   for (const x of wanted) {
     const weight = w.capabilities.level_weight[x.level];
     const credit = w.capabilities[x.level];
-    const { value, by, designed } = capabilityOf(members, x, w.capabilities.container_runs_functions);
+    const provided = capabilityOf(members, x, w.capabilities.container_runs_functions);
+    const { by, designed } = provided;
+    // A host that only serves files (PocketBase's pb_public) serves a static build as well as any.
+    const staticOnPartialHost = x.cap === 'hosting' && provided.value === 'partial' && w.capabilities.partial_host_static_build === 'full' && servesStaticBuildOnly(r, w);
+    const value = staticOnPartialHost ? true : provided.value;
     total += weight;
     const note = by?.platform.notes[x.cap];
     const tag = x.level === 'core' ? ' (core)' : '';
@@ -77,7 +81,8 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const c = designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;
       const how = designed ? `${who} is built around it` : who;
-      reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note})` : ''}` });
+      const enough = staticOnPartialHost ? ', all a static build needs' : '';
+      reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note}${enough})` : enough}` });
     } else if (value === 'partial') {
       sum += weight * credit.partial;
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${who}${note ? ` (${note})` : ''}` });
@@ -276,9 +281,12 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
     judged++;
     const fits = members.filter((x) => x.platform.ecosystems.includes(tag));
     if (host && tag === r.app.frontend) {
-      const onHost = fits.includes(host);
       // A vendor-maintained adapter runs the framework's features with a deploy built for it.
-      const adapter = onHost ? undefined : host.platform.framework_adapters.find((a) => a.framework === tag);
+      // Where a host lists one, that is how it serves the framework: its ecosystem tag for the
+      // framework then names a client SDK (Appwrite's Next.js quick start), not first-class hosting.
+      const hostAdapter = host.platform.framework_adapters.find((a) => a.framework === tag);
+      const onHost = !hostAdapter && fits.includes(host);
+      const adapter = onHost ? undefined : hostAdapter;
       // A container host runs the framework's own Node server, which serves every feature.
       const nodeServer = !onHost && !adapter && host.platform.provides.containers !== false;
       const hostCredit = onHost ? 1 : adapter ? w.ecosystem.adapter_host : nodeServer ? w.ecosystem.node_server_host : 0;

@@ -34,6 +34,7 @@ export const weightsSchema = z
         core: credit,
         some: credit,
         container_runs_functions: z.enum(['full', 'partial', 'none']),
+        partial_host_static_build: z.enum(['full', 'partial']),
         api_style_weight: weight,
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
         buildable_when_some: z.array(z.enum(CAPABILITY_NAMES)),
