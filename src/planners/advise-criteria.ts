@@ -312,25 +312,30 @@ const monthIndex = (date: string): number => {
   return (y ?? 0) * 12 + ((m ?? 1) - 1);
 };
 
-/** One part's maturity, 0..1, and why: production readiness, track record, SLA (cloud only). */
-export function memberMaturity(m: StackMember, catalogDate: string, w: Weights): { score: number; text: string } {
+/**
+ * One part's maturity, 0..1, and why: production readiness, track record, SLA (cloud only).
+ * `tiny`: the requirements are a tiny tool's (`isTiny`), which is not the production-critical
+ * use a vendor's pre-release warning is about, so the warning weighs `pre_ga_tiny` there.
+ */
+export function memberMaturity(m: StackMember, catalogDate: string, w: Weights, tiny = false): { score: number; text: string } {
   const mat = m.platform.maturity;
   const wm = w.maturity;
+  const preGa = tiny ? wm.pre_ga_tiny : wm.pre_ga;
   // Named as in the stack's name: the part it uses ("Cloudflare Workers"), whose date this may be.
   const name = memberName(m);
-  const production = mat.stage === 'ga' ? 1 : mat.stage === 'pre_ga' ? wm.pre_ga : wm.unknown;
+  const production = mat.stage === 'ga' ? 1 : mat.stage === 'pre_ga' ? preGa : wm.unknown;
   // A part older than the product `since` dates (`roles_since`) counts from its own date when the stack uses nothing else of the platform.
   const roleDates = m.roles.flatMap((role) => mat.roles_since?.[role] ?? []);
   const since = roleDates.length > 0 && roleDates.length === m.roles.length ? roleDates.reduce((a, b) => (monthIndex(a) >= monthIndex(b) ? a : b)) : mat.since;
   const years = since ? Math.max(0, (monthIndex(catalogDate) - monthIndex(since)) / 12) : undefined;
-  const track = mat.stage === 'pre_ga' ? wm.pre_ga : years !== undefined ? Math.min(1, years / wm.full_years) : wm.unknown;
+  const track = mat.stage === 'pre_ga' ? preGa : years !== undefined ? Math.min(1, years / wm.full_years) : wm.unknown;
   const signals = [production, track];
   // An SLA written for one product (`covers`) says nothing about the parts of the platform this stack uses instead.
   const sla = mat.sla && (!mat.sla.covers || mat.sla.covers.some((role) => m.roles.includes(role))) ? mat.sla : undefined;
   if (m.mode === 'cloud') signals.push(sla ? 1 : wm.unknown);
   const score = signals.reduce((a, b) => a + b, 0) / signals.length;
   const parts: string[] = [];
-  if (mat.stage === 'pre_ga') parts.push('the vendor says it is not for production-critical use yet');
+  if (mat.stage === 'pre_ga') parts.push(`the vendor says it is not for production-critical use yet${tiny && preGa > wm.pre_ga ? ', which a tiny tool is not' : ''}`);
   else if (mat.stage === 'ga') parts.push(since ? `in production since ${since} (${Math.round((years ?? 0) * 10) / 10} years)` : 'generally available (date unknown)');
   else parts.push('production readiness unknown');
   if (m.mode === 'cloud') {

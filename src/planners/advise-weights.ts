@@ -71,7 +71,7 @@ export const weightsSchema = z
       .strict(),
     lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow, unstated: lockRow }).strict(), stated_low_factor: z.number().min(1) }).strict(),
     ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share, adapter_host: share, web_sdk_credit: share }).strict(),
-    maturity: z.object({ weight: byStage, unknown: share, full_years: z.number().positive(), pre_ga: share }).strict(),
+    maturity: z.object({ weight: byStage, unknown: share, full_years: z.number().positive(), pre_ga: share, pre_ga_tiny: share }).strict(),
     data_safety: z
       .object({ weight: byStage, unknown: share, unmanaged: share, self_run: share, no_pitr: share, ha: z.object({ failover: share, replicas: share, none: share }).strict(), ha_from: z.enum(['mvp', 'growth', 'scale']) })
       .strict(),

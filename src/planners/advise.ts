@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { CAPABILITIES, complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
 import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, memberName, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
+import { isTiny, memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, dropRoleUsage, FALLBACK, type CostOptions, type PlatformCost, type Role, type StackMember } from './cost.js';
 import { planMigration } from './migration.js';
@@ -139,11 +139,13 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights): Sc
   const catalogDate = catalog.assumptions.catalog_date;
   // A part's maturity depends on its platform, where it runs and the roles it holds (an SLA may cover only some).
   const maturities = new Map<string, { score: number; text: string }>();
+  // A tiny tool is not the production-critical use a vendor's pre-release warning is about.
+  const tiny = isTiny(r, w);
   const maturityOf = (m: StackMember): { score: number; text: string } => {
     const key = `${m.platform.id}|${m.mode}|${m.roles.join(',')}`;
     let found = maturities.get(key);
     if (!found) {
-      found = memberMaturity(m, catalogDate, w);
+      found = memberMaturity(m, catalogDate, w, tiny);
       maturities.set(key, found);
     }
     return found;

@@ -7,12 +7,14 @@ import { adviceMarkdown, adviceText } from '../../../src/planners/render.js';
 
 const catalog = loadCatalog();
 const weights = loadWeights();
-// Weights under which LINGUASPARK's plain #2 keeps #1's database (round 15's cost and MVP vendor step).
+// Weights under which LINGUASPARK's plain #2 keeps #1's database (round 15's cost and MVP vendor
+// step, and a pre-release warning that counts in full for a tiny tool too, as before round 87).
 const round15 = {
   ...weights,
   ranking: { ...weights.ranking, third_is_alternative: false },
   criteria: { ...weights.criteria, cost: 20 },
   simplicity: { ...weights.simplicity, vendor_step: { ...weights.simplicity.vendor_step, mvp: 0.15 } },
+  maturity: { ...weights.maturity, pre_ga_tiny: weights.maturity.pre_ga },
 };
 const noAlternative = { ...round15, ranking: { ...round15.ranking, second_is_alternative: false } };
 const run = (yaml: string, w = weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top: 400, weights: w });
