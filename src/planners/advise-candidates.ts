@@ -37,6 +37,8 @@ export interface Wanted {
   level: 'some' | 'core';
   /** Missing it is a breach (not merely a lower score). */
   hard: boolean;
+  /** The product is an API: the functions wanted are its server, which a container host runs as it runs any service. */
+  server?: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export interface Wanted {
 export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = []): Wanted[] {
   const w: Wanted[] = [];
   const f = r.features;
-  const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true): void => void w.push({ cap, requirement, scope, level, hard });
+  const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true, server = false): void =>
+    void w.push({ cap, requirement, scope, level, hard, ...(server ? { server } : {}) });
   const feature = (cap: CapabilityName, key: keyof typeof f, scope: Role | 'any', hard = true): void => {
     const v = f[key];
     if (v === 'some' || v === 'core') add(cap, `features.${key}`, scope, v, hard && !(v === 'some' && buildable.includes(cap)));
@@ -62,7 +65,7 @@ export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role,
   feature('containers', 'containers', 'compute');
   // "The product is an API": its server code is the core of it, not a couple of functions on
   // the side (unless it runs in containers, which carry the compute themselves).
-  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core');
+  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core', true, true);
   else feature('functions', 'functions', 'compute');
   feature('edge', 'edge', 'compute');
   if (f.file_storage !== 'none') feature('storage', 'file_storage', 'any');
@@ -311,8 +314,14 @@ export interface Provided {
   designed: boolean;
 }
 
+/** How a container host counts for functions: those on the side of a product, and an API product's server (`Wanted.server`). */
+export interface ContainerCredit {
+  functions: 'full' | 'partial' | 'none';
+  server: 'designed_for' | 'full' | 'partial';
+}
+
 /** How a stack provides one wanted capability, and by which member. */
-export function capabilityOf(members: StackMember[], w: Wanted, containerRunsFunctions: 'full' | 'partial' | 'none' = 'partial'): Provided {
+export function capabilityOf(members: StackMember[], w: Wanted, containers: ContainerCredit = { functions: 'partial', server: 'partial' }): Provided {
   const designed = (m: StackMember | undefined): boolean => Boolean(m?.platform.designed_for.includes(w.cap));
   if (w.scope === 'any') {
     let best: Provided = { value: false, by: undefined, designed: false };
@@ -326,11 +335,18 @@ export function capabilityOf(members: StackMember[], w: Wanted, containerRunsFun
   const m = holderOf(members, w.scope);
   if (!m) return { value: false, by: undefined, designed: false };
   let v = m.platform.provides[w.cap];
-  // A container host can run your functions.
-  if (w.cap === 'functions' && v === false && m.platform.provides.containers !== false && containerRunsFunctions !== 'none') {
-    v = containerRunsFunctions === 'full' ? true : 'partial';
+  let built = v === true && designed(m);
+  if (w.cap === 'functions' && v === false && m.platform.provides.containers === true && w.server && containers.server !== 'partial') {
+    // The product is an API: its server is a service like any other, which is what a container
+    // host runs; one built around containers (Railway) is built around running it.
+    v = true;
+    built = containers.server === 'designed_for' && m.platform.designed_for.includes('containers');
+  } else if (w.cap === 'functions' && v === false && m.platform.provides.containers !== false && containers.functions !== 'none') {
+    // A container host can run your functions.
+    v = containers.functions === 'full' ? true : 'partial';
+    built = v === true && designed(m);
   }
-  let best: Provided = { value: v, by: m, designed: v === true && designed(m) };
+  let best: Provided = { value: v, by: m, designed: built };
   // Server code runs wherever the stack runs code: with Convex for the data and Vercel for the
   // pages, the functions are Convex's, whoever hosts the frontend.
   if (w.cap === 'functions') {

@@ -136,7 +136,7 @@ export function checkConstraints(
   }
   for (const x of wanted) {
     if (!x.hard) continue;
-    const { value } = capabilityOf(members, x, w.capabilities.container_runs_functions);
+    const { value } = capabilityOf(members, x, { functions: w.capabilities.container_runs_functions, server: w.capabilities.container_runs_api });
     if (value === false) {
       const holder = x.scope === 'any' ? undefined : holderOf(members, x.scope);
       const where = holder ? `${holder.platform.name} (the ${x.scope} part) does not provide it` : 'no part of the stack provides it';

@@ -34,6 +34,7 @@ export const weightsSchema = z
         core: credit,
         some: credit,
         container_runs_functions: z.enum(['full', 'partial', 'none']),
+        container_runs_api: z.enum(['designed_for', 'full', 'partial']),
         partial_host_static_build: z.enum(['full', 'partial']),
         api_style_weight: weight,
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
