@@ -320,6 +320,9 @@ export interface ContainerCredit {
   server: 'designed_for' | 'full' | 'partial';
 }
 
+/** The weights' credit for a container host (`capabilities.container_runs_*`). */
+export const containerCredit = (w: Weights): ContainerCredit => ({ functions: w.capabilities.container_runs_functions, server: w.capabilities.container_runs_api });
+
 /** How a stack provides one wanted capability, and by which member. */
 export function capabilityOf(members: StackMember[], w: Wanted, containers: ContainerCredit = { functions: 'partial', server: 'partial' }): Provided {
   const designed = (m: StackMember | undefined): boolean => Boolean(m?.platform.designed_for.includes(w.cap));

@@ -1,5 +1,5 @@
 import { complianceFact, COMPLIANCE_LABEL, type CapabilityName, type Catalog, type Compliance } from './catalog.js';
-import { CAP_LABEL, capabilityOf, holderOf, type Wanted } from './advise-candidates.js';
+import { CAP_LABEL, capabilityOf, containerCredit, holderOf, type Wanted } from './advise-candidates.js';
 import { onOwnServers, type StackCost, type StackMember } from './cost.js';
 import { regionMet, regionPossible } from './regions.js';
 import type { ResolvedRequirements } from './requirements.js';
@@ -136,7 +136,7 @@ export function checkConstraints(
   }
   for (const x of wanted) {
     if (!x.hard) continue;
-    const { value } = capabilityOf(members, x, { functions: w.capabilities.container_runs_functions, server: w.capabilities.container_runs_api });
+    const { value } = capabilityOf(members, x, containerCredit(w));
     if (value === false) {
       const holder = x.scope === 'any' ? undefined : holderOf(members, x.scope);
       const where = holder ? `${holder.platform.name} (the ${x.scope} part) does not provide it` : 'no part of the stack provides it';

@@ -1,4 +1,4 @@
-import { canHold, CAP_LABEL, capabilityOf, holderOf, memberName, neededRoles, partName, ROLE_ORDER, type Wanted } from './advise-candidates.js';
+import { canHold, CAP_LABEL, capabilityOf, containerCredit, holderOf, memberName, neededRoles, partName, ROLE_ORDER, type Wanted } from './advise-candidates.js';
 import { money, type Reason } from './advise-constraints.js';
 import type { Weights } from './advise-weights.js';
 import type { Platform } from './catalog.js';
@@ -58,7 +58,7 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
   for (const x of wanted) {
     const weight = w.capabilities.level_weight[x.level];
     const credit = w.capabilities[x.level];
-    const provided = capabilityOf(members, x, { functions: w.capabilities.container_runs_functions, server: w.capabilities.container_runs_api });
+    const provided = capabilityOf(members, x, containerCredit(w));
     const { by, designed } = provided;
     // A host that only serves files (PocketBase's pb_public) serves a static build as well as any.
     const staticOnPartialHost = x.cap === 'hosting' && provided.value === 'partial' && w.capabilities.partial_host_static_build === 'full' && servesStaticBuildOnly(r, w);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capabilityOf, wantedCapabilities } from '../../../src/planners/advise-candidates.js';
+import { capabilityOf, containerCredit, wantedCapabilities } from '../../../src/planners/advise-candidates.js';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { findPlatform, loadCatalog } from '../../../src/planners/catalog.js';
 import { adviseYaml as run } from '../../helpers/advise.js';
@@ -13,7 +13,7 @@ import { adviseYaml as run } from '../../helpers/advise.js';
 describe('advise: round 89', () => {
   const catalog = loadCatalog();
   const w = loadWeights();
-  const credit = { functions: w.capabilities.container_runs_functions, server: w.capabilities.container_runs_api };
+  const credit = containerCredit(w);
   const member = (id: string, mode: 'cloud' | 'self-hosted' = 'cloud') => ({ platform: findPlatform(catalog, id), roles: ['database' as const, 'compute' as const], mode });
   const api = { cap: 'functions' as const, requirement: 'app.kind (api)', scope: 'compute' as const, level: 'core' as const, hard: true, server: true };
   const sideFunctions = { ...api, requirement: 'features.functions', level: 'some' as const, server: undefined };
