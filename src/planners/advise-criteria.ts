@@ -284,9 +284,8 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
       // A vendor-maintained adapter runs the framework's features with a deploy built for it.
       // Where a host lists one, that is how it serves the framework: its ecosystem tag for the
       // framework then names a client SDK (Appwrite's Next.js quick start), not first-class hosting.
-      const hostAdapter = host.platform.framework_adapters.find((a) => a.framework === tag);
-      const onHost = !hostAdapter && fits.includes(host);
-      const adapter = onHost ? undefined : hostAdapter;
+      const adapter = host.platform.framework_adapters.find((a) => a.framework === tag);
+      const onHost = !adapter && fits.includes(host);
       // A container host runs the framework's own Node server, which serves every feature.
       const nodeServer = !onHost && !adapter && host.platform.provides.containers !== false;
       const hostCredit = onHost ? 1 : adapter ? w.ecosystem.adapter_host : nodeServer ? w.ecosystem.node_server_host : 0;
