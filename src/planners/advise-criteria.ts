@@ -128,14 +128,30 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
   return { id: 'data', label: 'Data model', weight: w.criteria.data, score, reasons };
 }
 
+/**
+ * The database and the sign-in of a stack when they are a documented pair: the database's own
+ * sign-in is partial or missing, and its vendor and the sign-in's both document the pairing
+ * (catalog `sign_in_partners`).
+ */
+export function signInPartner(members: StackMember[]): { database: StackMember; auth: StackMember } | undefined {
+  const database = holderOf(members, 'database');
+  const auth = holderOf(members, 'auth');
+  if (!database || !auth || database === auth || database.platform.provides.auth === true) return undefined;
+  return database.platform.sign_in_partners.some((p) => p.id === auth.platform.id) ? { database, auth } : undefined;
+}
+
 function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore {
   const s = w.simplicity;
   const reasons: Reason[] = [];
   let score = 1;
   const vendors = members.length;
   if (vendors > 1) {
-    score -= (vendors - 1) * s.vendor_step[r.stage];
+    const partner = signInPartner(members);
+    score -= (vendors - 1 - (partner ? s.sign_in_partner : 0)) * s.vendor_step[r.stage];
     reasons.push({ requirement: 'stage', effect: vendors > 2 ? 'con' : 'note', text: `${vendors} services to integrate and pay at the ${r.stage} stage` });
+    if (partner && s.sign_in_partner > 0) {
+      reasons.push({ requirement: 'stage', effect: 'pro', text: `${partner.auth.platform.name} is the sign-in ${partner.database.platform.name} documents, and ${partner.auth.platform.name} documents ${partner.database.platform.name}: built to work together` });
+    }
   } else {
     reasons.push({ requirement: 'stage', effect: 'pro', text: 'one service to learn, bill and secure' });
   }

@@ -59,6 +59,7 @@ export const weightsSchema = z
         extra_self_hosted_service: weight,
         single_node_growth: share,
         library_upkeep: share,
+        sign_in_partner: share,
         backend_for_sign_in: share,
         bundled_sign_in_alone: share,
         single_node_scale: share,

@@ -243,6 +243,12 @@ const platform = z
      * run, short of a host built around the framework. Each with the vendor page that says so.
      */
     framework_adapters: z.array(z.object({ framework: z.string(), source: z.string(), note: z.string() }).strict()).default([]),
+    /**
+     * Sign-in products this platform's database is documented to take its users from, where its
+     * own sign-in is partial or missing (Convex with Clerk): each with this vendor's page and the
+     * partner's page, since the pairing counts only when both vendors document it.
+     */
+    sign_in_partners: z.array(z.object({ id: z.string(), source: z.string(), partner_source: z.string(), note: z.string() }).strict()).default([]),
     sources: z.record(z.string(), source),
     meters: z.record(z.string(), meter),
     plans: z.array(plan),
@@ -291,6 +297,11 @@ const platform = z
     if ((ds.managed !== undefined || ds.pitr !== undefined || ds.ha !== undefined) && !ds.source) ctx.addIssue({ code: 'custom', path: ['data_safety', 'source'], message: 'a data-safety fact needs the vendor page it comes from' });
     if (ds.source) needSource(ds.source, ['data_safety', 'source']);
     p.framework_adapters.forEach((a, i) => needSource(a.source, ['framework_adapters', i, 'source']));
+    p.sign_in_partners.forEach((a, i) => {
+      needSource(a.source, ['sign_in_partners', i, 'source']);
+      needSource(a.partner_source, ['sign_in_partners', i, 'partner_source']);
+      if (p.provides.auth === true) ctx.addIssue({ code: 'custom', path: ['sign_in_partners', i], message: `${p.id} has full sign-in of its own: a partner for it changes nothing` });
+    });
     p.standalone.forEach((a, i) => {
       needSource(a.source, ['standalone', i, 'source']);
       if (!p.bundled.includes(a.role)) ctx.addIssue({ code: 'custom', path: ['standalone', i, 'role'], message: `${a.role} is not bundled: every role that is not works on its own already` });
@@ -335,6 +346,12 @@ export const catalogSchema = z
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'id'], message: `duplicate platform id ${p.id}` });
       seen.add(p.id);
     });
+    c.platforms.forEach((p, i) =>
+      p.sign_in_partners.forEach((a, j) => {
+        const partner = c.platforms.find((q) => q.id === a.id);
+        if (!partner || partner.provides.auth !== true) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'sign_in_partners', j, 'id'], message: `"${a.id}" is not a platform with sign-in in the catalog` });
+      }),
+    );
   });
 export type Catalog = z.infer<typeof catalogSchema>;
 

@@ -64,6 +64,16 @@ describe('platform catalog', () => {
     } catch (e) {
       expect((e as ConfigError).issues[0]?.path).toBe('platforms.0.framework_adapters.0.source');
     }
+    // A sign-in partner needs both vendors' pages, and a platform with sign-in to name.
+    const partner = text.replace("    ecosystems: []", "    ecosystems: []\n    sign_in_partners: [{ id: clerk, source: s, partner_source: gone, note: n }]").replace('source: nope', 'source: s');
+    try {
+      parseCatalogText(partner, 'cat.yaml');
+      expect.fail('should throw');
+    } catch (e) {
+      const paths = (e as ConfigError).issues.map((i) => i.path);
+      expect(paths).toContain('platforms.0.sign_in_partners.0.partner_source');
+      expect(paths).toContain('platforms.0.sign_in_partners.0.id');
+    }
   });
 
   it('names the vendor-maintained Next.js adapters with their pages', () => {
