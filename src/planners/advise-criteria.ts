@@ -129,6 +129,17 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
 }
 
 /**
+ * The database and the host of a stack when the host's marketplace creates that database and
+ * bills it on the host's account (catalog `billed_through`).
+ */
+export function billedThroughHost(members: StackMember[]): { database: StackMember; host: StackMember } | undefined {
+  const database = holderOf(members, 'database');
+  const host = holderOf(members, 'compute');
+  if (!database || !host || database === host) return undefined;
+  return database.platform.billed_through.some((b) => b.host === host.platform.id) ? { database, host } : undefined;
+}
+
+/**
  * The database and the sign-in of a stack when they are a documented pair: the database's own
  * sign-in is partial or missing, and its vendor and the sign-in's both document the pairing
  * (catalog `sign_in_partners`).
@@ -147,10 +158,14 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
   const vendors = members.length;
   if (vendors > 1) {
     const partner = signInPartner(members);
-    score -= (vendors - 1 - (partner ? s.sign_in_partner : 0)) * s.vendor_step[r.stage];
+    const billed = billedThroughHost(members);
+    score -= (vendors - 1 - (partner ? s.sign_in_partner : 0) - (billed ? s.billed_through_host : 0)) * s.vendor_step[r.stage];
     reasons.push({ requirement: 'stage', effect: vendors > 2 ? 'con' : 'note', text: `${vendors} services to integrate and pay at the ${r.stage} stage` });
     if (partner && s.sign_in_partner > 0) {
       reasons.push({ requirement: 'stage', effect: 'pro', text: `${partner.auth.platform.name} is the sign-in ${partner.database.platform.name} documents, and ${partner.auth.platform.name} documents ${partner.database.platform.name}: built to work together` });
+    }
+    if (billed && s.billed_through_host > 0) {
+      reasons.push({ requirement: 'stage', effect: 'pro', text: `${partName(billed.database)} is created and billed through ${partName(billed.host)}'s marketplace: one account and one bill` });
     }
   } else {
     reasons.push({ requirement: 'stage', effect: 'pro', text: 'one service to learn, bill and secure' });

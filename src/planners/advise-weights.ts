@@ -60,6 +60,7 @@ export const weightsSchema = z
         single_node_growth: share,
         library_upkeep: share,
         sign_in_partner: share,
+        billed_through_host: share,
         backend_for_sign_in: share,
         bundled_sign_in_alone: share,
         single_node_scale: share,

@@ -249,6 +249,12 @@ const platform = z
      * partner's page, since the pairing counts only when both vendors document it.
      */
     sign_in_partners: z.array(z.object({ id: z.string(), source: z.string(), partner_source: z.string(), note: z.string() }).strict()).default([]),
+    /**
+     * Hosts whose marketplace creates this platform's database and bills it on the host's
+     * account, with its connection settings put into the host's project (Supabase, Neon and
+     * Convex on the Vercel Marketplace): each with this vendor's page that says so.
+     */
+    billed_through: z.array(z.object({ host: z.string(), source: z.string(), note: z.string() }).strict()).default([]),
     sources: z.record(z.string(), source),
     meters: z.record(z.string(), meter),
     plans: z.array(plan),
@@ -297,6 +303,10 @@ const platform = z
     if ((ds.managed !== undefined || ds.pitr !== undefined || ds.ha !== undefined) && !ds.source) ctx.addIssue({ code: 'custom', path: ['data_safety', 'source'], message: 'a data-safety fact needs the vendor page it comes from' });
     if (ds.source) needSource(ds.source, ['data_safety', 'source']);
     p.framework_adapters.forEach((a, i) => needSource(a.source, ['framework_adapters', i, 'source']));
+    p.billed_through.forEach((a, i) => {
+      needSource(a.source, ['billed_through', i, 'source']);
+      if (p.provides.database === null) ctx.addIssue({ code: 'custom', path: ['billed_through', i], message: `${p.id} has no database for a host to bill` });
+    });
     p.sign_in_partners.forEach((a, i) => {
       needSource(a.source, ['sign_in_partners', i, 'source']);
       needSource(a.partner_source, ['sign_in_partners', i, 'partner_source']);
@@ -350,6 +360,12 @@ export const catalogSchema = z
       p.sign_in_partners.forEach((a, j) => {
         const partner = c.platforms.find((q) => q.id === a.id);
         if (!partner || partner.provides.auth !== true) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'sign_in_partners', j, 'id'], message: `"${a.id}" is not a platform with sign-in in the catalog` });
+      }),
+    );
+    c.platforms.forEach((p, i) =>
+      p.billed_through.forEach((a, j) => {
+        const host = c.platforms.find((q) => q.id === a.host);
+        if (!host || host.provides.hosting === false) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'billed_through', j, 'host'], message: `"${a.host}" is not a host in the catalog` });
       }),
     );
   });

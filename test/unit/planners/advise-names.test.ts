@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { CATALOG_URL, parseCatalogText } from '../../../src/planners/catalog.js';
-import { adviseYaml as run, runCli } from '../../helpers/advise.js';
+import { advise } from '../../../src/planners/advise.js';
+import { loadWeights } from '../../../src/planners/advise-weights.js';
+import { CATALOG_URL, loadCatalog, parseCatalogText } from '../../../src/planners/catalog.js';
+import { parseRequirementsText } from '../../../src/planners/requirements.js';
+import { runCli } from '../../helpers/advise.js';
+
+// Fixture chosen before round 92, whose marketplace pair (a database billed through its host) folds
+// the stack it reads into another host's line; the weight is pinned to its earlier value.
+const weights = loadWeights();
+const pinned = { ...weights, simplicity: { ...weights.simplicity, billed_through_host: 0 } };
+const run = (yaml: string, top: number) => advise(loadCatalog(), parseRequirementsText(yaml, 'test.yaml'), { top, weights: pinned });
 
 /**
  * A stack names a platform by the part it uses where it uses the platform for one role only
@@ -24,7 +33,8 @@ describe('advise: a stack names the part of a platform it uses', () => {
   });
 
   it('shows the part in the text table', async () => {
-    const { code, out: text } = await runCli(['advise', '--kind', 'content', '--frontend', 'static', '--data-model', 'relational']);
+    // Under a $10 budget (Vercel's Pro plan breaks it), Supabase's line is served from Workers.
+    const { code, out: text } = await runCli(['advise', '--kind', 'content', '--frontend', 'static', '--data-model', 'relational', '--budget', '10']);
     expect(code).toBe(0);
     expect(text).toMatch(/Supabase \+ Cloudflare Workers {2,}\d/);
     expect(text).not.toMatch(/Supabase \+ Cloudflare Workers \+ D1/);

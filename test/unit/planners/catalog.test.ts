@@ -74,6 +74,15 @@ describe('platform catalog', () => {
       expect(paths).toContain('platforms.0.sign_in_partners.0.partner_source');
       expect(paths).toContain('platforms.0.sign_in_partners.0.id');
     }
+    // A host that bills the database needs the vendor's page, and a host in the catalog.
+    const billed = text.replace("    ecosystems: []", "    ecosystems: []\n    billed_through: [{ host: vercel, source: gone, note: n }]").replace('source: nope', 'source: s');
+    try {
+      parseCatalogText(billed, 'cat.yaml');
+      expect.fail('should throw');
+    } catch (e) {
+      const paths = (e as ConfigError).issues.map((i) => i.path);
+      expect(paths).toContain('platforms.0.billed_through.0.source');
+    }
   });
 
   it('names the vendor-maintained Next.js adapters with their pages', () => {
