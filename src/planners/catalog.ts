@@ -356,18 +356,17 @@ export const catalogSchema = z
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'id'], message: `duplicate platform id ${p.id}` });
       seen.add(p.id);
     });
-    c.platforms.forEach((p, i) =>
+    // Platforms named by another platform's pairings exist and hold the role named.
+    const byId = new Map(c.platforms.map((p) => [p.id, p]));
+    c.platforms.forEach((p, i) => {
       p.sign_in_partners.forEach((a, j) => {
-        const partner = c.platforms.find((q) => q.id === a.id);
-        if (!partner || partner.provides.auth !== true) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'sign_in_partners', j, 'id'], message: `"${a.id}" is not a platform with sign-in in the catalog` });
-      }),
-    );
-    c.platforms.forEach((p, i) =>
+        if (byId.get(a.id)?.provides.auth !== true) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'sign_in_partners', j, 'id'], message: `"${a.id}" is not a platform with sign-in in the catalog` });
+      });
       p.billed_through.forEach((a, j) => {
-        const host = c.platforms.find((q) => q.id === a.host);
+        const host = byId.get(a.host);
         if (!host || host.provides.hosting === false) ctx.addIssue({ code: 'custom', path: ['platforms', i, 'billed_through', j, 'host'], message: `"${a.host}" is not a host in the catalog` });
-      }),
-    );
+      });
+    });
   });
 export type Catalog = z.infer<typeof catalogSchema>;
 
