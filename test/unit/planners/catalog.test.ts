@@ -81,6 +81,7 @@ describe('platform catalog', () => {
     // A host that bills the database needs the vendor's page, and a host in the catalog.
     const billed = text.replace("    ecosystems: []", "    ecosystems: []\n    billed_through: [{ host: vercel, source: gone, note: n }]").replace('source: nope', 'source: s');
     expect(issuePaths(billed)).toContain('platforms.0.billed_through.0.source');
+    expect(issuePaths(billed)).toContain('platforms.0.billed_through.0.host');
   });
 
   it('names the vendor-maintained Next.js adapters with their pages', () => {
