@@ -1,4 +1,5 @@
 import { advise } from '../../src/planners/advise.js';
+import { loadWeights, type Weights } from '../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../src/planners/requirements.js';
 import { main } from '../../src/cli/main.js';
@@ -7,7 +8,13 @@ import { captureIo } from '../../src/cli/io.js';
 /** Shared by the advise unit tests: ranking from requirements YAML, and the CLI in-process. */
 const catalog = loadCatalog();
 
-export const adviseYaml = (yaml: string, top = 50) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top });
+export const adviseYaml = (yaml: string, top = 50, weights?: Weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top, ...(weights ? { weights } : {}) });
+
+/** The weights with some of `simplicity` replaced: a fixture chosen before a round pins that round's new weight. */
+export const withSimplicity = (over: Partial<Weights['simplicity']>): Weights => {
+  const w = loadWeights();
+  return { ...w, simplicity: { ...w.simplicity, ...over } };
+};
 
 export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo({ env: { ...process.env, BAAS_LOG_DIR: '' } });

@@ -3,7 +3,7 @@ import { advise } from '../../../src/planners/advise.js';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, withSimplicity } from '../../helpers/advise.js';
 
 const catalog = loadCatalog();
 
@@ -29,8 +29,7 @@ describe('advise: round 28', () => {
     expect(hostingCredit(signIn, 'clerk+cloudflare')).toBe(1);
     // Pinned to the weights before round 92, whose marketplace pair (Neon billed through
     // Vercel) folds Firebase's line for Neon into Vercel's; the credit is what is read here.
-    const w = loadWeights();
-    const data = advise(catalog, parseRequirementsText(`${site}data: { model: relational }\n`, 'test.yaml'), { top: 50, weights: { ...w, simplicity: { ...w.simplicity, billed_through_host: 0 } } });
+    const data = run(`${site}data: { model: relational }\n`, 50, withSimplicity({ billed_through_host: 0 }));
     expect(hostingCredit(data, 'firebase+neon')).toBe(1);
     // Nhost's line is served by Firebase Hosting or Cloudflare alike: one leads, the other is
     // folded into it. Which one leads is a tie-break (round 67: Workers' track record since 2018

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { advise, tieBreak } from '../../../src/planners/advise.js';
-import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { loadCatalog } from '../../../src/planners/catalog.js';
+import { tieBreak } from '../../../src/planners/advise.js';
 import { adviceMarkdown, adviceText } from '../../../src/planners/render.js';
-import { parseRequirementsText } from '../../../src/planners/requirements.js';
+import { adviseYaml, withSimplicity } from '../../helpers/advise.js';
 
 // The fixture below was chosen before round 91, whose documented sign-in pair (Convex with
 // Clerk) moves up a stack between the ones these tests compare; the weight is pinned to its
 // earlier value, and the assertions are unchanged.
-const weights = loadWeights();
-const pinned = { ...weights, simplicity: { ...weights.simplicity, sign_in_partner: 0 } };
-const catalog = loadCatalog();
-const run = (yaml: string, top: number) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top, weights: pinned });
+const pinned = withSimplicity({ sign_in_partner: 0 });
+const run = (yaml: string, top: number) => adviseYaml(yaml, top, pinned);
 
 /**
  * Round 50: a compliance fact no vendor page confirms is a warning, neither a pass nor a breach,

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { advise } from '../../../src/planners/advise.js';
-import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { CATALOG_URL, findPlatform, loadCatalog, parseCatalogText } from '../../../src/planners/catalog.js';
-import { parseRequirementsText } from '../../../src/planners/requirements.js';
+import { adviseYaml, withSimplicity } from '../../helpers/advise.js';
 
 // Fixture chosen before round 92, whose marketplace pair (a database billed through its host) folds
 // the stack it reads into another host's line; the weight is pinned to its earlier value.
-const weights = loadWeights();
-const pinned = { ...weights, simplicity: { ...weights.simplicity, billed_through_host: 0 } };
-const run = (yaml: string, top: number) => advise(loadCatalog(), parseRequirementsText(yaml, 'test.yaml'), { top, weights: pinned });
+const pinned = withSimplicity({ billed_through_host: 0 });
+const run = (yaml: string, top: number) => adviseYaml(yaml, top, pinned);
 
 /**
  * Round 67: a part of a platform older than the product its maturity date is for. Cloudflare's

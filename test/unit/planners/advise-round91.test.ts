@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { signInPartner } from '../../../src/planners/advise-criteria.js';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { advise } from '../../../src/planners/advise.js';
 import { findPlatform, loadCatalog } from '../../../src/planners/catalog.js';
 import type { StackMember } from '../../../src/planners/cost.js';
-import { parseRequirementsText } from '../../../src/planners/requirements.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, withSimplicity } from '../../helpers/advise.js';
 
 /**
  * Round 91: a database whose own sign-in is partial (Convex Auth, Neon Auth) beside the sign-in
@@ -49,7 +47,7 @@ describe('advise: round 91', () => {
     const simplicity = advice.stacks[0]!.criteria.find((c) => c.id === 'simplicity')!;
     expect(simplicity.reasons).toContainEqual(expect.objectContaining({ effect: 'pro', text: 'Clerk is the sign-in Neon documents, and Clerk documents Neon: built to work together' }));
     // Without the partner's share, three services cost what they cost before: Supabase + Vercel first.
-    const before = advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top: 3, weights: { ...w, simplicity: { ...w.simplicity, sign_in_partner: 0 } } });
+    const before = run(yaml, 3, withSimplicity({ sign_in_partner: 0 }));
     expect(before.stacks[0]?.key).toBe('supabase+vercel');
     expect(before.stacks[0]!.criteria.find((c) => c.id === 'simplicity')!.reasons.map((r) => r.text).join(' ')).not.toMatch(/built to work together/);
   });

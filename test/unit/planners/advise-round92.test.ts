@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { advise } from '../../../src/planners/advise.js';
 import { billedThroughHost } from '../../../src/planners/advise-criteria.js';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { findPlatform, loadCatalog } from '../../../src/planners/catalog.js';
 import type { StackMember } from '../../../src/planners/cost.js';
-import { parseRequirementsText } from '../../../src/planners/requirements.js';
+import { adviseYaml, withSimplicity } from '../../helpers/advise.js';
 
 /**
  * Round 92: a database the host's marketplace creates and bills on the host's account, its
@@ -16,7 +15,7 @@ describe('advise: round 92', () => {
   const catalog = loadCatalog();
   const w = loadWeights();
   const member = (id: string, roles: StackMember['roles']): StackMember => ({ platform: findPlatform(catalog, id), roles, mode: 'cloud' });
-  const rank = (yaml: string, weights = w) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top: 3, weights });
+  const rank = (yaml: string, weights = w) => adviseYaml(yaml, 3, weights);
 
   it('lists the Vercel Marketplace for Supabase, Neon and Convex, each with its vendor page', () => {
     for (const id of ['supabase', 'neon', 'convex']) {
@@ -46,7 +45,7 @@ describe('advise: round 92', () => {
     const simplicity = first!.criteria.find((c) => c.id === 'simplicity')!;
     expect(simplicity.reasons).toContainEqual(expect.objectContaining({ effect: 'pro', text: "Supabase is created and billed through Vercel's marketplace: one account and one bill" }));
     // Without the marketplace's share the same stack scores lower, and says nothing of it.
-    const [before] = rank(yaml, { ...w, simplicity: { ...w.simplicity, billed_through_host: 0 } }).stacks;
+    const [before] = rank(yaml, withSimplicity({ billed_through_host: 0 })).stacks;
     expect(before?.key).toBe('supabase+vercel');
     expect(before!.score).toBeLessThan(first!.score);
     expect(before!.criteria.find((c) => c.id === 'simplicity')!.reasons.map((r) => r.text).join(' ')).not.toMatch(/marketplace/);
