@@ -53,6 +53,7 @@ export const weightsSchema = z
       .object({
         vendor_step: byStage,
         assumed_team: z.object({ whole_product: z.number().int().positive(), sign_in_decision: z.number().int().positive() }).strict(),
+        assumed_self_hosting: z.object({ internal_sign_in_decision: z.enum(['any', 'preferred']) }).strict(),
         self_hosted_penalty: z.array(z.object({ team_up_to: z.number().int().positive(), penalty: share }).strict()).min(1),
         mvp_self_hosted_extra: share,
         wanted_self_hosting_factor: share,

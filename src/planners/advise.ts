@@ -369,7 +369,7 @@ export function tieBreak(first: RankedStack | undefined, second: RankedStack | u
 /** Ranks every candidate stack for the requirements: least breach first, then score, then cost. */
 export function advise(catalog: Catalog, input: Requirements, options: AdviseOptions = {}): Advice {
   const w = options.weights ?? loadWeights();
-  const { requirements: r, assumptions: defaults } = fillDefaults(input, w.simplicity.assumed_team, w.data.mobile_unspecified);
+  const { requirements: r, assumptions: defaults } = fillDefaults(input, w.simplicity.assumed_team, w.data.mobile_unspecified, w.simplicity.assumed_self_hosting);
   const { usage: wholeUsage, assumptions } = usageFromRequirements(r);
   const opts = costOptions(r);
   const scope = decisionScope(catalog, r);

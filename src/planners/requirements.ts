@@ -119,7 +119,8 @@ export const requirementsSchema = z
       .prefault({}),
     constraints: z
       .object({
-        self_hosting: z.enum(SELF_HOSTING).default('any'),
+        /** Left out: \`any\`, except for an internal tool deciding only its sign-in (\`fillDefaults\`). */
+        self_hosting: z.enum(SELF_HOSTING).optional(),
         budget_monthly: count.max(1e9).optional(),
         compliance: set(z.enum(COMPLIANCE_NAMES)).default([]),
         regions: set(z.string().min(2)).default([]),
@@ -268,17 +269,21 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 type Stage = (typeof STAGES)[number];
 
 /** Requirements with every default filled in: what the planners work from. */
-export type ResolvedRequirements = Omit<Requirements, 'stage' | 'team_size' | 'app' | 'data' | 'auth'> & {
+export type ResolvedRequirements = Omit<Requirements, 'stage' | 'team_size' | 'app' | 'data' | 'auth' | 'constraints'> & {
   stage: Stage;
   team_size: number;
   app: { kind: (typeof APP_KINDS)[number]; frontend: (typeof FRONTENDS)[number] | 'unspecified'; commercial: boolean };
   /** `unspecified`: a database is needed, but no data model is preferred (none is assumed). */
   data: { model: (typeof DATA_MODELS)[number] | 'unspecified'; size_gb: number; files_gb: number };
   auth: { needed: boolean; mau: number; enterprise_sso: boolean; organizations: boolean };
+  constraints: Omit<Requirements['constraints'], 'self_hosting'> & { self_hosting: (typeof SELF_HOSTING)[number] };
 };
 
 /** The team assumed when the requirements give none: for a whole product, and for one deciding only its sign-in. */
 export type AssumedTeam = { whole_product: number; sign_in_decision: number };
+
+/** The self-hosting preference assumed when none is given, for an internal tool deciding only its sign-in. */
+export type AssumedSelfHosting = { internal_sign_in_decision: 'any' | 'preferred' };
 
 /**
  * Fills what the requirements leave out, and says so: every default becomes a line under
@@ -290,6 +295,7 @@ export function fillDefaults(
   r: Requirements,
   assumedTeam: AssumedTeam,
   mobileModel: (typeof DATA_MODELS)[number] | 'unspecified' = 'unspecified',
+  assumedSelfHosting: AssumedSelfHosting = { internal_sign_in_decision: 'any' },
 ): { requirements: ResolvedRequirements; assumptions: string[] } {
   const notes: string[] = [];
   const stage = r.stage ?? 'mvp';
@@ -331,6 +337,11 @@ export function fillDefaults(
   const lockInLeaver = r.constraints.lock_in_tolerance === undefined && (r.leaving?.because.includes('lock_in') ?? false);
   if (lockInLeaver) notes.push('lock-in tolerance not given: low assumed, since lock-in is a reason for leaving (--lock-in)');
   else if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: weighed between accepting medium and accepting high (--lock-in)');
+  // Staff of an internal tool sign in through an identity server their organisation runs
+  // (advisor-weights.yaml, \`assumed_self_hosting\`). Said, never silent.
+  const staffSignIn = r.constraints.self_hosting === undefined && kind === 'internal' && signInOnly ? assumedSelfHosting.internal_sign_in_decision : 'any';
+  const selfHosting = r.constraints.self_hosting ?? staffSignIn;
+  if (r.constraints.self_hosting === undefined && staffSignIn !== 'any') notes.push(`self-hosting not given: ${staffSignIn} assumed, since staff of an internal tool usually sign in through an identity server their organisation runs (--self-host any to weigh nothing)`);
   return {
     requirements: {
       ...r,
@@ -339,7 +350,7 @@ export function fillDefaults(
       app: { kind, frontend, commercial },
       data: { model, size_gb: size, files_gb: r.data.files_gb },
       auth: { needed, mau, enterprise_sso: r.auth.enterprise_sso, organizations: r.auth.organizations },
-      ...(lockInLeaver ? { constraints: { ...r.constraints, lock_in_tolerance: 'low' as const } } : {}),
+      constraints: { ...r.constraints, self_hosting: selfHosting, ...(lockInLeaver ? { lock_in_tolerance: 'low' as const } : {}) },
     },
     assumptions: notes,
   };
