@@ -155,7 +155,9 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
   const s = w.simplicity;
   const reasons: Reason[] = [];
   let score = 1;
-  const vendors = members.length;
+  // A sign-in library is code in your own app, not a service to integrate and pay: its cost is
+  // its upkeep (\`library_upkeep\`, below).
+  const vendors = members.filter((m) => !m.platform.library).length;
   if (vendors > 1) {
     const partner = signInPartner(members);
     const billed = billedThroughHost(members);
@@ -167,7 +169,7 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
     if (billed && s.billed_through_host > 0) {
       reasons.push({ requirement: 'stage', effect: 'pro', text: `${partName(billed.database)} is created and billed through ${partName(billed.host)}'s marketplace: one account and one bill` });
     }
-  } else {
+  } else if (vendors === 1) {
     reasons.push({ requirement: 'stage', effect: 'pro', text: 'one service to learn, bill and secure' });
   }
   // A library (auth in your own code) runs on no server of its own.
