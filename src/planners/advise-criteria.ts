@@ -156,7 +156,7 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
   const reasons: Reason[] = [];
   let score = 1;
   // A sign-in library is code in your own app, not a service to integrate and pay: its cost is
-  // its upkeep (\`library_upkeep\`, below).
+  // its upkeep (`library_upkeep`, below).
   const vendors = members.filter((m) => !m.platform.library).length;
   if (vendors > 1) {
     const partner = signInPartner(members);

@@ -119,7 +119,7 @@ export const requirementsSchema = z
       .prefault({}),
     constraints: z
       .object({
-        /** Left out: \`any\`, except for an internal tool deciding only its sign-in (\`fillDefaults\`). */
+        /** Left out: `any`, except for an internal tool deciding only its sign-in (`fillDefaults`). */
         self_hosting: z.enum(SELF_HOSTING).optional(),
         budget_monthly: count.max(1e9).optional(),
         compliance: set(z.enum(COMPLIANCE_NAMES)).default([]),
@@ -338,8 +338,8 @@ export function fillDefaults(
   if (lockInLeaver) notes.push('lock-in tolerance not given: low assumed, since lock-in is a reason for leaving (--lock-in)');
   else if (r.constraints.lock_in_tolerance === undefined) notes.push('lock-in tolerance not given: weighed between accepting medium and accepting high (--lock-in)');
   // Staff of an internal tool sign in through an identity server their organisation runs
-  // (advisor-weights.yaml, \`assumed_self_hosting\`). Said, never silent.
-  const staffSignIn = r.constraints.self_hosting === undefined && kind === 'internal' && signInOnly ? assumedSelfHosting.internal_sign_in_decision : 'any';
+  // (advisor-weights.yaml, `assumed_self_hosting`). Said, never silent.
+  const staffSignIn = kind === 'internal' && signInOnly ? assumedSelfHosting.internal_sign_in_decision : 'any';
   const selfHosting = r.constraints.self_hosting ?? staffSignIn;
   if (r.constraints.self_hosting === undefined && staffSignIn !== 'any') notes.push(`self-hosting not given: ${staffSignIn} assumed, since staff of an internal tool usually sign in through an identity server their organisation runs (--self-host any to weigh nothing)`);
   return {
