@@ -10,6 +10,9 @@ const catalog = loadCatalog();
 
 export const adviseYaml = (yaml: string, top = 50, weights?: Weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top, ...(weights ? { weights } : {}) });
 
+/** One criterion of one ranked stack for requirements YAML (undefined when the stack is not ranked). */
+export const criterionOf = (yaml: string, key: string, id: string) => adviseYaml(yaml).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === id);
+
 /** The weights with some of `simplicity` replaced: a fixture chosen before a round pins that round's new weight. */
 export const withSimplicity = (over: Partial<Weights['simplicity']>): Weights => {
   const w = loadWeights();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, criterionOf } from '../../helpers/advise.js';
 
 /**
  * Round 97: a sign-in library is code in the team's own app, not a service to integrate and
@@ -10,7 +10,7 @@ import { adviseYaml as run } from '../../helpers/advise.js';
  */
 describe('advise: round 97', () => {
   const app = 'app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nauth: { needed: true }\n';
-  const simplicityOf = (yaml: string, key: string) => run(yaml).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === 'simplicity');
+  const simplicityOf = (yaml: string, key: string) => criterionOf(yaml, key, 'simplicity');
 
   it('counts the services beside a sign-in library, not the library itself', () => {
     const lib = simplicityOf(app, 'authlib+neon+vercel')!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, criterionOf } from '../../helpers/advise.js';
 
 /**
  * Round 99: a client-rendered framework talking straight to a backend through its plain browser
@@ -9,7 +9,7 @@ import { adviseYaml as run } from '../../helpers/advise.js';
  */
 describe('advise: round 99', () => {
   const spa = 'app: { kind: saas, frontend: react }\ndata: { model: document }\nfeatures: { functions: some }\nauth: { needed: true }\n';
-  const ecosystemOf = (yaml: string, key: string) => run(yaml).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === 'ecosystem');
+  const ecosystemOf = (yaml: string, key: string) => criterionOf(yaml, key, 'ecosystem');
 
   it('gives a plain browser SDK three quarters of a framework tag', () => {
     const firebase = ecosystemOf(spa, 'firebase')!;
