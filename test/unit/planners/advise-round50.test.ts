@@ -40,18 +40,23 @@ describe('advise: round 50', () => {
     expect(adviceMarkdown(a)).toContain('> #1 breaks no hard constraint but leaves a fact unconfirmed');
   });
 
+  // Round 103 confirmed Auth0's BAA (an add-on of unknown price), which moved the tie these two
+  // tests use from #2 and #3 down to Appwrite with Auth0 and Appwrite with Clerk; the assertions
+  // are unchanged, read at the first two stacks of the same score.
+  const firstTie = (a: ReturnType<typeof run>) => a.stacks.findIndex((s, i) => i > 0 && s.score === a.stacks[i + 1]?.score);
+
   it('puts the stack with fewer unconfirmed facts first among stacks of the same score', () => {
-    const a = run(hipaa, 5);
-    const same = a.stacks.filter((s) => s.score === a.stacks[1]!.score);
+    const a = run(hipaa, 8);
+    const same = a.stacks.filter((s) => s.score === a.stacks[firstTie(a)]!.score);
     expect(same.length).toBeGreaterThan(1);
     const warned = same.map((s) => s.warnings.length);
     expect(warned).toEqual([...warned].sort((x, y) => x - y));
   });
 
   it('says under the table when fewer unconfirmed facts put #1 before a #2 of the same score', () => {
-    const a = run(hipaa, 3);
-    const [x, y] = [a.stacks[1]!, a.stacks[2]!];
-    // #2 and #3 score alike here; shown as #1 and #2, the tie line gives the reason.
+    const a = run(hipaa, 8);
+    const [x, y] = [a.stacks[firstTie(a)]!, a.stacks[firstTie(a) + 1]!];
+    // These two score alike here; shown as #1 and #2, the tie line gives the reason.
     expect(x.score).toBe(y.score);
     expect(x.warnings.length).toBeLessThan(y.warnings.length);
     const second = { ...y, alternativeTo: undefined };
