@@ -55,7 +55,8 @@ describe('advise: round 50', () => {
 
   it('says under the table when fewer unconfirmed facts put #1 before a #2 of the same score', () => {
     const a = run(hipaa, 8);
-    const [x, y] = [a.stacks[firstTie(a)]!, a.stacks[firstTie(a) + 1]!];
+    const i = firstTie(a);
+    const [x, y] = [a.stacks[i]!, a.stacks[i + 1]!];
     // These two score alike here; shown as #1 and #2, the tie line gives the reason.
     expect(x.score).toBe(y.score);
     expect(x.warnings.length).toBeLessThan(y.warnings.length);
