@@ -316,8 +316,10 @@ export function fillDefaults(
   if (r.app.kind === undefined) notes.push('kind of app not given: web assumed (--kind)');
   const asked = r.auth.mau !== undefined || r.auth.enterprise_sso || r.auth.organizations;
   const needed = r.auth.needed ?? asked;
-  // No data model given: a database only when something in the requirements keeps data.
-  const keepsData = r.auth.needed === true || asked || storesData(r);
+  // No data model given: a database only when something in the requirements keeps data. Sign-in
+  // alone does not: a sign-in service keeps its users itself. It does when only some parts are
+  // being decided (`decide`): the product beyond the decision keeps data of its own about them.
+  const keepsData = storesData(r) || ((r.auth.needed === true || asked) && r.decide !== undefined);
   const model = r.data.model ?? (keepsData ? 'unspecified' : 'none');
   // A web or content site that keeps no data, signs nobody in and runs no code of its own is
   // the site itself: its pages are the one thing to host. Without one there is nothing to rank.
@@ -327,7 +329,7 @@ export function fillDefaults(
   if (siteOnly) notes.push('no frontend given, and nothing else to run (no data, sign-in or functions): the site itself is assumed, a static frontend to host (--frontend)');
   else if (r.app.frontend === undefined) notes.push('no frontend given: no web hosting is added to the stack (--frontend to add one)');
   if (r.data.model === undefined && keepsData && isMobileApp({ app: { kind, frontend } }) && mobileModel !== 'unspecified') notes.push(`data model not given: a database is included, and a mobile app is judged as keeping ${mobileModel === 'document' ? 'documents (records per user, synced to the device)' : `${mobileModel} data`} (--data-model)`);
-  else if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (sign-in, data features, self-hosting, an app kind that stores records): no database assumed (--data-model to add one)');
+  else if (r.data.model === undefined) notes.push(keepsData ? 'data model not given: a database is included, with no model preferred (--data-model)' : 'data model not given and nothing asked for keeps data (data features, self-hosting, an app kind that stores records; sign-in alone is kept by its provider): no database assumed (--data-model to add one)');
   const size = r.data.size_gb ?? (model === 'none' ? 0 : DEFAULT_DB_GB[stage]);
   if (r.data.size_gb === undefined && model !== 'none') notes.push(`database size not given: ${DEFAULT_DB_GB[stage]} GB assumed for the ${stage} stage (--data-gb)`);
   if (r.auth.needed === undefined && !needed) notes.push('sign-in not mentioned: no user authentication assumed (--mau to add it)');

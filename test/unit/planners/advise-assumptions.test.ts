@@ -10,9 +10,8 @@ describe('advise: no database nobody asked for', () => {
     expect(a.assumptions.join('\n')).toMatch(/no database assumed \(--data-model to add one\)/);
   });
 
-  it('still assumes a database when something keeps data: sign-in, a data feature, a size, an app kind that stores records, a current database', () => {
+  it('still assumes a database when something keeps data: a data feature, a size, an app kind that stores records, a current database', () => {
     for (const yaml of [
-      'app: { kind: content, frontend: static }\nauth: { needed: true }\n',
       'app: { kind: web, frontend: react }\nfeatures: { realtime: some }\n',
       'app: { kind: web }\ndata: { size_gb: 5 }\n',
       'app: { kind: saas, frontend: nextjs }\n',
@@ -22,6 +21,21 @@ describe('advise: no database nobody asked for', () => {
       expect(a.requirements.data.model, yaml).toBe('unspecified');
       expect(a.assumptions.join('\n'), yaml).toMatch(/data model not given: a database is included/);
     }
+  });
+});
+
+describe('advise: sign-in alone keeps no data of the product (round 107)', () => {
+  it('ranks sign-in services with no database for a whole-stack question that asks only for sign-in, and says so', () => {
+    const a = run('app: { kind: web }\nauth: { needed: true }\n');
+    expect(a.requirements.data.model).toBe('none');
+    expect(a.stacks[0]?.roles.database).toBeUndefined();
+    expect(a.assumptions.join('\n')).toMatch(/sign-in alone is kept by its provider\): no database assumed/);
+  });
+
+  it('still assumes a database when only some parts are decided: the product beyond them keeps data about its users', () => {
+    const a = run('app: { kind: web }\nauth: { needed: true }\ndecide: [auth]\n');
+    expect(a.requirements.data.model).toBe('unspecified');
+    expect(a.assumptions.join('\n')).toMatch(/data model not given: a database is included/);
   });
 });
 

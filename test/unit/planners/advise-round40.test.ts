@@ -40,7 +40,8 @@ describe('advise: round 40', () => {
   });
 
   it('leaves a web app naming no data model alone: every model fits', () => {
-    const a = run('app: { kind: web }\nauth: { needed: true }\n', 100);
+    // A size says the app keeps data (round 107: sign-in alone no longer does).
+    const a = run('app: { kind: web }\ndata: { size_gb: 1 }\nauth: { needed: true }\n', 100);
     expect(data(a, 'supabase')?.score).toBe(1);
     expect(data(a, 'firebase')?.score).toBe(1);
     expect(a.assumptions.join('\n')).toMatch(/no model preferred/);
