@@ -15,7 +15,7 @@
 // ran: a missed target is a finding, not a broken build.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, splitCases } from '../dist/planners/advise-eval.js';
+import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, sharedRequirements, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
 
 const dir = fileURLToPath(new URL('../test/fixtures/scenarios/cases/', import.meta.url));
@@ -39,14 +39,17 @@ const started = performance.now();
 // saw only the requirements (not the story, the scorer or advise); see the cases README.
 const referenceFile = `${dir}/architect-reference.json`;
 const reference = existsSync(referenceFile) ? JSON.parse(readFileSync(referenceFile, 'utf8')) : {};
-const halves = evaluate(loadCatalog(), cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)), reference);
+const catalog = loadCatalog();
+const halves = evaluate(catalog, cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)), reference);
 const seconds = (performance.now() - started) / 1000;
 // By the platform holding the main role the teams chose, over every blind half scored.
 const classes = byMainPlatform(halves.filter((h) => h.name.startsWith('blind_')));
+// Blind cases with the same requirements but different choices: the most one answer per set can agree with.
+const shared = sharedRequirements(catalog, cases, halves.filter((h) => h.name.startsWith('blind_')).flatMap((h) => h.cases));
 
 if (json) {
   // No process.exit() after a large write: on a pipe it would cut the output short.
-  process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, classes, seconds }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, classes, shared, seconds }, null, 2)}\n`);
 } else printText();
 
 function printText() {
@@ -87,6 +90,10 @@ const blind = halves.filter((h) => h.name.startsWith('blind_'));
 if (blind.length > 1) {
   const { n, top1: t1, top3: t3, reference: { n: rn, top1: r1, top3: r3 } } = pooledBlind(blind);
   console.log(`all blind halves together (n=${n}, all but ${OF_RECORD} tuned on since): top-1 ${t1}/${n} (${pct(t1, n)}, 95% interval ${interval(t1, n)}), top-3 ${t3}/${n} (${pct(t3, n)}, ${interval(t3, n)}); architect reference ${r1}/${rn} (${pct(r1, rn)}), ${r3}/${rn} (${pct(r3, rn)})`);
+}
+if (shared.sets > 0) {
+  const { sets, cases: k, best, advise: a, reference: r } = shared;
+  console.log(`same requirements, different choices: ${sets} requirement sets are each shared by 2 or more blind cases (${k} cases); one answer per set agrees with at most ${best} of them (${pct(best, k)}), advise's first pick with ${a} (${pct(a, k)}), the architect reference's with ${r} (${pct(r, k)})`);
 }
 if (blind.length > 1) {
   console.log('by the main platform the teams chose (all blind halves): cases, advise first/first three, architect reference first/first three');

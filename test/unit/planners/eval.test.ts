@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, byMainPlatform, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, MIN_BLIND_CASES, pickAgrees, pooledBlind, splitCases, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, byMainPlatform, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, MIN_BLIND_CASES, pickAgrees, pooledBlind, sharedRequirements, splitCases, type CaseResult, type EvalCase, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
+import { parseRequirementsText } from '../../../src/planners/requirements.js';
 
 const dir = path.resolve('test/fixtures/scenarios/cases');
 const catalog = loadCatalog();
@@ -95,6 +96,28 @@ describe('advise evaluation cases', () => {
     }
     const halves = evaluate(catalog, cases, split, undefined, ['blind_r7'], reference);
     expect(halves[0]?.reference?.n).toBe(split.blind_r7.length);
+  });
+
+  it('bounds what one answer per requirement set can agree with, over the sets several cases share (story fields and key order aside)', () => {
+    const web = (name: string): string => `name: ${name}\nwhy: ${name} says so\napp: { kind: web }\ndata: { model: relational }\nauth: { needed: true }\n`;
+    const webReordered = 'auth: { needed: true }\ndata: { model: relational }\napp: { kind: web }\nname: another team\n';
+    const sso = 'decide: [auth]\nauth: { needed: true, enterprise_sso: true }\n';
+    const k = (file: string, text: string, roles: EvalCase['roles']): EvalCase => ({ file, requirements: parseRequirementsText(text, file), roles });
+    const evalCases = [
+      k('a.yaml', web('a'), { database: 'supabase', auth: 'supabase' }),
+      k('b.yaml', webReordered, { database: 'supabase' }),
+      k('c.yaml', web('c'), { database: 'neon', auth: 'clerk' }),
+      k('d.yaml', 'app: { kind: mobile }\ndata: { model: document }\n', { database: 'firebase' }),
+      k('e.yaml', sso, { auth: 'keycloak:self' }),
+      k('f.yaml', sso, { auth: ['keycloak', 'auth0'] }),
+    ];
+    const r = (file: string, top1: boolean, ref = false): CaseResult => ({ file, top1, top3: top1, rank: top1 ? 1 : null, pick: '-', chosen: '-', needlessBreach: false, unsatisfiable: false, reference: { top1: ref, top3: ref, adviseFirstAmongThree: false } });
+    const results = [r('a.yaml', true), r('b.yaml', false), r('c.yaml', false), r('d.yaml', true, true), r('e.yaml', true, true), r('f.yaml', false)];
+    // Two shared sets (d stands alone): Supabase for both roles agrees with a and b, Keycloak
+    // (self-hosted only, so keycloak and keycloak:self alike) with e and f.
+    expect(sharedRequirements(catalog, evalCases, results)).toEqual({ sets: 2, cases: 5, best: 4, advise: 2, reference: 1 });
+    // Only the cases scored count: without b, the web set is a and c, and one answer fits one of them.
+    expect(sharedRequirements(catalog, evalCases, results.filter((x) => x.file !== 'b.yaml'))).toEqual({ sets: 2, cases: 4, best: 3, advise: 2, reference: 1 });
   });
 
   it("scores an architect's stack like a ranked one: by role, x and x:self alike for platforms that only exist self-hosted", () => {
