@@ -224,7 +224,7 @@ export function pooledBlind(halves: readonly HalfResult[]): Omit<ClassRow, 'plat
  * What no advisor could beat: cases whose requirements are the same, field for field, but whose
  * teams chose differently. advise sees only the requirements, so it gives each such set one
  * answer; the best one answer per set (any stack made of the platforms those teams chose, role by
- * role) agrees with `best` of its cases. Counted over the sets two or more cases share, beside
+ * role, its host aside) agrees with `best` of its cases. Counted over the sets two or more cases share, beside
  * advise's and the architect reference's first picks on the same cases.
  */
 export interface SharedRequirements {
@@ -272,15 +272,24 @@ export function sharedRequirements(catalog: Catalog, cases: readonly EvalCase[],
   return out;
 }
 
-/** The most cases of a group one stack agrees with, trying every mix of the platforms its teams chose (or none), role by role. */
+/**
+ * The most cases of a group one stack agrees with, trying every mix of the platforms its teams
+ * chose (or none), role by role. The host is left out: a ranked line may fold several hosts of
+ * one build into its compute role (`alsoHostedOn`), and holding more hosts never loses a case,
+ * so a line can hold every host the teams chose. The bound is loose there, never below advise.
+ */
 function bestOneAnswer(group: readonly EvalCase[], selfOnly: ReadonlySet<string>): number {
   const named = (c: EvalCase): Partial<Record<string, string | string[]>> => c.roles;
-  const roles = [...new Set(group.flatMap((c) => Object.keys(named(c))))];
-  const options = roles.map((role) => [undefined, ...new Set(group.flatMap((c) => [named(c)[role] ?? []].flat()))]);
+  const withoutHost = group.map((c) => {
+    const { compute: _host, ...rest } = named(c);
+    return rest as EvalCase['roles'];
+  });
+  const roles = [...new Set(withoutHost.flatMap((r) => Object.keys(r)))];
+  const options = roles.map((role) => [undefined, ...new Set(withoutHost.flatMap((r) => [(r as Partial<Record<string, string | string[]>>)[role] ?? []].flat()))]);
   let best = 0;
   const walk = (i: number, pick: Record<string, string>): void => {
     if (i === roles.length) {
-      best = Math.max(best, group.filter((c) => pickAgrees(pick, c.roles, selfOnly)).length);
+      best = Math.max(best, withoutHost.filter((r) => pickAgrees(pick, r, selfOnly)).length);
       return;
     }
     for (const id of options[i] ?? []) walk(i + 1, id === undefined ? pick : { ...pick, [roles[i] as string]: id });

@@ -110,14 +110,17 @@ describe('advise evaluation cases', () => {
       k('d.yaml', 'app: { kind: mobile }\ndata: { model: document }\n', { database: 'firebase' }),
       k('e.yaml', sso, { auth: 'keycloak:self' }),
       k('f.yaml', sso, { auth: ['keycloak', 'auth0'] }),
+      k('g.yaml', 'app: { kind: content, frontend: static }\n', { compute: 'vercel' }),
+      k('h.yaml', 'app: { kind: content, frontend: static }\n', { compute: 'cloudflare' }),
     ];
     const r = (file: string, top1: boolean, ref = false): CaseResult => ({ file, top1, top3: top1, rank: top1 ? 1 : null, pick: '-', chosen: '-', needlessBreach: false, unsatisfiable: false, reference: { top1: ref, top3: ref, adviseFirstAmongThree: false } });
-    const results = [r('a.yaml', true), r('b.yaml', false), r('c.yaml', false), r('d.yaml', true, true), r('e.yaml', true, true), r('f.yaml', false)];
-    // Two shared sets (d stands alone): Supabase for both roles agrees with a and b, Keycloak
-    // (self-hosted only, so keycloak and keycloak:self alike) with e and f.
-    expect(sharedRequirements(catalog, evalCases, results)).toEqual({ sets: 2, cases: 5, best: 4, advise: 2, reference: 1 });
+    const results = [r('a.yaml', true), r('b.yaml', false), r('c.yaml', false), r('d.yaml', true, true), r('e.yaml', true, true), r('f.yaml', false), r('g.yaml', true), r('h.yaml', true)];
+    // Three shared sets (d stands alone): Supabase for both roles agrees with a and b, Keycloak
+    // (self-hosted only, so keycloak and keycloak:self alike) with e and f, and one line that
+    // folds both hosts of a static build with g and h, as advise's folded line does.
+    expect(sharedRequirements(catalog, evalCases, results)).toEqual({ sets: 3, cases: 7, best: 6, advise: 4, reference: 1 });
     // Only the cases scored count: without b, the web set is a and c, and one answer fits one of them.
-    expect(sharedRequirements(catalog, evalCases, results.filter((x) => x.file !== 'b.yaml'))).toEqual({ sets: 2, cases: 4, best: 3, advise: 2, reference: 1 });
+    expect(sharedRequirements(catalog, evalCases, results.filter((x) => x.file !== 'b.yaml'))).toEqual({ sets: 3, cases: 6, best: 5, advise: 4, reference: 1 });
   });
 
   it("scores an architect's stack like a ranked one: by role, x and x:self alike for platforms that only exist self-hosted", () => {
