@@ -43,9 +43,10 @@ const catalog = loadCatalog();
 const halves = evaluate(catalog, cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)), reference);
 const seconds = (performance.now() - started) / 1000;
 // By the platform holding the main role the teams chose, over every blind half scored.
-const classes = byMainPlatform(halves.filter((h) => h.name.startsWith('blind_')));
+const blindHalves = halves.filter((h) => h.name.startsWith('blind_'));
+const classes = byMainPlatform(blindHalves);
 // Blind cases with the same requirements but different choices: the most one answer per set can agree with.
-const shared = sharedRequirements(catalog, cases, halves.filter((h) => h.name.startsWith('blind_')).flatMap((h) => h.cases));
+const shared = sharedRequirements(catalog, cases, blindHalves.flatMap((h) => h.cases));
 
 if (json) {
   // No process.exit() after a large write: on a pipe it would cut the output short.
@@ -86,7 +87,7 @@ for (const h of halves) {
 }
 // Every blind half together, scored by today's scorer: larger, so a narrower interval, but every
 // half but the newest has been tuned on since it was written.
-const blind = halves.filter((h) => h.name.startsWith('blind_'));
+const blind = blindHalves;
 if (blind.length > 1) {
   const { n, top1: t1, top3: t3, reference: { n: rn, top1: r1, top3: r3 } } = pooledBlind(blind);
   console.log(`all blind halves together (n=${n}, all but ${OF_RECORD} tuned on since): top-1 ${t1}/${n} (${pct(t1, n)}, 95% interval ${interval(t1, n)}), top-3 ${t3}/${n} (${pct(t3, n)}, ${interval(t3, n)}); architect reference ${r1}/${rn} (${pct(r1, rn)}), ${r3}/${rn} (${pct(r3, rn)})`);

@@ -279,17 +279,16 @@ export function sharedRequirements(catalog: Catalog, cases: readonly EvalCase[],
  * so a line can hold every host the teams chose. The bound is loose there, never below advise.
  */
 function bestOneAnswer(group: readonly EvalCase[], selfOnly: ReadonlySet<string>): number {
-  const named = (c: EvalCase): Partial<Record<string, string | string[]>> => c.roles;
-  const withoutHost = group.map((c) => {
-    const { compute: _host, ...rest } = named(c);
-    return rest as EvalCase['roles'];
+  const withoutHost = group.map((c): Partial<Record<string, string | string[]>> => {
+    const { compute: _host, ...rest } = c.roles as Partial<Record<string, string | string[]>>;
+    return rest;
   });
   const roles = [...new Set(withoutHost.flatMap((r) => Object.keys(r)))];
-  const options = roles.map((role) => [undefined, ...new Set(withoutHost.flatMap((r) => [(r as Partial<Record<string, string | string[]>>)[role] ?? []].flat()))]);
+  const options = roles.map((role) => [undefined, ...new Set(withoutHost.flatMap((r) => [r[role] ?? []].flat()))]);
   let best = 0;
   const walk = (i: number, pick: Record<string, string>): void => {
     if (i === roles.length) {
-      best = Math.max(best, withoutHost.filter((r) => pickAgrees(pick, r, selfOnly)).length);
+      best = Math.max(best, withoutHost.filter((r) => pickAgrees(pick, r as EvalCase['roles'], selfOnly)).length);
       return;
     }
     for (const id of options[i] ?? []) walk(i + 1, id === undefined ? pick : { ...pick, [roles[i] as string]: id });
