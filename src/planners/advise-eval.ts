@@ -242,7 +242,10 @@ function requirementsKey(r: Requirements): string {
   const { name: _n, why: _w, source: _s, chosen: _c, ...asked } = r;
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().flatMap((k) => ((v as Record<string, unknown>)[k] === undefined ? [] : [[k, canon((v as Record<string, unknown>)[k])]])));
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().flatMap((k) => (o[k] === undefined ? [] : [[k, canon(o[k])]])));
+    }
     return v;
   };
   return JSON.stringify(canon(asked));
