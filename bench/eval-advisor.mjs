@@ -87,16 +87,15 @@ for (const h of halves) {
 }
 // Every blind half together, scored by today's scorer: larger, so a narrower interval, but every
 // half but the newest has been tuned on since it was written.
-const blind = blindHalves;
-if (blind.length > 1) {
-  const { n, top1: t1, top3: t3, reference: { n: rn, top1: r1, top3: r3 } } = pooledBlind(blind);
+if (blindHalves.length > 1) {
+  const { n, top1: t1, top3: t3, reference: { n: rn, top1: r1, top3: r3 } } = pooledBlind(blindHalves);
   console.log(`all blind halves together (n=${n}, all but ${OF_RECORD} tuned on since): top-1 ${t1}/${n} (${pct(t1, n)}, 95% interval ${interval(t1, n)}), top-3 ${t3}/${n} (${pct(t3, n)}, ${interval(t3, n)}); architect reference ${r1}/${rn} (${pct(r1, rn)}), ${r3}/${rn} (${pct(r3, rn)})`);
 }
 if (shared.sets > 0) {
   const { sets, cases: k, best, advise: a, reference: r } = shared;
   console.log(`same requirements, different choices: ${sets} requirement sets are each shared by 2 or more blind cases (${k} cases); one answer per set agrees with at most ${best} of them (${pct(best, k)}), advise's first pick with ${a} (${pct(a, k)}), the architect reference's with ${r} (${pct(r, k)})`);
 }
-if (blind.length > 1) {
+if (blindHalves.length > 1) {
   console.log('by the main platform the teams chose (all blind halves): cases, advise first/first three, architect reference first/first three');
   for (const r of classes) {
     console.log(`  ${r.platform.padEnd(12)} ${String(r.n).padStart(4)}   advise ${`${r.top1}/${r.top3}`.padEnd(8)} reference ${r.reference.n === r.n ? '' : `(${r.reference.n} cases) `}${r.reference.top1}/${r.reference.top3}`);

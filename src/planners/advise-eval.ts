@@ -223,17 +223,20 @@ export function pooledBlind(halves: readonly HalfResult[]): Omit<ClassRow, 'plat
 /**
  * What no advisor could beat: cases whose requirements are the same, field for field, but whose
  * teams chose differently. advise sees only the requirements, so it gives each such set one
- * answer; the best one answer per set (any stack made of the platforms those teams chose, role by
- * role, its host aside) agrees with `best` of its cases. Counted over the sets two or more cases share, beside
- * advise's and the architect reference's first picks on the same cases.
+ * answer; the best one answer per set (any stack made of the platforms those teams chose, role
+ * by role, its host aside) agrees with `best` of its cases. Counted over the sets two or more
+ * cases share, beside advise's and the architect reference's first picks on the same cases.
  */
 export interface SharedRequirements {
   /** Requirement sets shared by two or more cases. */
   sets: number;
   /** The cases in those sets. */
   cases: number;
+  /** Of those cases, the most that one answer per set agrees with. */
   best: number;
+  /** Of those cases, the ones advise's first pick agrees with. */
   advise: number;
+  /** Of those cases, the ones the architect reference's first pick agrees with. */
   reference: number;
 }
 
@@ -258,7 +261,9 @@ export function sharedRequirements(catalog: Catalog, cases: readonly EvalCase[],
   for (const c of cases) {
     if (!byFile.has(c.file)) continue;
     const k = requirementsKey(c.requirements);
-    sets.set(k, [...(sets.get(k) ?? []), c]);
+    const group = sets.get(k);
+    if (group) group.push(c);
+    else sets.set(k, [c]);
   }
   const out: SharedRequirements = { sets: 0, cases: 0, best: 0, advise: 0, reference: 0 };
   for (const group of sets.values()) {
