@@ -65,7 +65,15 @@ export function loadCases(dir: string): EvalCase[] {
  * counts as that line's, since the line offers it.
  */
 export function agrees(stack: RankedStack, roles: EvalCase['roles']): boolean {
-  return holdsAll(stack, roles) || (stack.alsoHostedOn ?? []).some((compute) => holdsAll({ ...stack, roles: { ...stack.roles, compute } }, roles));
+  if (holdsAll(stack, roles)) return true;
+  const { compute: own, ...rest } = stack.roles;
+  // The line's own host leaves the self-hosted list unless another role keeps it there.
+  const others = stack.selfHosted.filter((id) => id !== own || Object.values(rest).includes(id));
+  return (stack.alsoHostedOn ?? []).some((host) => {
+    const compute = host.replace(/:self$/, '');
+    const selfHosted = host.endsWith(':self') ? [...others, compute] : others;
+    return holdsAll({ ...stack, roles: { ...stack.roles, compute }, selfHosted }, roles);
+  });
 }
 
 function holdsAll(stack: RankedStack, roles: EvalCase['roles']): boolean {

@@ -39,7 +39,9 @@ export interface RankedStack {
   /**
    * Other hosts that serve this stack's static build as well: stacks that differ from this one
    * only in who serves the files are folded into it (listed here, best first), so the ranking
-   * shows different approaches rather than one approach on every host.
+   * shows different approaches rather than one approach on every host. A host run on your own
+   * servers is written as in `key`, `<id>:self` (Appwrite's cloud and Appwrite self-hosted are two
+   * hosts).
    */
   alsoHostedOn?: string[];
   /** The same hosts by name, for people ("Cloudflare Workers" for `cloudflare`). */
@@ -173,7 +175,7 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
     const kept = first.get(sig);
     // Only fold a stack that breaks no more than the one it folds into.
     if (kept && s.violations.length <= kept.violations.length && compute) {
-      (kept.alsoHostedOn ??= []).push(compute);
+      (kept.alsoHostedOn ??= []).push(s.selfHosted.includes(compute) ? `${compute}:self` : compute);
       (kept.alsoHostedOnNames ??= []).push(hostName.get(s) ?? compute);
       continue;
     }

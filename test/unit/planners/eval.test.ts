@@ -151,5 +151,12 @@ describe('advise evaluation cases', () => {
     expect(agrees(folded, { database: 'supabase', compute: 'vercel' })).toBe(true);
     expect(agrees(folded, { database: 'supabase', compute: 'railway' })).toBe(false);
     expect(agrees(folded, { database: 'neon', compute: 'vercel' })).toBe(false);
+    // A folded host on your own servers is `<id>:self`: only it matches a self-hosted choice (a
+    // plain id matches either, as above).
+    const selfHost = { roles: { database: 'convex', compute: 'pocketbase' }, selfHosted: ['pocketbase'], alsoHostedOn: ['appwrite', 'appwrite:self'] } as unknown as Parameters<typeof agrees>[0];
+    expect(agrees(selfHost, { database: 'convex', compute: 'appwrite:self' })).toBe(true);
+    expect(agrees(selfHost, { database: 'convex', compute: 'appwrite' })).toBe(true);
+    expect(agrees({ ...selfHost, alsoHostedOn: ['appwrite'] }, { compute: 'appwrite:self' })).toBe(false);
+    expect(agrees({ ...selfHost, alsoHostedOn: ['vercel'] }, { compute: 'vercel', database: 'convex' })).toBe(true);
   });
 });
