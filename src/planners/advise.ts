@@ -40,8 +40,8 @@ export interface RankedStack {
    * Other hosts that serve this stack's static build as well: stacks that differ from this one
    * only in who serves the files are folded into it (listed here, best first), so the ranking
    * shows different approaches rather than one approach on every host. A host run on your own
-   * servers is written as in `key`, `<id>:self` (Appwrite's cloud and Appwrite self-hosted are two
-   * hosts).
+   * servers is written `<id>:self` (Appwrite's cloud and Appwrite self-hosted are two hosts), also
+   * for a platform that only runs there, unlike `key`: the line's `selfHosted` does not cover it.
    */
   alsoHostedOn?: string[];
   /** The same hosts by name, for people ("Cloudflare Workers" for `cloudflare`). */
