@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { advise, type RankedStack } from './advise.js';
+import { advise, selfHostedBesideHost, type RankedStack } from './advise.js';
 import type { Weights } from './advise-weights.js';
 import { ROLES, type Catalog } from './catalog.js';
 import { parseRequirementsText, type Requirements } from './requirements.js';
@@ -66,9 +66,7 @@ export function loadCases(dir: string): EvalCase[] {
  */
 export function agrees(stack: RankedStack, roles: EvalCase['roles']): boolean {
   if (holdsAll(stack, roles)) return true;
-  const { compute: own, ...rest } = stack.roles;
-  // The line's own host leaves the self-hosted list unless another role keeps it there.
-  const others = stack.selfHosted.filter((id) => id !== own || Object.values(rest).includes(id));
+  const others = selfHostedBesideHost(stack);
   return (stack.alsoHostedOn ?? []).some((host) => {
     const compute = host.replace(/:self$/, '');
     const selfHosted = host.endsWith(':self') ? [...others, compute] : others;

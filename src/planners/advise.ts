@@ -156,6 +156,15 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights): Sc
 }
 
 /**
+ * A stack's self-hosted parts other than its host (kept when the host also holds another role):
+ * what stays the same when another host serves its static build.
+ */
+export function selfHostedBesideHost(stack: Pick<RankedStack, 'roles' | 'selfHosted'>): string[] {
+  const { compute, ...rest } = stack.roles;
+  return stack.selfHosted.filter((id) => id !== compute || Object.values(rest).includes(id));
+}
+
+/**
  * When the compute part only serves a static build (no server code asked for, no
  * server-rendered framework), stacks that differ only in that host are one approach: the first
  * (best-ranked) stays, the others are folded into its `alsoHostedOn`.
@@ -171,7 +180,7 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
       out.push(s);
       continue;
     }
-    const sig = `${JSON.stringify(rest)}|${s.selfHosted.filter((id) => id !== compute || Object.values(rest).includes(id)).sort().join(',')}`;
+    const sig = `${JSON.stringify(rest)}|${selfHostedBesideHost(s).sort().join(',')}`;
     const kept = first.get(sig);
     // Only fold a stack that breaks no more than the one it folds into.
     if (kept && s.violations.length <= kept.violations.length && compute) {
