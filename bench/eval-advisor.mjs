@@ -11,8 +11,10 @@
 //   npm run eval:advisor          (builds first)   node bench/eval-advisor.mjs --json | --cases
 //   node bench/eval-advisor.mjs --halves tuning,validation,holdout,blind_r3,blind_r4,blind_r5,blind_r6,blind_r7   (leave the newest unscored)
 //
-// Prints the targets beside each group but the first with met/missed. Always exits 0 when it
-// ran: a missed target is a finding, not a broken build.
+// Prints the targets beside each group but the first with met/missed. Exits 0 when it ran: a
+// missed agreement target is a finding, not a broken build. With --check (CI), exits 3 when any
+// group scored has a needless break (a first pick that breaks a hard constraint while a stack
+// that breaks none exists): advise promises none, whatever its agreement. Exit 2: bad options.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, sharedRequirements, splitCases } from '../dist/planners/advise-eval.js';
@@ -21,6 +23,7 @@ import { loadCatalog } from '../dist/planners/catalog.js';
 const dir = fileURLToPath(new URL('../test/fixtures/scenarios/cases/', import.meta.url));
 const json = process.argv.includes('--json');
 const showCases = process.argv.includes('--cases') || process.argv.includes('-v');
+const check = process.argv.includes('--check');
 
 const at = process.argv.indexOf('--halves');
 const asked = at > 0 ? (process.argv[at + 1] ?? '').split(',').filter(Boolean) : [...HALVES];
@@ -52,6 +55,13 @@ if (json) {
   // No process.exit() after a large write: on a pipe it would cut the output short.
   process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, classes, shared, seconds }, null, 2)}\n`);
 } else printText();
+// Every case of every group scored: the eval test samples the groups and leaves the whole check to this.
+const needless = halves.flatMap((h) => h.cases.filter((c) => c.needlessBreach).map((c) => `${h.name}/${c.file}`));
+if (check && needless.length > 0) {
+  console.error(`advise broke a hard constraint needlessly in ${needless.length} case${needless.length === 1 ? '' : 's'} (${needless.slice(0, 5).join(', ')}${needless.length > 5 ? ', ...' : ''}): its first pick breaks one while a stack that breaks none exists.`);
+  console.error('Hint: node bench/eval-advisor.mjs --cases lists each case with its first pick; baas advise --file <case> --explain 1 shows the breach.');
+  process.exitCode = 3;
+}
 
 function printText() {
 const pct = (n, d) => (d === 0 ? '-' : `${Math.round((n / d) * 100)}%`);
