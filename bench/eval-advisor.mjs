@@ -8,7 +8,7 @@
 // never saw the scorer. Each round tuned on every group before it; the newest blind half is the
 // validation of record. A score there far below the others is over-fitting.
 //
-//   npm run eval:advisor          (builds first)   node bench/eval-advisor.mjs --json | --cases
+//   npm run eval:advisor          (builds first)   node bench/eval-advisor.mjs --json | --cases | --jobs 1
 //   node bench/eval-advisor.mjs --halves tuning,validation,holdout,blind_r3,blind_r4,blind_r5,blind_r6,blind_r7   (leave the newest unscored)
 //
 // Prints the targets beside each group but the first with met/missed. Exits 0 when it ran: a
@@ -16,14 +16,31 @@
 // group scored has a needless break (a first pick that breaks a hard constraint while a stack
 // that breaks none exists): advise promises none, whatever its agreement. Exit 2: bad options.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, sharedRequirements, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
 
+// A worker thread scores its share of the groups and posts the results back (see --jobs).
+if (!isMainThread) {
+  const { cases, split, names, reference } = workerData;
+  parentPort.postMessage(evaluate(loadCatalog(), cases, split, undefined, names, reference));
+} else await main();
+
+async function main() {
 const dir = fileURLToPath(new URL('../test/fixtures/scenarios/cases/', import.meta.url));
 const json = process.argv.includes('--json');
 const showCases = process.argv.includes('--cases') || process.argv.includes('-v');
 const check = process.argv.includes('--check');
+// --jobs N: the groups split between N worker threads (default: 2 where the machine has 2
+// cores); the results are the same as with --jobs 1, in the same order.
+const jobsAt = process.argv.indexOf('--jobs');
+const jobs = jobsAt > 0 ? Number(process.argv[jobsAt + 1]) : Math.min(2, availableParallelism());
+if (isMainThread && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 16)) {
+  console.error(`--jobs takes a whole number from 1 to 16 (got ${process.argv[jobsAt + 1] ?? 'nothing'}).`);
+  process.exit(2);
+}
 
 const at = process.argv.indexOf('--halves');
 const asked = at > 0 ? (process.argv[at + 1] ?? '').split(',').filter(Boolean) : [...HALVES];
@@ -43,7 +60,7 @@ const started = performance.now();
 const referenceFile = `${dir}/architect-reference.json`;
 const reference = existsSync(referenceFile) ? JSON.parse(readFileSync(referenceFile, 'utf8')) : {};
 const catalog = loadCatalog();
-const halves = evaluate(catalog, cases, recorded, undefined, HALVES.filter((h) => asked.includes(h)), reference);
+const halves = await evaluateInParts(HALVES.filter((h) => asked.includes(h)));
 const seconds = (performance.now() - started) / 1000;
 // By the platform holding the main role the teams chose, over every blind half scored.
 const blindHalves = halves.filter((h) => h.name.startsWith('blind_'));
@@ -61,6 +78,40 @@ if (check && needless.length > 0) {
   console.error(`advise broke a hard constraint needlessly in ${needless.length} case${needless.length === 1 ? '' : 's'} (${needless.slice(0, 5).join(', ')}${needless.length > 5 ? ', ...' : ''}): its first pick breaks one while a stack that breaks none exists.`);
   console.error('Hint: node bench/eval-advisor.mjs --cases lists each case with its first pick; baas advise --file <case> --explain 1 shows the breach.');
   process.exitCode = 3;
+}
+
+/**
+ * Scores the groups, split into `jobs` runs of consecutive groups of about as many cases each,
+ * one worker thread per run, and puts the results back in order.
+ */
+async function evaluateInParts(names) {
+  const size = (h) => recorded[h].length;
+  const total = names.reduce((t, h) => t + size(h), 0);
+  const parts = [];
+  let part = [];
+  let done = 0;
+  for (const h of names) {
+    part.push(h);
+    done += size(h);
+    if (done >= (total * (parts.length + 1)) / jobs && parts.length < jobs - 1) {
+      parts.push(part);
+      part = [];
+    }
+  }
+  if (part.length > 0) parts.push(part);
+  if (parts.length <= 1) return evaluate(catalog, cases, recorded, undefined, names, reference);
+  const results = await Promise.all(
+    parts.map(
+      (share) =>
+        new Promise((resolve, reject) => {
+          const worker = new Worker(new URL(import.meta.url), { workerData: { cases, split: recorded, names: share, reference } });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`an eval worker stopped with exit code ${code}`))));
+        }),
+    ),
+  );
+  return results.flat();
 }
 
 function printText() {
@@ -118,5 +169,6 @@ for (const h of halves) {
   for (const c of showCases ? h.cases : missed) {
     console.log(`  ${c.top1 ? 'ok  ' : c.top3 ? 'top3' : 'miss'} ${c.file.padEnd(38)} first pick ${c.pick}, the team's (${c.chosen}) ${c.rank ? `at #${c.rank}` : 'not in the first 20'}${c.unsatisfiable ? ' (no stack meets every hard constraint)' : ''}`);
   }
+}
 }
 }
