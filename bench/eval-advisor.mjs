@@ -37,7 +37,7 @@ const check = process.argv.includes('--check');
 // cores); the results are the same as with --jobs 1, in the same order.
 const jobsAt = process.argv.indexOf('--jobs');
 const jobs = jobsAt > 0 ? Number(process.argv[jobsAt + 1]) : Math.min(2, availableParallelism());
-if (isMainThread && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 16)) {
+if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 16)) {
   console.error(`--jobs takes a whole number from 1 to 16 (got ${process.argv[jobsAt + 1] ?? 'nothing'}).`);
   process.exit(2);
 }
