@@ -104,7 +104,10 @@ async function evaluateInParts(names) {
     parts.map(
       (share) =>
         new Promise((resolve, reject) => {
-          const worker = new Worker(new URL(import.meta.url), { workerData: { cases, split: recorded, names: share, reference } });
+          // Only the cases of its own groups: a worker gets a copy of what it is sent.
+          const mine = new Set(share.flatMap((h) => recorded[h]));
+          const data = { cases: cases.filter((c) => mine.has(c.file)), split: recorded, names: share, reference };
+          const worker = new Worker(new URL(import.meta.url), { workerData: data });
           worker.once('message', resolve);
           worker.once('error', reject);
           worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`an eval worker stopped with exit code ${code}`))));
