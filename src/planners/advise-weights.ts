@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CAPABILITIES as CAPABILITY_NAMES } from './catalog.js';
 import { LEAVE_REASONS } from './requirements.js';
-import { parseYamlWith } from './yaml-file.js';
+import { SNAPSHOT_DIR } from './data-snapshot.js';
+import { loadBundledYaml } from './yaml-file.js';
 
 /**
  * The weights and thresholds of `baas advise`, kept as data beside the catalog
@@ -94,11 +94,11 @@ export type Weights = z.infer<typeof weightsSchema>;
 
 let cached: Weights | undefined;
 
-/** Reads and validates the weights file once. */
-export function loadWeights(url: URL = WEIGHTS_URL): Weights {
+/** Reads and validates the weights file once (from the build's snapshot when it matches, see data-snapshot.ts). */
+export function loadWeights(url: URL = WEIGHTS_URL, snapshots: string = SNAPSHOT_DIR): Weights {
   if (url === WEIGHTS_URL && cached) return cached;
   const file = fileURLToPath(url);
-  const w = parseYamlWith(weightsSchema, readFileSync(file, 'utf8'), file);
+  const w = loadBundledYaml(weightsSchema, file, snapshots);
   if (url === WEIGHTS_URL) cached = w;
   return w;
 }

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { closest } from './suggest.js';
 import { METRICS } from './usage.js';
-import { parseYamlWith } from './yaml-file.js';
+import { SNAPSHOT_DIR } from './data-snapshot.js';
+import { loadBundledYaml, parseYamlWith } from './yaml-file.js';
 
 /** Where the catalog lives; resolves from src/planners (vitest) and dist/planners (built) alike. */
 export const CATALOG_URL = new URL('../../templates/catalog/platforms.yaml', import.meta.url);
@@ -372,12 +372,12 @@ export type Catalog = z.infer<typeof catalogSchema>;
 
 const cache = new Map<string, Catalog>();
 
-/** Reads and validates the catalog once per file. */
-export function loadCatalog(url: URL = CATALOG_URL): Catalog {
+/** Reads and validates the catalog once per file (from the build's snapshot when it matches, see data-snapshot.ts). */
+export function loadCatalog(url: URL = CATALOG_URL, snapshots: string = SNAPSHOT_DIR): Catalog {
   const file = fileURLToPath(url);
   const hit = cache.get(file);
   if (hit) return hit;
-  const catalog = parseCatalogText(readFileSync(file, 'utf8'), file);
+  const catalog = withCompliancePlans(loadBundledYaml(catalogSchema, file, snapshots));
   cache.set(file, catalog);
   return catalog;
 }

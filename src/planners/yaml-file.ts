@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { zodIssues } from '../config/load.js';
 import { configError, parseYamlInput, readInputFile } from '../config/yaml-input.js';
+import { readSnapshot, SNAPSHOT_DIR } from './data-snapshot.js';
 
 /**
  * Parses YAML text and validates it with a zod schema; every problem comes back in one
@@ -23,4 +24,20 @@ export function readYamlFile<S extends z.ZodType>(schema: S, file: string, flag:
     throw new UserError(`The file ${file} given to ${flag} does not exist.`, { hint: `Check the path given to ${flag}.` });
   }
   return parseYamlWith(schema, readInputFile(file), file);
+}
+
+/**
+ * Reads a data file that ships with baas (the catalog, the advisor weights): from the build's
+ * snapshot of it when there is one for exactly this text (see data-snapshot.ts), else from the
+ * YAML. Either way the value is validated with `schema`; a snapshot that fails it is ignored,
+ * so the error comes from the YAML with its lines.
+ */
+export function loadBundledYaml<S extends z.ZodType>(schema: S, file: string, snapshots: string = SNAPSHOT_DIR): z.output<S> {
+  const text = readFileSync(file, 'utf8');
+  const snap = readSnapshot(file, text, snapshots);
+  if (snap !== undefined) {
+    const parsed = schema.safeParse(snap);
+    if (parsed.success) return parsed.data;
+  }
+  return parseYamlWith(schema, text, file);
 }
