@@ -7,12 +7,13 @@ import { parseYamlInput } from '../config/yaml-input.js';
 
 /**
  * The catalog and the advisor weights ship as YAML for people to read and edit, but reading
- * them took about 240 ms of a 600 ms `baas advise` run, most of it in the YAML parser. `npm run
- * build` stores each bundled file's parsed value as JSON in dist/data/
- * (scripts/data-snapshot.mjs), with the SHA-256 of the YAML text it came from. A loader takes a snapshot only when the text it has just read
- * has that hash, and still validates the value with its schema; an edited file, a missing or
- * damaged snapshot, or a run from the sources (src/data/ does not exist) parses the YAML as
- * before, so the snapshot changes how fast the data loads, never what it says.
+ * them took about 240 ms of a 600 ms `baas advise` run, most of it in the YAML parser.
+ * `npm run build` stores each bundled file's parsed value as JSON in dist/data/
+ * (scripts/data-snapshot.mjs), with the SHA-256 of the YAML text it came from. A loader takes
+ * a snapshot only when the text it has just read has that hash, and still validates the value
+ * with its schema; an edited file, a missing or damaged snapshot, or a run from the sources
+ * (src/data/ does not exist) parses the YAML as before, so the snapshot changes how fast the
+ * data loads, never what it says.
  */
 
 /** dist/data/ when built (src/data/ from the sources, which is never written). */
