@@ -7,16 +7,16 @@
 // folder, beside links to templates/, node_modules/ and package.json, so both run the same code on
 // the same catalog. Each round runs bare node and every command in both trees, in a rotating
 // order, so machine noise hits all alike; the figures are medians over the rounds. For every
-// process it records the wall time (measured from here) and its CPU time (user+sys), read by a
-// one-line preload (`-r`) from process.resourceUsage() at exit. It also checks that both trees
-// print byte-identical output. No Docker, no network. Not a test: prints figures and ratios.
+// process it records the wall time and its CPU time (bench/lib/process-probe.mjs, as
+// bench/startup.mjs does). It also checks that both trees print byte-identical output. No
+// Docker, no network. Not a test: prints figures and ratios.
 //
 // Usage: npm run bench:planners [-- --runs 15]
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureNode, median, processProbe } from './lib/process-probe.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -32,12 +32,11 @@ if (!existsSync(path.join(repo, 'dist', 'data'))) {
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'baas-bench-planners-'));
-const probe = path.join(work, 'probe.cjs');
-const probeOut = path.join(work, 'probe.out');
+const probe = processProbe(path.join(work, 'bench'));
 const bare = path.join(work, 'no-snapshot');
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-writeFileSync(probe, "process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(process.env.BAAS_BENCH_PROBE_OUT, String((u.userCPUTime + u.systemCPUTime) / 1000)); });\n");
+probe.write();
 // bin/ and dist/ are copied (node follows links to the real path, which would load the snapshots).
 for (const d of ['bin', 'dist']) cpSync(path.join(repo, d), path.join(bare, d), { recursive: true });
 rmSync(path.join(bare, 'dist', 'data'), { recursive: true, force: true });
@@ -51,18 +50,7 @@ const commands = [
   { name: 'baas plan migration --from firebase --to supabase', argv: ['plan', 'migration', '--from', 'firebase', '--to', 'supabase'] },
 ];
 
-function measured(argv) {
-  rmSync(probeOut, { force: true });
-  const t = performance.now();
-  const r = spawnSync(process.execPath, ['-r', probe, ...argv], { cwd: work, encoding: 'utf8', env: { ...process.env, BAAS_BENCH_PROBE_OUT: probeOut } });
-  const wall = performance.now() - t;
-  if (r.status !== 0) throw new Error(`node ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { wall, cpu: Number(readFileSync(probeOut, 'utf8')), stdout: r.stdout };
-}
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const measured = (argv) => measureNode(probe, argv, { cwd: work });
 const ms = (v) => `${Math.round(v)} ms`;
 
 const trees = { snapshot: repo, yaml: bare };

@@ -29,6 +29,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { growTo, withPg } from './lib/pg-data.mjs';
+import { measureNode, median, processProbe } from './lib/process-probe.mjs';
 import { mountXfs } from './lib/xfs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,27 +57,14 @@ const existing = opt('dir', undefined);
 const work = existing ? path.resolve(existing) : `/tmp/baas-bench-startup-${id}`;
 const img = `${work}.img`;
 const mnt = `${work}-mnt`;
-const probe = `${work}-probe.cjs`;
-const probeOut = `${work}-probe.out`;
+const probe = processProbe(work);
 
 const sh = (cmd, argv) => execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const ms = (v) => (v === undefined ? '-' : `${Math.round(v)} ms`);
 const verdict = (ok) => (ok ? 'met' : 'missed');
 
 /** Runs one process with the probe; returns wall, cpu and idle (ms) and its output. */
-function measured(argv, { cwd = work, expectOk = true } = {}) {
-  rmSync(probeOut, { force: true });
-  const t = performance.now();
-  const r = spawnSync(process.execPath, ['-r', probe, ...argv], { cwd, encoding: 'utf8', env: { ...process.env, BAAS_BENCH_PROBE_OUT: probeOut } });
-  const wall = performance.now() - t;
-  if (expectOk && r.status !== 0) throw new Error(`node ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const [cpu, idle] = readFileSync(probeOut, 'utf8').trim().split(' ').map(Number);
-  return { wall, cpu, idle, stdout: r.stdout };
-}
+const measured = (argv, { cwd = work, expectOk = true } = {}) => measureNode(probe, argv, { cwd, expectOk });
 
 const cli = (tree) => path.join(trees[tree], 'bin', 'baas.js');
 const baas = (...argv) => {
@@ -98,11 +86,8 @@ function rounds(variants, n) {
 
 const cleanup = [];
 async function main() {
-  writeFileSync(
-    probe,
-    "const { performance } = require('perf_hooks');\nprocess.on('exit', () => { const u = process.resourceUsage(); const e = performance.eventLoopUtilization(); require('fs').writeFileSync(process.env.BAAS_BENCH_PROBE_OUT, `${(u.userCPUTime + u.systemCPUTime) / 1000} ${e.idle}`); });\n",
-  );
-  cleanup.push(() => rmSync(probe, { force: true }), () => rmSync(probeOut, { force: true }));
+  probe.write();
+  cleanup.push(probe.remove);
   if (!existing) await setUp();
   await run();
 }
