@@ -14,21 +14,30 @@ import { parseRequirementsText, type Requirements } from './requirements.js';
  * tuning half, the validation half, the held-out half and each round's blind half separately.
  */
 
+/** The newest blind round (the round kit's import raises it): its group is the validation of record. */
+export const LAST_ROUND = 149;
+/** A blind round's group: `blind_r3` for round 3. */
+export type BlindName = `blind_r${number}`;
+export type HalfName = 'tuning' | 'validation' | 'holdout' | BlindName;
 /**
  * `tuning` and `validation`: round 1's split by rule; `holdout`: round 2's cases, scored only at
- * the end of that round; `blind_r3` to `blind_r149`: rounds 3 to 149's cases, written by people
- * who never saw the scorer or its output, each scored once at the end of its round. Each round
- * may tune on every earlier group (their results are known); the newest group is the
+ * the end of that round; `blind_r3` to `blind_r<LAST_ROUND>`: each later round's cases, written
+ * by people who never saw the scorer or its output, each scored once at the end of its round.
+ * Each round may tune on every earlier group (their results are known); the newest group is the
  * validation of record.
  */
-export const HALVES = ['tuning', 'validation', 'holdout', 'blind_r3', 'blind_r4', 'blind_r5', 'blind_r6', 'blind_r7', 'blind_r8', 'blind_r9', 'blind_r10', 'blind_r11', 'blind_r12', 'blind_r13', 'blind_r14', 'blind_r15', 'blind_r16', 'blind_r17', 'blind_r18', 'blind_r19', 'blind_r20', 'blind_r21', 'blind_r22', 'blind_r23', 'blind_r24', 'blind_r25', 'blind_r26', 'blind_r27', 'blind_r28', 'blind_r29', 'blind_r30', 'blind_r31', 'blind_r32', 'blind_r33', 'blind_r34', 'blind_r35', 'blind_r36', 'blind_r37', 'blind_r38', 'blind_r39', 'blind_r40', 'blind_r41', 'blind_r42', 'blind_r43', 'blind_r44', 'blind_r45', 'blind_r46', 'blind_r47', 'blind_r48', 'blind_r49', 'blind_r50', 'blind_r51', 'blind_r52', 'blind_r53', 'blind_r54', 'blind_r55', 'blind_r56', 'blind_r57', 'blind_r58', 'blind_r59', 'blind_r60', 'blind_r61', 'blind_r62', 'blind_r63', 'blind_r64', 'blind_r65', 'blind_r66', 'blind_r67', 'blind_r68', 'blind_r69', 'blind_r70', 'blind_r71', 'blind_r72', 'blind_r73', 'blind_r74', 'blind_r75', 'blind_r76', 'blind_r77', 'blind_r78', 'blind_r79', 'blind_r80', 'blind_r81', 'blind_r82', 'blind_r83', 'blind_r84', 'blind_r85', 'blind_r86', 'blind_r87', 'blind_r88', 'blind_r89', 'blind_r90', 'blind_r91', 'blind_r92', 'blind_r93', 'blind_r94', 'blind_r95', 'blind_r96', 'blind_r97', 'blind_r98', 'blind_r99', 'blind_r100', 'blind_r101', 'blind_r102', 'blind_r103', 'blind_r104', 'blind_r105', 'blind_r106', 'blind_r107', 'blind_r108', 'blind_r109', 'blind_r110', 'blind_r111', 'blind_r112', 'blind_r113', 'blind_r114', 'blind_r115', 'blind_r116', 'blind_r117', 'blind_r118', 'blind_r119', 'blind_r120', 'blind_r121', 'blind_r122', 'blind_r123', 'blind_r124', 'blind_r125', 'blind_r126', 'blind_r127', 'blind_r128', 'blind_r129', 'blind_r130', 'blind_r131', 'blind_r132', 'blind_r133', 'blind_r134', 'blind_r135', 'blind_r136', 'blind_r137', 'blind_r138', 'blind_r139', 'blind_r140', 'blind_r141', 'blind_r142', 'blind_r143', 'blind_r144', 'blind_r145', 'blind_r146', 'blind_r147', 'blind_r148', 'blind_r149'] as const;
+export const HALVES: readonly HalfName[] = [
+  'tuning',
+  'validation',
+  'holdout',
+  ...Array.from({ length: LAST_ROUND - 2 }, (_, i): BlindName => `blind_r${i + 3}`),
+];
 /** The groups added after round 1's split by rule: every one but the first two. */
-export const LATER_HALVES = HALVES.slice(2) as readonly HalfName[];
+export const LATER_HALVES: readonly HalfName[] = HALVES.slice(2);
 /** The fewest cases a blind group may have (the eval's test checks it; the round kit's import refuses fewer). */
 export const MIN_BLIND_CASES = 25;
 /** The group nothing was tuned on: the validation of record. */
-export const OF_RECORD: HalfName = 'blind_r149';
-export type HalfName = (typeof HALVES)[number];
+export const OF_RECORD: HalfName = `blind_r${LAST_ROUND}`;
 export type Split = Record<HalfName, string[]>;
 
 export interface EvalCase {
@@ -189,7 +198,9 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, r
 /** Scores each half asked for (all of them by default), each apart from the others. */
 export function evaluate(catalog: Catalog, cases: EvalCase[], split: Split, weights?: Weights, halves: readonly HalfName[] = HALVES, reference: ReferencePicks = {}): HalfResult[] {
   return halves.map((name) => {
-    const results = cases.filter((c) => split[name].includes(c.file)).map((c) => evaluateCase(catalog, c, weights, reference[c.file]));
+    const files = split[name];
+    if (!files) throw new Error(`split.json has no group ${name}`);
+    const results = cases.filter((c) => files.includes(c.file)).map((c) => evaluateCase(catalog, c, weights, reference[c.file]));
     const referenced = results.flatMap((r) => (r.reference ? [r.reference] : []));
     return {
       name,
