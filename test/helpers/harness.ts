@@ -18,7 +18,8 @@ export interface TestProject {
   run(argv: string[], extraEnv?: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }>;
   runJson<T = unknown>(argv: string[]): Promise<T>;
   writeConfig(yaml: string): void;
-  cleanup(): Promise<void>;
+  /** Removes the stack by label; on a failure first saves its diagnostics, also from `engines` (a swarm's nodes: call it before they go). */
+  cleanup(engines?: DiagnosedEngine[]): Promise<void>;
 }
 
 /**
@@ -47,15 +48,24 @@ export function testProject(slug: string, configBody = ''): TestProject {
       return JSON.parse(r.out) as T;
     },
     writeConfig,
-    async cleanup() {
+    async cleanup(engines: DiagnosedEngine[] = []) {
       // The evidence goes before the stack: on a failure, CI keeps each container's log and state.
-      if (fileFailed()) await saveDiagnostics(name).catch((e: unknown) => console.error(`could not save diagnostics of ${name}: ${String(e)}`));
+      if (fileFailed()) await saveDiagnostics(name, CI_LOG_DIR, engines).catch((e: unknown) => console.error(`could not save diagnostics of ${name}: ${String(e)}`));
       await removeByLabel(`${LABEL.project}=${name}`);
       // The backup repository volume (backups are on in the server profile) has no project label: `down --volumes` keeps it.
       await removeByLabel(`baas.backups=${name}`);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Another Docker engine whose containers belong to the test (a swarm node), and whether it manages the swarm. */
+export interface DiagnosedEngine {
+  name: string;
+  dockerHost: string;
+  manager?: boolean;
+  /** The engine's own log (a fixture's dockerd), kept beside its containers'. */
+  log?: string;
 }
 
 /** Where CI keeps its logs (.ci/run prints the path); diagnostics of failed test stacks go under it. */
@@ -66,7 +76,7 @@ export const CI_LOG_DIR = process.env['BAAS_CI_LOG_DIR'] || '/tmp/baas-ci';
  * project's network and volumes and the host's listening sockets and docker-proxy processes
  * (to tell a port or proxy problem from a server that never started).
  */
-export async function saveDiagnostics(project: string, dir = CI_LOG_DIR): Promise<string> {
+export async function saveDiagnostics(project: string, dir = CI_LOG_DIR, engines: DiagnosedEngine[] = []): Promise<string> {
   const { execFileSync } = await import('node:child_process');
   const { mkdirSync } = await import('node:fs');
   const out = path.join(dir, 'failed-stacks', `${new Date().toISOString().replace(/[:.]/g, '-')}-${project}`);
@@ -79,11 +89,26 @@ export async function saveDiagnostics(project: string, dir = CI_LOG_DIR): Promis
       return `${err.stdout ?? ''}${err.stderr ?? ''}\n(${args.join(' ')} failed: ${err.message})\n`;
     }
   };
-  const ids = sh(['docker', 'ps', '-aq', '--filter', `label=${LABEL.project}=${project}`]).split('\n').filter((x) => /^[0-9a-f]+$/.test(x));
-  for (const id of ids) {
-    const name = sh(['docker', 'inspect', '-f', '{{.Name}}', id]).trim().replace(/^\//, '') || id;
-    writeFileSync(path.join(out, `${name}.inspect.json`), sh(['docker', 'inspect', id]));
-    writeFileSync(path.join(out, `${name}.log`), sh(['docker', 'logs', '--timestamps', id]));
+  const containers = (docker: string[], prefix: string): void => {
+    const ids = sh([...docker, 'ps', '-aq', '--filter', `label=${LABEL.project}=${project}`]).split('\n').filter((x) => /^[0-9a-f]+$/.test(x));
+    for (const id of ids) {
+      const name = sh([...docker, 'inspect', '-f', '{{.Name}}', id]).trim().replace(/^\//, '') || id;
+      writeFileSync(path.join(out, `${prefix}${name}.inspect.json`), sh([...docker, 'inspect', id]));
+      writeFileSync(path.join(out, `${prefix}${name}.log`), sh([...docker, 'logs', '--timestamps', id]));
+    }
+  };
+  containers(['docker'], '');
+  // A swarm's containers live on its nodes' engines; its manager knows where each task went and why.
+  for (const e of engines) {
+    const docker = ['docker', '-H', e.dockerHost];
+    containers(docker, `${e.name}.`);
+    if (e.log) writeFileSync(path.join(out, `${e.name}.dockerd.log`), sh(['cat', e.log]));
+    if (e.manager) {
+      writeFileSync(path.join(out, `${e.name}.swarm.txt`), [
+        '# docker node ls', sh([...docker, 'node', 'ls']),
+        '# docker service ps (the project, every task)', sh([...docker, 'service', 'ps', '--no-trunc', ...sh([...docker, 'service', 'ls', '-q', '--filter', `label=${LABEL.project}=${project}`]).split('\n').filter(Boolean)]),
+      ].join('\n'));
+    }
   }
   writeFileSync(path.join(out, 'network.inspect.json'), sh(['docker', 'network', 'inspect', `baas-${project}`]));
   writeFileSync(path.join(out, 'volumes.txt'), sh(['docker', 'volume', 'ls', '--filter', `label=${LABEL.project}=${project}`]));

@@ -2,6 +2,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DiagnosedEngine } from './harness.js';
 
 /**
  * A multi-node Docker Swarm on one machine, for tests. Each node is an extra dockerd in its own
@@ -47,6 +48,8 @@ export interface SwarmFixture {
   restoreLink(node: SwarmNode): void;
   stopDaemon(node: SwarmNode): Promise<void>;
   startDaemon(node: SwarmNode): Promise<void>;
+  /** The nodes' engines, for the diagnostics of a failed test (harness.ts). */
+  engines: DiagnosedEngine[];
   /** Milliseconds each phase took: daemons, swarm, images. */
   timings: Record<string, number>;
   teardown(): Promise<number>;
@@ -330,6 +333,7 @@ export async function startSwarm(options: SwarmOptions = {}): Promise<SwarmFixtu
       launch(id, node);
       await waitForDaemon(node);
     },
+    engines: nodes.map((n, i) => ({ name: n.name, dockerHost: n.dockerHost, manager: i === 0, log: path.join(n.dir, 'dockerd.log') })),
     timings,
     async teardown() {
       const t0 = Date.now();

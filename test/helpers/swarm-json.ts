@@ -8,7 +8,7 @@ export interface SwarmStatusJson {
 }
 export interface SwarmHealthJson {
   healthy: boolean;
-  services: { service: string; status: string; role?: string; node?: string; details?: Record<string, unknown> }[];
+  services: { service: string; status: string; role?: string; node?: string; detail?: string; details?: Record<string, unknown> }[];
 }
 export interface SwarmUpJson {
   services: { service: string; action: string; node: string; health: { status: string; role?: string } }[];
@@ -27,11 +27,19 @@ ${top}services:
     failoverTimeout: 5000
 `;
 
-/** `baas health --json` until the stack says healthy (or 90 s pass); the last answer either way. */
+/**
+ * `baas health --json` until the stack says healthy (or 90 s pass); the last answer either way.
+ * Each change in what is not yet healthy is logged with its time, so a slow recovery shows where it waited.
+ */
 export async function healthyWithin90s(run: (argv: string[]) => Promise<{ out: string }>): Promise<SwarmHealthJson> {
   let health: SwarmHealthJson | undefined;
+  let last = '';
+  const t0 = Date.now();
   for (let i = 0; i < 90; i++) {
     health = JSON.parse((await run(['health', '--json'])).out) as SwarmHealthJson;
+    const waiting = health.services.filter((s) => s.status !== 'healthy').map((s) => `${s.service} ${s.status}${s.node ? ` on ${s.node}` : ''}: ${s.detail ?? ''}`).join('; ');
+    if (waiting !== last) console.log(`health after ${Date.now() - t0} ms: ${waiting || 'all healthy'}`);
+    last = waiting;
     if (health.healthy) break;
     await new Promise((res) => setTimeout(res, 1000));
   }

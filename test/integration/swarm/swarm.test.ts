@@ -41,9 +41,10 @@ describe('baas on a 3-node Docker Swarm', () => {
     env = { DOCKER_HOST: swarm.manager.dockerHost };
   });
   afterAll(async () => {
+    // The project first: on a failure it keeps the nodes' containers' logs before they go.
+    await p?.cleanup(swarm?.engines);
     const ms = await swarm?.teardown();
     console.log(`swarm fixture torn down in ${ms} ms`);
-    await p?.cleanup();
   });
 
   it('refuses an engine that is not a swarm manager, and deploys nothing', async () => {
@@ -158,7 +159,7 @@ describe('baas on a 3-node Docker Swarm', () => {
     const lost = status.nodes.find((n) => n.state !== 'ready')!;
     swarm.restoreLink(swarm.nodes.find((n) => n.name === lost.hostname)!);
     const health = await healthyWithin90s(run);
-    expect(health.healthy).toBe(true);
+    expect(health.healthy, JSON.stringify(health)).toBe(true);
     const onLost = health.services.filter((s) => s.node === lost.hostname && s.service.startsWith('redis-'));
     expect(onLost.map((s) => s.role)).toEqual(['replica']);
     expect(health.services.filter((s) => s.role === 'master')).toHaveLength(1);

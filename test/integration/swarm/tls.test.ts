@@ -56,8 +56,9 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
     if (l.code !== 0) throw new Error(l.err);
   });
   afterAll(async () => {
+    // The project first: on a failure it keeps the nodes' containers' logs before they go.
+    await p?.cleanup(swarm?.engines);
     await swarm?.teardown();
-    await p?.cleanup();
   });
 
   it('comes up healthy with TLS: certificates, keys and CA reach the services as Swarm secrets, no PEM in any spec', async () => {
