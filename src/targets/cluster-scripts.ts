@@ -11,8 +11,15 @@ import { secretKey } from './common.js';
  *   (`resolve-hostnames`/`announce-hostnames`, Redis >= 7.0 re-resolves after an address change);
  * - at every start a node asks the sentinels who the master is now and follows it, so a node
  *   that comes back after a failover rejoins as a replica instead of as a second master;
- *   BAAS_FALLBACK_MASTER is used only when no sentinel answers (the first start);
- * - a sentinel asks its peers the same, then monitors that master.
+ *   failing the sentinels, the other nodes say it (a replica whose link is up names its master,
+ *   a master with replicas attached is one); BAAS_FALLBACK_MASTER is used only when nobody
+ *   answers: at once on the first start (nothing runs yet), but a node that has started before
+ *   (a marker in its data volume) asks again each second for REJOIN_WAIT seconds first, because
+ *   a node back from a network partition may not reach the others at once, and starting as the
+ *   old master then would make two masters (and lose what clients write to the wrong one);
+ * - a sentinel asks its peers and the nodes the same way, then monitors that master. It keeps
+ *   no state across restarts, so it always waits: on the first start the replicas link within
+ *   seconds and say who the master is.
  * Users and passwords are those of one host (redis-conf.ts): the node's ACL file and replication
  * login, the Sentinel's auth lines, as files in /run/secrets (Swarm secrets, or the Kubernetes
  * Secret baas-credentials), which the scripts copy for the redis user as on one host. The scripts'
@@ -57,13 +64,45 @@ export function clusterCredentialFiles(def: ServiceDef): Record<string, string> 
   );
 }
 
-const askSentinels = (tls: boolean): string => `MASTER=""
-for s in $BAAS_SENTINELS; do
-  [ "$s" = "$BAAS_ME" ] && continue
-  a=$(timeout 2 ${redisCli(tls)} -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 || true)
-  if [ -n "$a" ]; then MASTER="$a"; break; fi
-done
-[ -n "$MASTER" ] || MASTER="$BAAS_FALLBACK_MASTER"`;
+/** How long a restarted node or a sentinel asks around before it falls back to the first master (seconds). */
+const REJOIN_WAIT = 60;
+/** A node's marker in its data volume: it has started before, so it waits before falling back. */
+const MEMBER_MARKER = '/data/.baas-member';
+
+/**
+ * Sets MASTER: the sentinels' answer, else the nodes' (a replica with its link up names its
+ * master; a master with replicas attached, or the only node, is the master), asked once and then
+ * each second while `wait` (a shell expression, seconds) lasts; then BAAS_FALLBACK_MASTER.
+ */
+export const findMaster = (tls: boolean, wait: string): string => `find_master() {
+  for s in $BAAS_SENTINELS; do
+    [ "$s" = "$BAAS_ME" ] && continue
+    a=$(timeout 2 ${redisCli(tls)} -h "$s" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 | tr -d '\\r' || true)
+    if [ -n "$a" ]; then echo "$a"; return 0; fi
+  done
+  for n in $BAAS_NODES; do
+    [ "$n" = "$BAAS_ME" ] && continue
+    i=$(timeout 2 ${redisCli(tls)} -h "$n" -p 6379 info replication 2>/dev/null | tr -d '\\r' || true)
+    case "$i" in
+      *role:slave*)
+        if echo "$i" | grep -q '^master_link_status:up'; then echo "$i" | sed -n 's/^master_host://p'; return 0; fi ;;
+      *role:master*)
+        if ! echo "$i" | grep -q '^connected_slaves:0$' || [ "$(echo $BAAS_NODES | wc -w)" -eq 1 ]; then echo "$n"; return 0; fi ;;
+    esac
+  done
+  return 1
+}
+WAIT=${wait}
+waited=0
+until MASTER=$(find_master) && [ -n "$MASTER" ]; do
+  if [ "$waited" -ge "$WAIT" ]; then
+    MASTER="$BAAS_FALLBACK_MASTER"
+    [ "$WAIT" -gt 0 ] && echo "baas: no sentinel or node answered within $WAIT s; starting with the first master, $MASTER" >&2
+    break
+  fi
+  sleep 1
+  waited=$((waited + 1))
+done`;
 
 /** The credential (and with TLS the certificate) files from /run/secrets, copied for the redis user as on one host. */
 const copySecrets = `${syncSecretsScript('redis')}\n`;
@@ -74,7 +113,8 @@ export function clusterRedisStart(o: ClusterScriptOptions): string {
   return `set -eu
 mkdir -p /data /etc/baas
 chown redis:redis /data
-${copySecrets}${askSentinels(o.tls)}
+${copySecrets}${findMaster(o.tls, `$([ -f ${MEMBER_MARKER} ] && echo ${REJOIN_WAIT} || echo 0)`)}
+touch ${MEMBER_MARKER}
 echo "baas: $BAAS_ME starts with master $MASTER"
 {
   echo "bind 0.0.0.0"
@@ -101,7 +141,7 @@ export function clusterSentinelStart(o: ClusterScriptOptions): string {
 D=/var/lib/baas-sentinel
 F=$D/sentinel.conf
 mkdir -p "$D"
-${copySecrets}${askSentinels(o.tls)}
+${copySecrets}${findMaster(o.tls, String(REJOIN_WAIT))}
 # Sentinel refuses a configuration whose master name does not resolve (yet): wait for the name.
 i=0
 until getent hosts "$MASTER" >/dev/null 2>&1; do
@@ -134,10 +174,11 @@ exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --senti
 }
 
 /** The plain (non-secret) environment both scripts read. */
-export function clusterRedisEnv(cfg: RedisConfig, addressing: { me: string; sentinels: string[]; fallbackMaster: string }): Record<string, string> {
+export function clusterRedisEnv(cfg: RedisConfig, addressing: { me: string; sentinels: string[]; nodes: string[]; fallbackMaster: string }): Record<string, string> {
   return {
     BAAS_ME: addressing.me,
     BAAS_SENTINELS: addressing.sentinels.join(' '),
+    BAAS_NODES: addressing.nodes.join(' '),
     BAAS_FALLBACK_MASTER: addressing.fallbackMaster,
     SENTINEL_MASTER: cfg.masterName,
   };

@@ -35,7 +35,8 @@ export async function healthyWithin90s(run: (argv: string[]) => Promise<{ out: s
   let health: SwarmHealthJson | undefined;
   let last = '';
   const t0 = Date.now();
-  for (let i = 0; i < 90; i++) {
+  // By the clock, not a count of answers: on a loaded machine each answer takes a while.
+  while (Date.now() - t0 < 90_000) {
     health = JSON.parse((await run(['health', '--json'])).out) as SwarmHealthJson;
     const waiting = health.services.filter((s) => s.status !== 'healthy').map((s) => `${s.service} ${s.status}${s.node ? ` on ${s.node}` : ''}: ${s.detail ?? ''}`).join('; ');
     if (waiting !== last) console.log(`health after ${Date.now() - t0} ms: ${waiting || 'all healthy'}`);

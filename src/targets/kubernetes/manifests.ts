@@ -347,7 +347,7 @@ function redisObjects(input: RenderInput): K8sObject[] {
   const cliAuth = MONITOR_PASSWORD;
   // Each pod announces its own stable name; the pod name comes from the downward API.
   const addressing = (svc: string): Record<string, string> =>
-    clusterRedisEnv(cfg, { me: `$(POD_NAME).${svc}.${ns}.svc`, sentinels: sentinelHosts, fallbackMaster: host('redis', 0) });
+    clusterRedisEnv(cfg, { me: `$(POD_NAME).${svc}.${ns}.svc`, sentinels: sentinelHosts, nodes: nodes.map((_, i) => host('redis', i)), fallbackMaster: host('redis', 0) });
   const nodeContainer: IContainer = {
     name: 'redis',
     image: first.spec.image,

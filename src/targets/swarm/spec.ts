@@ -108,7 +108,8 @@ export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef
   const project = ctx.project;
   const cfg = ctx.config.services.redis;
   const sentinels = all.filter((d) => d.kind === 'sentinel').map((d) => d.name);
-  const firstRedis = all.find((d) => d.kind === 'redis')?.name ?? 'redis-1';
+  const redisNodes = all.filter((d) => d.kind === 'redis').map((d) => d.name);
+  const firstRedis = redisNodes[0] ?? 'redis-1';
   let script: string;
   let args: string[] = [];
   let plain: Record<string, string>;
@@ -116,7 +117,7 @@ export function swarmService(ctx: StackContext, def: ServiceDef, all: ServiceDef
   if (isRedis(def)) {
     script = def.kind === 'redis' ? clusterRedisStart({ tls: ctx.tls.enabled }) : clusterSentinelStart({ tls: ctx.tls.enabled });
     plain = {
-      ...clusterRedisEnv(cfg, { me: def.name, sentinels, fallbackMaster: firstRedis }),
+      ...clusterRedisEnv(cfg, { me: def.name, sentinels, nodes: redisNodes, fallbackMaster: firstRedis }),
       ...(def.kind === 'redis' ? clusterNodeEnv(cfg) : clusterSentinelEnv(cfg)),
     };
     secretEnv = [MONITOR_PASSWORD];
