@@ -1,3 +1,4 @@
+import { beforeEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,6 +67,14 @@ export interface DiagnosedEngine {
   manager?: boolean;
   /** The engine's own log (a fixture's dockerd), kept beside its containers'. */
   log?: string;
+}
+
+/**
+ * For tests that share one stack which a later test changes (or takes down): saves the stack's
+ * diagnostics at the moment a test fails, from the host and `engines` (a swarm's nodes).
+ */
+export function saveDiagnosticsWhenATestFails(project: () => string, engines: () => DiagnosedEngine[] = () => []): void {
+  beforeEach(({ onTestFailed }) => onTestFailed(async () => void (await saveDiagnostics(project(), CI_LOG_DIR, engines())), 120_000));
 }
 
 /** Where CI keeps its logs (.ci/run prints the path); diagnostics of failed test stacks go under it. */

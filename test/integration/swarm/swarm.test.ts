@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CI_LOG_DIR, pgQuery, saveDiagnostics, testProject, type TestProject } from '../../helpers/harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgQuery, saveDiagnosticsWhenATestFails, testProject, type TestProject } from '../../helpers/harness.js';
 import { startSwarm, type SwarmFixture } from '../../helpers/swarm-fixture.js';
 import { sentinelClient, writeThroughFailover } from '../../helpers/swarm-client.js';
 import { healthyWithin90s, swarmConfig, type SwarmHealthJson as HealthJson, type SwarmStatusJson as StatusJson, type SwarmUpJson as UpJson } from '../../helpers/swarm-json.js';
@@ -47,7 +47,7 @@ describe('baas on a 3-node Docker Swarm', () => {
     console.log(`swarm fixture torn down in ${ms} ms`);
   });
   // The tests share one stack and a later one changes it (the last takes it down): keep the evidence when a test fails.
-  beforeEach(({ onTestFailed }) => onTestFailed(async () => void (await saveDiagnostics(p.name, CI_LOG_DIR, swarm.engines)), 120_000));
+  saveDiagnosticsWhenATestFails(() => p.name, () => swarm.engines);
 
   it('refuses an engine that is not a swarm manager, and deploys nothing', async () => {
     const worker = await run(['up'], { DOCKER_HOST: swarm.nodes[1]!.dockerHost });
