@@ -84,7 +84,9 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const enough = staticOnPartialHost ? ', all a static build needs' : '';
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note}${enough})` : enough}` });
     } else if (value === 'partial') {
-      sum += weight * credit.partial;
+      // A database's own partial sign-in (Convex Auth, Neon Auth) earns less than other partial
+      // features: teams on those databases mostly put a sign-in product or library beside it.
+      sum += weight * (x.cap === 'auth' ? w.capabilities.partial_sign_in : credit.partial);
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${who}${note ? ` (${note})` : ''}` });
     } else {
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing${x.hard ? '' : ', so it is yours to build (wanted as a part of the product, it does not rule the stack out)'}` });
