@@ -76,9 +76,9 @@ describe('advise: the second pick is another approach', () => {
     const over = [stack('a', 'supabase'), stack('b', 'supabase'), stack('c', 'supabase'), stack('d', 'neon'), stack('f', 'convex', { ...clean, budget: 2 })];
     expect(secondAsAlternative(over, r, weights).map((s) => s.key)).toEqual(['a', 'd', 'b', 'c', 'f']);
     // And the line under the table says both.
-    // Pinned to the weights before round 92 (a database billed through its host), under which
-    // this fixture's #3 is the best on neither platform.
-    const a = run('app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nfeatures: { realtime: some }\nauth: { needed: true, mau: 2000 }\nconstraints: { budget_monthly: 50 }\n', { ...weights, simplicity: { ...weights.simplicity, billed_through_host: 0 } });
+    // Pinned to the weights before round 92 (a database billed through its host) and round 176
+    // (a Node-server host's credit), under which this fixture's #3 is the best on neither platform.
+    const a = run('app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nfeatures: { realtime: some }\nauth: { needed: true, mau: 2000 }\nconstraints: { budget_monthly: 50 }\n', { ...weights, simplicity: { ...weights.simplicity, billed_through_host: 0 }, ecosystem: { ...weights.ecosystem, node_server_host: 0.5 } });
     expect(a.stacks[2]?.alternativeTo?.also).toBeDefined();
     expect(adviceText({ ...a, stacks: a.stacks.slice(0, 5) })).toMatch(/#3 the best on neither \S+ nor \S+; the stacks after them resume score order/);
     // The markdown report says it too, under its table.
