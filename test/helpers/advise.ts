@@ -13,11 +13,14 @@ export const adviseYaml = (yaml: string, top = 50, weights?: Weights) => advise(
 /** One criterion of one ranked stack for requirements YAML (undefined when the stack is not ranked). */
 export const criterionOf = (yaml: string, key: string, id: string) => adviseYaml(yaml).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === id);
 
-/** The weights with some of `simplicity` replaced: a fixture chosen before a round pins that round's new weight. */
-export const withSimplicity = (over: Partial<Weights['simplicity']>): Weights => {
+/** The weights with some of one section replaced: a fixture chosen before a round pins that round's new weight. */
+export const withWeights = <K extends keyof Weights>(section: K, over: Partial<Weights[K]>): Weights => {
   const w = loadWeights();
-  return { ...w, simplicity: { ...w.simplicity, ...over } };
+  return { ...w, [section]: { ...(w[section] as object), ...over } };
 };
+
+/** `withWeights('simplicity', over)`. */
+export const withSimplicity = (over: Partial<Weights['simplicity']>): Weights => withWeights('simplicity', over);
 
 export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = captureIo({ env: { ...process.env, BAAS_LOG_DIR: '' } });

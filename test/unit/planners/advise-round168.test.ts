@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights, type Weights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 168: a database's own sign-in that the catalog marks partial (Convex Auth, Neon Auth)
@@ -9,7 +9,7 @@ import { adviseYaml as run } from '../../helpers/advise.js';
  */
 describe('advise: round 168', () => {
   const w = loadWeights();
-  const withPartialSignIn = (share: number): Weights => ({ ...w, capabilities: { ...w.capabilities, partial_sign_in: share } });
+  const withPartialSignIn = (share: number): Weights => withWeights('capabilities', { partial_sign_in: share });
   const realtimeApp = 'app: { kind: web, frontend: nextjs }\ndata: { model: document }\nfeatures: { realtime: core }\nauth: { needed: true }\n';
 
   it('weighs a partial sign-in below other partial features', () => {

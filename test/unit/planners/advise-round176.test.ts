@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { loadWeights, type Weights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 176: a host that only runs Next.js's own Node server in a container (Railway) earns
@@ -12,7 +12,7 @@ import { adviseYaml as run } from '../../helpers/advise.js';
  */
 describe('advise: round 176', () => {
   const w = loadWeights();
-  const withNodeServer = (share: number): Weights => ({ ...w, ecosystem: { ...w.ecosystem, node_server_host: share } });
+  const withNodeServer = (share: number): Weights => withWeights('ecosystem', { node_server_host: share });
   const app = 'app: { kind: web, frontend: nextjs }\ndata: { model: relational }\nauth: { needed: true }\n';
   const keys = (stacks: { key: string }[]) => stacks.map((s) => s.key);
 

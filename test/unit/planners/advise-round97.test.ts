@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml as run, criterionOf } from '../../helpers/advise.js';
+import { adviseYaml as run, criterionOf, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 97: a sign-in library is code in the team's own app, not a service to integrate and
@@ -25,8 +25,7 @@ describe('advise: round 97', () => {
   it('puts a library with one host among the first three for a Next.js app with sign-in', () => {
     // Pinned to the node-server credit of round 97 (0.5; round 176 lowered it, which put Neon with
     // the library on Vercel before Railway with it).
-    const w = loadWeights();
-    const a = run(app, 3, { ...w, ecosystem: { ...w.ecosystem, node_server_host: 0.5 } });
+    const a = run(app, 3, withWeights('ecosystem', { node_server_host: 0.5 }));
     expect(a.stacks.map((s) => s.key)).toContain('authlib+railway');
     const one = a.stacks.find((s) => s.key === 'authlib+railway')!.criteria.find((c) => c.id === 'simplicity')!;
     expect(one.reasons.map((r) => r.text)).toContain('one service to learn, bill and secure');
