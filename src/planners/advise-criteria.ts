@@ -200,6 +200,17 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
     score -= s.backend_for_sign_in + (inOwnDatabase ? s.bundled_sign_in_alone : 0);
     if (s.backend_for_sign_in > 0) reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} holds only the sign-in: a whole backend project kept for one feature${inOwnDatabase ? ', with a database of its own that holds the users' : ''}` });
   }
+  // A backend platform whose own sign-in keeps its users in its database (catalog `bundled`),
+  // holding the database while another sign-in holds the users: its data API, access rules and
+  // SDK are built on its own sign-in, so the other one is wired into them or the platform
+  // serves as a plain database.
+  const signIn = holderOf(members, 'auth');
+  if (signIn && s.sign_in_elsewhere > 0) {
+    for (const m of members.filter((x) => x !== signIn && x.roles.includes('database') && x.platform.provides.auth === true && x.platform.bundled.includes('auth'))) {
+      score -= s.sign_in_elsewhere;
+      reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} holds the data and ${signIn.platform.name} the users: ${m.platform.name}'s own sign-in, on which its data API and access rules are built, goes unused` });
+    }
+  }
   for (const m of members.filter((x) => x.platform.library)) {
     score -= s.library_upkeep;
     reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name}: sign-in flows, emails and security updates are code you keep up` });

@@ -65,6 +65,7 @@ export const weightsSchema = z
         billed_through_host: share,
         backend_for_sign_in: share,
         bundled_sign_in_alone: share,
+        sign_in_elsewhere: share,
         single_node_scale: share,
         tiny: z
           .object({ team_up_to: z.number().int().positive(), mau_up_to: weight, db_gb_up_to: weight, single_binary_bonus: share })
