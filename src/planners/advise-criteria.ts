@@ -205,11 +205,10 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
   // SDK are built on its own sign-in, so the other one is wired into them or the platform
   // serves as a plain database.
   const signIn = holderOf(members, 'auth');
-  if (signIn && s.sign_in_elsewhere > 0) {
-    for (const m of members.filter((x) => x !== signIn && x.roles.includes('database') && x.platform.provides.auth === true && x.platform.bundled.includes('auth'))) {
-      score -= s.sign_in_elsewhere;
-      reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name} holds the data and ${signIn.platform.name} the users: ${m.platform.name}'s own sign-in, on which its data API and access rules are built, goes unused` });
-    }
+  const data = holderOf(members, 'database');
+  if (s.sign_in_elsewhere > 0 && signIn && data && data !== signIn && data.platform.provides.auth === true && data.platform.bundled.includes('auth')) {
+    score -= s.sign_in_elsewhere;
+    reasons.push({ requirement: 'stage', effect: 'con', text: `${data.platform.name} holds the data and ${signIn.platform.name} the users: ${data.platform.name}'s own sign-in, on which its data API and access rules are built, goes unused` });
   }
   for (const m of members.filter((x) => x.platform.library)) {
     score -= s.library_upkeep;
