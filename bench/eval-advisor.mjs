@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { byMainPlatform, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, sharedRequirements, splitCases } from '../dist/planners/advise-eval.js';
+import { byMainPlatform, byProposal, EVAL_TARGETS, evaluate, HALVES, LATER_HALVES, loadCases, OF_RECORD, pooledBlind, sharedRequirements, splitCases } from '../dist/planners/advise-eval.js';
 import { loadCatalog } from '../dist/planners/catalog.js';
 
 // A worker thread scores its share of the groups and posts the results back (see --jobs).
@@ -65,12 +65,14 @@ const seconds = (performance.now() - started) / 1000;
 // By the platform holding the main role the teams chose, over every blind half scored.
 const blindHalves = halves.filter((h) => h.name.startsWith('blind_'));
 const classes = byMainPlatform(blindHalves);
+// How often each platform is in the first three, advise's and the reference's, beside the teams' choices.
+const proposals = byProposal(blindHalves);
 // Blind cases with the same requirements but different choices: the most one answer per set can agree with.
 const shared = sharedRequirements(catalog, cases, blindHalves.flatMap((h) => h.cases));
 
 if (json) {
   // No process.exit() after a large write: on a pipe it would cut the output short.
-  process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, classes, shared, seconds }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ splitMatchesRule: splitOk, targets: EVAL_TARGETS, halves, classes, proposals, shared, seconds }, null, 2)}\n`);
 } else printText();
 // Every case of every group scored: the eval test samples the groups and leaves the whole check to this.
 const needless = halves.flatMap((h) => h.cases.filter((c) => c.needlessBreach).map((c) => `${h.name}/${c.file}`));
@@ -163,6 +165,10 @@ if (blindHalves.length > 1) {
   console.log('by the main platform the teams chose (all blind halves): cases, advise first/first three, architect reference first/first three');
   for (const r of classes) {
     console.log(`  ${r.platform.padEnd(12)} ${String(r.n).padStart(4)}   advise ${`${r.top1}/${r.top3}`.padEnd(8)} reference ${r.reference.n === r.n ? '' : `(${r.reference.n} cases) `}${r.reference.top1}/${r.reference.top3}`);
+  }
+  console.log('in the first three (all blind halves): cases with each platform in advise\'s first three, in the architect reference\'s three, and named by the team');
+  for (const r of proposals) {
+    console.log(`  ${r.platform.padEnd(12)} advise ${String(r.advise).padStart(5)}   reference ${String(r.reference).padStart(5)}   team ${String(r.named).padStart(5)}`);
   }
 }
 for (const h of halves) {

@@ -116,6 +116,10 @@ export interface CaseResult {
   unsatisfiable: boolean;
   /** Against the architect reference, when the case has one. */
   reference?: ReferenceResult;
+  /** The platforms in advise's first three stacks, by catalog id (`byProposal`). */
+  proposed: string[];
+  /** The platforms the team named, in any role, by catalog id. */
+  named: string[];
 }
 
 /** Role -> catalog id (`:self` for self-hosted), as an architect names a stack. */
@@ -130,6 +134,13 @@ export interface ReferenceResult {
   top3: boolean;
   /** advise's first pick is one of the architect's three. */
   adviseFirstAmongThree: boolean;
+  /** The platforms in the architect's three stacks, by catalog id. */
+  proposed: string[];
+}
+
+/** Catalog ids, once each and sorted, with `:self` dropped (self-hosted or not, one platform). */
+function platformIds(ids: readonly (string | string[] | undefined)[]): string[] {
+  return [...new Set(ids.flat().flatMap((id) => (id === undefined ? [] : [id.replace(/:self$/, '')])))].sort();
 }
 
 /**
@@ -179,6 +190,7 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, r
             top1: pickAgrees(reference[0] as ReferencePick, c.roles, selfOnly),
             top3: reference.some((p) => pickAgrees(p, c.roles, selfOnly)),
             adviseFirstAmongThree: Boolean(first && reference.some((p) => agrees(first, p))),
+            proposed: platformIds(reference.flatMap((p) => Object.values(p))),
           },
         }
       : {}),
@@ -192,6 +204,8 @@ export function evaluateCase(catalog: Catalog, c: EvalCase, weights?: Weights, r
     // checked here all the same, since that is the promise being measured.
     needlessBreach: Boolean(first && first.violations.length > 0 && stacks.some((s) => s.violations.length === 0)),
     unsatisfiable: !a?.satisfiable,
+    proposed: platformIds(stacks.slice(0, 3).flatMap((s) => Object.values(s.roles))),
+    named: platformIds(Object.values(c.roles)),
   };
 }
 
@@ -354,4 +368,34 @@ export function byMainPlatform(halves: readonly HalfResult[]): ClassRow[] {
     }
   }
   return [...rows.values()].sort((a, b) => b.n - a.n || a.platform.localeCompare(b.platform));
+}
+
+export interface ProposalRow {
+  platform: string;
+  /** Cases with the platform in advise's first three. */
+  advise: number;
+  /** Cases with the platform in the architect reference's three (over the cases that have one). */
+  reference: number;
+  /** Cases whose team named the platform, in any role. */
+  named: number;
+}
+
+/**
+ * How often each platform is proposed in the first three, by advise and by the architect
+ * reference, beside how often the teams named it: a platform advise proposes far more often
+ * than either takes places that the teams' stacks could hold. Most proposed by advise first.
+ */
+export function byProposal(halves: readonly HalfResult[]): ProposalRow[] {
+  const rows = new Map<string, ProposalRow>();
+  const row = (platform: string): ProposalRow => {
+    const found = rows.get(platform) ?? { platform, advise: 0, reference: 0, named: 0 };
+    rows.set(platform, found);
+    return found;
+  };
+  for (const c of halves.flatMap((h) => h.cases)) {
+    for (const id of c.proposed) row(id).advise++;
+    for (const id of c.reference?.proposed ?? []) row(id).reference++;
+    for (const id of c.named) row(id).named++;
+  }
+  return [...rows.values()].sort((a, b) => b.advise - a.advise || a.platform.localeCompare(b.platform));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agrees, byMainPlatform, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, MIN_BLIND_CASES, OF_RECORD, pickAgrees, pooledBlind, sharedRequirements, splitCases, type CaseResult, type EvalCase, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
+import { agrees, byMainPlatform, byProposal, describeRoles, evaluate, HALVES, LATER_HALVES, loadCases, MIN_BLIND_CASES, OF_RECORD, pickAgrees, pooledBlind, sharedRequirements, splitCases, type CaseResult, type EvalCase, type HalfResult, type ReferencePicks, type Split } from '../../../src/planners/advise-eval.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
 
@@ -100,6 +100,29 @@ describe('advise evaluation cases', () => {
     }
     const halves = evaluate(catalog, cases, split, undefined, ['blind_r7'], reference);
     expect(halves[0]?.reference?.n).toBe(split.blind_r7.length);
+  });
+
+  it("counts each platform in advise's first three and the reference's three beside the teams' choices, :self and lists folded", () => {
+    const one = cases.find((c) => c.file === split.blind_r7[0])!;
+    const [scored] = evaluate(catalog, [one], { ...split, blind_r7: [one.file] } as Split, undefined, ['blind_r7'], reference)[0]!.cases;
+    // Catalog ids, once each, sorted: the platforms of advise's first three stacks and of the architect's three.
+    for (const ids of [scored!.proposed, scored!.reference!.proposed, scored!.named]) {
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).toEqual([...new Set(ids)].sort());
+      for (const id of ids) expect(catalog.platforms.some((p) => p.id === id), id).toBe(true);
+    }
+    const c = (proposed: string[], named: string[], ref?: string[]) => ({ file: 'x.yaml', proposed, named, ...(ref ? { reference: { top1: false, top3: false, adviseFirstAmongThree: false, proposed: ref } } : {}) });
+    const halves = [
+      { name: 'blind_r3', cases: [c(['nhost', 'supabase', 'vercel'], ['neon', 'vercel'], ['neon', 'supabase', 'vercel']), c(['nhost', 'supabase'], ['supabase'])] },
+      { name: 'blind_r4', cases: [c(['clerk', 'neon', 'vercel'], ['clerk'], ['clerk', 'neon'])] },
+    ] as unknown as HalfResult[];
+    expect(byProposal(halves)).toEqual([
+      { platform: 'nhost', advise: 2, reference: 0, named: 0 },
+      { platform: 'supabase', advise: 2, reference: 1, named: 1 },
+      { platform: 'vercel', advise: 2, reference: 1, named: 1 },
+      { platform: 'clerk', advise: 1, reference: 1, named: 1 },
+      { platform: 'neon', advise: 1, reference: 2, named: 1 },
+    ]);
   });
 
   it('bounds what one answer per requirement set can agree with, over the sets several cases share (story fields and key order aside)', () => {
