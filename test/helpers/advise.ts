@@ -10,8 +10,8 @@ const catalog = loadCatalog();
 
 export const adviseYaml = (yaml: string, top = 50, weights?: Weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top, ...(weights ? { weights } : {}) });
 
-/** One criterion of one ranked stack for requirements YAML (undefined when the stack is not ranked). */
-export const criterionOf = (yaml: string, key: string, id: string) => adviseYaml(yaml).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === id);
+/** One criterion of one ranked stack for requirements YAML, under the weights given or the file's (undefined when the stack is not ranked). */
+export const criterionOf = (yaml: string, key: string, id: string, weights?: Weights) => adviseYaml(yaml, 50, weights).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === id);
 
 /** The weights with some of one section replaced: a fixture chosen before a round pins that round's new weight. */
 export const withWeights = <K extends keyof Weights>(section: K, over: Partial<Weights[K]>): Weights => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { loadWeights, type Weights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml as run, withWeights } from '../../helpers/advise.js';
+import { adviseYaml as run, criterionOf, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 176: a host that only runs Next.js's own Node server in a container (Railway) earns
@@ -33,7 +33,7 @@ describe('advise: round 176', () => {
   });
 
   it('still names Railway as running the Node server, with less credit', () => {
-    const eco = (weights?: Weights) => run(app, 50, weights).stacks.find((s) => s.key === 'authlib+railway')!.criteria.find((c) => c.id === 'ecosystem')!;
+    const eco = (weights?: Weights) => criterionOf(app, 'authlib+railway', 'ecosystem', weights)!;
     expect(eco().reasons.map((r) => r.text)).toContain('nextjs: Railway runs its Node server in a container (every feature, no framework-specific integration)');
     expect(eco().score).toBeLessThan(eco(withNodeServer(0.5)).score);
   });
@@ -41,8 +41,7 @@ describe('advise: round 176', () => {
   it("dates Better Auth's track record from its v1 release", () => {
     const authlib = loadCatalog().platforms.find((p) => p.id === 'authlib')!;
     expect(authlib.maturity.since).toBe('2024-11');
-    const stack = run(app, 50).stacks.find((s) => s.key === 'authlib+neon+vercel')!;
-    const maturity = stack.criteria.find((c) => c.id === 'maturity')!;
+    const maturity = criterionOf(app, 'authlib+neon+vercel', 'maturity')!;
     expect(maturity.reasons.map((r) => r.text)).toContain('Auth library (Better Auth): in production since 2024-11 (2 years), on your servers the uptime is yours to keep');
   });
 });

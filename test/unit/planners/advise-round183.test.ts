@@ -40,7 +40,7 @@ describe('advise: round 183', () => {
   });
 
   it("leaves Neon's partial sign-in beside Clerk alone", () => {
-    const simplicity = (weights?: Weights) => run(app, 50, weights).stacks.find((s) => s.key === 'clerk+neon+vercel')!.criteria.find((c) => c.id === 'simplicity')!.score;
+    const simplicity = (weights?: Weights) => criterionOf(app, 'clerk+neon+vercel', 'simplicity', weights)!.score;
     expect(simplicity()).toBe(simplicity(without));
   });
 });
