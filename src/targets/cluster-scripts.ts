@@ -19,7 +19,8 @@ import { secretKey } from './common.js';
  *   old master then would make two masters (and lose what clients write to the wrong one);
  * - a sentinel asks its peers and the nodes the same way, then monitors that master. It keeps
  *   no state across restarts, so it always waits: on the first start the replicas link within
- *   seconds and say who the master is.
+ *   seconds and say who the master is. A watch beside it stops it when it follows another master
+ *   than every one of its peers (watchPeers), so that it restarts and asks again.
  * Users and passwords are those of one host (redis-conf.ts): the node's ACL file and replication
  * login, the Sentinel's auth lines, as files in /run/secrets (Swarm secrets, or the Kubernetes
  * Secret baas-credentials), which the scripts copy for the redis user as on one host. The scripts'
@@ -104,6 +105,40 @@ until MASTER=$(find_master) && [ -n "$MASTER" ]; do
   waited=$((waited + 1))
 done`;
 
+/** How often a sentinel's watch compares its master with its peers', and how many differing answers in a row stop it. */
+export const WATCH = { everySeconds: 5, checks: 4 } as const;
+
+/**
+ * A sentinel's watch on its own view (a shell script; $1 is the Sentinel's process id).
+ * Sentinel (7.0) takes a peer's newer epoch before it moves to the new master's address, and
+ * keeps that epoch when the name does not resolve yet (a node back from a partition whose DNS
+ * records lag, a pod whose record is not out yet): it then ignores every later announcement of
+ * that epoch and follows the old master for good. So: when every other sentinel answers and all
+ * name one master that is not this sentinel's, `checks` times in a row, the watch stops the
+ * Sentinel, the orchestrator restarts it (Swarm's restart policy, the pod's), and its start asks
+ * the peers who the master is. A peer that does not answer, or peers that differ, reset the count:
+ * the watch acts only on a view every other sentinel shares.
+ */
+export const watchPeers = (tls: boolean, everySeconds: number = WATCH.everySeconds, checks: number = WATCH.checks): string => `ask() { timeout 2 ${redisCli(tls)} -h "$1" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 | tr -d '\r'; }
+n=0
+while sleep ${everySeconds}; do
+  mine=$(ask 127.0.0.1 || true)
+  theirs=""
+  agreed=yes
+  for s in $BAAS_SENTINELS; do
+    [ "$s" = "$BAAS_ME" ] && continue
+    a=$(ask "$s" || true)
+    if [ -z "$a" ] || { [ -n "$theirs" ] && [ "$a" != "$theirs" ]; }; then agreed=no; break; fi
+    theirs=$a
+  done
+  if [ "$agreed" = yes ] && [ -n "$mine" ] && [ -n "$theirs" ] && [ "$mine" != "$theirs" ]; then n=$((n + 1)); else n=0; fi
+  if [ "$n" -ge ${checks} ]; then
+    echo "baas: $BAAS_ME follows $mine but every other sentinel follows $theirs; stopping it so that it restarts and rejoins them" >&2
+    kill -TERM "$1"
+    exit 0
+  fi
+done`;
+
 /** The credential (and with TLS the certificate) files from /run/secrets, copied for the redis user as on one host. */
 const copySecrets = `${syncSecretsScript('redis')}\n`;
 /** The listening lines of the single-host configuration (redis-conf.ts), as shell echoes. */
@@ -167,8 +202,13 @@ ${echoLines(tlsLines(26379, o.tls))}
   # Its logins to the nodes and peers (auth-user, sentinel-user) and its own users, after the monitor line.
   cat ${SECRETS_DIR}/${CREDENTIAL_FILES.sentinelAuth}
 } > "$F"
+cat > "$D/watch.sh" <<'BAAS_WATCH'
+${watchPeers(o.tls)}
+BAAS_WATCH
 chown -R redis:redis "$D"
 chmod 600 "$F"
+# The watch (as the redis user, with the monitor login) outlives this shell: $$ becomes the Sentinel's process below.
+setpriv --reuid=redis --regid=redis --init-groups sh "$D/watch.sh" "$$" &
 unset REDISCLI_AUTH
 exec setpriv --reuid=redis --regid=redis --init-groups redis-server "$F" --sentinel`;
 }

@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import type { Redis as RedisClient } from 'ioredis';
+import { expect } from 'vitest';
+import { CONTAINER_TLS } from '../../src/services/redis-conf.js';
+import type { SwarmFixture } from './swarm-fixture.js';
+import { healthyWithin90s, type SwarmHealthJson, type SwarmStatusJson } from './swarm-json.js';
 
 /** What the helpers need from `baas status --target swarm --json`. */
 export interface SwarmStatusView {
@@ -110,4 +115,54 @@ export async function writeThroughFailover(client: SentinelClient, cut: () => vo
   }
   if (!firstAfter) throw new Error(`no write succeeded within ${o.timeoutMs ?? 60_000} ms after the cut (${failures} failures)`);
   return { failoverMs: firstAfter - cutAt, writesAfter: after, failures };
+}
+
+/**
+ * Leaves sentinel-2 following another master than its peers, the state Sentinel 7.0 can be left
+ * in after a failover whose new master's name did not resolve yet (it keeps the old master and
+ * ignores its peers' later announcements of that epoch), and checks that the watch in its start
+ * script gets it back. The state is made on purpose: as admin inside its container, sentinel-2 is
+ * told to monitor a replica. Before any failover the epochs are all 0, so the peers' announcements
+ * do not move it back. Then: Swarm starts a new task for it (within 90 s), the old task's stderr
+ * says why it stopped, and the stack is healthy again with the same master. Returns the ms from
+ * the change to the new task.
+ */
+export async function sentinelWatchRejoins(
+  swarm: SwarmFixture,
+  project: string,
+  run: (argv: string[]) => Promise<{ out: string }>,
+  o: { adminPassword: string; sentinelPassword: string; tls: boolean },
+): Promise<number> {
+  const json = async <T>(argv: string[]): Promise<T> => JSON.parse((await run([...argv, '--json'])).out) as T;
+  const health = await json<SwarmHealthJson>(['health']);
+  const status = await json<SwarmStatusJson>(['status']);
+  const master = health.services.find((s) => s.role === 'master')!.service;
+  const replica = health.services.find((s) => s.role === 'replica')!.service;
+  const node = swarm.nodes.find((n) => n.name === status.services.find((s) => s.service === 'sentinel-2')!.node)!;
+  const task = (): string => swarm.docker(node, ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=baas-${project}-sentinel-2`]).trim();
+  const container = task();
+  const tls = o.tls ? ['--tls', '--cacert', CONTAINER_TLS.ca] : [];
+  const cli = (...args: string[]): string =>
+    swarm.docker(node, ['exec', '-e', `REDISCLI_AUTH=${o.adminPassword}`, container, 'redis-cli', '--no-auth-warning', '--user', 'admin', ...tls, '-p', '26379', ...args]).trim();
+  const masterOf = (): string => cli('SENTINEL', 'get-master-addr-by-name', 'baas').split('\n')[0]!;
+  expect(masterOf()).toBe(master);
+  cli('SENTINEL', 'REMOVE', 'baas');
+  cli('SENTINEL', 'MONITOR', 'baas', replica, '6379', '2');
+  cli('SENTINEL', 'SET', 'baas', 'auth-user', 'sentinel', 'auth-pass', o.sentinelPassword);
+  expect(masterOf()).toBe(replica);
+  const t0 = Date.now();
+  let next = container;
+  while (next === container && Date.now() - t0 < 90_000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    next = task() || container;
+  }
+  const ms = Date.now() - t0;
+  expect(next, 'a new sentinel-2 task within 90 s').not.toBe(container);
+  // `docker logs` keeps the container's stderr apart: the watch writes there.
+  const stderr = spawnSync('docker', ['-H', node.dockerHost, 'logs', container], { encoding: 'utf8' }).stderr;
+  expect(stderr).toContain(`sentinel-2 follows ${replica} but every other sentinel follows ${master}; stopping it so that it restarts and rejoins them`);
+  const again = await healthyWithin90s(run);
+  expect(again.healthy, JSON.stringify(again)).toBe(true);
+  expect(again.services.find((s) => s.role === 'master')!.service).toBe(master);
+  return ms;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery, saveDiagnosticsWhenATestFails, testProject, type TestProject } from '../../helpers/harness.js';
 import { startSwarm, type SwarmFixture } from '../../helpers/swarm-fixture.js';
-import { sentinelClient, writeThroughFailover } from '../../helpers/swarm-client.js';
+import { sentinelClient, sentinelWatchRejoins, writeThroughFailover } from '../../helpers/swarm-client.js';
 import { healthyWithin90s, swarmConfig, type SwarmHealthJson as HealthJson, type SwarmStatusJson as StatusJson, type SwarmUpJson as UpJson } from '../../helpers/swarm-json.js';
 
 /**
@@ -119,6 +119,12 @@ describe('baas on a 3-node Docker Swarm', () => {
     expect(changed).toEqual([['postgres', 'update']]);
     const health = await runJson<HealthJson>(['health']);
     expect(health.healthy).toBe(true);
+  });
+
+  it('a sentinel that follows another master than all its peers stops and comes back following theirs', async () => {
+    const secrets = JSON.parse(readFileSync(path.join(p.dir, '.baas/secrets.json'), 'utf8')) as { redis: { password: string; sentinelPassword: string } };
+    const ms = await sentinelWatchRejoins(swarm, p.name, run, { adminPassword: secrets.redis.password, sentinelPassword: secrets.redis.sentinelPassword, tls: false });
+    console.log(`a sentinel on another master than its peers: stopped and restarted ${ms} ms after it diverged`);
   });
 
   it('survives losing the node that holds the Redis master: a replica is promoted, writes through the Sentinels go on, Postgres is untouched, status shows the lost node', async () => {

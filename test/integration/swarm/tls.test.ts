@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery, saveDiagnosticsWhenATestFails, testProject, type TestProject } from '../../helpers/harness.js';
 import { startSwarm, type SwarmFixture } from '../../helpers/swarm-fixture.js';
-import { sentinelClient, writeThroughFailover } from '../../helpers/swarm-client.js';
+import { sentinelClient, sentinelWatchRejoins, writeThroughFailover } from '../../helpers/swarm-client.js';
 import { healthyWithin90s, swarmConfig, type SwarmHealthJson as HealthJson, type SwarmStatusJson as StatusJson, type SwarmUpJson as UpJson } from '../../helpers/swarm-json.js';
 import { probePostgresPlaintext, probeRedisPlaintext } from '../../../src/security/exposure.js';
 import { redisClient } from '../../../src/services/redis.js';
@@ -258,6 +258,11 @@ describe('baas on a 3-node Docker Swarm with profile: server (TLS)', () => {
       expect(x).toMatchObject({ address: at.host, port: at.port, tls: true, plaintext: 'refused', network: true });
     }
     expect(r.ports.find((x) => x.service === 'redis-1')!.logins).toEqual(['admin, app (no admin/dangerous commands), monitor (read-only), replication, sentinel: password, over TLS', 'default user disabled']);
+  });
+
+  it('a sentinel that follows another master than all its peers stops and comes back following theirs (its watch asks over TLS)', async () => {
+    const ms = await sentinelWatchRejoins(swarm, p.name, run, { adminPassword: secrets().redis.password, sentinelPassword: secrets().redis.sentinelPassword, tls: true });
+    console.log(`TLS: a sentinel on another master than its peers: stopped and restarted ${ms} ms after it diverged`);
   });
 
   it('fails over over TLS: the master node is cut off, the Sentinels promote a replica, writes go on', async () => {

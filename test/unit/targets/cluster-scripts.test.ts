@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findMaster } from '../../../src/targets/cluster-scripts.js';
+import { clusterSentinelStart, findMaster, watchPeers } from '../../../src/targets/cluster-scripts.js';
 
 /**
  * The start scripts' "who is master now?" (cluster-scripts.ts), run by a real shell against a
@@ -106,5 +106,55 @@ describe('finding the master when a Redis node or Sentinel starts on a cluster',
     answer('node-redis-1', masterWith(0));
     const r = await master('sentinel-1', 30, 'redis-1');
     expect(r).toMatchObject({ master: 'redis-1', err: '' });
+  });
+});
+
+describe("a sentinel's watch on its own view (a master other than every peer's stops it, so it restarts)", () => {
+  /** Runs the watch (every 0.1 s, 3 checks) as sentinel-2 for at most `ms`, against a stand-in Sentinel process (a sleep). */
+  async function watch(ms: number): Promise<{ code: number | null; err: string; stopped: boolean }> {
+    const file = path.join(dir, 'watch.sh');
+    writeFileSync(file, watchPeers(false, 0.1, 3));
+    const sentinel = spawn('sleep', ['30']);
+    const exited = new Promise<boolean>((resolve) => sentinel.on('exit', (_code, signal) => resolve(signal === 'SIGTERM')));
+    try {
+      const r = await run('timeout', [String(ms / 1000), 'sh', file, String(sentinel.pid)], {
+        env: { PATH: `${dir}:${process.env['PATH'] ?? ''}`, ANSWERS: dir, BAAS_ME: 'sentinel-2', BAAS_SENTINELS: 'sentinel-1 sentinel-2 sentinel-3', SENTINEL_MASTER: 'mymaster' },
+      }).then(
+        (o) => ({ code: 0, err: o.stderr }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }),
+      );
+      const stopped = await Promise.race([exited, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200))]);
+      return { ...r, stopped };
+    } finally {
+      sentinel.kill('SIGKILL');
+    }
+  }
+  const views = (mine: string, one: string | undefined, three: string | undefined): void => {
+    answer('sentinel-127.0.0.1', `${mine}\n6379`);
+    if (one) answer('sentinel-sentinel-1', `${one}\n6379`);
+    if (three) answer('sentinel-sentinel-3', `${three}\n6379`);
+  };
+
+  it('stops the Sentinel when every other sentinel follows another master, and says why', async () => {
+    views('redis-1', 'redis-3', 'redis-3');
+    const r = await watch(5000);
+    expect(r).toMatchObject({ code: 0, stopped: true });
+    expect(r.err).toMatch(/sentinel-2 follows redis-1 but every other sentinel follows redis-3; stopping it so that it restarts and rejoins them/);
+  });
+
+  it.each([
+    ['its peers follow the same master', 'redis-1', 'redis-1'],
+    ['a peer does not answer', 'redis-3', undefined],
+    ['the peers differ', 'redis-3', 'redis-2'],
+  ])('leaves the Sentinel alone when %s', async (_what, one, three) => {
+    views('redis-1', one, three);
+    const r = await watch(1500);
+    expect(r).toMatchObject({ code: 124, err: '', stopped: false });
+  });
+
+  it('runs beside the Sentinel as the redis user, and the Sentinel gets no password in its environment', () => {
+    const script = clusterSentinelStart({ tls: true });
+    expect(script).toContain(watchPeers(true));
+    expect(script).toMatch(/setpriv --reuid=redis --regid=redis --init-groups sh "\$D\/watch\.sh" "\$\$" &\nunset REDISCLI_AUTH\nexec setpriv/);
   });
 });
