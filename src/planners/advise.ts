@@ -53,6 +53,11 @@ export interface RankedStack {
    */
   alternativeTo?: { role: Role; platform: string; also?: string };
   /**
+   * Set on #3 when it was moved up as another way to sign users in (signInAsAlternative): the
+   * platforms that hold both the data and the users in #1 and #2.
+   */
+  signInAlternativeTo?: string[];
+  /**
    * The parts' maturity (production status, years in production, SLA) on average, 0 to 1: it
    * orders stacks of the same score and breaches, where the maturity criterion sees only the
    * weakest part.
@@ -220,6 +225,28 @@ export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequiremen
   const second = out[1]!;
   if (!w.ranking.third_is_alternative || !second.alternativeTo) return out;
   return moveUp(out, 2, new Set([first.roles[role], second.roles[role]]), { role, platform: first.roles[role]!, also: second.roles[role]! });
+}
+
+/**
+ * Where users sign in is an approach too, and one of the hardest parts to move: when each of
+ * the first three keeps its users in the platform that holds its data, the best-ranked stack
+ * whose sign-in is a product or library of its own moves up to third, provided it breaks no
+ * more than the stack it passes (`ranking.sign_in_is_alternative`). #1 and #2 stay; the rest
+ * keep their order. Not when the sign-in is not being decided (`decide` without auth).
+ */
+export function signInAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights): RankedStack[] {
+  if (!w.ranking.sign_in_is_alternative || stacks.length < 4) return stacks;
+  if (r.decide && !(r.decide as string[]).includes('auth')) return stacks;
+  const inDataPlatform = (s: RankedStack): boolean => s.roles.auth !== undefined && s.roles.auth === s.roles.database;
+  const top = stacks.slice(0, 3);
+  if (!top.every(inDataPlatform)) return stacks;
+  const held = stacks[2]!;
+  const at = stacks.findIndex((s, i) => i > 2 && s.roles.auth !== undefined && !inDataPlatform(s) && compareProfiles(s.breach, held.breach) === 0);
+  if (at < 0) return stacks;
+  const platforms = [...new Set(top.slice(0, 2).map((s) => s.roles.auth!))];
+  // The stack it passes is no longer a pick moved up as another approach.
+  const { alternativeTo: _passed, ...passed } = held;
+  return [...stacks.slice(0, 2), { ...stacks[at]!, signInAlternativeTo: platforms }, passed, ...stacks.slice(3, at), ...stacks.slice(at + 1)];
 }
 
 /** What a stack's platforms offer between them, asked for or not: a database and each capability they hold in full or in part. */
@@ -454,7 +481,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   evaluated.sort(compareStacks);
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
-  const ranked = secondAsAlternative(foldStaticHosts(r, unique, w, hostName), r, w);
+  const ranked = signInAsAlternative(secondAsAlternative(foldStaticHosts(r, unique, w, hostName), r, w), r, w);
   ranked.forEach((s, i) => (s.rank = i + 1));
   const satisfiable = ranked.length > 0 && ranked[0]?.violations.length === 0;
   const confirmed = satisfiable && ranked[0]?.warnings.length === 0;

@@ -169,12 +169,16 @@ function confirmedNote(a: Advice, c: NonNullable<Advice['firstConfirmed']>): str
   return `#1 breaks no hard constraint but leaves ${n === 1 ? 'a fact' : `${n} facts`} unconfirmed (\`?\` below): an unknown counts as neither a pass nor a breach. The best stack confirmed on every hard constraint: #${c.rank} ${c.name} (score ${c.score.toFixed(1)}${c.rank > a.stacks.length ? `; \`--top ${c.rank}\` shows it` : ''}).`;
 }
 
-/** The line that says which picks were moved up as other approaches (secondAsAlternative), or nothing. */
+/** The line that says which picks were moved up as other approaches (secondAsAlternative, signInAsAlternative), or nothing. */
 function alternativeNote(a: Advice): string | undefined {
   const alt = a.stacks[1]?.alternativeTo;
   const alt3 = a.stacks[2]?.alternativeTo;
+  const signIn = a.stacks[2]?.signInAlternativeTo;
+  const signInText = signIn ? `the best stack whose users sign in apart from its data (#1 and #2 keep them in ${signIn.join(' and ')})` : undefined;
   if (alt && alt3?.also) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 the best on neither ${alt3.platform} nor ${alt3.also}; the stacks after them resume score order (variants included).`;
+  if (alt && signInText) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 ${signInText}; the stacks after them resume score order (variants of #1 included).`;
   if (alt) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`;
+  if (signInText) return `#3 is ${signInText}; the stacks after it resume score order.`;
   return undefined;
 }
 
