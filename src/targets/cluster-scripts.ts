@@ -119,7 +119,7 @@ export const WATCH = { everySeconds: 5, checks: 4 } as const;
  * the peers who the master is. A peer that does not answer, or peers that differ, reset the count:
  * the watch acts only on a view every other sentinel shares.
  */
-export const watchPeers = (tls: boolean, everySeconds: number = WATCH.everySeconds, checks: number = WATCH.checks): string => `ask() { timeout 2 ${redisCli(tls)} -h "$1" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 | tr -d '\r'; }
+export const watchPeers = (tls: boolean, everySeconds: number = WATCH.everySeconds, checks: number = WATCH.checks): string => `ask() { timeout 2 ${redisCli(tls)} -h "$1" -p 26379 SENTINEL get-master-addr-by-name "$SENTINEL_MASTER" 2>/dev/null | head -n 1 | tr -d '\\r'; }
 n=0
 while sleep ${everySeconds}; do
   mine=$(ask 127.0.0.1 || true)
