@@ -335,14 +335,19 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
       const nodeServer = !onHost && !adapter && host.platform.provides.containers !== false;
       const hostCredit = onHost ? 1 : adapter ? w.ecosystem.adapter_host : nodeServer ? w.ecosystem.node_server_host : 0;
       const backend = fits.filter((x) => x !== host);
+      // The app's pages in the browser talk to a backend part through its plain browser SDK
+      // where it has no bindings for the framework: most of the job, as for a static build.
+      const browserSdk = members.filter((x) => x !== host && !fits.includes(x) && x.platform.ecosystems.includes('web'));
       const others = members.filter((x) => x !== host).length;
       // When the host holds every role, it answers for the backend share as well.
-      hit += share * hostCredit + (others > 0 ? ((1 - share) * backend.length) / others : (1 - share) * hostCredit);
+      const sdkParts = backend.length + w.ecosystem.web_sdk_credit * browserSdk.length;
+      hit += share * hostCredit + (others > 0 ? ((1 - share) * sdkParts) / others : (1 - share) * hostCredit);
       if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${partName(host)} hosts it first-class` });
       else if (adapter) reasons.push({ requirement, effect: w.ecosystem.adapter_host > 0 ? 'note' : 'con', text: `${tag}: ${partName(host)} runs it through an adapter its vendor maintains (${adapter.note.split(';')[0]})` });
       else if (nodeServer) reasons.push({ requirement, effect: 'note', text: `${tag}: ${partName(host)} runs its Node server in a container (every feature, no framework-specific integration)` });
       else reasons.push({ requirement, effect: 'con', text: `${tag}: ${partName(host)} is not built around it` });
       if (backend.length > 0) reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${backend.map((x) => x.platform.name).join(', ')}` });
+      if (browserSdk.length > 0) reasons.push({ requirement, effect: 'note', text: `${tag}: ${browserSdk.map((x) => x.platform.name).join(', ')} through the plain browser SDK, no ${tag} bindings` });
     } else if (fits[0]) {
       hit++;
       reasons.push({ requirement, effect: 'pro', text: `${tag}: ${fits[0].platform.name} is built for it` });

@@ -24,7 +24,7 @@ const credit = z.object({ designed_for: share, full: share, partial: share }).st
 export const weightsSchema = z
   .object({
     version: z.literal(1),
-    ranking: z.object({ core_missing_counts: weight, budget_tie_usd: z.number().positive(), budget_tie_share: share, second_is_alternative: z.boolean(), third_is_alternative: z.boolean(), sign_in_is_alternative: z.boolean() }).strict(),
+    ranking: z.object({ core_missing_counts: weight, budget_tie_usd: z.number().positive(), budget_tie_share: share, second_is_alternative: z.boolean(), third_is_alternative: z.boolean(), look_alike_is_variant: z.boolean(), sign_in_is_alternative: z.boolean() }).strict(),
     criteria: z
       .object({ capabilities: weight, data: weight, simplicity: weight, cost: weight, lock_in: weight, ecosystem: weight, self_hosting: weight })
       .strict(),

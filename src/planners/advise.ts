@@ -49,9 +49,10 @@ export interface RankedStack {
   /**
    * Set on a stack moved up as another approach (secondAsAlternative): on #2, the first's
    * platform for this role is replaced (the first's variants follow it); on #3, `also` names
-   * the second's, which it does not use either.
+   * the second's, which it does not use either; `lookAlike` names a platform of the same kind
+   * as those (look_alike_is_variant) that it passed: a variant as well.
    */
-  alternativeTo?: { role: Role; platform: string; also?: string };
+  alternativeTo?: { role: Role; platform: string; also?: string; lookAlike?: string };
   /**
    * Set on #3 when it was moved up as another way to sign users in (signInAsAlternative): the
    * platforms that hold both the data and the users in #1 and #2.
@@ -207,24 +208,56 @@ function foldStaticHosts(r: ResolvedRequirements, stacks: RankedStack[], w: Weig
  * `third_is_alternative`, where #2 had to be moved up so, the third likewise: when it keeps the
  * platform of the first or the second there, the best-ranked stack on a third platform moves
  * up. The rest keep their order.
+ *
+ * With `look_alike_is_variant`, a stack whose database platform is a look-alike of #1's (the
+ * same kind, `kindOf`: the same engine and model, keeping the users, run the same way) counts
+ * as a variant of #1 too when the database is the part being decided: Nhost after Supabase is
+ * not another approach. A look-alike in third place moves down as well, when #2 already
+ * differs.
  */
-export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights): RankedStack[] {
+export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights, kindOf: (s: RankedStack) => string | undefined = () => undefined): RankedStack[] {
   const [first] = stacks;
   if (!w.ranking.second_is_alternative || !first || stacks.length < 2) return stacks;
   const role = ROLE_ORDER.find((x) => first.roles[x] !== undefined && (!r.decide || (r.decide as string[]).includes(x)));
   if (!role) return stacks;
+  const kind = (s: RankedStack): string | undefined => (role === 'database' && w.ranking.look_alike_is_variant ? kindOf(s) : undefined);
+  const kinds = new Set<string>();
+  const isUsed = (s: RankedStack, used: Set<string | undefined>): boolean => used.has(s.roles[role]) || kinds.has(kind(s) ?? '');
   const moveUp = (list: RankedStack[], slot: number, used: Set<string | undefined>, alternativeTo: NonNullable<RankedStack['alternativeTo']>): RankedStack[] => {
     const held = list[slot];
-    if (!held || !used.has(held.roles[role])) return list;
-    const at = list.findIndex((s, i) => i > slot && !used.has(s.roles[role]) && compareProfiles(s.breach, held.breach) === 0);
+    if (!held || !isUsed(held, used)) return list;
+    const at = list.findIndex((s, i) => i > slot && !isUsed(s, used) && compareProfiles(s.breach, held.breach) === 0);
     if (at < 0) return list;
-    return [...list.slice(0, slot), { ...list[at]!, alternativeTo }, ...list.slice(slot, at), ...list.slice(at + 1)];
+    // A look-alike passed over is named, so that the line under the table can say why.
+    const lookAlike = !used.has(held.roles[role]) ? { lookAlike: held.roles[role]! } : {};
+    return [...list.slice(0, slot), { ...list[at]!, alternativeTo: { ...alternativeTo, ...lookAlike } }, ...list.slice(slot, at), ...list.slice(at + 1)];
   };
+  const addKind = (s: RankedStack | undefined): void => {
+    const k = s && kind(s);
+    if (k) kinds.add(k);
+  };
+  addKind(first);
   const out = moveUp(stacks, 1, new Set([first.roles[role]]), { role, platform: first.roles[role]! });
   // Only where variants of the first crowded the top (#2 had to be moved up) is #3 looked at.
   const second = out[1]!;
-  if (!w.ranking.third_is_alternative || !second.alternativeTo) return out;
+  // Where #2 was another approach already, #3 is looked at only when it is a look-alike of #1.
+  const third = out[2];
+  const lookAlikeThird = third !== undefined && third.roles[role] !== first.roles[role] && kind(third) !== undefined && kind(third) === kind(first);
+  if (!w.ranking.third_is_alternative || (!second.alternativeTo && !lookAlikeThird)) return out;
+  addKind(second);
   return moveUp(out, 2, new Set([first.roles[role], second.roles[role]]), { role, platform: first.roles[role]!, also: second.roles[role]! });
+}
+
+/**
+ * What kind of backend a stack's database platform is, where that platform also signs its users
+ * in: its engine and data model, and whether it runs on your servers ("postgres relational
+ * managed" for Supabase's cloud and Nhost alike). Undefined where the users sign in elsewhere.
+ */
+export function lookAlikeKind(catalog: Catalog, s: Pick<RankedStack, 'roles' | 'selfHosted'>): string | undefined {
+  const id = s.roles.database;
+  if (!id || s.roles.auth !== id) return undefined;
+  const db = catalog.platforms.find((p) => p.id === id)?.provides.database;
+  return db ? `${db.engine} ${db.model} ${s.selfHosted.includes(id) ? 'self-hosted' : 'managed'}` : undefined;
 }
 
 /**
@@ -481,7 +514,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   evaluated.sort(compareStacks);
   const keys = new Set<string>();
   const unique = evaluated.filter((s) => (keys.has(s.key) ? false : (keys.add(s.key), true)));
-  const ranked = signInAsAlternative(secondAsAlternative(foldStaticHosts(r, unique, w, hostName), r, w), r, w);
+  const ranked = signInAsAlternative(secondAsAlternative(foldStaticHosts(r, unique, w, hostName), r, w, (s) => lookAlikeKind(catalog, s)), r, w);
   ranked.forEach((s, i) => (s.rank = i + 1));
   const satisfiable = ranked.length > 0 && ranked[0]?.violations.length === 0;
   const confirmed = satisfiable && ranked[0]?.warnings.length === 0;

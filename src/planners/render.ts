@@ -175,9 +175,13 @@ function alternativeNote(a: Advice): string | undefined {
   const alt3 = a.stacks[2]?.alternativeTo;
   const signIn = a.stacks[2]?.signInAlternativeTo;
   const signInText = signIn ? `the best stack whose users sign in apart from its data (#1 and #2 keep them in ${signIn.join(' and ')})` : undefined;
-  if (alt && alt3?.also) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 the best on neither ${alt3.platform} nor ${alt3.also}; the stacks after them resume score order (variants included).`;
-  if (alt && signInText) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}, #3 ${signInText}; the stacks after them resume score order (variants of #1 included).`;
-  if (alt) return `#2 is the best stack on another ${alt.role} platform than ${alt.platform}; the stacks after it resume score order (variants of #1 included).`;
+  // A look-alike passed over (the same database engine and model, keeping the users) is named.
+  const kin = (x: typeof alt, their: 'its' | 'their'): string => (x?.lookAlike ? ` ${their === 'its' ? 'or' : 'nor'} one of ${their} kind (${x.lookAlike}: the same engine and data model, holding the users too)` : '');
+  const second = alt && `#2 is the best stack on another ${alt.role} platform than ${alt.platform}${kin(alt, 'its')}`;
+  if (second && alt3?.also) return `${second}, #3 the best on neither ${alt3.platform} nor ${alt3.also}${alt3.lookAlike !== alt.lookAlike ? kin(alt3, 'their') : ''}; the stacks after them resume score order (variants included).`;
+  if (second && signInText) return `${second}, #3 ${signInText}; the stacks after them resume score order (variants of #1 included).`;
+  if (second) return `${second}; the stacks after it resume score order (variants of #1 included).`;
+  if (alt3?.lookAlike) return `#3 is the best stack on neither ${alt3.platform} nor ${alt3.also}${kin(alt3, 'their')}; the stacks after it resume score order (variants included).`;
   if (signInText) return `#3 is ${signInText}; the stacks after it resume score order.`;
   return undefined;
 }
