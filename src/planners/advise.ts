@@ -238,9 +238,9 @@ export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequiremen
   };
   addKind(first);
   const out = moveUp(stacks, 1, new Set([first.roles[role]]), { role, platform: first.roles[role]! });
-  // Only where variants of the first crowded the top (#2 had to be moved up) is #3 looked at.
+  // #3 is looked at where variants of the first crowded the top (#2 had to be moved up), or,
+  // where #2 differed already, when #3 is a look-alike of #1.
   const second = out[1]!;
-  // Where #2 was another approach already, #3 is looked at only when it is a look-alike of #1.
   const third = out[2];
   const lookAlikeThird = third !== undefined && third.roles[role] !== first.roles[role] && kind(third) !== undefined && kind(third) === kind(first);
   if (!w.ranking.third_is_alternative || (!second.alternativeTo && !lookAlikeThird)) return out;
