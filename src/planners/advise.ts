@@ -242,11 +242,14 @@ export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequiremen
   // where #2 differed already, when #3 is a look-alike of #1.
   const second = out[1]!;
   const third = out[2];
-  const lookAlikeThird = third !== undefined && third.roles[role] !== first.roles[role] && kind(third) !== undefined && kind(third) === kind(first);
+  const lookAlikeThird = third !== undefined && third.roles[role] !== first.roles[role] && kinds.has(kind(third) ?? '');
   if (!w.ranking.third_is_alternative || (!second.alternativeTo && !lookAlikeThird)) return out;
   addKind(second);
   return moveUp(out, 2, new Set([first.roles[role], second.roles[role]]), { role, platform: first.roles[role]!, also: second.roles[role]! });
 }
+
+/** Whether a stack keeps its users in the platform that holds its data (Supabase alone, Firebase alone). */
+const signsInWithData = (s: Pick<RankedStack, 'roles'>): boolean => s.roles.auth !== undefined && s.roles.auth === s.roles.database;
 
 /**
  * What kind of backend a stack's database platform is, where that platform also signs its users
@@ -255,7 +258,7 @@ export function secondAsAlternative(stacks: RankedStack[], r: ResolvedRequiremen
  */
 export function lookAlikeKind(catalog: Catalog, s: Pick<RankedStack, 'roles' | 'selfHosted'>): string | undefined {
   const id = s.roles.database;
-  if (!id || s.roles.auth !== id) return undefined;
+  if (!id || !signsInWithData(s)) return undefined;
   const db = catalog.platforms.find((p) => p.id === id)?.provides.database;
   return db ? `${db.engine} ${db.model} ${s.selfHosted.includes(id) ? 'self-hosted' : 'managed'}` : undefined;
 }
@@ -270,11 +273,10 @@ export function lookAlikeKind(catalog: Catalog, s: Pick<RankedStack, 'roles' | '
 export function signInAsAlternative(stacks: RankedStack[], r: ResolvedRequirements, w: Weights): RankedStack[] {
   if (!w.ranking.sign_in_is_alternative || stacks.length < 4) return stacks;
   if (r.decide && !(r.decide as string[]).includes('auth')) return stacks;
-  const inDataPlatform = (s: RankedStack): boolean => s.roles.auth !== undefined && s.roles.auth === s.roles.database;
   const top = stacks.slice(0, 3);
-  if (!top.every(inDataPlatform)) return stacks;
+  if (!top.every(signsInWithData)) return stacks;
   const held = stacks[2]!;
-  const at = stacks.findIndex((s, i) => i > 2 && s.roles.auth !== undefined && !inDataPlatform(s) && compareProfiles(s.breach, held.breach) === 0);
+  const at = stacks.findIndex((s, i) => i > 2 && s.roles.auth !== undefined && !signsInWithData(s) && compareProfiles(s.breach, held.breach) === 0);
   if (at < 0) return stacks;
   const platforms = [...new Set(top.slice(0, 2).map((s) => s.roles.auth!))];
   // The stack it passes is no longer a pick moved up as another approach.
