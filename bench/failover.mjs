@@ -64,7 +64,7 @@ console.log(`per trial (ms): switch ${sw.join(', ')}; first write ${first.join('
 if (paused.length) {
   console.log(`\n${paused.length} pause(s) of the master for 3 s (docker pause, then resumed): a partition`);
   for (const p of paused) {
-    console.log(`  switch ${s(p.switchMs)}, first write ${p.firstWriteMs !== undefined ? s(p.firstWriteMs) : 'none'}; writes ${p.writes.acknowledged} acknowledged, ${p.writes.unacknowledged} unconfirmed, ${p.writes.failed} failed; lost: ${p.lostAcknowledged} acknowledged, ${p.lostUnconfirmed} unconfirmed; old master back as replica: ${p.resumedAsReplica}`);
+    console.log(`  switch ${s(p.switchMs)}, first write ${p.firstWriteMs !== undefined ? s(p.firstWriteMs) : 'none'}; writes ${p.writes.acknowledged} acknowledged, ${p.writes.unacknowledged} unconfirmed, ${p.writes.failed} failed; lost: ${p.lostAcknowledged} acknowledged, ${p.lostUnconfirmed} unconfirmed; old master back as replica: ${p.resumedAsReplica}${p.masterAfter ? `; the Sentinels failed over again, to ${p.masterAfter}` : ''}`);
   }
 }
 console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores; other work on the machine skews every figure)`);

@@ -64,11 +64,12 @@ master is chosen in time or acknowledged writes were lost.`)
       if (opts.json) io.stdout(json(r));
       else {
         io.stdout(`${r.mode === 'kill' ? 'Killed' : r.mode === 'pause' ? 'Paused' : 'Failed over from'} ${r.oldMaster}; new master ${r.newMaster}, named by the Sentinels after ${ms(r.switchMs)}.\n`);
+        if (r.masterAfter) io.stdout(`The Sentinels then moved the master again, to ${r.masterAfter} (a second failover: a short downAfterMilliseconds on a loaded host); the figures below are measured against it.\n`);
         if (r.writes) {
           io.stdout(`first acknowledged write on the new master: ${r.firstWriteMs !== undefined ? ms(r.firstWriteMs) : 'none'} after the ${r.mode === 'kill' ? 'kill' : 'request'}; longest gap without a write ${ms(r.longestGapMs ?? 0)}\n`);
           io.stdout(`writes: ${r.writes.attempted} attempted, ${r.writes.acknowledged} acknowledged by a replica, ${r.writes.unacknowledged} not acknowledged, ${r.writes.failed} failed; acknowledged writes lost: ${r.lostAcknowledged}; unconfirmed writes lost: ${r.lostUnconfirmed}\n`);
         }
-        if (r.resumedAsReplica !== undefined) io.stdout(r.resumedAsReplica ? `${r.oldMaster} resumed and is a replica of ${r.newMaster} now.\n` : `${r.oldMaster} resumed but is not a replica of ${r.newMaster} yet: see \`baas redis topology\`.\n`);
+        if (r.resumedAsReplica !== undefined) io.stdout(r.resumedAsReplica ? `${r.oldMaster} resumed and is a replica of ${r.masterAfter ?? r.newMaster} now.\n` : `${r.oldMaster} resumed but is not a replica of ${r.masterAfter ?? r.newMaster} yet: see \`baas redis topology\`.\n`);
         if (r.killedRestarted !== undefined) io.stdout(r.killedRestarted ? `${r.oldMaster} was started again and is a replica now.\n` : `${r.oldMaster} was started again but has not rejoined as a replica yet: see \`baas redis topology\`.\n`);
       }
       if ((r.lostAcknowledged ?? 0) > 0) throw new UnhealthyError(`${r.lostAcknowledged} acknowledged write(s) were lost in the failover.`, { hint: 'Check min-replicas-to-write (services.redis.minReplicasToWrite) and see README "Redis HA".' });

@@ -40,14 +40,19 @@ export interface FailoverResult {
   writes?: { attempted: number; acknowledged: number; unacknowledged: number; failed: number };
   /** Why writes failed during the run (first words of the error, count). */
   errors?: Record<string, number>;
-  /** Acknowledged writes missing on the new master afterwards. */
+  /**
+   * Set when the Sentinels moved the master again before the run ended (a second failover, as
+   * when a Sentinel misses the new master's first pings on a loaded host): the master now.
+   */
+  masterAfter?: string;
+  /** Acknowledged writes missing afterwards on the master the Sentinels name at the end. */
   lostAcknowledged?: number;
   /** Writes the master answered OK but no replica confirmed (WAIT 0), missing afterwards. */
   lostUnconfirmed?: number;
   /** The longest time without any successful write (ms). */
   longestGapMs?: number;
   killedRestarted?: boolean;
-  /** After a pause: the old master came back as a replica of the new one. */
+  /** After a pause: the old master came back as a replica of the master of the moment. */
   resumedAsReplica?: boolean;
 }
 
@@ -225,10 +230,16 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     closeRedis(writer);
   }
 
+  // The master the Sentinels name now: the data that counts is there, even when a second
+  // failover moved it on from newDef.
+  const nowIp = newDef ? await masterAddr(ctx, defs) : undefined;
+  const afterDef = defs.find((d) => d.internal.ip === nowIp) ?? newDef;
+  const masterAfter = afterDef && newDef && afterDef.name !== newDef.name ? afterDef.name : undefined;
+
   let lost: number | undefined;
   let lostUnconfirmed: number | undefined;
-  if (options.measure && newDef) {
-    const c = await redisClient(ctx.probeHost, newDef.hostPort, redisAccess(ctx, 'admin'));
+  if (options.measure && afterDef) {
+    const c = await redisClient(ctx.probeHost, afterDef.hostPort, redisAccess(ctx, 'admin'));
     const missing = async (ns: number[]): Promise<number> => {
       let m = 0;
       for (let i = 0; i < ns.length; i += 1000) {
@@ -267,7 +278,8 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     resumedAsReplica = false;
     while (Date.now() < deadline) {
       const t = await readTopology(ctx, defs).catch(() => undefined);
-      if (t?.master?.service === newDef.name && t.replicas.some((r) => r.service === oldDef.name && r.link === 'online')) {
+      // A replica of the master of the moment: a second failover may have moved it on from newDef.
+      if (t?.master && t.master.service !== oldDef.name && t.replicas.some((r) => r.service === oldDef.name && r.link === 'online')) {
         resumedAsReplica = true;
         break;
       }
@@ -280,6 +292,7 @@ export async function runFailover(deps: StackDeps, loaded: LoadedConfig, stateDi
     oldMaster: oldDef.name,
     newMaster: newDef!.name,
     switchMs,
+    ...(masterAfter ? { masterAfter } : {}),
     ...(options.measure
       ? { firstWriteMs: firstOnNew !== undefined ? firstOnNew - trigger : undefined, writes: stats, errors: Object.fromEntries(errors), lostAcknowledged: lost, lostUnconfirmed, longestGapMs: longestGap }
       : {}),

@@ -28,6 +28,7 @@ interface FailoverJson {
   lostUnconfirmed?: number;
   killedRestarted?: boolean;
   resumedAsReplica?: boolean;
+  masterAfter?: string;
 }
 interface TopologyJson {
   master?: { service: string };
@@ -75,6 +76,9 @@ describe('Redis HA under faults (TLS on, down-after 1000 ms)', () => {
     const f = JSON.parse(r.out) as FailoverJson;
     console.log('pause:', JSON.stringify(f));
     expect(f.newMaster).not.toBe(f.oldMaster);
+    // A Sentinel that misses the new master's first pings on a busy host fails over a second
+    // time (seen in CI with down-after 1000 ms): the run then measures against that master.
+    if (f.masterAfter) expect(f.masterAfter).not.toBe(f.oldMaster);
     expect(f.resumedAsReplica).toBe(true);
     // The replicas follow the new master by the time the old one resumes, so no replica acknowledges its writes.
     expect(f.lostAcknowledged).toBe(0);
