@@ -210,9 +210,12 @@ function simplicity(r: ResolvedRequirements, members: StackMember[], w: Weights)
     score -= s.sign_in_elsewhere;
     reasons.push({ requirement: 'stage', effect: 'con', text: `${data.platform.name} holds the data and ${signIn.platform.name} the users: ${data.platform.name}'s own sign-in, on which its data API and access rules are built, goes unused` });
   }
+  // In a server-rendered framework's own server code (Next.js), the library is the framework's
+  // usual way to sign users in, and its upkeep is less (`library_upkeep_server_rendered`).
+  const inFramework = w.ecosystem.server_rendered.includes(r.app.frontend);
   for (const m of members.filter((x) => x.platform.library)) {
-    score -= s.library_upkeep;
-    reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name}: sign-in flows, emails and security updates are code you keep up` });
+    score -= inFramework ? s.library_upkeep_server_rendered : s.library_upkeep;
+    reasons.push({ requirement: 'stage', effect: 'con', text: `${m.platform.name}: sign-in flows, emails and security updates are code you keep up${inFramework ? `, in ${r.app.frontend}'s own server code` : ''}` });
   }
   for (const m of members) {
     if (m.platform.single_node && r.stage !== 'mvp') {

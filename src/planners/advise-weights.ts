@@ -61,6 +61,7 @@ export const weightsSchema = z
         extra_self_hosted_service: weight,
         single_node_growth: share,
         library_upkeep: share,
+        library_upkeep_server_rendered: share,
         sign_in_partner: share,
         billed_through_host: share,
         backend_for_sign_in: share,
