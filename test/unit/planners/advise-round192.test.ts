@@ -4,7 +4,7 @@ import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
 import { adviceText } from '../../../src/planners/render.js';
-import { adviseYaml as run, criterionOf, withWeights } from '../../helpers/advise.js';
+import { adviseYaml as run, criterionOf, withSimplicity, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 192, two changes decided together:
@@ -64,8 +64,8 @@ describe('advise: round 192', () => {
   it('moves a look-alike of #1 out of third place too when #2 already differs, and says so', () => {
     const realtime = 'stage: mvp\nteam_size: 1\napp: { kind: web, frontend: nextjs }\ndata: { model: relational, size_gb: 0.3 }\nfeatures: { realtime: some }\nauth: { needed: true, mau: 2000 }\nconstraints: { budget_monthly: 50 }\n';
     // Pinned to the library upkeep before round 205 (which puts Convex with a library third by score here).
-    const pin = { ...w, simplicity: { ...w.simplicity, library_upkeep_server_rendered: w.simplicity.library_upkeep } };
-    const offPinned = { ...off, simplicity: pin.simplicity };
+    const pin = withSimplicity({ library_upkeep_server_rendered: w.simplicity.library_upkeep });
+    const offPinned = { ...pin, ranking: off.ranking };
     const before = run(realtime, 6, offPinned).stacks;
     const now = run(realtime, 6, pin).stacks;
     expect(now.slice(0, 2).map((s) => s.key)).toEqual(before.slice(0, 2).map((s) => s.key));
