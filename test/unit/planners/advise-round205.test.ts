@@ -9,6 +9,8 @@ import { adviseYaml as run, criterionOf, withSimplicity } from '../../helpers/ad
  */
 describe('advise: round 205', () => {
   const w = loadWeights();
+  // The weights with the upkeep every frontend had before round 205.
+  const before = withSimplicity({ library_upkeep_server_rendered: w.simplicity.library_upkeep });
   const app = (frontend: string) => ['stage: mvp', `app: { kind: web, frontend: ${frontend} }`, 'data: { model: relational }', 'auth: { needed: true }'].join('\n');
 
   it('weighs a library in Next.js server code less than one elsewhere', () => {
@@ -23,13 +25,11 @@ describe('advise: round 205', () => {
     expect(next.reasons.map((r) => r.text).join('\n')).toMatch(/code you keep up, in nextjs's own server code/);
     expect(react.reasons.map((r) => r.text).join('\n')).not.toMatch(/own server code/);
     // The same upkeep as elsewhere puts the two frontends level again.
-    const same = withSimplicity({ library_upkeep_server_rendered: w.simplicity.library_upkeep });
-    expect(criterionOf(app('nextjs'), 'authlib+neon+vercel', 'simplicity', same)!.score).toBeCloseTo(react.score, 5);
+    expect(criterionOf(app('nextjs'), 'authlib+neon+vercel', 'simplicity', before)!.score).toBeCloseTo(react.score, 5);
   });
 
   it('closes part of the gap between Neon with a library and Supabase on Vercel for a Next.js app', () => {
     const score = (key: string, weights?: ReturnType<typeof loadWeights>) => run(app('nextjs'), 50, weights).stacks.find((s) => s.key === key)!.score;
-    const before = withSimplicity({ library_upkeep_server_rendered: w.simplicity.library_upkeep });
     const gap = (weights?: ReturnType<typeof loadWeights>) => score('supabase+vercel', weights) - score('authlib+neon+vercel', weights);
     expect(gap()).toBeLessThan(gap(before));
   });
