@@ -113,14 +113,21 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
   const want = r.data.model === 'unspecified' && isMobileApp(r) ? w.data.mobile_unspecified : r.data.model;
   if (want === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
   else if (want !== 'none' && db?.platform.provides.database) {
-    const have = db.platform.provides.database.model;
+    const { model: have, engine, joins_in_code } = db.platform.provides.database;
     score = w.data.fit[want][have];
-    const engine = db.platform.provides.database.engine;
     const said = r.data.model === 'unspecified' ? ' (assumed for a mobile app)' : '';
+    // Relational data on a database without SQL (data.joins_in_code): its joins are the team's code.
+    const inCode = want === 'relational' && joins_in_code === true && score >= 1 && w.data.joins_in_code < 1;
+    if (inCode) score *= w.data.joins_in_code;
     reasons.push({
       requirement: 'data.model',
       effect: score >= 1 ? 'pro' : 'con',
-      text: (score >= 1 ? `${want} data fits ${db.platform.name} (${engine}, ${have})` : `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`) + said,
+      text:
+        (score >= 1
+          ? `${want} data fits ${db.platform.name} (${engine}, ${have})`
+          : inCode
+            ? `${want} data on ${db.platform.name} (${engine}, ${have}) with no SQL: joins and aggregates are written in its functions' code`
+            : `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`) + said,
     });
     if (db.platform.single_node && r.data.size_gb > w.data.single_node_large_gb) {
       score *= w.data.single_node_large_factor;

@@ -48,6 +48,7 @@ export const weightsSchema = z
         mobile_unspecified: z.enum(['relational', 'document', 'mixed', 'unspecified']),
         single_node_large_gb: weight,
         single_node_large_factor: share,
+        joins_in_code: share,
       })
       .strict(),
     simplicity: z

@@ -195,7 +195,10 @@ const platform = z
     summary: z.string(),
     provides: z
       .object({
-        database: z.object({ engine: z.string(), model: z.enum(['relational', 'document', 'mixed']) }).strict().nullable(),
+        database: z
+          .object({ engine: z.string(), model: z.enum(['relational', 'document', 'mixed']), joins_in_code: z.boolean().optional() })
+          .strict()
+          .nullable(),
         ...(Object.fromEntries(CAPABILITIES.map((c) => [c, capability])) as Record<CapabilityName, typeof capability>),
         api: z.array(z.enum(['rest', 'graphql', 'sql', 'rpc', 'sdk'])),
       })

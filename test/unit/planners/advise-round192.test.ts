@@ -63,8 +63,9 @@ describe('advise: round 192', () => {
 
   it('moves a look-alike of #1 out of third place too when #2 already differs, and says so', () => {
     const realtime = 'stage: mvp\nteam_size: 1\napp: { kind: web, frontend: nextjs }\ndata: { model: relational, size_gb: 0.3 }\nfeatures: { realtime: some }\nauth: { needed: true, mau: 2000 }\nconstraints: { budget_monthly: 50 }\n';
-    // Pinned to the library upkeep before round 205 (which puts Convex with a library third by score here).
-    const pin = withSimplicity({ library_upkeep_server_rendered: w.simplicity.library_upkeep });
+    // Pinned to the library upkeep before round 205 (which puts Convex with a library third by score here)
+    // and to relational data fitting Convex fully, as before round 219 (which moves Convex below Nhost here).
+    const pin = { ...withSimplicity({ library_upkeep_server_rendered: w.simplicity.library_upkeep }), data: { ...w.data, joins_in_code: 1 } };
     const offPinned = { ...pin, ranking: off.ranking };
     const before = run(realtime, 6, offPinned).stacks;
     const now = run(realtime, 6, pin).stacks;
