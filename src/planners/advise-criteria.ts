@@ -119,16 +119,10 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
     // Relational data on a database without SQL (data.joins_in_code): its joins are the team's code.
     const inCode = want === 'relational' && joins_in_code === true && score >= 1 && w.data.joins_in_code < 1;
     if (inCode) score *= w.data.joins_in_code;
-    reasons.push({
-      requirement: 'data.model',
-      effect: score >= 1 ? 'pro' : 'con',
-      text:
-        (score >= 1
-          ? `${want} data fits ${db.platform.name} (${engine}, ${have})`
-          : inCode
-            ? `${want} data on ${db.platform.name} (${engine}, ${have}) with no SQL: joins and aggregates are written in its functions' code`
-            : `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`) + said,
-    });
+    let text = `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`;
+    if (score >= 1) text = `${want} data fits ${db.platform.name} (${engine}, ${have})`;
+    else if (inCode) text = `${want} data on ${db.platform.name} (${engine}, ${have}) with no SQL: joins and aggregates are written in its functions' code`;
+    reasons.push({ requirement: 'data.model', effect: score >= 1 ? 'pro' : 'con', text: text + said });
     if (db.platform.single_node && r.data.size_gb > w.data.single_node_large_gb) {
       score *= w.data.single_node_large_factor;
       reasons.push({ requirement: 'data.size_gb', effect: 'con', text: `${r.data.size_gb} GB on a single-server database` });
