@@ -117,7 +117,7 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
     score = w.data.fit[want][have];
     const said = r.data.model === 'unspecified' ? ' (assumed for a mobile app)' : '';
     // Relational data on a database without SQL (data.joins_in_code): its joins are the team's code.
-    const inCode = want === 'relational' && joins_in_code === true && score >= 1 && w.data.joins_in_code < 1;
+    const inCode = want === 'relational' && joins_in_code === true && score >= 1;
     if (inCode) score *= w.data.joins_in_code;
     let text = `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`;
     if (score >= 1) text = `${want} data fits ${db.platform.name} (${engine}, ${have})`;
