@@ -39,21 +39,33 @@ export interface Wanted {
   hard: boolean;
   /** The product is an API: the functions wanted are its server, which a container host runs as it runs any service. */
   server?: boolean;
+  /** The data it must serve is relational: a database of another model provides it for its own model only (`capabilities.serves_own_model`). */
+  relational?: boolean;
 }
 
 /**
  * The capabilities the requirements ask for, each tied to the requirement key that asked.
  * `buildable`: capabilities a team builds in its own code when it wants them only as a part of
  * the product (`some`): missing them lowers a stack's score but does not rule it out.
+ * `ownModel`: database features that serve only the database's own data model (Firestore syncs
+ * its documents offline); for relational data only a relational database provides them, and
+ * missing them never rules a stack out.
  */
-export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = []): Wanted[] {
+export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = [], ownModel: readonly CapabilityName[] = []): Wanted[] {
   const w: Wanted[] = [];
   const f = r.features;
   const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true, server = false): void =>
     void w.push({ cap, requirement, scope, level, hard, ...(server ? { server } : {}) });
   const feature = (cap: CapabilityName, key: keyof typeof f, scope: Role | 'any', hard = true): void => {
     const v = f[key];
-    if (v === 'some' || v === 'core') add(cap, `features.${key}`, scope, v, hard && !(v === 'some' && buildable.includes(cap)));
+    if (v !== 'some' && v !== 'core') return;
+    // Offline sync of relational data: no catalog database offers it today, so it is the team's
+    // own work (a local store in the client that syncs) on every stack, never a breach.
+    if (scope === 'database' && r.data.model === 'relational' && ownModel.includes(cap)) {
+      w.push({ cap, requirement: `features.${key}`, scope, level: v, hard: false, relational: true });
+      return;
+    }
+    add(cap, `features.${key}`, scope, v, hard && !(v === 'some' && buildable.includes(cap)));
   };
   feature('realtime', 'realtime', 'database');
   feature('offline_sync', 'offline_sync', 'database');
@@ -337,6 +349,8 @@ export function capabilityOf(members: StackMember[], w: Wanted, containers: Cont
   }
   const m = holderOf(members, w.scope);
   if (!m) return { value: false, by: undefined, designed: false };
+  const model = m.platform.provides.database?.model;
+  if (w.relational && model !== undefined && model !== 'relational' && model !== 'mixed') return { value: false, by: m, designed: false };
   let v = m.platform.provides[w.cap];
   let built = v === true && designed(m);
   if (w.cap === 'functions' && v === false && m.platform.provides.containers === true && w.server && containers.server !== 'partial') {

@@ -88,6 +88,10 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       // features: teams on those databases mostly put a sign-in product or library beside it.
       sum += weight * (x.cap === 'auth' ? w.capabilities.partial_sign_in : credit.partial);
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: only partly, ${who}${note ? ` (${note})` : ''}` });
+    } else if (x.relational && by?.platform.provides[x.cap] === true) {
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: ${by.platform.name} offers it for its ${by.platform.provides.database?.model ?? ''} model, not for relational data, so it is yours to build` });
+    } else if (x.relational) {
+      reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing for relational data, so it is yours to build (a local store in the client that syncs with the database)` });
     } else {
       reasons.push({ requirement: x.requirement, effect: 'con', text: `${CAP_LABEL[x.cap]}${tag}: missing${x.hard ? '' : ', so it is yours to build (wanted as a part of the product, it does not rule the stack out)'}` });
     }

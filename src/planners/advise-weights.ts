@@ -40,6 +40,7 @@ export const weightsSchema = z
         api_style_weight: weight,
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
         buildable_when_some: z.array(z.enum(CAPABILITY_NAMES)),
+        serves_own_model: z.array(z.enum(CAPABILITY_NAMES)),
       })
       .strict(),
     data: z
