@@ -49,9 +49,10 @@ export interface Wanted {
  * the product (`some`): missing them lowers a stack's score but does not rule it out.
  * `ownModel`: database features that serve only the database's own data model (Firestore syncs
  * its documents offline); for relational data only a relational database provides them, and
- * missing them never rules a stack out.
+ * missing them never rules a stack out. `statedFunctions`: an API whose requirements also state
+ * server functions is built of functions, not a server (`capabilities.api_of_stated_functions`).
  */
-export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = [], ownModel: readonly CapabilityName[] = []): Wanted[] {
+export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = [], ownModel: readonly CapabilityName[] = [], statedFunctions = false): Wanted[] {
   const w: Wanted[] = [];
   const f = r.features;
   const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true, server = false): void =>
@@ -76,8 +77,9 @@ export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role,
   feature('cache_ha', 'cache_ha', 'cache');
   feature('containers', 'containers', 'compute');
   // "The product is an API": its server code is the core of it, not a couple of functions on
-  // the side (unless it runs in containers, which carry the compute themselves).
-  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core', true, true);
+  // the side (unless it runs in containers, which carry the compute themselves). It is a server
+  // unless the requirements state functions as well: then it is built of functions.
+  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core', true, !(statedFunctions && f.functions !== 'none'));
   else feature('functions', 'functions', 'compute');
   feature('edge', 'edge', 'compute');
   if (f.file_storage !== 'none') feature('storage', 'file_storage', 'any');

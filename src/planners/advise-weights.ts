@@ -41,6 +41,7 @@ export const weightsSchema = z
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
         buildable_when_some: z.array(z.enum(CAPABILITY_NAMES)),
         serves_own_model: z.array(z.enum(CAPABILITY_NAMES)),
+        api_of_stated_functions: z.boolean(),
       })
       .strict(),
     data: z
