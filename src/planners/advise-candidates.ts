@@ -43,30 +43,31 @@ export interface Wanted {
   relational?: boolean;
 }
 
+/** The weights' rules on what the requirements ask for (`capabilities` in the weights file). */
+export type WantRules = Partial<Pick<Weights['capabilities'], 'buildable_when_some' | 'serves_own_model' | 'api_of_stated_functions'>>;
+
 /**
  * The capabilities the requirements ask for, each tied to the requirement key that asked.
- * `buildable`: capabilities a team builds in its own code when it wants them only as a part of
- * the product (`some`): missing them lowers a stack's score but does not rule it out.
- * `ownModel`: database features that serve only the database's own data model (Firestore syncs
- * its documents offline); for relational data only a relational database provides them, and
- * missing them never rules a stack out. `statedFunctions`: an API whose requirements also state
- * server functions is built of functions, not a server (`capabilities.api_of_stated_functions`).
+ * `buildable_when_some`: capabilities a team builds in its own code when it wants them only as a
+ * part of the product (`some`): missing them lowers a stack's score but does not rule it out.
+ * `serves_own_model`: database features that serve only the database's own data model (Firestore
+ * syncs its documents offline): for relational data only a relational database provides them,
+ * and missing them never rules a stack out. `api_of_stated_functions`: an API whose requirements
+ * also state server functions is built of functions, not a server.
  */
-export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, buildable: readonly CapabilityName[] = [], ownModel: readonly CapabilityName[] = [], statedFunctions = false): Wanted[] {
+export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role, RoleScope>, rules: WantRules = {}): Wanted[] {
+  const { buildable_when_some: buildable = [], serves_own_model: ownModel = [], api_of_stated_functions: statedFunctions = false } = rules;
   const w: Wanted[] = [];
   const f = r.features;
-  const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true, server = false): void =>
-    void w.push({ cap, requirement, scope, level, hard, ...(server ? { server } : {}) });
+  const add = (cap: CapabilityName, requirement: string, scope: Role | 'any', level: 'some' | 'core', hard = true, extra: Pick<Wanted, 'server' | 'relational'> = {}): void =>
+    void w.push({ cap, requirement, scope, level, hard, ...extra });
   const feature = (cap: CapabilityName, key: keyof typeof f, scope: Role | 'any', hard = true): void => {
     const v = f[key];
     if (v !== 'some' && v !== 'core') return;
-    // Offline sync of relational data: no catalog database offers it today, so it is the team's
-    // own work (a local store in the client that syncs) on every stack, never a breach.
-    if (scope === 'database' && r.data.model === 'relational' && ownModel.includes(cap)) {
-      w.push({ cap, requirement: `features.${key}`, scope, level: v, hard: false, relational: true });
-      return;
-    }
-    add(cap, `features.${key}`, scope, v, hard && !(v === 'some' && buildable.includes(cap)));
+    // Relational data and a feature a database offers for its own model only: where no relational
+    // database offers it (offline sync), it is the team's own work on every stack, never a breach.
+    if (scope === 'database' && r.data.model === 'relational' && ownModel.includes(cap)) add(cap, `features.${key}`, scope, v, false, { relational: true });
+    else add(cap, `features.${key}`, scope, v, hard && !(v === 'some' && buildable.includes(cap)));
   };
   feature('realtime', 'realtime', 'database');
   feature('offline_sync', 'offline_sync', 'database');
@@ -79,7 +80,7 @@ export function wantedCapabilities(r: ResolvedRequirements, scope?: Record<Role,
   // "The product is an API": its server code is the core of it, not a couple of functions on
   // the side (unless it runs in containers, which carry the compute themselves). It is a server
   // unless the requirements state functions as well: then it is built of functions.
-  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core', true, !(statedFunctions && f.functions !== 'none'));
+  if (r.app.kind === 'api' && f.containers === 'none' && f.edge !== 'core') add('functions', 'app.kind (api)', 'compute', 'core', true, statedFunctions && f.functions !== 'none' ? {} : { server: true });
   else feature('functions', 'functions', 'compute');
   feature('edge', 'edge', 'compute');
   if (f.file_storage !== 'none') feature('storage', 'file_storage', 'any');

@@ -463,7 +463,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
     });
   }
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
-  const wanted: Wanted[] = wantedCapabilities(r, scope, w.capabilities.buildable_when_some, w.capabilities.serves_own_model, w.capabilities.api_of_stated_functions);
+  const wanted: Wanted[] = wantedCapabilities(r, scope, w.capabilities);
   const ctx = scoreContext(catalog, r, w);
   const candidates = candidateStacks(catalog, r, scope, withKindLeft(left, kind));
   if (candidates.length === 0) {

@@ -15,7 +15,7 @@ describe('advise: round 234', () => {
   const w = loadWeights();
   const before = withWeights('capabilities', { api_of_stated_functions: false });
   const api = 'app: { kind: api, frontend: none }\ndata: { model: relational }\n';
-  const functionsOf = (yaml: string, stated: boolean) => wantedCapabilities(run(yaml, 1).requirements, undefined, [], [], stated).find((x) => x.cap === 'functions');
+  const functionsOf = (yaml: string, stated: boolean) => wantedCapabilities(run(yaml, 1).requirements, undefined, { api_of_stated_functions: stated }).find((x) => x.cap === 'functions');
   const railway = { platform: findPlatform(loadCatalog(), 'railway'), roles: ['database' as const, 'compute' as const], mode: 'cloud' as const };
 
   it('reads an API with functions stated as functions at the core, not a server', () => {
