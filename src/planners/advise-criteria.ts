@@ -117,8 +117,12 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
   const want = r.data.model === 'unspecified' && isMobileApp(r) ? w.data.mobile_unspecified : r.data.model;
   if (want === 'unspecified') reasons.push({ requirement: 'data.model', effect: 'note', text: 'no data model given: every model fits' });
   else if (want !== 'none' && db?.platform.provides.database) {
-    const { model: have, engine, joins_in_code } = db.platform.provides.database;
+    const { model: have, engine, joins_in_code, documents_by_key } = db.platform.provides.database;
     score = w.data.fit[want][have];
+    // Documents on a relational platform that also keeps values by key (data.documents_by_key):
+    // kept whole as JSON by key, with less reshaping than tables.
+    const byKey = want === 'document' && documents_by_key === true && w.data.documents_by_key > score;
+    if (byKey) score = w.data.documents_by_key;
     const said = r.data.model === 'unspecified' ? ' (assumed for a mobile app)' : '';
     // Relational data on a database without SQL (data.joins_in_code): its joins are the team's code.
     const inCode = want === 'relational' && joins_in_code === true && score >= 1;
@@ -126,6 +130,7 @@ function dataModel(r: ResolvedRequirements, members: StackMember[], w: Weights):
     let text = `${want} data on ${db.platform.name}'s ${have} model (${engine}) means reshaping it`;
     if (score >= 1) text = `${want} data fits ${db.platform.name} (${engine}, ${have})`;
     else if (inCode) text = `${want} data on ${db.platform.name} (${engine}, ${have}) with no SQL: joins and aggregates are written in its functions' code`;
+    else if (byKey) text = `${want} data on ${db.platform.name} kept as JSON by key in its key-value store beside its ${have} model (${engine}): read and written whole, queried by key only`;
     reasons.push({ requirement: 'data.model', effect: score >= 1 ? 'pro' : 'con', text: text + said });
     if (db.platform.single_node && r.data.size_gb > w.data.single_node_large_gb) {
       score *= w.data.single_node_large_factor;

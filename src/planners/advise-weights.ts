@@ -51,6 +51,7 @@ export const weightsSchema = z
         single_node_large_gb: weight,
         single_node_large_factor: share,
         joins_in_code: share,
+        documents_by_key: share,
       })
       .strict(),
     simplicity: z

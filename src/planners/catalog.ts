@@ -196,7 +196,7 @@ const platform = z
     provides: z
       .object({
         database: z
-          .object({ engine: z.string(), model: z.enum(['relational', 'document', 'mixed']), joins_in_code: z.boolean().optional() })
+          .object({ engine: z.string(), model: z.enum(['relational', 'document', 'mixed']), joins_in_code: z.boolean().optional(), documents_by_key: z.boolean().optional() })
           .strict()
           .nullable(),
         ...(Object.fromEntries(CAPABILITIES.map((c) => [c, capability])) as Record<CapabilityName, typeof capability>),

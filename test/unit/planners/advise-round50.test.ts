@@ -5,8 +5,11 @@ import { adviseYaml, withSimplicity } from '../../helpers/advise.js';
 
 // The fixture below was chosen before round 91, whose documented sign-in pair (Convex with
 // Clerk) moves up a stack between the ones these tests compare; the weight is pinned to its
-// earlier value, and the assertions are unchanged.
-const pinned = withSimplicity({ sign_in_partner: 0 });
+// earlier value, and the assertions are unchanged. So is round 241's fit of document data on
+// Cloudflare (`data.documents_by_key`), which moves a Cloudflare stack into a tie among the first
+// eight: pinned off (below the fit of tables, so documents fit Cloudflare as before).
+const base = withSimplicity({ sign_in_partner: 0 });
+const pinned = { ...base, data: { ...base.data, documents_by_key: 0 } };
 const run = (yaml: string, top: number) => adviseYaml(yaml, top, pinned);
 
 /**
