@@ -13,6 +13,13 @@ export const adviseYaml = (yaml: string, top = 50, weights?: Weights) => advise(
 /** One criterion of one ranked stack for requirements YAML, under the weights given or the file's (undefined when the stack is not ranked). */
 export const criterionOf = (yaml: string, key: string, id: string, weights?: Weights) => adviseYaml(yaml, 50, weights).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === id);
 
+/** One ranked stack of an advise result, by key (the test fails on a missing one at its first use). */
+export const stackOf = (a: ReturnType<typeof adviseYaml>, key: string) => a.stacks.find((s) => s.key === key)!;
+
+/** The reason texts of one criterion of one ranked stack, one per line. */
+export const reasonText = (a: ReturnType<typeof adviseYaml>, key: string, id: string): string =>
+  stackOf(a, key).criteria.find((c) => c.id === id)!.reasons.map((r) => r.text).join('\n');
+
 /** The weights with some of one section replaced: a fixture chosen before a round pins that round's new weight. */
 export const withWeights = <K extends keyof Weights>(section: K, over: Partial<Weights[K]>): Weights => {
   const w = loadWeights();

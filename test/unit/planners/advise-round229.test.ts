@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { adviseYaml as run, withWeights } from '../../helpers/advise.js';
+import { reasonText, adviseYaml as run, stackOf as stack, withWeights } from '../../helpers/advise.js';
 
-const stack = (a: ReturnType<typeof run>, key: string) => a.stacks.find((s) => s.key === key)!;
-const capabilityText = (a: ReturnType<typeof run>, key: string): string =>
-  stack(a, key).criteria.find((c) => c.id === 'capabilities')!.reasons.map((r) => r.text).join('\n');
+const capabilityText = (a: ReturnType<typeof run>, key: string): string => reasonText(a, key, 'capabilities');
 
 /**
  * Round 229: a database's offline sync serves its own data model (`capabilities.serves_own_model`).

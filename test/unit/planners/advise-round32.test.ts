@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { adviseYaml, withWeights } from '../../helpers/advise.js';
+import { adviseYaml, reasonText, stackOf as stack, withWeights } from '../../helpers/advise.js';
 
 // Pinned to the weights before round 229, which holds offline sync of relational data to the data model.
 const before = withWeights('capabilities', { serves_own_model: [] });
 const run = (yaml: string) => adviseYaml(yaml, 50, before);
 
-const stack = (a: ReturnType<typeof adviseYaml>, key: string) => a.stacks.find((s) => s.key === key)!;
-const capabilityText = (a: ReturnType<typeof adviseYaml>, key: string): string =>
-  stack(a, key).criteria.find((c) => c.id === 'capabilities')!.reasons.map((r) => r.text).join('\n');
+const capabilityText = (a: ReturnType<typeof adviseYaml>, key: string): string => reasonText(a, key, 'capabilities');
 
 /** Round 32: realtime and offline sync wanted as a part are the team's to build; at core they stay required. */
 describe('advise: round 32', () => {
