@@ -45,11 +45,14 @@ describe('advise round 3: cost without a budget', () => {
 });
 
 describe('advise round 3: server functions run wherever the stack runs code', () => {
-  it('credits Convex for functions when Vercel only hosts the Next.js pages', () => {
+  it('credits a Convex + Vercel stack with the functions when Vercel hosts the Next.js pages', () => {
     const a = run('stage: growth\napp: { kind: saas, frontend: nextjs }\nfeatures: { functions: core }\nauth: { needed: true }\n');
     const s = stack(a, 'clerk+convex+vercel');
     const reason = criterion(s, 'capabilities').reasons.find((r) => r.requirement === 'features.functions');
-    expect(reason?.text).toMatch(/Convex is built around it/);
+    // Round 248: Convex runs them fully, as Vercel does; it is built around its reactive database,
+    // not around them, so the stack gets a full implementation's credit, not a specialist's.
+    expect(reason?.text).toMatch(/^server functions \(core\): (Convex|Vercel)$/);
+    expect(reason?.effect).toBe('note');
     expect(s.violations).toEqual([]);
   });
 });
