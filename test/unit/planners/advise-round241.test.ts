@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { criterionOf, withWeights } from '../../helpers/advise.js';
+import { adviseYaml, criterionOf, stackOf, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 241: document data on a relational platform that also keeps values by key in a store of
@@ -25,13 +25,15 @@ describe('advise: round 241', () => {
   });
 
   it('fits document data on Cloudflare by the weight and says why, and nothing else', () => {
-    const cloudflare = criterionOf(api('document'), 'cloudflare', 'data')!;
+    const documents = adviseYaml(api('document'));
+    const data = (key: string) => stackOf(documents, key).criteria.find((c) => c.id === 'data')!;
+    const cloudflare = data('cloudflare');
     expect(cloudflare.score).toBeCloseTo(w.data.documents_by_key, 5);
     expect(cloudflare.reasons.map((r) => r.text).join('\n')).toMatch(/document data on Cloudflare Workers \+ D1 kept as JSON by key in its key-value store beside its relational model \(d1-sqlite\): read and written whole, queried by key only/);
     // Relational and mixed data on Cloudflare, and documents on Supabase (Postgres), fit as before.
     expect(criterionOf(api('relational'), 'cloudflare', 'data')!.score).toBe(1);
     expect(criterionOf(api('mixed'), 'cloudflare', 'data')!.score).toBeCloseTo(w.data.fit.mixed.relational, 5);
-    expect(criterionOf(api('document'), 'supabase', 'data')!.score).toBeCloseTo(w.data.fit.document.relational, 5);
+    expect(data('supabase').score).toBeCloseTo(w.data.fit.document.relational, 5);
   });
 
   it('fits as tables, as before round 241, when the weight is below them', () => {

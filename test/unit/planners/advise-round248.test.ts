@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { adviseYaml, criterionOf, reasonText, stackOf } from '../../helpers/advise.js';
+import { adviseYaml, reasonText, stackOf } from '../../helpers/advise.js';
 
 /**
  * Round 248: Convex is built around its reactive database (catalog `designed_for: [realtime]`),
@@ -9,7 +9,8 @@ import { adviseYaml, criterionOf, reasonText, stackOf } from '../../helpers/advi
  * specialist's edge. Workers (Cloudflare) stay built around functions.
  */
 describe('advise: round 248', () => {
-  const mobile = ['app: { kind: mobile, frontend: react-native }', 'data: { model: document }', 'features: { functions: some }'].join('\n');
+  const mobile = adviseYaml(['app: { kind: mobile, frontend: react-native }', 'data: { model: document }', 'features: { functions: some }'].join('\n'));
+  const capabilities = (key: string) => stackOf(mobile, key).criteria.find((c) => c.id === 'capabilities')!;
 
   it('lists realtime alone as what Convex is built around, with the source for its functions', () => {
     const platforms = loadCatalog().platforms;
@@ -21,15 +22,13 @@ describe('advise: round 248', () => {
   });
 
   it('credits Convex with functions as fully as Firebase, and no more', () => {
-    const convex = criterionOf(mobile, 'convex', 'capabilities')!;
-    const firebase = criterionOf(mobile, 'firebase', 'capabilities')!;
-    expect(convex.score).toBeCloseTo(firebase.score, 5);
+    const convex = capabilities('convex');
+    expect(convex.score).toBeCloseTo(capabilities('firebase').score, 5);
     expect(convex.reasons.find((r) => r.requirement === 'features.functions')?.text).toBe('server functions: Convex');
   });
 
   it('ranks Firebase above Convex for a mobile app with document data and server functions', () => {
-    const a = adviseYaml(mobile);
-    expect(a.stacks.findIndex((s) => s.key === 'firebase')).toBeLessThan(a.stacks.findIndex((s) => s.key === 'convex'));
+    expect(mobile.stacks.findIndex((s) => s.key === 'firebase')).toBeLessThan(mobile.stacks.findIndex((s) => s.key === 'convex'));
   });
 
   it('still counts Convex as built around realtime', () => {
