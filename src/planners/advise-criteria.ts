@@ -51,6 +51,16 @@ export function isTiny(r: ResolvedRequirements, w: Weights): boolean {
   return r.stage === 'mvp' && r.team_size <= t.team_up_to && r.auth.mau <= t.mau_up_to && r.data.size_gb <= t.db_gb_up_to;
 }
 
+/**
+ * Organisations that a platform only partly provides (catalog `organizations: partial`), wanted
+ * for relational data that its own SQL database holds: they are tables of orgs and members
+ * beside the product's own, kept apart by row-level security.
+ */
+function orgsAsTables(r: ResolvedRequirements, x: Wanted, by: StackMember | undefined): boolean {
+  const model = by?.platform.provides.database?.model;
+  return x.cap === 'organizations' && r.data.model === 'relational' && (model === 'relational' || model === 'mixed');
+}
+
 function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: Wanted[], w: Weights): CriterionScore {
   const reasons: Reason[] = [];
   let sum = 0;
@@ -83,6 +93,11 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const how = designed ? `${who} is built around it` : who;
       const enough = staticOnPartialHost ? ', all a static build needs' : '';
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note}${enough})` : enough}` });
+    } else if (value === 'partial' && orgsAsTables(r, x, by)) {
+      // Organisations the platform leaves to you, for relational data in its own SQL database:
+      // tables of orgs and members under row-level security, which is how those teams build them.
+      sum += weight * w.capabilities.organizations_as_tables;
+      reasons.push({ requirement: x.requirement, effect: 'note', text: `${CAP_LABEL[x.cap]}${tag}: as tables of your own in ${who}'s database${note ? ` (${note})` : ''}` });
     } else if (value === 'partial') {
       // A database's own partial sign-in (Convex Auth, Neon Auth) earns less than other partial
       // features: teams on those databases mostly put a sign-in product or library beside it.

@@ -37,6 +37,7 @@ export const weightsSchema = z
         container_runs_api: z.enum(['designed_for', 'full', 'partial']),
         partial_host_static_build: z.enum(['full', 'partial']),
         partial_sign_in: share,
+        organizations_as_tables: share,
         api_style_weight: weight,
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
         buildable_when_some: z.array(z.enum(CAPABILITY_NAMES)),
