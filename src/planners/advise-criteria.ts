@@ -52,9 +52,10 @@ export function isTiny(r: ResolvedRequirements, w: Weights): boolean {
 }
 
 /**
- * Organisations that a platform only partly provides (catalog `organizations: partial`), wanted
- * for relational data that its own SQL database holds: they are tables of orgs and members
- * beside the product's own, kept apart by row-level security.
+ * Organisations that a platform only partly provides (catalog `organizations: partial`) whose
+ * own database is SQL (model relational or mixed), wanted for relational data: they are tables of
+ * orgs and members beside the product's own, kept apart by row-level security. It reads the
+ * providing platform's database model, not which member of the stack holds the data.
  */
 function orgsAsTables(r: ResolvedRequirements, x: Wanted, by: StackMember | undefined): boolean {
   const model = by?.platform.provides.database?.model;
@@ -94,8 +95,8 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const enough = staticOnPartialHost ? ', all a static build needs' : '';
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note}${enough})` : enough}` });
     } else if (value === 'partial' && orgsAsTables(r, x, by)) {
-      // Organisations the platform leaves to you, for relational data in its own SQL database:
-      // tables of orgs and members under row-level security, which is how those teams build them.
+      // Organisations a platform with a SQL database leaves to you, for relational data: tables
+      // of orgs and members under row-level security, which is how those teams build them.
       sum += weight * w.capabilities.organizations_as_tables;
       reasons.push({ requirement: x.requirement, effect: 'note', text: `${CAP_LABEL[x.cap]}${tag}: as tables of your own in ${who}'s database${note ? ` (${note})` : ''}` });
     } else if (value === 'partial') {

@@ -4,10 +4,10 @@ import { adviseYaml, stackOf, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 255: organisations a platform leaves to you (catalog `organizations: partial`, Supabase:
- * "model organisations yourself with tables and RLS"), wanted for relational data its own SQL
- * database holds, are tables of orgs and members under row-level security: they fit by
- * `capabilities.organizations_as_tables` (0.7) instead of half a feature. Document data gets no
- * such credit: the tables would not be the product's own.
+ * "model organisations yourself with tables and RLS"; its database is SQL), wanted for
+ * relational data, are tables of orgs and members under row-level security: they fit by
+ * `capabilities.organizations_as_tables` (0.7) instead of half a feature. Document data keeps half
+ * a feature: there are no tables of the product's own for them to join.
  */
 describe('advise: round 255', () => {
   const relational = 'app: { kind: b2b-saas }\ndata: { model: relational }\nauth: { organizations: true }\n';
