@@ -16,9 +16,12 @@ export const criterionOf = (yaml: string, key: string, id: string, weights?: Wei
 /** One ranked stack of an advise result, by key (the test fails on a missing one at its first use). */
 export const stackOf = (a: ReturnType<typeof adviseYaml>, key: string) => a.stacks.find((s) => s.key === key)!;
 
+/** One criterion of one ranked stack of an advise result, by the stack's key and the criterion's id. */
+export const criterionIn = (a: ReturnType<typeof adviseYaml>, key: string, id: string) => stackOf(a, key).criteria.find((c) => c.id === id)!;
+
 /** The reason texts of one criterion of one ranked stack, one per line. */
 export const reasonText = (a: ReturnType<typeof adviseYaml>, key: string, id: string): string =>
-  stackOf(a, key).criteria.find((c) => c.id === id)!.reasons.map((r) => r.text).join('\n');
+  criterionIn(a, key, id).reasons.map((r) => r.text).join('\n');
 
 /** The weights with some of one section replaced: a fixture chosen before a round pins that round's new weight. */
 export const withWeights = <K extends keyof Weights>(section: K, over: Partial<Weights[K]>): Weights => {

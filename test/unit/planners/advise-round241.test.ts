@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { adviseYaml, criterionOf, stackOf, withWeights } from '../../helpers/advise.js';
+import { adviseYaml, criterionIn, criterionOf, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 241: document data on a relational platform that also keeps values by key in a store of
@@ -26,7 +26,7 @@ describe('advise: round 241', () => {
 
   it('fits document data on Cloudflare by the weight and says why, and nothing else', () => {
     const documents = adviseYaml(api('document'));
-    const data = (key: string) => stackOf(documents, key).criteria.find((c) => c.id === 'data')!;
+    const data = (key: string) => criterionIn(documents, key, 'data');
     const cloudflare = data('cloudflare');
     expect(cloudflare.score).toBeCloseTo(w.data.documents_by_key, 5);
     expect(cloudflare.reasons.map((r) => r.text).join('\n')).toMatch(/document data on Cloudflare Workers \+ D1 kept as JSON by key in its key-value store beside its relational model \(d1-sqlite\): read and written whole, queried by key only/);

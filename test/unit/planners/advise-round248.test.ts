@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { adviseYaml, reasonText, stackOf } from '../../helpers/advise.js';
+import { adviseYaml, criterionIn, reasonText, stackOf } from '../../helpers/advise.js';
 
 /**
  * Round 248: Convex is built around its reactive database (catalog `designed_for: [realtime]`),
@@ -10,7 +10,7 @@ import { adviseYaml, reasonText, stackOf } from '../../helpers/advise.js';
  */
 describe('advise: round 248', () => {
   const mobile = adviseYaml(['app: { kind: mobile, frontend: react-native }', 'data: { model: document }', 'features: { functions: some }'].join('\n'));
-  const capabilities = (key: string) => stackOf(mobile, key).criteria.find((c) => c.id === 'capabilities')!;
+  const capabilities = (key: string) => criterionIn(mobile, key, 'capabilities');
 
   it('lists realtime alone as what Convex is built around, with the source for its functions', () => {
     const platforms = loadCatalog().platforms;
