@@ -10,6 +10,9 @@ const catalog = loadCatalog();
 
 export const adviseYaml = (yaml: string, top = 50, weights?: Weights) => advise(catalog, parseRequirementsText(yaml, 'test.yaml'), { top, ...(weights ? { weights } : {}) });
 
+/** Where a stack ranks in an advise result, by key: its index, -1 when it is not ranked. */
+export const rankOf = (a: ReturnType<typeof adviseYaml>, key: string) => a.stacks.findIndex((s) => s.key === key);
+
 /** One criterion of one ranked stack for requirements YAML, under the weights given or the file's (undefined when the stack is not ranked). */
 export const criterionOf = (yaml: string, key: string, id: string, weights?: Weights) => adviseYaml(yaml, 50, weights).stacks.find((s) => s.key === key)?.criteria.find((c) => c.id === id);
 

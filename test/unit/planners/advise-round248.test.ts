@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { adviseYaml, criterionIn, reasonText, stackOf } from '../../helpers/advise.js';
+import { adviseYaml, criterionIn, rankOf, reasonText, stackOf } from '../../helpers/advise.js';
 
 /**
  * Round 248: Convex is built around its reactive database (catalog `designed_for: [realtime]`),
@@ -28,7 +28,7 @@ describe('advise: round 248', () => {
   });
 
   it('ranks Firebase above Convex for a mobile app with document data and server functions', () => {
-    expect(mobile.stacks.findIndex((s) => s.key === 'firebase')).toBeLessThan(mobile.stacks.findIndex((s) => s.key === 'convex'));
+    expect(rankOf(mobile, 'firebase')).toBeLessThan(rankOf(mobile, 'convex'));
   });
 
   it('still counts Convex as built around realtime', () => {

@@ -3,7 +3,7 @@ import { advise } from '../../../src/planners/advise.js';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
 import { loadCatalog } from '../../../src/planners/catalog.js';
 import { parseRequirementsText } from '../../../src/planners/requirements.js';
-import { adviseYaml as run } from '../../helpers/advise.js';
+import { adviseYaml as run, rankOf } from '../../helpers/advise.js';
 
 const lockInWeight = (a: ReturnType<typeof run>, auth: string): number | undefined =>
   a.stacks.find((s) => s.roles.auth === auth && Object.keys(s.roles).length === 1)?.criteria.find((c) => c.id === 'lock_in')?.weight;
@@ -57,7 +57,7 @@ describe('advise: round 26', () => {
     expect(fb?.score).toBeCloseTo(1 - loadWeights().simplicity.backend_for_sign_in, 5);
     expect(fb?.reasons.map((r) => r.text).join('\n')).toMatch(/Firebase holds only the sign-in: a whole backend project kept for one feature/);
     // Keycloak, a dedicated identity server, now ranks above it.
-    expect(a.stacks.findIndex((s) => s.key === 'keycloak')).toBeLessThan(a.stacks.findIndex((s) => s.key === 'firebase'));
+    expect(rankOf(a, 'keycloak')).toBeLessThan(rankOf(a, 'firebase'));
     // Dedicated sign-in services are not concerned.
     expect(simplicity(a, 'auth0')?.reasons.map((r) => r.text).join('\n')).not.toMatch(/holds only the sign-in/);
   });

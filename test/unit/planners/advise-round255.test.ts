@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml, criterionIn, withWeights } from '../../helpers/advise.js';
+import { adviseYaml, criterionIn, rankOf, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 255: organisations a platform leaves to you (catalog `organizations: partial`, Supabase:
@@ -24,13 +24,13 @@ describe('advise: round 255', () => {
     const a = adviseYaml(relational);
     expect(organisations(a, 'supabase')).toMatchObject({ effect: 'note', text: expect.stringMatching(/^organisations: as tables of your own in Supabase's database \(model organisations yourself/) });
     expect(a.stacks[0]!.key).toBe('supabase');
-    expect(a.stacks.findIndex((s) => s.key === 'supabase')).toBeLessThan(a.stacks.findIndex((s) => s.key === 'clerk+neon'));
+    expect(rankOf(a, 'supabase')).toBeLessThan(rankOf(a, 'clerk+neon'));
   });
 
   it('is what moves it: at half a feature Clerk with Neon ranks above Supabase', () => {
     const half = withWeights('capabilities', { organizations_as_tables: loadWeights().capabilities.some.partial });
     const a = adviseYaml(relational, 50, half);
-    expect(a.stacks.findIndex((s) => s.key === 'clerk+neon')).toBeLessThan(a.stacks.findIndex((s) => s.key === 'supabase'));
+    expect(rankOf(a, 'clerk+neon')).toBeLessThan(rankOf(a, 'supabase'));
   });
 
   it('keeps organisations only partly on Supabase for document data', () => {
