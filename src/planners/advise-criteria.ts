@@ -25,6 +25,12 @@ export interface ScoreContext {
    * maturity criterion and the tie line's track record both read it, for every candidate stack.
    */
   maturityOf: (m: StackMember) => { score: number; text: string };
+  /**
+   * The team is moving its compute off a host built for the app's server-rendered framework
+   * (Vercel for Next.js): a host that runs the framework through its vendor's adapter then
+   * stands where a container host does (advisor-weights.yaml `ecosystem.adapter_host_leaving`).
+   */
+  frameworkHostLeft: boolean;
 }
 
 export interface CriterionScore {
@@ -62,6 +68,14 @@ function orgsAsTables(r: ResolvedRequirements, x: Wanted, by: StackMember | unde
   return x.cap === 'organizations' && r.data.model === 'relational' && (model === 'relational' || model === 'mixed');
 }
 
+/**
+ * Realtime at the core of a product over relational data, from a platform built around live
+ * queries over its own store whose joins are written in code (catalog `joins_in_code`: Convex).
+ */
+function liveOverJoinsInCode(r: ResolvedRequirements, x: Wanted, by: StackMember | undefined): boolean {
+  return x.cap === 'realtime' && x.level === 'core' && r.data.model === 'relational' && by?.platform.provides.database?.joins_in_code === true;
+}
+
 function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: Wanted[], w: Weights): CriterionScore {
   const reasons: Reason[] = [];
   let sum = 0;
@@ -89,9 +103,12 @@ function capabilities(r: ResolvedRequirements, members: StackMember[], wanted: W
       const onlyTheSite = x.cap === 'hosting' && wanted.length === 1 && r.data.model === 'none' && !r.auth.needed;
       const whole = onlyTheSite || (r.decide?.length === 1 && ((x.cap === 'auth' && r.decide[0] === 'auth') || (x.cap === 'hosting' && r.decide[0] === 'compute')));
       const commodity = x.level === 'some' && w.capabilities.commodity.includes(x.cap) && !whole;
-      const c = designed || commodity ? credit.designed_for : credit.full;
+      // Live queries over a store with joins in code, for relational data at the core: the
+      // platform is built around them, but the product's tables become its documents.
+      const overJoins = designed && liveOverJoinsInCode(r, x, by);
+      const c = overJoins ? credit[w.capabilities.realtime_joins_in_code] : designed || commodity ? credit.designed_for : credit.full;
       sum += weight * c;
-      const how = designed ? `${who} is built around it` : who;
+      const how = overJoins ? `${who} is built around it for its own documents, with joins written in code` : designed ? `${who} is built around it` : who;
       const enough = staticOnPartialHost ? ', all a static build needs' : '';
       reasons.push({ requirement: x.requirement, effect: c >= 1 ? 'pro' : 'note', text: `${CAP_LABEL[x.cap]}${tag}: ${how}${note ? ` (${note}${enough})` : enough}` });
     } else if (value === 'partial' && orgsAsTables(r, x, by)) {
@@ -315,7 +332,7 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
   return { id: 'lock_in', label: 'Lock-in', weight: w.criteria.lock_in, score: worst, reasons };
 }
 
-function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights): CriterionScore {
+function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights, ctx: ScoreContext): CriterionScore {
   const reasons: Reason[] = [];
   const wantedTags = new Set(r.constraints.ecosystem.map((e) => e.toLowerCase()));
   if (['nextjs', 'react', 'vue', 'svelte', 'flutter'].includes(r.app.frontend)) wantedTags.add(r.app.frontend);
@@ -362,7 +379,9 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
       const onHost = !adapter && fits.includes(host);
       // A container host runs the framework's own Node server, which serves every feature.
       const nodeServer = !onHost && !adapter && host.platform.provides.containers !== false;
-      const hostCredit = onHost ? 1 : adapter ? w.ecosystem.adapter_host : nodeServer ? w.ecosystem.node_server_host : 0;
+      // Once the team leaves the host built for the framework, an adapter runs it as a container does.
+      const adapterCredit = ctx.frameworkHostLeft ? w.ecosystem.adapter_host_leaving : w.ecosystem.adapter_host;
+      const hostCredit = onHost ? 1 : adapter ? adapterCredit : nodeServer ? w.ecosystem.node_server_host : 0;
       const backend = fits.filter((x) => x !== host);
       // The app's pages in the browser talk to a backend part through its plain browser SDK
       // where it has no bindings for the framework: most of the job, as for a static build.
@@ -372,7 +391,7 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights):
       const sdkParts = backend.length + w.ecosystem.web_sdk_credit * browserSdk.length;
       hit += share * hostCredit + (others > 0 ? ((1 - share) * sdkParts) / others : (1 - share) * hostCredit);
       if (onHost) reasons.push({ requirement, effect: 'pro', text: `${tag}: ${partName(host)} hosts it first-class` });
-      else if (adapter) reasons.push({ requirement, effect: w.ecosystem.adapter_host > 0 ? 'note' : 'con', text: `${tag}: ${partName(host)} runs it through an adapter its vendor maintains (${adapter.note.split(';')[0]})` });
+      else if (adapter) reasons.push({ requirement, effect: adapterCredit > 0 ? 'note' : 'con', text: `${tag}: ${partName(host)} runs it through an adapter its vendor maintains (${adapter.note.split(';')[0]})` });
       else if (nodeServer) reasons.push({ requirement, effect: 'note', text: `${tag}: ${partName(host)} runs its Node server in a container (every feature, no framework-specific integration)` });
       else reasons.push({ requirement, effect: 'con', text: `${tag}: ${partName(host)} is not built around it` });
       if (backend.length > 0) reasons.push({ requirement, effect: 'pro', text: `${tag} SDKs: ${backend.map((x) => x.platform.name).join(', ')}` });
@@ -504,7 +523,7 @@ export function scoreStack(r: ResolvedRequirements, members: StackMember[], c: S
     simplicity(r, members, w),
     cost(r, c, w),
     lockIn(r, members, w),
-    ecosystem(r, members, w),
+    ecosystem(r, members, w, ctx),
     maturity(r, members, ctx, w),
   ];
   const safety = dataSafety(r, members, w);

@@ -38,6 +38,7 @@ export const weightsSchema = z
         partial_host_static_build: z.enum(['full', 'partial']),
         partial_sign_in: share,
         organizations_as_tables: share,
+        realtime_joins_in_code: z.enum(['designed_for', 'full']),
         api_style_weight: weight,
         commodity: z.array(z.enum(CAPABILITY_NAMES)),
         buildable_when_some: z.array(z.enum(CAPABILITY_NAMES)),
@@ -82,7 +83,7 @@ export const weightsSchema = z
       .object({ reference: byStage, negligible: byStage, negligible_non_commercial: z.number().nonnegative(), within_slope: share, over_start: share, unknown_price_factor: share, unpriced_growth_factor: share })
       .strict(),
     lock_in: z.object({ fit: z.object({ low: lockRow, medium: lockRow, high: lockRow, unstated: lockRow }).strict(), stated_low_factor: z.number().min(1) }).strict(),
-    ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share, adapter_host: share, web_sdk_credit: share }).strict(),
+    ecosystem: z.object({ host_share: share, server_rendered: z.array(z.string()), node_server_host: share, adapter_host: share, adapter_host_leaving: share, web_sdk_credit: share }).strict(),
     maturity: z.object({ weight: byStage, unknown: share, full_years: z.number().positive(), pre_ga: share, pre_ga_tiny: share }).strict(),
     data_safety: z
       .object({ weight: byStage, unknown: share, unmanaged: share, self_run: share, no_pitr: share, ha: z.object({ failover: share, replicas: share, none: share }).strict(), ha_from: z.enum(['mvp', 'growth', 'scale']) })

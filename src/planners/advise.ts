@@ -131,7 +131,7 @@ function costOptions(r: ResolvedRequirements): CostOptions {
 }
 
 /** The platforms in use today (an unknown id is a usage error with a "did you mean"), and memoised migration estimates and maturities. */
-function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights): ScoreContext {
+function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights, left: Map<string, Role[] | 'all'>): ScoreContext {
   const current = (r.current ?? []).map((c) => ({ platform: findPlatform(catalog, c.id, 'current platform'), roles: c.roles }));
   const memo = new Map<string, number>();
   const migrationDays = (from: Platform, to: Platform): number => {
@@ -158,7 +158,15 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights): Sc
     }
     return found;
   };
-  return { catalogDate, current, migrationDays, maturityOf };
+  // A host built for the app's server-rendered framework (it hosts it with no adapter), being left for compute.
+  const frontend = r.app.frontend;
+  const frameworkHostLeft =
+    w.ecosystem.server_rendered.includes(frontend) &&
+    [...left].some(([id, roles]) => {
+      const p = findPlatform(catalog, id, 'leaving');
+      return (roles === 'all' || roles.includes('compute')) && p.provides.hosting === true && p.ecosystems.includes(frontend) && !p.framework_adapters.some((a) => a.framework === frontend);
+    });
+  return { catalogDate, current, migrationDays, maturityOf, frameworkHostLeft };
 }
 
 /**
@@ -464,7 +472,7 @@ export function advise(catalog: Catalog, input: Requirements, options: AdviseOpt
   }
   const usage = r.decide ? usageInDecision(wholeUsage, r, scope) : wholeUsage;
   const wanted: Wanted[] = wantedCapabilities(r, scope, w.capabilities);
-  const ctx = scoreContext(catalog, r, w);
+  const ctx = scoreContext(catalog, r, w, left);
   const candidates = candidateStacks(catalog, r, scope, withKindLeft(left, kind));
   if (candidates.length === 0) {
     const kept = ROLE_ORDER.flatMap((role) => {
