@@ -22,6 +22,9 @@ export const stackOf = (a: ReturnType<typeof adviseYaml>, key: string) => a.stac
 /** One criterion of one ranked stack of an advise result, by the stack's key and the criterion's id. */
 export const criterionIn = (a: ReturnType<typeof adviseYaml>, key: string, id: string) => stackOf(a, key).criteria.find((c) => c.id === id)!;
 
+/** The reason one criterion of one ranked stack gives for one requirement (the test fails on a missing one at its first use). */
+export const reasonFor = (a: ReturnType<typeof adviseYaml>, key: string, id: string, requirement: string) => criterionIn(a, key, id).reasons.find((r) => r.requirement === requirement)!;
+
 /** The reason texts of one criterion of one ranked stack, one per line. */
 export const reasonText = (a: ReturnType<typeof adviseYaml>, key: string, id: string): string =>
   criterionIn(a, key, id).reasons.map((r) => r.text).join('\n');

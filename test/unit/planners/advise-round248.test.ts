@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/planners/catalog.js';
-import { adviseYaml, criterionIn, rankOf, reasonText, stackOf } from '../../helpers/advise.js';
+import { adviseYaml, criterionIn, rankOf, reasonFor, reasonText, stackOf } from '../../helpers/advise.js';
 
 /**
  * Round 248: Convex is built around its reactive database (catalog `designed_for: [realtime]`),
@@ -24,7 +24,7 @@ describe('advise: round 248', () => {
   it('credits Convex with functions as fully as Firebase, and no more', () => {
     const convex = capabilities('convex');
     expect(convex.score).toBeCloseTo(capabilities('firebase').score, 5);
-    expect(convex.reasons.find((r) => r.requirement === 'features.functions')?.text).toBe('server functions: Convex');
+    expect(reasonFor(mobile, 'convex', 'capabilities', 'features.functions').text).toBe('server functions: Convex');
   });
 
   it('ranks Firebase above Convex for a mobile app with document data and server functions', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml, criterionIn, rankOf, withWeights } from '../../helpers/advise.js';
+import { adviseYaml, rankOf, reasonFor, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 255: organisations a platform leaves to you (catalog `organizations: partial`, Supabase:
@@ -11,7 +11,7 @@ import { adviseYaml, criterionIn, rankOf, withWeights } from '../../helpers/advi
  */
 describe('advise: round 255', () => {
   const relational = 'app: { kind: b2b-saas }\ndata: { model: relational }\nauth: { organizations: true }\n';
-  const organisations = (a: ReturnType<typeof adviseYaml>, key: string) => criterionIn(a, key, 'capabilities').reasons.find((r) => r.requirement === 'auth.organizations')!;
+  const organisations = (a: ReturnType<typeof adviseYaml>, key: string) => reasonFor(a, key, 'capabilities', 'auth.organizations');
 
   it('sits between half a feature and a full one', () => {
     const w = loadWeights().capabilities;

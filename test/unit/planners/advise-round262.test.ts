@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../../src/planners/advise-weights.js';
-import { adviseYaml, criterionIn, rankOf, reasonText, withWeights } from '../../helpers/advise.js';
+import { adviseYaml, criterionIn, rankOf, reasonFor, reasonText, withWeights } from '../../helpers/advise.js';
 
 /**
  * Round 262, two changes decided together:
@@ -36,7 +36,7 @@ describe('advise: round 262', () => {
   });
 
   const leaving = 'app: { kind: web, frontend: nextjs }\ncurrent: { compute: vercel }\nleaving: { platforms: [vercel], because: [cost] }\ndecide: [compute]\n';
-  const nextjs = (a: ReturnType<typeof adviseYaml>, key: string) => criterionIn(a, key, 'ecosystem').reasons.find((r) => r.requirement === 'app.frontend')!;
+  const nextjs = (a: ReturnType<typeof adviseYaml>, key: string) => reasonFor(a, key, 'ecosystem', 'app.frontend');
 
   it('credits an adapter host as a container host once the team leaves the host built for the framework', () => {
     const w = loadWeights().ecosystem;
