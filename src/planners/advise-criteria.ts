@@ -332,6 +332,11 @@ function lockIn(r: ResolvedRequirements, members: StackMember[], w: Weights): Cr
   return { id: 'lock_in', label: 'Lock-in', weight: w.criteria.lock_in, score: worst, reasons };
 }
 
+/** A platform that hosts a framework first-class: it lists the framework and no adapter for it (Vercel for Next.js). */
+export function hostsFirstClass(p: Platform, framework: string): boolean {
+  return p.ecosystems.includes(framework) && !p.framework_adapters.some((a) => a.framework === framework);
+}
+
 function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights, ctx: ScoreContext): CriterionScore {
   const reasons: Reason[] = [];
   const wantedTags = new Set(r.constraints.ecosystem.map((e) => e.toLowerCase()));
@@ -376,7 +381,7 @@ function ecosystem(r: ResolvedRequirements, members: StackMember[], w: Weights, 
       // Where a host lists one, that is how it serves the framework: its ecosystem tag for the
       // framework then names a client SDK (Appwrite's Next.js quick start), not first-class hosting.
       const adapter = host.platform.framework_adapters.find((a) => a.framework === tag);
-      const onHost = !adapter && fits.includes(host);
+      const onHost = hostsFirstClass(host.platform, tag);
       // A container host runs the framework's own Node server, which serves every feature.
       const nodeServer = !onHost && !adapter && host.platform.provides.containers !== false;
       // Once the team leaves the host built for the framework, an adapter runs it as a container does.

@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { CAPABILITIES, complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
 import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, memberName, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
-import { isTiny, memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
+import { hostsFirstClass, isTiny, memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
 import { costStack, dropRoleUsage, FALLBACK, type CostOptions, type PlatformCost, type Role, type StackMember } from './cost.js';
 import { planMigration } from './migration.js';
@@ -158,13 +158,13 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights, lef
     }
     return found;
   };
-  // A host built for the app's server-rendered framework (it hosts it with no adapter), being left for compute.
+  // A host built for the app's server-rendered framework, being left for compute.
   const frontend = r.app.frontend;
   const frameworkHostLeft =
     w.ecosystem.server_rendered.includes(frontend) &&
     [...left].some(([id, roles]) => {
       const p = findPlatform(catalog, id, 'leaving');
-      return (roles === 'all' || roles.includes('compute')) && p.provides.hosting === true && p.ecosystems.includes(frontend) && !p.framework_adapters.some((a) => a.framework === frontend);
+      return (roles === 'all' || roles.includes('compute')) && p.provides.hosting === true && hostsFirstClass(p, frontend);
     });
   return { catalogDate, current, migrationDays, maturityOf, frameworkHostLeft };
 }
