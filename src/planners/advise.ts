@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { CAPABILITIES, complianceFact, findPlatform, type Catalog, type Compliance, type Platform } from './catalog.js';
-import { canHold, candidateStacks, decisionScope, holderOf, leftRoles, neededRoles, sameKindLeft, withKindLeft, memberName, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
+import { canHold, candidateStacks, decisionScope, holderOf, isLeft, leftRoles, neededRoles, sameKindLeft, withKindLeft, memberName, ROLE_ORDER, stackName, wantedCapabilities, type RoleScope, type Wanted } from './advise-candidates.js';
 import { breachProfile, checkConstraints, compareProfiles, explainConflicts, type BreachProfile, type Conflict, type Violation, type Warning } from './advise-constraints.js';
 import { hostsFirstClass, isTiny, memberMaturity, scoreStack, servesStaticBuildOnly, type CriterionScore, type ScoreContext } from './advise-criteria.js';
 import { loadWeights, type Weights } from './advise-weights.js';
@@ -162,10 +162,7 @@ function scoreContext(catalog: Catalog, r: ResolvedRequirements, w: Weights, lef
   const frontend = r.app.frontend;
   const frameworkHostLeft =
     w.ecosystem.server_rendered.includes(frontend) &&
-    [...left].some(([id, roles]) => {
-      const p = findPlatform(catalog, id, 'leaving');
-      return (roles === 'all' || roles.includes('compute')) && p.provides.hosting === true && hostsFirstClass(p, frontend);
-    });
+    catalog.platforms.some((p) => p.provides.hosting === true && hostsFirstClass(p, frontend) && isLeft(left, p, 'cloud', 'compute'));
   return { catalogDate, current, migrationDays, maturityOf, frameworkHostLeft };
 }
 
