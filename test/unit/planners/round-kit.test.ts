@@ -1,0 +1,60 @@
+// The round kit's lead tools (test/fixtures/scenarios/cases/round-kit): run as a lead runs them,
+// each in a throw-away directory.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+
+const kit = path.resolve('test/fixtures/scenarios/cases/round-kit');
+const cases = path.resolve('test/fixtures/scenarios/cases');
+const dirs: string[] = [];
+const scratch = (): string => {
+  const d = mkdtempSync(path.join(tmpdir(), 'baas-kit-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('writer-task.mjs', () => {
+  it('writes one task per corner, each naming its corner and the other writers\' directories', () => {
+    const work = scratch();
+    execFileSync('node', [path.join(kit, 'writer-task.mjs'), '900', '30', work, '/elsewhere/cases-r899/a', '--corners', 'Iceland|podcasts|weddings|gyms']);
+    expect(readdirSync(work).filter((f) => f.startsWith('task-')).sort()).toEqual(['task-r900-a.txt', 'task-r900-b.txt', 'task-r900-c.txt', 'task-r900-d.txt']);
+    const d = readFileSync(path.join(work, 'task-r900-d.txt'), 'utf8');
+    expect(d).toContain('stories from gyms.');
+    expect(d).toContain(`--others ${work}/cases-r900/a,${work}/cases-r900/b,${work}/cases-r900/c,/elsewhere/cases-r899/a `);
+    expect(d).toContain('at most 30 search-tool calls');
+    expect(d).toContain('One product per developer or studio');
+    expect(readFileSync(path.join(work, 'CASES-BRIEF-R900.md'), 'utf8')).toContain('(round 900, blind)');
+  });
+
+  it('keeps three writers with no corner when none is given, and refuses --corners with nothing after it', () => {
+    const work = scratch();
+    execFileSync('node', [path.join(kit, 'writer-task.mjs'), '901', '30', work]);
+    expect(readdirSync(work).filter((f) => f.startsWith('task-')).length).toBe(3);
+    expect(readFileSync(path.join(work, 'task-r901-a.txt'), 'utf8')).not.toContain('Your corner');
+    const bad = spawnSync('node', [path.join(kit, 'writer-task.mjs'), '902', '30', work, '--corners'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('one to four corners');
+  });
+});
+
+describe('validate-case.mjs', () => {
+  it('refuses a case whose address a lead left out of an earlier round, and passes the case it was copied from', () => {
+    const work = scratch();
+    const [first] = YAML.parse(readFileSync(path.join(kit, 'left-out.yaml'), 'utf8')) as { rounds: number[]; url: string }[];
+    const model = readdirSync(cases).filter((f) => f.endsWith('.yaml')).sort()[0]!;
+    const text = readFileSync(path.join(cases, model), 'utf8');
+    const copy = path.join(work, 'left-out-copy.yaml');
+    writeFileSync(copy, text.replace(/^ {2}url: .*$/m, `  url: "${first!.url}"`));
+    const run = spawnSync('node', [path.join(kit, 'validate-case.mjs'), copy, path.join(cases, model)], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`FAIL ${copy}`);
+    expect(run.stdout).toContain(`was left out of round ${first!.rounds.join(', ')}`);
+    expect(run.stdout).toMatch(new RegExp(`^ok .*${model.replace(/[.]/g, '[.]')}`, 'm'));
+  });
+});
