@@ -57,4 +57,14 @@ describe('validate-case.mjs', () => {
     expect(run.stdout).toContain(`was left out of round ${first!.rounds.join(', ')}`);
     expect(run.stdout).toMatch(new RegExp(`^ok .*${model.replace(/[.]/g, '[.]')}`, 'm'));
   });
+
+  it('warns when a new case names the product of an earlier case under another address (session 59 left one out so)', () => {
+    const work = scratch();
+    const earlier = 'firebase-vanguru-school-transport-flutter.yaml';
+    const copy = path.join(work, 'firebase-vanguru-second-page.yaml');
+    writeFileSync(copy, readFileSync(path.join(cases, earlier), 'utf8').replace(/^ {2}url: .*$/m, '  url: https://vanguru.invalid/lgpd'));
+    const run = spawnSync('node', [path.join(kit, 'validate-case.mjs'), copy], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`! the product name "vanguru" is also used by ${earlier}`);
+  });
 });
