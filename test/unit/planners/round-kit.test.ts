@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+// @ts-expect-error: a plain .mjs lead tool without type declarations
+import { parseGroups, phrases } from '../../fixtures/scenarios/cases/round-kit/older-scorers.mjs';
 
 const kit = path.resolve('test/fixtures/scenarios/cases/round-kit');
 const cases = path.resolve('test/fixtures/scenarios/cases');
@@ -66,5 +68,31 @@ describe('validate-case.mjs', () => {
     const run = spawnSync('node', [path.join(kit, 'validate-case.mjs'), copy], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`! the product name "vanguru" is also used by ${earlier}`);
+  });
+});
+
+describe('older-scorers.mjs', () => {
+  it('reads a group\'s figures from the eval\'s text in both of its formats', () => {
+    const text = 'blind_r296 n=39  top-1 20/39 (51%)  top-3 29/39 (74%)  hard-constraint breaks: 0\nblind_r74 (n=43)   top-1 17/43 (40%)  top-3 25/43 (58%)\n';
+    expect([...parseGroups(text)]).toEqual([
+      ['blind_r296', { n: 39, top1: 20, top3: 29 }],
+      ['blind_r74', { n: 43, top1: 17, top3: 25 }],
+    ]);
+  });
+
+  it('names neighbouring scorers with the same figures together, and those with today\'s as the same (round 296\'s record)', () => {
+    const older = [
+      [255, 20, 29], [248, 19, 29], [241, 19, 29], [94, 16, 23], [91, 14, 21], [89, 15, 22], [84, 15, 22],
+    ].map(([round, top1, top3]) => ({ round, top1, top3 }));
+    const p = phrases('blind_r296', 39, 262, { top1: 20, top3: 29 }, older);
+    expect(p.readme).toBe("Scored once: 20/39 first pick, 29/39 in the first three (round 255's the same; round 248's and 241's: 19/39 and 29/39; round 94's: 16/39 and 23/39; round 91's: 14/39 and 21/39; round 89's and 84's: 15/39 and 22/39).");
+    expect(p.note).toBe("round 262's scorer again (round 296 changed nothing): 20/39, 29/39; round 255's the same; 248's and 241's 19/39, 29/39; 94's 16/39, 23/39; 91's 14/39, 21/39; 89's and 84's 15/39, 22/39");
+  });
+
+  it('lists every scorer it runs, newest first, each with its commit hash as text (an all-digit hash must be quoted in YAML)', () => {
+    const scorers = YAML.parse(readFileSync(path.join(kit, 'scorers.yaml'), 'utf8')) as { round: number; commit: string }[];
+    expect(scorers.length).toBeGreaterThan(1);
+    expect(scorers.map((s) => s.round)).toEqual([...scorers.map((s) => s.round)].sort((a, b) => b - a));
+    for (const s of scorers) expect(s.commit).toMatch(/^[0-9a-f]{7,40}$/);
   });
 });
