@@ -43,6 +43,29 @@ describe('writer-task.mjs', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('one to four corners');
   });
+
+  it('adds one more writer to a round already started (--add), leaving the other tasks as they are', () => {
+    const work = scratch();
+    const tool = path.join(kit, 'writer-task.mjs');
+    execFileSync('node', [tool, '903', '34', work, '--corners', 'Mexico|Turkey|wikis|mining']);
+    const before = readFileSync(path.join(work, 'task-r903-a.txt'), 'utf8');
+    const out = execFileSync('node', [tool, '903', '30', work, '/elsewhere/cases-r902/a', '--add', 'breweries'], { encoding: 'utf8' });
+    expect(out).toContain('one more writer (e)');
+    const e = readFileSync(path.join(work, 'task-r903-e.txt'), 'utf8');
+    expect(e).toContain(`Your output directory: ${work}/cases-r903/e (`);
+    expect(e).toContain('/tmp/stub-r903-e');
+    expect(e).toContain(`--others ${work}/cases-r903/a,${work}/cases-r903/b,${work}/cases-r903/c,${work}/cases-r903/d,/elsewhere/cases-r902/a `);
+    expect(e).toContain('stories from breweries.');
+    expect(e).toContain('at most 30 search-tool calls');
+    expect(e).toContain("Your emphasis: repositories' own docs");
+    expect(readFileSync(path.join(work, 'task-r903-a.txt'), 'utf8')).toBe(before);
+    const none = spawnSync('node', [tool, '904', '30', work, '--add', 'breweries'], { encoding: 'utf8' });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('round 904 has no writers');
+    expect(none.stderr).toContain('hint:');
+    const both = spawnSync('node', [tool, '903', '30', work, '--add', 'x', '--corners', 'a|b'], { encoding: 'utf8' });
+    expect(both.status).toBe(2);
+  });
 });
 
 describe('validate-case.mjs', () => {
