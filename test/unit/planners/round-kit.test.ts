@@ -103,6 +103,14 @@ describe('older-scorers.mjs', () => {
     ]);
   });
 
+  it('reads counts under ten, which the eval pads with a space (round 94\'s scorer on blind_r335 was lost so in session 65)', () => {
+    const text = 'blind_r335 n=27  top-1  9/27 (33%)  top-3 17/27 (63%)  hard-constraint breaks while a clean stack exists: 0\nblind_r9   n= 8  top-1  3/8 (38%)  top-3  5/8 (63%)\n';
+    expect([...parseGroups(text)]).toEqual([
+      ['blind_r335', { n: 27, top1: 9, top3: 17 }],
+      ['blind_r9', { n: 8, top1: 3, top3: 5 }],
+    ]);
+  });
+
   it('names neighbouring scorers with the same figures together, and those with today\'s as the same (round 296\'s record)', () => {
     const older = [
       [255, 20, 29], [248, 19, 29], [241, 19, 29], [94, 16, 23], [91, 14, 21], [89, 15, 22], [84, 15, 22],
